@@ -1,0 +1,33 @@
+# Genlock build helper. `make demo` runs the main job, `make test` the whole test suite.
+# Both install the Debian packages the project needs when they are missing, then build.
+
+DEB_PACKAGES := libcamera-dev libavformat-dev libavcodec-dev libswscale-dev libgpiod-dev \
+                linuxptp rt-tests ffmpeg iproute2 pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build release test demo bench clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+
+demo: release
+	.build/release/genlock camera --synthetic --name cam1 --fps 30 --start-in 2s --frames 90
+
+clean:
+	rm -rf .build

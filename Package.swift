@@ -1,0 +1,73 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Every target is compiled in Swift 6 language mode with warnings treated as errors, so
+/// concurrency and exhaustiveness problems stop the build instead of hiding in the log.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Genlock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "genlock", targets: ["genlock"]),
+        .library(name: "GenlockCore", targets: ["GenlockCore"]),
+        .library(name: "GenlockHAL", targets: ["GenlockHAL"]),
+        .library(name: "GenlockPOSIX", targets: ["GenlockPOSIX"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+    ],
+    targets: [
+        // Pure domain logic: time types, schedules, the capture state machine. No I/O, no threads.
+        .target(name: "GenlockCore", swiftSettings: strict),
+        // Hardware abstraction: protocols for clocks, timers, cameras, GPIO, and the driver that
+        // connects them to the core state machines.
+        .target(name: "GenlockHAL", dependencies: ["GenlockCore"], swiftSettings: strict),
+        // Linux headers Swift's Glibc module leaves out (timerfd, eventfd, CPU_SET).
+        .target(name: "CGenlockLinux"),
+        // Real I/O on Linux: clock_gettime, clock_nanosleep, timerfd, real-time thread options.
+        .target(
+            name: "GenlockPOSIX",
+            dependencies: [
+                "GenlockCore", "GenlockHAL", "CGenlockLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "genlock",
+            dependencies: [
+                "GenlockCore", "GenlockHAL", "GenlockPOSIX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockCoreTests",
+            dependencies: [
+                "GenlockCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "BigInt", package: "BigInt"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockPOSIXTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockCLITests",
+            dependencies: ["GenlockCore"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,19 @@
+// Linux interfaces that Swift's Glibc module does not export: timerfd, eventfd and the CPU_SET
+// macros. Kept to declarations and one-line helpers; the Swift side wraps each call once.
+#ifndef CGENLOCK_LINUX_H
+#define CGENLOCK_LINUX_H
+
+#include <sys/timerfd.h>
+#include <sys/eventfd.h>
+#include <time.h>
+
+/// Pins the calling thread to `cpu`. Returns 0 or an errno value.
+int genlock_pin_current_thread(int cpu);
+
+/// The number of CPUs this process may run on, or -1.
+int genlock_allowed_cpu_count(void);
+
+/// Names the calling thread (15 characters at most are kept), for ps and debuggers.
+void genlock_name_current_thread(const char *name);
+
+#endif

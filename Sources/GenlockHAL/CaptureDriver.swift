@@ -1,0 +1,81 @@
+import GenlockCore
+import Synchronization
+
+/// Runs a ``CaptureScheduler`` against real (or simulated) devices: it samples the clock pair,
+/// arms the deadline timer, and hands each capture to `onCapture`.
+///
+/// The scheduler is pure; this adapter is all the I/O. Events may arrive from the timer's thread
+/// (deadlines) and from any other thread (start, stop), so the scheduler sits behind a mutex, and
+/// callbacks run outside it.
+public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendable {
+    /// What the driver reports.
+    public enum Report: Sendable {
+        case capture(CaptureRequest)
+        case skip(Range<Int64>)
+        case armFailed(DeadlineTimerError)
+        case finish(CaptureSummary)
+    }
+
+    private let clock: Clock
+    private let timer: Timer
+    private let scheduler: Mutex<CaptureScheduler>
+    private let onReport: @Sendable (Report) -> Void
+
+    /// A driver over `clock` and `timer`; `onReport` runs on the timer's context for captures.
+    public init(
+        clock: Clock, timer: Timer, configuration: CaptureScheduler.Configuration = .init(),
+        onReport: @escaping @Sendable (Report) -> Void
+    ) {
+        self.clock = clock
+        self.timer = timer
+        self.scheduler = Mutex(CaptureScheduler(configuration: configuration))
+        self.onReport = onReport
+    }
+
+    /// Begins the schedule.
+    public func start(_ plan: StartPlan) {
+        let sample = clock.sample()
+        feed(.start(plan, sample))
+    }
+
+    /// Captures only frames before `stopIndex`.
+    public func stop(at stopIndex: Int64) {
+        feed(.stop(stopIndex: stopIndex))
+    }
+
+    /// The scheduler's state (for status reports).
+    public var state: CaptureScheduler.State { scheduler.withLock { $0.state } }
+
+    private func feed(_ event: CaptureScheduler.Event) {
+        let actions = scheduler.withLock { $0.handle(event) }
+        perform(actions, wakeError: .zero)
+    }
+
+    private func fired(_ index: Int64, _ firing: TimerFiring) {
+        // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
+        let sample = clock.sample()
+        let actions = scheduler.withLock { $0.handle(.deadlineReached(index: index, sample)) }
+        perform(actions, wakeError: firing.wakeError)
+    }
+
+    private func perform(_ actions: [CaptureScheduler.Action], wakeError: TimeSpan) {
+        for action in actions {
+            switch action {
+            case .armDeadline(let d):
+                do {
+                    try timer.arm(at: d.deadline) { [weak self] firing in self?.fired(d.index, firing) }
+                } catch {
+                    onReport(.armFailed(error))
+                }
+            case .capture(let c):
+                onReport(.capture(CaptureRequest(index: c.index, scheduled: c.scheduled, wake: c.wake, wakeError: wakeError)))
+            case .skip(let range):
+                onReport(.skip(range))
+            case .cancelDeadline:
+                timer.cancel()
+            case .finish(let summary):
+                onReport(.finish(summary))
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import GenlockCore
+
+/// A source of simultaneous (realtime, monotonic) readings.
+///
+/// Implementations read monotonic, realtime, monotonic and hand the triple to
+/// ``ClockPairSampling`` so that every backend (POSIX, simulator) applies the same midpoint and
+/// retry rules.
+public protocol ClockPair: Sendable {
+    /// A fresh mapping between realtime and monotonic, with its uncertainty.
+    func sample() -> ClockSample
+    /// The monotonic clock now (for wake-error measurement).
+    func monotonicNow() -> MonotonicInstant
+}
+
+extension ClockPair {
+    /// The monotonic deadline at which realtime is expected to read `target`, through a fresh sample.
+    public func deadline(for target: RealtimeInstant) -> MonotonicInstant {
+        sample().monotonic(at: target)
+    }
+}

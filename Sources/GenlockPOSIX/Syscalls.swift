@@ -1,0 +1,106 @@
+import CGenlockLinux
+import GenlockCore
+import Glibc
+import SystemPackage
+
+/// Every system call the POSIX backend makes, each wrapped once: typed arguments, `Errno` errors,
+/// and EINTR retried explicitly where a retry is correct (never for clock_nanosleep, whose
+/// interruption is how a sleeping timer thread is woken).
+enum Syscalls {
+    /// Retries `body` while it fails with EINTR; returns its result or throws its errno.
+    @inline(__always)
+    static func retryingEINTR(_ body: () -> Int32) throws(Errno) -> Int32 {
+        while true {
+            let rc = body()
+            if rc != -1 { return rc }
+            let e = Errno(rawValue: errno)
+            if e != .interrupted { throw e }
+        }
+    }
+
+    /// clock_gettime; cannot fail for the clocks used here (a failure is a programming error).
+    @inline(__always)
+    static func now(_ clock: clockid_t) -> Int64 {
+        var ts = timespec()
+        let rc = clock_gettime(clock, &ts)
+        precondition(rc == 0, "clock_gettime(\(clock)) failed: \(Errno(rawValue: errno))")
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    static func timespecOf(ns: Int64) -> Glibc.timespec {
+        // Floor division so that negative instants (never expected) still give a valid timespec.
+        var sec = ns / 1_000_000_000
+        var nsec = ns % 1_000_000_000
+        if nsec < 0 { sec -= 1; nsec += 1_000_000_000 }
+        return Glibc.timespec(tv_sec: Int(sec), tv_nsec: Int(nsec))
+    }
+
+    /// Sleeps until CLOCK_MONOTONIC reaches `deadline`. Returns false when interrupted by a signal.
+    static func sleepUntilMonotonic(_ deadline: MonotonicInstant) throws(Errno) -> Bool {
+        var ts = timespecOf(ns: deadline.nanoseconds)
+        // clock_nanosleep returns the error number directly rather than through errno.
+        let rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil)
+        if rc == 0 { return true }
+        if rc == EINTR { return false }
+        throw Errno(rawValue: rc)
+    }
+
+    static func timerfdCreate() throws(Errno) -> FileDescriptor {
+        let fd = try retryingEINTR { timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK)) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Arms `fd` for absolute monotonic `deadline`, or disarms it when nil.
+    static func timerfdSet(_ fd: FileDescriptor, _ deadline: MonotonicInstant?) throws(Errno) {
+        var spec = itimerspec()
+        if let deadline {
+            // A zero it_value disarms; an instant at or before 0 is already past, so use 1 ns.
+            spec.it_value = timespecOf(ns: max(deadline.nanoseconds, 1))
+        }
+        _ = try retryingEINTR { timerfd_settime(fd.rawValue, Int32(TFD_TIMER_ABSTIME), &spec, nil) }
+    }
+
+    static func eventfdCreate() throws(Errno) -> FileDescriptor {
+        let fd = try retryingEINTR { eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK)) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Reads the 8-byte counter of a timerfd or eventfd.
+    static func readCounter(_ fd: FileDescriptor) throws(Errno) -> UInt64 {
+        var value: UInt64 = 0
+        _ = try retryingEINTR { Int32(Glibc.read(fd.rawValue, &value, 8)) }
+        return value
+    }
+
+    static func writeCounter(_ fd: FileDescriptor, _ value: UInt64) throws(Errno) {
+        var v = value
+        _ = try retryingEINTR { Int32(Glibc.write(fd.rawValue, &v, 8)) }
+    }
+
+    /// Waits until one of `fds` is readable; returns the readable flags in order.
+    static func pollReadable(_ fds: [FileDescriptor]) throws(Errno) -> [Bool] {
+        var pfds = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        _ = try retryingEINTR { poll(&pfds, nfds_t(pfds.count), -1) }
+        return pfds.map { $0.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 }
+    }
+
+    static func close(_ fd: FileDescriptor) {
+        // close is not retried on EINTR on Linux: the descriptor is released either way.
+        _ = Glibc.close(fd.rawValue)
+    }
+
+    static func setFIFOPriority(_ priority: Int32) throws(Errno) {
+        var param = sched_param(sched_priority: priority)
+        let rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param)
+        if rc != 0 { throw Errno(rawValue: rc) }
+    }
+
+    static func pinCurrentThread(to cpu: Int32) throws(Errno) {
+        let rc = genlock_pin_current_thread(cpu)
+        if rc != 0 { throw Errno(rawValue: rc) }
+    }
+
+    static func lockAllMemory() throws(Errno) {
+        _ = try retryingEINTR { mlockall(Int32(MCL_CURRENT | MCL_FUTURE)) }
+    }
+}

@@ -1,0 +1,126 @@
+import GenlockCore
+import GenlockHAL
+import Glibc
+import SystemPackage
+
+/// A deadline timer on a dedicated thread polling a `timerfd` armed with `TFD_TIMER_ABSTIME` on
+/// CLOCK_MONOTONIC, beside an `eventfd` used only to wake it for shutdown.
+///
+/// A timerfd fits event loops (it is just a readable descriptor), and clock-simulation tools that
+/// intercept syscalls support it. Arming and cancelling reprogram the descriptor directly, so no
+/// signal is needed.
+public final class TimerfdDeadlineTimer: DeadlineTimer {
+    private let shared: Shared
+    private let thread: TimerThread
+
+    /// Creates the descriptors and starts the timer thread with `options` applied.
+    public init(options: TimerThreadOptions = .init()) throws(DeadlineTimerError) {
+        let timerFD: FileDescriptor
+        let wakeFD: FileDescriptor
+        do {
+            timerFD = try Syscalls.timerfdCreate()
+        } catch {
+            throw .system(operation: "timerfd_create(CLOCK_MONOTONIC)", detail: "\(error)")
+        }
+        do {
+            wakeFD = try Syscalls.eventfdCreate()
+        } catch {
+            Syscalls.close(timerFD)
+            throw .system(operation: "eventfd", detail: "\(error)")
+        }
+        let shared = Shared(timerFD: timerFD, wakeFD: wakeFD)
+        self.shared = shared
+        // The descriptors close when `shared` is released by both this object and the thread.
+        self.thread = try TimerThread.start(name: "genlock-timerfd", options: options) { shared.run() }
+    }
+
+    deinit { shutdown() }
+
+    public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
+        try shared.arm(deadline, handler)
+    }
+
+    public func cancel() { shared.cancel() }
+
+    public func shutdown() {
+        guard shared.beginShutdown() else { return }
+        if !thread.isCurrent { thread.join() }
+    }
+
+    private final class Shared: @unchecked Sendable {
+        struct Armed {
+            var deadline: MonotonicInstant
+            var handler: @Sendable (TimerFiring) -> Void
+        }
+        let timerFD: FileDescriptor
+        let wakeFD: FileDescriptor
+        // Protected by `lock`.
+        let lock = ConditionLock()
+        var armed: Armed?
+        var isShutDown = false
+
+        init(timerFD: FileDescriptor, wakeFD: FileDescriptor) {
+            self.timerFD = timerFD
+            self.wakeFD = wakeFD
+        }
+
+        deinit {
+            Syscalls.close(timerFD)
+            Syscalls.close(wakeFD)
+        }
+
+        func run() {
+            while true {
+                guard let ready = try? Syscalls.pollReadable([timerFD, wakeFD]) else { return }
+                let wokeAt = MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
+                if ready[1] {
+                    _ = try? Syscalls.readCounter(wakeFD)
+                    if lock.withLock({ isShutDown }) { return }
+                }
+                guard ready[0] else { continue }
+                // Drain the expiration count. The descriptor may have been re-armed since poll
+                // returned; the deadline check below, under the lock, is what decides.
+                _ = try? Syscalls.readCounter(timerFD)
+                lock.lock()
+                guard !isShutDown else { lock.unlock(); return }
+                guard let target = armed, wokeAt >= target.deadline else {
+                    lock.unlock()
+                    continue
+                }
+                armed = nil
+                lock.unlock()
+                target.handler(TimerFiring(deadline: target.deadline, wokeAt: wokeAt))
+            }
+        }
+
+        func arm(_ deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !isShutDown else { throw .shutDown }
+            do {
+                try Syscalls.timerfdSet(timerFD, deadline)
+            } catch {
+                throw .system(operation: "timerfd_settime(TFD_TIMER_ABSTIME)", detail: "\(error)")
+            }
+            armed = Armed(deadline: deadline, handler: handler)
+        }
+
+        func cancel() {
+            lock.withLock {
+                armed = nil
+                try? Syscalls.timerfdSet(timerFD, nil)
+            }
+        }
+
+        func beginShutdown() -> Bool {
+            let first = lock.withLock { () -> Bool in
+                guard !isShutDown else { return false }
+                isShutDown = true
+                armed = nil
+                return true
+            }
+            if first { try? Syscalls.writeCounter(wakeFD, 1) }
+            return first
+        }
+    }
+}

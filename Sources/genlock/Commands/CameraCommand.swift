@@ -1,0 +1,159 @@
+import ArgumentParser
+import Dispatch
+import GenlockCore
+import GenlockHAL
+import GenlockPOSIX
+import Glibc
+import Logging
+import Synchronization
+
+/// `genlock camera`: one camera node running the real POSIX capture path.
+struct CameraCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "camera",
+        abstract: "Run a camera node: capture frame n at T0 + n·P on the shared realtime clock."
+    )
+
+    @Flag(help: "Use the synthetic camera (no camera hardware): each capture request is logged.")
+    var synthetic = false
+
+    @Option(help: "Camera name used in logs.")
+    var name = "cam1"
+
+    @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal such as 29.97.", transform: Parse.frameRate)
+    var fps: FrameRate
+
+    @Option(name: .customLong("start-at"), help: "T0 as realtime nanoseconds since the epoch.", transform: Parse.nanoseconds)
+    var startAt: Int64?
+
+    @Option(name: .customLong("start-in"), help: "T0 as a delay from now (2s, 500ms).", transform: Parse.timeSpan)
+    var startIn: TimeSpan?
+
+    // `.unconditional` so that `--frames -3` reaches the transform and is rejected with a reason
+    // instead of being mistaken for an option.
+    @Option(parsing: .unconditional, help: "Number of frames to capture from index 0 (the stop index).", transform: Parse.frameCount)
+    var frames: Int64
+
+    @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
+    var timer: DeadlineTimerKind = .nanosleep
+
+    @Option(name: .customLong("rt-priority"), help: "Run the timer thread SCHED_FIFO at this priority (1-99).")
+    var rtPriority: Int32?
+
+    @Option(help: "Pin the timer thread to this CPU.")
+    var cpu: Int32?
+
+    @Flag(help: "Lock all memory (mlockall) so page faults cannot delay wake-ups.")
+    var mlock = false
+
+    @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
+    var joinMargin: TimeSpan = .milliseconds(5)
+
+    func validate() throws {
+        guard synthetic else {
+            throw ValidationError("--synthetic is required: no camera backend is available on this machine yet")
+        }
+        if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
+        if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
+        if let rtPriority, !(1...99).contains(rtPriority) {
+            throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)")
+        }
+        if joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: name)
+        let clock = PosixClockPair()
+        let deadlineTimer: any DeadlineTimer
+        do {
+            deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu, lockMemory: mlock))
+        } catch {
+            throw ValidationError("timer: \(error)")
+        }
+        defer { deadlineTimer.shutdown() }
+
+        let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
+            ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
+        let schedule = FrameSchedule(start: t0, rate: fps)
+        let run = NodeRun(name: name, log: log)
+        let driver = CaptureDriver(
+            clock: clock, timer: AnyDeadlineTimer(deadlineTimer),
+            configuration: .init(joinMargin: joinMargin)
+        ) { report in run.handle(report) }
+
+        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), timer \(timer.rawValue)")
+        // Ctrl-C is a local STOP: end at the first frame far enough ahead, like the coordinator does.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler {
+            let now = clock.sample().realtime
+            if let stop = try? schedule.firstIndex(after: now, margin: joinMargin) {
+                log.info("interrupted: stopping at index \(stop)")
+                driver.stop(at: stop)
+            }
+        }
+        interrupt.resume()
+        driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
+        let summary = run.waitForFinish()
+        interrupt.cancel()
+        run.printSummary(summary)
+        if case .failed(let error) = summary.outcome { throw ValidationError("schedule: \(error)") }
+    }
+}
+
+/// Collects one run's reports: logs each frame, keeps wake errors, and signals the end.
+final class NodeRun: Sendable {
+    private let name: String
+    private let log: Logger
+    private let wakeErrors = Mutex<[Int64]>([])
+    private let finished = DispatchSemaphore(value: 0)
+    private let summary = Mutex<CaptureSummary?>(nil)
+
+    init(name: String, log: Logger) {
+        self.name = name
+        self.log = log
+    }
+
+    func handle(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
+        switch report {
+        case .capture(let request):
+            wakeErrors.withLock { $0.append(request.wakeError.nanoseconds) }
+            log.info("frame \(request.index) Capture request queued",
+                     metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
+        case .skip(let range):
+            log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
+        case .armFailed(let error):
+            log.error("arming the deadline timer failed: \(error)")
+        case .finish(let s):
+            summary.withLock { $0 = s }
+            finished.signal()
+        }
+    }
+
+    func waitForFinish() -> CaptureSummary {
+        finished.wait()
+        return summary.withLock { $0! }
+    }
+
+    func printSummary(_ s: CaptureSummary) {
+        let errors = wakeErrors.withLock { $0 }
+        let range = s.joinedAt.map { first in "\(first)...\(s.lastIndex.map(String.init) ?? "-")" } ?? "-"
+        var line = "summary [\(name)]: frames \(s.captured), skipped \(s.skipped), indices \(range)"
+        if let p = Percentiles(errors) {
+            line += ", wake error p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
+        }
+        Console.out(line)
+    }
+}
+
+/// A concrete wrapper so generic code can hold a timer chosen at run time.
+final class AnyDeadlineTimer: DeadlineTimer {
+    let base: any DeadlineTimer
+    init(_ base: any DeadlineTimer) { self.base = base }
+    func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
+        try base.arm(at: deadline, handler)
+    }
+    func cancel() { base.cancel() }
+    func shutdown() { base.shutdown() }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Glibc
+
+/// `genlock`: synchronized multi-camera recording on Raspberry Pi 5 rigs.
+@main
+struct Genlock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genlock",
+        abstract: "Synchronized multi-camera recording: frame n of every camera exposed at T0 + n·P.",
+        subcommands: [CameraCommand.self, ScheduleCommand.self]
+    )
+
+    /// Parses and runs, printing a rejected argument as one line (`genlock: error: ...`) on
+    /// stderr rather than the usage block, so scripts and people see exactly what was wrong.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let message = self.message(for: error)
+                .split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Console.err("genlock: error: \(message)")
+            Glibc.exit(code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Glibc
+
+/// Whole-line writes to stdout and stderr with write(2): no shared C `FILE` state, and one
+/// write per line so lines from different threads never interleave.
+enum Console {
+    static func out(_ line: String) { write(1, line) }
+    static func err(_ line: String) { write(2, line) }
+
+    private static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+}
