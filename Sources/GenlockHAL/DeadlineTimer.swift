@@ -43,3 +43,18 @@ public protocol DeadlineTimer: AnyObject, Sendable {
     /// Stops the timer for good and releases its resources.
     func shutdown()
 }
+
+/// A type-erased ``DeadlineTimer``, so generic code (``CaptureDriver``) can hold a timer whose kind
+/// is chosen at run time.
+public final class AnyDeadlineTimer: DeadlineTimer {
+    /// The wrapped timer.
+    public let base: any DeadlineTimer
+
+    public init(_ base: any DeadlineTimer) { self.base = base }
+
+    public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
+        try base.arm(at: deadline, handler)
+    }
+    public func cancel() { base.cancel() }
+    public func shutdown() { base.shutdown() }
+}

@@ -49,6 +49,7 @@ public final class NanosleepDeadlineTimer: DeadlineTimer {
         var exited = false
 
         func run() {
+            WakeSignal.unblockInCurrentThread()
             lock.lock()
             while !isShutDown {
                 guard let target = armed else {

@@ -121,6 +121,16 @@ enum WakeSignal {
         return sigaction(number, &action, nil) == 0
     }()
 
+    /// Unblocks the signal in the calling thread. Threads inherit their creator's signal mask, and
+    /// libdispatch worker threads block nearly everything, so a timer thread started from one
+    /// would otherwise never see the wake-up.
+    static func unblockInCurrentThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, number)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Installs the no-op handler once per process.
     static func install() throws(DeadlineTimerError) {
         guard installed else {

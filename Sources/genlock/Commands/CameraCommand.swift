@@ -146,14 +146,3 @@ final class NodeRun: Sendable {
         Console.out(line)
     }
 }
-
-/// A concrete wrapper so generic code can hold a timer chosen at run time.
-final class AnyDeadlineTimer: DeadlineTimer {
-    let base: any DeadlineTimer
-    init(_ base: any DeadlineTimer) { self.base = base }
-    func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
-        try base.arm(at: deadline, handler)
-    }
-    func cancel() { base.cancel() }
-    func shutdown() { base.shutdown() }
-}
