@@ -1,0 +1,189 @@
+/// The phase-lock controller: a pure function of each completed frame, in the manner of
+/// linuxptp's PI servo (sample in; adjustment and state out; applying it is the adapter's job).
+///
+/// Each completed sensor frame gives the realtime instant its row 0 began to expose. The frame is
+/// numbered by the nearest `Tn` (so frame `n` always means `Tn`; the phase error is wrapped into
+/// (−P/2, P/2], the shorter way round), and the controller picks the length, in whole sensor
+/// lines, of the first frame it can still influence (`controlDelayFrames` ahead). It predicts the
+/// phase at that frame from the lengths already in flight (so the control delay does not make
+/// the loop ring), removes that predicted error, and tracks the sensor crystal's frequency
+/// error with an integrator, so the residual stays well under one line time. Quantisation to whole
+/// lines is dithered by the feedback itself: each frame's rounding error is measured and
+/// corrected by the next.
+///
+/// Raspberry Pi's own software sync corrects phase only, every 30 frames, with a 50 µs dead band
+/// and no frequency term; here every frame is corrected, there is no dead band, and frequency is tracked.
+public struct PhaseLock: Sendable {
+    /// Gains and thresholds.
+    public struct Configuration: Hashable, Sendable {
+        /// Fraction of the predicted phase error removed per frame. Because the lengths in flight
+        /// are predicted exactly, the control delay adds no lag and 1.0 is stable: it removes the whole
+        /// predicted error (deadbeat), so each frame's residual is just its own rounding to a whole
+        /// line (within ±½ line) plus timestamp jitter. Smaller gains let rounding errors pile up
+        /// (kp 0.5 gives a residual σ of ⅓ line instead of 0.29), and only pay off when the
+        /// timestamp jitter is comparable to a line time, which it is not on these sensors.
+        public var phaseGain: Double
+        /// Weight of each frame's measured frequency error in the running estimate. 0.05 averages
+        /// about 20 frames: timestamp jitter of a few µs on a 33 ms frame is ~100 ppm per frame,
+        /// averaged down to a few ppm, i.e. a few tens of ns of drift per frame.
+        public var frequencyGain: Double
+        /// |phase error| at or below this counts as on target.
+        public var lockThreshold: TimeSpan
+        /// Consecutive on-target frames to declare lock.
+        public var framesToLock: Int
+        /// |phase error| above this, once locked, declares the lock lost (a clock step, a dropped frame).
+        public var lossThreshold: TimeSpan
+
+        public init(
+            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, lockThreshold: TimeSpan = .microseconds(10),
+            framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100)
+        ) {
+            self.phaseGain = phaseGain
+            self.frequencyGain = frequencyGain
+            self.lockThreshold = lockThreshold
+            self.framesToLock = framesToLock
+            self.lossThreshold = lossThreshold
+        }
+    }
+
+    /// Where the loop stands.
+    public enum State: String, Hashable, Sendable {
+        /// Not yet locked since start.
+        case acquiring
+        /// Exposure starts are on `Tn` within the lock threshold.
+        case locked
+        /// Was locked, then the error grew past the loss threshold; re-acquiring.
+        case lost
+    }
+
+    /// One completed sensor frame.
+    public struct Frame: Hashable, Sendable {
+        /// The sensor's frame sequence number (consecutive unless the sensor dropped frames).
+        public var sequence: Int64
+        /// The realtime instant row 0 began to expose (sensor timestamp mapped through the clock pair).
+        public var exposureStart: RealtimeInstant
+        public init(sequence: Int64, exposureStart: RealtimeInstant) {
+            self.sequence = sequence
+            self.exposureStart = exposureStart
+        }
+    }
+
+    /// What to do after a frame.
+    public struct Decision: Hashable, Sendable {
+        /// The frame's index (the nearest `Tn`), or nil when that index was already taken (a backward
+        /// clock step made two frames nearest the same `Tn`): such a frame is dropped, not renumbered.
+        public var index: Int64?
+        /// Exposure start minus `Tn` of the nearest index.
+        public var phaseError: TimeSpan
+        /// The sequence number the new frame length applies to.
+        public var applySequence: Int64
+        /// The frame length to program for that frame.
+        public var frameLengthLines: Int64
+        public var state: State
+        /// Estimated sensor frequency error in parts per million (positive: sensor lines are long).
+        public var frequencyErrorPpm: Double
+    }
+
+    public let schedule: FrameSchedule
+    public let sensor: SensorTiming
+    public let configuration: Configuration
+    public private(set) var state: State = .acquiring
+    /// The last index handed out.
+    public private(set) var lastIndex: Int64?
+    private var onTarget = 0
+    /// Estimated (true line time / nominal line time) − 1.
+    private var frequencyError: Double = 0
+    /// Frame lengths programmed (or assumed) per sequence number, for frames not yet completed.
+    private var lengths: [Int64: Int64] = [:]
+    private var previous: Frame?
+    private let nominalLines: Int64
+    private let periodNs: Double
+
+    public init(schedule: FrameSchedule, sensor: SensorTiming, configuration: Configuration = .init()) {
+        self.schedule = schedule
+        self.sensor = sensor
+        self.configuration = configuration
+        self.periodNs = Double(schedule.rate.denominator) * 1e9 / Double(schedule.rate.numerator)
+        self.nominalLines = sensor.nominalLines(for: schedule.rate.nominalPeriod)
+    }
+
+    /// The frame length assumed for a sequence whose length was never programmed (the sensor's
+    /// free-running length at the schedule's rate).
+    public var freeRunningLines: Int64 { nominalLines }
+
+    /// Feeds one completed frame; returns its index and the next frame length to program.
+    public mutating func update(_ frame: Frame) throws(ScheduleError) -> Decision {
+        // Nearest Tn: the index whose deadline is closest to the exposure start.
+        let before = try schedule.lastIndex(atOrBefore: frame.exposureStart)
+        let after = try schedule.firstIndex(atOrAfter: frame.exposureStart)
+        var nearest = after
+        if let before {
+            let tb = try schedule.deadline(of: before)
+            let ta = try schedule.deadline(of: after)
+            nearest = (frame.exposureStart - tb) <= (ta - frame.exposureStart) ? before : after
+        }
+        let target = try schedule.deadline(of: nearest)
+        let error = frame.exposureStart - target
+
+        var index: Int64? = nearest
+        if let last = lastIndex, nearest <= last { index = nil }
+        if let index { lastIndex = index }
+
+        updateFrequency(frame)
+        updateState(error)
+
+        // Predict the phase error at the first frame we can still change, from the lengths already
+        // in flight, and correct a fraction of it with that frame's length.
+        let delay = Int64(sensor.controlDelayFrames)
+        let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
+        var predicted = Double(error.nanoseconds)
+        for s in frame.sequence..<(frame.sequence + delay) {
+            predicted += Double(lengths[s] ?? nominalLines) * lineNs - periodNs
+        }
+        predicted = wrap(predicted)
+        let wantedNs = periodNs - configuration.phaseGain * predicted
+        var lines = Int64((wantedNs / lineNs).rounded())
+        lines = min(max(lines, sensor.minFrameLengthLines), sensor.maxFrameLengthLines)
+        let applySequence = frame.sequence + delay
+        lengths[applySequence] = lines
+        lengths = lengths.filter { $0.key >= frame.sequence }
+        previous = frame
+        return Decision(
+            index: index, phaseError: error, applySequence: applySequence, frameLengthLines: lines,
+            state: state, frequencyErrorPpm: frequencyError * 1e6)
+    }
+
+    /// Wraps a phase into (−P/2, P/2]: the shorter way round to the nearest `Tn`.
+    private func wrap(_ ns: Double) -> Double {
+        var x = ns.truncatingRemainder(dividingBy: periodNs)
+        if x > periodNs / 2 { x -= periodNs }
+        if x <= -periodNs / 2 { x += periodNs }
+        return x
+    }
+
+    private mutating func updateFrequency(_ frame: Frame) {
+        guard let previous, frame.sequence == previous.sequence + 1 else { return }
+        let lines = Double(lengths[previous.sequence] ?? nominalLines)
+        let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
+        let expected = lines * Double(sensor.lineTimePs) / 1000
+        let ratio = measured / expected - 1
+        // A realtime step between the two frames makes this one measurement meaningless (the
+        // kernel bounds real frequency errors at ±500 ppm); skip it rather than corrupt the estimate.
+        guard abs(ratio) < 1e-3 else { return }
+        frequencyError += configuration.frequencyGain * (ratio - frequencyError)
+    }
+
+    private mutating func updateState(_ error: TimeSpan) {
+        let magnitude = TimeSpan(nanoseconds: abs(error.nanoseconds))
+        switch state {
+        case .acquiring, .lost:
+            onTarget = magnitude <= configuration.lockThreshold ? onTarget + 1 : 0
+            if onTarget >= configuration.framesToLock { state = .locked }
+        case .locked:
+            if magnitude > configuration.lossThreshold {
+                state = .lost
+                onTarget = 0
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// What a camera's frame timestamp means, and how to get the exposure start of row 0 from it.
+///
+/// libcamera documents SensorTimestamp as the start of exposure, but on the Raspberry Pi 5 the
+/// driver stamps the frame-start interrupt: the start of readout of the first line (plus interrupt
+/// latency), about one exposure time after that line began to expose. Users have been misled by
+/// this (timestamps 200 µs apart, images 8–10 ms apart), so the meaning is explicit here.
+public enum SensorTimestampMeaning: String, Hashable, Sendable, CaseIterable {
+    /// The timestamp is the start of readout of row 0 (Pi 5 frame-start interrupt):
+    /// exposure start ≈ timestamp − exposure.
+    case startOfReadout
+    /// The timestamp is the start of exposure of row 0, as libcamera documents.
+    case startOfExposure
+
+    /// The exposure start of row 0 on the monotonic clock, for a frame stamped `timestamp`.
+    public func exposureStart(timestamp: MonotonicInstant, exposure: TimeSpan) -> MonotonicInstant {
+        switch self {
+        case .startOfReadout: timestamp - exposure
+        case .startOfExposure: timestamp
+        }
+    }
+}
+
+/// The sensor's frame-timing constants the phase lock needs.
+public struct SensorTiming: Hashable, Sendable {
+    /// Nominal duration of one sensor line in picoseconds (line times are not whole nanoseconds:
+    /// they come from a pixel clock).
+    public var lineTimePs: Int64
+    /// The shortest frame the sensor mode allows, in lines.
+    public var minFrameLengthLines: Int64
+    /// The longest frame the sensor mode allows, in lines.
+    public var maxFrameLengthLines: Int64
+    /// Frames between issuing a frame-length change and the first frame it applies to.
+    public var controlDelayFrames: Int
+
+    public init(lineTimePs: Int64, minFrameLengthLines: Int64, maxFrameLengthLines: Int64, controlDelayFrames: Int) {
+        precondition(lineTimePs > 0 && minFrameLengthLines > 0 && maxFrameLengthLines >= minFrameLengthLines)
+        precondition(controlDelayFrames >= 1)
+        self.lineTimePs = lineTimePs
+        self.minFrameLengthLines = minFrameLengthLines
+        self.maxFrameLengthLines = maxFrameLengthLines
+        self.controlDelayFrames = controlDelayFrames
+    }
+
+    /// The nominal duration of `lines` lines, in nanoseconds (rounded to nearest).
+    public func durationNs(lines: Int64) -> Int64 { (lines * lineTimePs + 500) / 1000 }
+
+    /// The frame length in lines closest to `period` (the sensor's free-running length at the rate).
+    public func nominalLines(for period: TimeSpan) -> Int64 {
+        let lines = (period.nanoseconds * 1000 + lineTimePs / 2) / lineTimePs
+        return min(max(lines, minFrameLengthLines), maxFrameLengthLines)
+    }
+}
