@@ -24,7 +24,7 @@ release: deps
 
 test: deps
 	swift build --build-tests
-	swift test --skip-build --parallel --num-workers 2
+	swift test --skip-build
 
 demo: release
 	.build/release/genlock camera --synthetic --name cam1 --fps 30 --start-in 2s --frames 90
