@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "GenlockCore", targets: ["GenlockCore"]),
         .library(name: "GenlockHAL", targets: ["GenlockHAL"]),
         .library(name: "GenlockPOSIX", targets: ["GenlockPOSIX"]),
+        .library(name: "GenlockPTP", targets: ["GenlockPTP"]),
+        .library(name: "GenlockPTPLinux", targets: ["GenlockPTPLinux"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,10 +43,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PTP, pure: pmc and log parsers, the lock gate, linuxptp configuration generation. No I/O.
+        .target(name: "GenlockPTP", dependencies: ["GenlockCore"], swiftSettings: strict),
+        // PTP, real I/O on Linux: runs pmc and phc_ctl with deadlines, probes the management socket.
+        .target(name: "GenlockPTPLinux", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
         .executableTarget(
             name: "genlock",
             dependencies: [
-                "GenlockCore", "GenlockHAL", "GenlockPOSIX",
+                "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +68,11 @@ let package = Package(
         .testTarget(
             name: "GenlockPOSIXTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockPTPTests",
+            dependencies: ["GenlockCore", "GenlockPTP", "GenlockPTPLinux"],
             swiftSettings: strict
         ),
         .testTarget(

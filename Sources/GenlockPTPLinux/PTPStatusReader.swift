@@ -1,0 +1,39 @@
+import GenlockCore
+import GenlockPTP
+
+/// One status reading of a node: ptp4l through pmc, plus the system clock's offset from the
+/// NIC clock when an interface is given.
+public struct PTPStatusReader: Sendable {
+    public var pmc: PMCClient
+    public var systemOffset: SystemOffsetReader?
+
+    public init(pmc: PMCClient, systemOffset: SystemOffsetReader? = nil) {
+        self.pmc = pmc
+        self.systemOffset = systemOffset
+    }
+
+    /// A reading: the snapshot, and the system offset (nil when not asked for).
+    public struct Reading: Sendable, Hashable {
+        public var snapshot: PTP4LSnapshot
+        public var systemOffsetNanoseconds: Int64?
+        public var observation: PTPObservation { snapshot.observation(systemOffsetNanoseconds: systemOffsetNanoseconds) }
+    }
+
+    public func read() throws(PTPReadError) -> Reading {
+        let snapshot = try pmc.snapshot()
+        let system = try systemOffset.map { reader throws(PTPReadError) in try reader.offsetNanoseconds(snapshot: snapshot) }
+        return Reading(snapshot: snapshot, systemOffsetNanoseconds: system)
+    }
+
+    /// Reads once and judges the reading with a fresh gate (K = 1): the answer for `ptp status`.
+    public func status(maxOffset: TimeSpan, maxSystemOffset: TimeSpan? = nil) -> PTPStatus {
+        var gate = LockGate(maxOffset: maxOffset, requiredSamples: 1, maxSystemOffset: maxSystemOffset)
+        do {
+            let reading = try read()
+            let verdict = gate.observe(reading.observation)
+            return reading.snapshot.status(verdict: verdict, systemOffsetNanoseconds: reading.systemOffsetNanoseconds)
+        } catch {
+            return PTPStatus(locked: false, reason: error.description)
+        }
+    }
+}
