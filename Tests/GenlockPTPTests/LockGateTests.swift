@@ -84,6 +84,6 @@ struct LockGateTests {
         #expect(status.offsetNanoseconds == -122)
         #expect(status.grandmasterIdentity?.description == "4e26a5.fffe.a9926c")
         #expect(status.reason?.hasPrefix("port is UNCALIBRATED") == true)
-        #expect(status.textLines(source: "/var/run/ptp4l").last == "locked: no (\(status.reason!))")
+        #expect(status.textLines(source: "ptp4l at /var/run/ptp4l").last == "locked: no (\(status.reason!))")
     }
 }

@@ -80,4 +80,17 @@ struct LogLineTests {
         var gate = LockGate(maxOffset: .microseconds(1), requiredSamples: 1)
         #expect(gate.observe(summary.observation) == .locked)
     }
+
+    @Test("summary-only logs (summary_interval) judge the worst offset of the interval")
+    func summaryOnlyLog() {
+        var summary = PTPLogSummary()
+        summary.read("ptp4l[1.0]: port 1 (eth0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED")
+        summary.read("ptp4l[2.0]: rms  120 max  450 freq    +21 +/- 26 delay  2182 +/-  8")
+        summary.read("phc2sys[2.1]: CLOCK_REALTIME rms 30 max 2500 freq -2150 +/- 4 delay 400 +/- 2")
+        #expect(summary.lastMasterOffsetNanoseconds == 450)
+        #expect(summary.lastPathDelayNanoseconds == 2182)
+        #expect(summary.lastSystemOffsetNanoseconds == 2500)
+        var gate = LockGate(maxOffset: .microseconds(1), requiredSamples: 1, maxSystemOffset: .microseconds(2))
+        #expect(gate.observe(summary.observation) == .waiting(.systemOffsetTooLarge(offsetNanoseconds: 2500, maxNanoseconds: 2000)))
+    }
 }

@@ -27,8 +27,16 @@ public struct PTPLogSummary: Hashable, Sendable {
             lastPathDelayNanoseconds = delay
         case .clockOffset(let clock, _, let offset, _, _, _):
             if clock == "CLOCK_REALTIME" { lastSystemOffsetNanoseconds = offset }
-        case .summary:
-            break
+        case .summary(let clock, _, let maxNanoseconds, _, let delay):
+            // With summary_interval, ptp4l and phc2sys print only rms/max per interval. The
+            // largest |offset| of the interval stands in for the offset: the gate then judges
+            // the worst sample, never a lucky one.
+            if clock == nil {
+                lastMasterOffsetNanoseconds = maxNanoseconds
+                if let delay { lastPathDelayNanoseconds = delay }
+            } else if clock == "CLOCK_REALTIME" {
+                lastSystemOffsetNanoseconds = maxNanoseconds
+            }
         case .portStateChange(_, _, _, let to, _):
             portState = to
         case .bestMaster(let id, let isLocal):

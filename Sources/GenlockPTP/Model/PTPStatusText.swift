@@ -1,10 +1,11 @@
 import GenlockCore
 
 extension PTPStatus {
-    /// The status as a few lines for people (`genlock ptp status`).
+    /// The status as a few lines for people (`genlock ptp status`); `source` names where it
+    /// came from (`ptp4l at /var/run/ptp4l`, `log ptp4l.log`).
     public func textLines(source: String) -> [String] {
         var lines: [String] = []
-        var head = "ptp4l at \(source):"
+        var head = "\(source):"
         if let portState { head += " port \(portState)" } else { head += " no port state" }
         if isGrandmaster {
             head += ", this node is the grandmaster"

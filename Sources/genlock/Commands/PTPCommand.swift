@@ -123,7 +123,7 @@ struct PTPStatusCommand: ParsableCommand {
         let status: PTPStatus
         let origin: String
         if let log {
-            origin = log
+            origin = "log \(log)"
             let text: String
             do { text = try Files.readTail(log) } catch { throw Invalid(error.description) }
             var summary = PTPLogSummary()
@@ -139,7 +139,7 @@ struct PTPStatusCommand: ParsableCommand {
                 Console.err("warning: \(summary.txTimestampTimeouts) 'timed out while polling for tx timestamp' lines: raise tx_timestamp_timeout (see docs/ptp.md)")
             }
         } else {
-            origin = source.socketPath
+            origin = "ptp4l at \(source.socketPath)"
             status = source.reader.status(maxOffset: source.maxOffset, maxSystemOffset: source.maxSystemOffset)
         }
         if json {
