@@ -16,13 +16,26 @@ public struct PTPStatusReader: Sendable {
     public struct Reading: Sendable, Hashable {
         public var snapshot: PTP4LSnapshot
         public var systemOffsetNanoseconds: Int64?
-        public var observation: PTPObservation { snapshot.observation(systemOffsetNanoseconds: systemOffsetNanoseconds) }
+        /// Why the system offset could not be measured, when it was asked for.
+        public var systemOffsetError: String?
+        public var observation: PTPObservation {
+            snapshot.observation(systemOffsetNanoseconds: systemOffsetNanoseconds, systemOffsetError: systemOffsetError)
+        }
     }
 
+    /// Throws only when ptp4l itself cannot be read; a failed system clock measurement is part
+    /// of the reading (and keeps the gate closed).
     public func read() throws(PTPReadError) -> Reading {
         let snapshot = try pmc.snapshot()
-        let system = try systemOffset.map { reader throws(PTPReadError) in try reader.offsetNanoseconds(snapshot: snapshot) }
-        return Reading(snapshot: snapshot, systemOffsetNanoseconds: system)
+        var reading = Reading(snapshot: snapshot)
+        if let systemOffset {
+            do {
+                reading.systemOffsetNanoseconds = try systemOffset.offsetNanoseconds(snapshot: snapshot)
+            } catch {
+                reading.systemOffsetError = error.description
+            }
+        }
+        return reading
     }
 
     /// Reads once and judges the reading with a fresh gate (K = 1): the answer for `ptp status`.

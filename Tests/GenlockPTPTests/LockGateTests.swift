@@ -68,6 +68,16 @@ struct LockGateTests {
         #expect(verdict.reason?.description.contains("phc2sys") == true)
     }
 
+    @Test("a system offset that was asked for but could not be measured keeps the gate closed")
+    func systemOffsetUnknown() {
+        var gate = LockGate(maxOffset: .microseconds(1), requiredSamples: 1)
+        var o = Self.slaveGood
+        o.systemOffsetError = "interface eth0 does not have a PHC"
+        let verdict = gate.observe(o)
+        #expect(verdict == .waiting(.systemOffsetUnavailable("interface eth0 does not have a PHC")))
+        #expect(verdict.reason?.description == "system clock offset unknown: interface eth0 does not have a PHC")
+    }
+
     @Test("reasons read as sentences naming the state and values")
     func reasonText() {
         #expect(LockGate.Reason.portState(.uncalibrated).description == "port is UNCALIBRATED: a master was chosen but the servo has not locked yet")

@@ -9,11 +9,14 @@ public struct PTPObservation: Hashable, Sendable {
     public var grandmasterPresent: Bool?
     /// CLOCK_REALTIME against the NIC clock, when it was measured.
     public var systemOffsetNanoseconds: Int64?
+    /// Why the system clock offset could not be measured although it was asked for.
+    public var systemOffsetError: String?
 
     public init(
         portState: PortState?, offsetNanoseconds: Int64?, isGrandmaster: Bool = false,
-        grandmasterPresent: Bool? = nil, systemOffsetNanoseconds: Int64? = nil
+        grandmasterPresent: Bool? = nil, systemOffsetNanoseconds: Int64? = nil, systemOffsetError: String? = nil
     ) {
+        self.systemOffsetError = systemOffsetError
         self.portState = portState
         self.offsetNanoseconds = offsetNanoseconds
         self.isGrandmaster = isGrandmaster
@@ -41,6 +44,8 @@ public struct LockGate: Sendable {
         case offsetTooLarge(offsetNanoseconds: Int64, maxNanoseconds: Int64)
         /// CLOCK_REALTIME does not follow the NIC clock (phc2sys missing or not locked).
         case systemOffsetTooLarge(offsetNanoseconds: Int64, maxNanoseconds: Int64)
+        /// The system clock offset was asked for but could not be measured.
+        case systemOffsetUnavailable(String)
         /// Good readings so far, but fewer than required in a row.
         case settling(good: Int, required: Int)
 
@@ -65,6 +70,7 @@ public struct LockGate: Sendable {
                 return "offset from master \(TimeSpanFormat.text(offset)) is not below \(TimeSpanFormat.text(max))"
             case .systemOffsetTooLarge(let offset, let max):
                 return "system clock is \(TimeSpanFormat.text(offset)) from the NIC clock, not below \(TimeSpanFormat.text(max)) (is phc2sys running?)"
+            case .systemOffsetUnavailable(let why): return "system clock offset unknown: \(why)"
             case .settling(let good, let required):
                 return "settling: \(good) of \(required) consecutive samples within the limit"
             }
@@ -124,6 +130,7 @@ public struct LockGate: Sendable {
         if offset.magnitude >= limit.magnitude {
             return .offsetTooLarge(offsetNanoseconds: offset, maxNanoseconds: limit)
         }
+        if let why = o.systemOffsetError { return .systemOffsetUnavailable(why) }
         let systemLimit = maxSystemOffset.nanoseconds
         if let system = o.systemOffsetNanoseconds, system.magnitude >= systemLimit.magnitude {
             return .systemOffsetTooLarge(offsetNanoseconds: system, maxNanoseconds: systemLimit)

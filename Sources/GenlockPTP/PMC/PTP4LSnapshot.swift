@@ -101,13 +101,14 @@ public struct PTP4LSnapshot: Hashable, Sendable {
     }
 
     /// The facts the lock gate needs.
-    public func observation(systemOffsetNanoseconds: Int64? = nil) -> PTPObservation {
+    public func observation(systemOffsetNanoseconds: Int64? = nil, systemOffsetError: String? = nil) -> PTPObservation {
         PTPObservation(
             portState: primaryPort?.state,
             offsetNanoseconds: isGrandmaster ? 0 : offsetFromMasterNanoseconds,
             isGrandmaster: isGrandmaster,
             grandmasterPresent: grandmasterPresent,
-            systemOffsetNanoseconds: systemOffsetNanoseconds
+            systemOffsetNanoseconds: systemOffsetNanoseconds,
+            systemOffsetError: systemOffsetError
         )
     }
 
