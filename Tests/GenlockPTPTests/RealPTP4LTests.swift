@@ -132,6 +132,19 @@ struct RealPTP4LTests {
         #expect(bounding != nil && bounding! & Self.capSysTime == 0)
         #expect(TestIO.read(rig.log(.node)).contains("Operation not permitted"))
 
+        // The same through the CLI, as the node's systemd unit runs it.
+        if let genlock = GenlockBinary.path {
+            let wait = try ProcessRunner.run(
+                genlock, ["ptp", "wait", "--uds", rig.socket(.node), "--max-offset", "1ms", "--samples", "2", "--timeout", "20s"],
+                timeoutNanoseconds: 30_000_000_000)
+            #expect(wait.exitStatus == 0, "\(wait.standardError)")
+            #expect(wait.standardOutput.hasPrefix("locked: port SLAVE, offset "))
+            let json = try ProcessRunner.run(genlock, ["ptp", "status", "--uds", rig.socket(.node), "--max-offset", "1ms", "--json"], timeoutNanoseconds: 30_000_000_000)
+            #expect(json.exitStatus == 0)
+            #expect(json.standardOutput.contains(#""portState":"SLAVE""#))
+            #expect(json.standardOutput.contains(#""grandmasterIdentity":"\#(gm.clockIdentity!)""#))
+        }
+
         // The real log, read the way a log-only node would be read.
         var summary = PTPLogSummary()
         for line in TestIO.read(rig.log(.node)).split(separator: "\n") { summary.read(line) }
