@@ -80,6 +80,18 @@ struct RealPTP4LTests {
         #expect(summary.portState == .uncalibrated)
         #expect(summary.bestMaster == gm.clockIdentity)
 
+        // A live daemon asked in another domain ignores the request: "did not answer", bounded.
+        do {
+            _ = try PMCClient(socketPath: rig.socket(.node), domain: 5, timeout: .seconds(5)).snapshot()
+            Issue.record("ptp4l answered a management request for another domain")
+        } catch {
+            guard case .noAnswer(let path, _) = error else {
+                Issue.record("expected noAnswer, got \(error)")
+                return
+            }
+            #expect(path == rig.socket(.node))
+        }
+
         // Stop both daemons: the same sockets now say "not running".
         rig.stop(gmPID)
         rig.stop(nodePID)
