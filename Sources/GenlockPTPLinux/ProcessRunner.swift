@@ -56,6 +56,8 @@ public enum ProcessRunner {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = ProcessRunner.cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
@@ -63,7 +65,7 @@ public enum ProcessRunner {
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for arg in argv { free(arg) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         close(outPipe[1])
         close(errPipe[1])
         guard rc == 0 else {
@@ -126,6 +128,24 @@ public enum ProcessRunner {
             standardError: String(decoding: err, as: UTF8.self),
             timedOut: timedOut
         )
+    }
+
+    /// Spawn attributes that give the child an empty signal mask and default handlers.
+    ///
+    /// A child inherits the spawning thread's signal mask, and threads of a Swift process
+    /// (Dispatch, the test runner, a real-time timer thread) may block signals; a ptp4l started
+    /// with SIGTERM blocked never stops on SIGTERM. Call `posix_spawnattr_destroy` when done.
+    public static func cleanSignalAttributes() -> posix_spawnattr_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return attributes
     }
 
     static func monotonicNow() -> Int64 {

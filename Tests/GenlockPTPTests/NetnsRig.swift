@@ -110,9 +110,11 @@ final class NetnsRig {
         return pid
     }
 
-    func stop(_ pid: pid_t) {
-        TestIO.stop(pid)
-        daemons.removeAll { $0 == pid }
+    /// Stops one daemon; true when it exited on SIGTERM (false: it had to be killed).
+    @discardableResult
+    func stop(_ pid: pid_t) -> Bool {
+        defer { daemons.removeAll { $0 == pid } }
+        return TestIO.stop(pid)
     }
 
     /// Stops the daemons, deletes the namespaces (which removes the veth pair) and the files.

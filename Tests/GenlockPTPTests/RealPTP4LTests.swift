@@ -93,8 +93,10 @@ struct RealPTP4LTests {
         }
 
         // Stop both daemons: the same sockets now say "not running".
-        rig.stop(gmPID)
-        rig.stop(nodePID)
+        // Both exit on SIGTERM: spawned children get an empty signal mask (a ptp4l that
+        // inherited a blocked SIGTERM from a test thread would need SIGKILL).
+        #expect(rig.stop(gmPID))
+        #expect(rig.stop(nodePID))
         for client in [gmClient, nodeClient] {
             do {
                 _ = try client.snapshot()
@@ -162,6 +164,25 @@ struct RealPTP4LTests {
         for line in TestIO.read(rig.log(.node)).split(separator: "\n") { summary.read(line) }
         #expect(summary.portState == .slave)
         #expect(summary.lastServoState == PTPLogLine.servoLocked)
+    }
+
+    @Test("a test that fails midway still removes its daemons, namespaces and files")
+    func cleanupOnFailure() throws {
+        struct Midway: Error {}
+        var made: (namespaces: [String], directory: String, pid: pid_t)?
+        do {
+            let rig = try NetnsRig()
+            defer { rig.tearDown() }
+            let pid = try rig.startPTP4L(.grandmaster, freeRunning: true)
+            made = ([rig.namespace(.grandmaster), rig.namespace(.node)], rig.directory, pid)
+            #expect(TestIO.isRunning(pid))
+            throw Midway()
+        } catch is Midway {}
+        let (namespaces, directory, pid) = try #require(made)
+        let listed = try TestIO.run("ip", ["netns", "list"]).standardOutput
+        for name in namespaces { #expect(!listed.contains(name)) }
+        #expect(kill(pid, 0) != 0)  // reaped: the pid no longer exists
+        #expect(ManagementSocketProbe.probe(directory) == .missing)
     }
 
     @Test("real ptp4l accepts the generated configuration (fails only at hardware time stamping on a veth)")
