@@ -1,3 +1,5 @@
+import GenlockCore
+
 /// Why ptp4l's status could not be read. Every case names the socket path, so the message
 /// says where the tool looked.
 public enum PTPReadError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -14,15 +16,9 @@ public enum PTPReadError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .notRunning(let path, let detail): "ptp4l not running at \(path) (\(detail))"
         case .noAnswer(let path, let timeout):
-            "ptp4l at \(path) did not answer within \(TimeSpanText.text(timeout)) (wrong --domain, or the daemon is stuck)"
+            "ptp4l at \(path) did not answer within \(TimeSpanFormat.text(timeout)) (wrong --domain, or the daemon is stuck)"
         case .toolFailed(let text): text
         case .unreadable(let text): text
         }
     }
-}
-
-import GenlockCore
-
-enum TimeSpanText {
-    static func text(_ ns: Int64) -> String { TimeSpanFormat.text(ns) }
 }
