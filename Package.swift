@@ -44,7 +44,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // PTP, pure: pmc and log parsers, the lock gate, linuxptp configuration generation. No I/O.
-        .target(name: "GenlockPTP", dependencies: ["GenlockCore"], swiftSettings: strict),
+        .target(name: "GenlockPTP", dependencies: ["GenlockCore"], exclude: ["README.md"], swiftSettings: strict),
         // PTP, real I/O on Linux: runs pmc and phc_ctl with deadlines, probes the management socket.
         .target(name: "GenlockPTPLinux", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
         .executableTarget(

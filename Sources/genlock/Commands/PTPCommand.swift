@@ -136,7 +136,7 @@ struct PTPStatusCommand: ParsableCommand {
                 systemOffsetNanoseconds: summary.lastSystemOffsetNanoseconds, grandmasterIdentity: summary.bestMaster,
                 isGrandmaster: summary.observation.isGrandmaster)
             if summary.txTimestampTimeouts > 0 && !json {
-                Console.err("warning: \(summary.txTimestampTimeouts) 'timed out while polling for tx timestamp' lines: raise tx_timestamp_timeout (see docs/ptp.md)")
+                Console.err("warning: \(summary.txTimestampTimeouts) 'timed out while polling for tx timestamp' lines: raise tx_timestamp_timeout (see Sources/GenlockPTP/README.md)")
             }
         } else {
             origin = "ptp4l at \(source.socketPath)"
