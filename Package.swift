@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GenlockPOSIX", targets: ["GenlockPOSIX"]),
         .library(name: "GenlockPTP", targets: ["GenlockPTP"]),
         .library(name: "GenlockPTPLinux", targets: ["GenlockPTPLinux"]),
+        .library(name: "GenlockMedia", targets: ["GenlockMedia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,10 +48,26 @@ let package = Package(
         .target(name: "GenlockPTP", dependencies: ["GenlockCore"], exclude: ["README.md"], swiftSettings: strict),
         // PTP, real I/O on Linux: runs pmc and phc_ctl with deadlines, probes the management socket.
         .target(name: "GenlockPTPLinux", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
+        // FFmpeg's libraries from Debian's -dev packages (libavformat, libavcodec, libavutil,
+        // libswscale), found through pkg-config.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        // FFmpeg's macros and inline functions (AVERROR, av_err2str) that Swift cannot import.
+        .target(name: "CFFmpegShim", dependencies: ["CFFmpeg"]),
+        // Recording and reading: libavformat/libavcodec files stamped on the shared timeline,
+        // the per-frame sidecar and exports, and the synthetic camera.
+        .target(
+            name: "GenlockMedia",
+            dependencies: ["GenlockCore", "GenlockHAL", "CFFmpeg", "CFFmpegShim"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "genlock",
             dependencies: [
-                "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux",
+                "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "GenlockPTPTests",
             dependencies: ["GenlockCore", "GenlockPTP", "GenlockPTPLinux"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockMediaTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,173 @@
+import CFFmpeg
+import CFFmpegShim
+import GenlockCore
+
+/// A frame decoded from a recording, joined with its sidecar row.
+public struct DecodedFrame: Sendable {
+    /// Presentation timestamp in ticks of 1/1000 s (``PresentationClock``).
+    public var pts: Int64
+    /// The instant the PTS stands for on the shared timeline, when the file names its epoch.
+    public var instant: RealtimeInstant?
+    /// The pixels, in the layout the decoder produced.
+    public var frame: VideoFrame
+    /// The sidecar row whose `Tn` has this PTS (nil without a sidecar, or when no row matches).
+    public var record: FrameRecord?
+    /// The frame index, from the sidecar row.
+    public var index: Int64? { record?.index }
+}
+
+/// Reads one recorded video file: decodes its frames in order with their PTS, and joins each
+/// with the sidecar row for its index.
+///
+/// The join is by timestamp: every row's `Tn` gives the PTS its frame was written with
+/// (``PresentationClock`` with the epoch stored in the file), and that PTS identifies the index.
+/// A file cut short by a crash reads up to its last whole cluster; ``endedEarly`` then says so.
+public final class RecordingReader {
+    public let path: String
+    /// The file's global tags (``RecordingTags``).
+    public let tags: [String: String]
+    /// `T0`, from the `GENLOCK_EPOCH_REALTIME_NS` tag.
+    public let epoch: RealtimeInstant?
+    /// The sidecar's rows, in index order (empty without a sidecar).
+    public let records: [FrameRecord]
+    /// Whether reading stopped at damaged or missing data rather than a clean end of file.
+    public private(set) var endedEarly = false
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var decoded: UnsafeMutablePointer<AVFrame>?
+    private var streamIndex: Int32 = 0
+    private var streamTimeBase = FFmpeg.millisecondTimeBase
+    private var recordsByPTS: [Int64: FrameRecord] = [:]
+    private var draining = false
+    private var done = false
+
+    /// Opens `path`; `sidecar` (a `<camera>.frames.csv`) is joined when given.
+    public init(path: String, sidecar: String? = nil) throws(MediaError) {
+        FFmpeg.configureOnce()
+        self.path = path
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "cannot open", path)
+        format = context
+        var tags: [String: String] = [:]
+        var entry: UnsafeMutablePointer<AVDictionaryEntry>?
+        while let next = av_dict_get(context!.pointee.metadata, "", entry, AV_DICT_IGNORE_SUFFIX) {
+            tags[String(cString: next.pointee.key)] = String(cString: next.pointee.value)
+            entry = next
+        }
+        self.tags = tags
+        epoch = tags[RecordingTags.epoch].flatMap(Int64.init).map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
+        if let sidecar {
+            records = try SidecarFormat.parse(try FileSystem.read(sidecar), path: sidecar)
+        } else {
+            records = []
+        }
+        if let epoch {
+            let clock = PresentationClock(epoch: epoch)
+            for record in records where record.isRecorded { recordsByPTS[clock.pts(of: record.scheduled)] = record }
+        }
+        do {
+            try openDecoder()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    private func openDecoder() throws(MediaError) {
+        guard let format else { return }
+        try FFmpeg.check(avformat_find_stream_info(format, nil), "cannot read the streams of", path)
+        var codec: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
+        try FFmpeg.check(index, "no video stream in", path)
+        streamIndex = index
+        let stream = format.pointee.streams[Int(index)]!
+        streamTimeBase = stream.pointee.time_base
+        guard let codec, let decoder = avcodec_alloc_context3(codec) else { throw FFmpeg.error("no decoder for", path, -22) }
+        self.decoder = decoder
+        try FFmpeg.check(avcodec_parameters_to_context(decoder, stream.pointee.codecpar), "cannot configure the decoder for", path)
+        try FFmpeg.check(avcodec_open2(decoder, codec, nil), "cannot open the decoder for", path)
+        packet = av_packet_alloc()
+        decoded = av_frame_alloc()
+    }
+
+    /// The next frame, or nil at the end of the file (or of its readable part).
+    public func next() throws(MediaError) -> DecodedFrame? {
+        guard let format, let decoder, let packet, let decoded else { return nil }
+        while !done {
+            let status = avcodec_receive_frame(decoder, decoded)
+            if status == 0 {
+                defer { av_frame_unref(decoded) }
+                return try convert(decoded)
+            }
+            if status == FFmpeg.eof { done = true; break }
+            if status != FFmpeg.again { try FFmpeg.check(status, "cannot decode", path) }
+            if draining { done = true; break }
+            let read = av_read_frame(format, packet)
+            if read < 0 {
+                if read != FFmpeg.eof { endedEarly = true }
+                draining = true
+                _ = avcodec_send_packet(decoder, nil)
+                continue
+            }
+            defer { av_packet_unref(packet) }
+            if packet.pointee.stream_index != streamIndex { continue }
+            let sent = avcodec_send_packet(decoder, packet)
+            if sent < 0, sent != FFmpeg.again {
+                // A damaged last packet (the file was cut mid-write): keep what decoded so far.
+                endedEarly = true
+                draining = true
+                _ = avcodec_send_packet(decoder, nil)
+            }
+        }
+        return nil
+    }
+
+    /// Every remaining frame.
+    public func readAll() throws(MediaError) -> [DecodedFrame] {
+        var frames: [DecodedFrame] = []
+        while let frame = try next() { frames.append(frame) }
+        return frames
+    }
+
+    private func convert(_ source: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> DecodedFrame {
+        let raw = source.pointee.best_effort_timestamp != genlock_nopts_value() ? source.pointee.best_effort_timestamp : source.pointee.pts
+        let pts = av_rescale_q(raw, streamTimeBase, FFmpeg.millisecondTimeBase)
+        guard let layout = PixelLayout(AVPixelFormat(rawValue: source.pointee.format)) else {
+            throw MediaError.invalidFrame("\(path): decoded pixel format \(source.pointee.format) is not yuv420p, nv12 or gray8")
+        }
+        let width = Int(source.pointee.width), height = Int(source.pointee.height)
+        var planes: [VideoFrame.Plane] = []
+        withUnsafePointer(to: source.pointee.data) { data in
+            withUnsafePointer(to: source.pointee.linesize) { lines in
+                data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { data in
+                    lines.withMemoryRebound(to: Int32.self, capacity: 8) { lines in
+                        for plane in 0..<layout.planeCount {
+                            let size = layout.planeSize(plane, width: width, height: height)
+                            var bytes = [UInt8](repeating: 0, count: size.rowBytes * size.rows)
+                            bytes.withUnsafeMutableBufferPointer { out in
+                                av_image_copy_plane(out.baseAddress, Int32(size.rowBytes), data[plane], lines[plane], Int32(size.rowBytes), Int32(size.rows))
+                            }
+                            planes.append(.init(bytes: bytes, stride: size.rowBytes))
+                        }
+                    }
+                }
+            }
+        }
+        return DecodedFrame(
+            pts: pts, instant: epoch.map { PresentationClock(epoch: $0).instant(ofPTS: pts) },
+            frame: VideoFrame(width: width, height: height, layout: layout, planes: planes),
+            record: recordsByPTS[pts])
+    }
+
+    /// Releases FFmpeg's resources (also done on deinit).
+    public func close() {
+        if decoder != nil { avcodec_free_context(&decoder) }
+        if packet != nil { av_packet_free(&packet) }
+        if decoded != nil { av_frame_free(&decoded) }
+        if format != nil { avformat_close_input(&format) }
+    }
+}

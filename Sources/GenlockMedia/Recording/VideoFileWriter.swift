@@ -1,0 +1,238 @@
+import CFFmpeg
+import CFFmpegShim
+import GenlockCore
+
+/// One video file: an FFmpeg encoder feeding the Matroska muxer. Not thread-safe; the
+/// ``CameraRecorder`` owning it serializes calls.
+///
+/// Crash safety: libavformat's Matroska muxer keeps the open cluster in memory and writes it
+/// whole when the cluster ends. ``flushCluster()`` ends it (a NULL packet to `av_write_frame`)
+/// and flushes the AVIOContext, so after a SIGKILL the file holds every flushed cluster and
+/// ffprobe and ``RecordingReader`` read it (the segment size stays "unknown"; there are no cues,
+/// so seeking is slow, but every frame is there). `cluster_time_limit` bounds clusters as well.
+final class VideoFileWriter {
+    struct Settings {
+        var codec: VideoCodec
+        var width: Int
+        var height: Int
+        var layout: PixelLayout
+        var frameRate: FrameRate?
+        var keyframeInterval: Int
+        var clusterTimeLimitMilliseconds: Int64
+        var metadata: [(String, String)]
+    }
+
+    let path: String
+    private let settings: Settings
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var encoder: UnsafeMutablePointer<AVCodecContext>?
+    private var stream: UnsafeMutablePointer<AVStream>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var scaler: OpaquePointer?
+    private var opened = false
+    /// Packets written since the last cluster flush.
+    private(set) var unflushedPackets = 0
+    private(set) var framesWritten = 0
+
+    init(path: String, settings: Settings) throws(MediaError) {
+        self.path = path
+        self.settings = settings
+        FFmpeg.configureOnce()
+        do {
+            try open()
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    deinit { release() }
+
+    private func open() throws(MediaError) {
+        try FFmpeg.check(avformat_alloc_output_context2(&format, nil, "matroska", path), "cannot set up the Matroska muxer for", path)
+        guard let format else { throw FFmpeg.error("cannot set up the Matroska muxer for", path, -12) }
+        guard let codec = avcodec_find_encoder_by_name(settings.codec.encoderName) else {
+            throw MediaError.ffmpeg(operation: "FFmpeg has no encoder \(settings.codec.encoderName) for", path: path, code: -1, message: "encoder not found")
+        }
+        guard let stream = avformat_new_stream(format, nil) else { throw FFmpeg.error("cannot add a video stream to", path, -12) }
+        self.stream = stream
+        guard let encoder = avcodec_alloc_context3(codec) else { throw FFmpeg.error("cannot allocate an encoder for", path, -12) }
+        self.encoder = encoder
+
+        let encodedLayout = settings.codec.encoderLayout(for: settings.layout)
+        encoder.pointee.width = Int32(settings.width)
+        encoder.pointee.height = Int32(settings.height)
+        encoder.pointee.pix_fmt = encodedLayout.avPixelFormat
+        encoder.pointee.time_base = FFmpeg.millisecondTimeBase
+        if let rate = settings.frameRate {
+            encoder.pointee.framerate = AVRational(num: Int32(clamping: rate.numerator), den: Int32(clamping: rate.denominator))
+        }
+        encoder.pointee.gop_size = Int32(settings.keyframeInterval)
+        encoder.pointee.max_b_frames = 0
+        if (format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
+            encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
+        if settings.codec == .x264 {
+            av_opt_set(encoder.pointee.priv_data, "preset", "ultrafast", 0)
+            av_opt_set(encoder.pointee.priv_data, "tune", "zerolatency", 0)
+        }
+        try FFmpeg.check(avcodec_open2(encoder, codec, nil), "cannot open the \(settings.codec) encoder for", path)
+        try FFmpeg.check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder), "cannot configure the stream of", path)
+        stream.pointee.time_base = FFmpeg.millisecondTimeBase
+        if let rate = settings.frameRate {
+            stream.pointee.avg_frame_rate = encoder.pointee.framerate
+            stream.pointee.r_frame_rate = AVRational(num: Int32(clamping: rate.numerator), den: Int32(clamping: rate.denominator))
+        }
+        for (key, value) in settings.metadata { av_dict_set(&format.pointee.metadata, key, value, 0) }
+
+        try FFmpeg.check(avio_open(&format.pointee.pb, path, AVIO_FLAG_WRITE), "cannot create", path)
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "cluster_time_limit", String(settings.clusterTimeLimitMilliseconds), 0)
+        try FFmpeg.check(avformat_write_header(format, &options), "cannot write the Matroska header of", path)
+        opened = true
+        avio_flush(format.pointee.pb)
+
+        guard let frame = av_frame_alloc(), let packet = av_packet_alloc() else { throw FFmpeg.error("cannot allocate frames for", path, -12) }
+        self.frame = frame
+        self.packet = packet
+        frame.pointee.format = encodedLayout.avPixelFormat.rawValue
+        frame.pointee.width = Int32(settings.width)
+        frame.pointee.height = Int32(settings.height)
+        try FFmpeg.check(av_frame_get_buffer(frame, 0), "cannot allocate a frame buffer for", path)
+        if encodedLayout != settings.layout {
+            scaler = sws_getContext(
+                Int32(settings.width), Int32(settings.height), settings.layout.avPixelFormat,
+                Int32(settings.width), Int32(settings.height), encodedLayout.avPixelFormat,
+                SWS_POINT, nil, nil, nil)
+            guard scaler != nil else { throw FFmpeg.error("cannot convert \(settings.layout) to \(encodedLayout) for", path, -22) }
+        }
+    }
+
+    /// Encodes `video` with presentation timestamp `pts` (milliseconds, ``PresentationClock``)
+    /// and writes whatever packets the encoder returns.
+    func write(_ video: VideoFrame, pts: Int64) throws(MediaError) {
+        guard let frame, let encoder else { throw MediaError.closed(path: path) }
+        try FFmpeg.check(av_frame_make_writable(frame), "cannot reuse the frame buffer of", path)
+        try copy(video, into: frame)
+        frame.pointee.pts = pts
+        try FFmpeg.check(avcodec_send_frame(encoder, frame), "cannot encode a frame for", path)
+        try drainPackets()
+        framesWritten += 1
+    }
+
+    private func copy(_ video: VideoFrame, into frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
+        let layout = video.layout
+        withPlanePointers(video) { sources, strides in
+            if let scaler {
+                var src: [UnsafePointer<UInt8>?] = sources.map { UnsafePointer($0) }
+                var srcStride = strides
+                while src.count < 4 { src.append(nil); srcStride.append(0) }
+                withUnsafeMutablePointer(to: &frame.pointee.data) { data in
+                    withUnsafeMutablePointer(to: &frame.pointee.linesize) { lines in
+                        data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                            lines.withMemoryRebound(to: Int32.self, capacity: 8) { dstStride in
+                                _ = sws_scale(scaler, src, srcStride, 0, Int32(video.height), dst, dstStride)
+                            }
+                        }
+                    }
+                }
+                return
+            }
+            withUnsafeMutablePointer(to: &frame.pointee.data) { data in
+                withUnsafeMutablePointer(to: &frame.pointee.linesize) { lines in
+                    data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                        lines.withMemoryRebound(to: Int32.self, capacity: 8) { dstStride in
+                            for plane in 0..<layout.planeCount {
+                                let size = layout.planeSize(plane, width: video.width, height: video.height)
+                                av_image_copy_plane(dst[plane], dstStride[plane], sources[plane], strides[plane], Int32(size.rowBytes), Int32(size.rows))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func drainPackets() throws(MediaError) {
+        guard let encoder, let packet, let format, let stream else { return }
+        while true {
+            let status = avcodec_receive_packet(encoder, packet)
+            if status == FFmpeg.again || status == FFmpeg.eof { return }
+            try FFmpeg.check(status, "cannot encode a frame for", path)
+            av_packet_rescale_ts(packet, encoder.pointee.time_base, stream.pointee.time_base)
+            packet.pointee.stream_index = stream.pointee.index
+            let written = av_write_frame(format, packet)
+            av_packet_unref(packet)
+            try FFmpeg.check(written, "cannot write to", path)
+            try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
+            unflushedPackets += 1
+        }
+    }
+
+    /// Ends the open cluster and pushes it to the file, so a crash cannot lose it.
+    func flushCluster() throws(MediaError) {
+        guard let format, opened else { return }
+        try FFmpeg.check(av_write_frame(format, nil), "cannot flush", path)
+        avio_flush(format.pointee.pb)
+        try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
+        unflushedPackets = 0
+    }
+
+    /// Drains the encoder, writes the cues and trailer, and closes the file. After a write
+    /// error it still closes the file, keeping every cluster already written.
+    func finish() throws(MediaError) {
+        defer { release() }
+        guard opened, let encoder, let format else { return }
+        var firstError: MediaError?
+        do {
+            try FFmpeg.check(avcodec_send_frame(encoder, nil), "cannot drain the encoder of", path)
+            try drainPackets()
+        } catch { firstError = error }
+        let trailer = av_write_trailer(format)
+        opened = false
+        if firstError == nil, trailer < 0 { firstError = FFmpeg.error("cannot finish", path, trailer) }
+        let pbError = format.pointee.pb?.pointee.error ?? 0
+        if firstError == nil, pbError < 0 { firstError = FFmpeg.error("cannot write to", path, pbError) }
+        if let firstError { throw firstError }
+    }
+
+    /// Closes the file without a trailer (after a failure): what was flushed stays readable.
+    func abandon() {
+        if let format, opened {
+            avio_flush(format.pointee.pb)
+        }
+        opened = false
+        release()
+    }
+
+    private func release() {
+        if let format {
+            if opened { _ = av_write_trailer(format) }
+            opened = false
+            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            avformat_free_context(format)
+            self.format = nil
+        }
+        if encoder != nil { avcodec_free_context(&encoder) }
+        if frame != nil { av_frame_free(&frame) }
+        if packet != nil { av_packet_free(&packet) }
+        if let scaler { sws_freeContext(scaler); self.scaler = nil }
+        stream = nil
+    }
+}
+
+/// Calls `body` with each plane's base address and stride.
+private func withPlanePointers<R>(
+    _ video: VideoFrame, _ body: ([UnsafePointer<UInt8>], [Int32]) -> R
+) -> R {
+    let strides = video.planes.map { Int32($0.stride) }
+    func nest(_ index: Int, _ collected: [UnsafePointer<UInt8>]) -> R {
+        if index == video.planes.count { return body(collected, strides) }
+        return video.planes[index].bytes.withUnsafeBufferPointer { buffer in
+            nest(index + 1, collected + [buffer.baseAddress!])
+        }
+    }
+    return nest(0, [])
+}

@@ -1,0 +1,139 @@
+import GenlockCore
+
+/// The mkvmerge timestamp file `<camera>.pts.txt`, as `rpicam-vid --save-pts` writes it: the
+/// line `# timecode format v2`, then one line per frame in the video, in order: the frame's
+/// time in milliseconds with three decimals.
+///
+/// Times are the scheduled instants `Tn` relative to the session epoch `T0` (the origin of the
+/// video's PTS), so the files of different cameras line up, and `mkvmerge --timestamps 0:file`
+/// restores microsecond timing the Matroska default scale rounds to milliseconds.
+public enum TimecodeFormat {
+    public static let header = "# timecode format v2"
+
+    public static func line(scheduled: RealtimeInstant, epoch: RealtimeInstant) -> String {
+        DecimalText.fixed((scheduled - epoch).nanoseconds, scaleDigits: 6, places: 3) + "\n"
+    }
+}
+
+/// One camera's account of a session: what downstream tools need to trust frame counts.
+public struct CameraSummary: Hashable, Sendable, CustomStringConvertible {
+    public var camera: String
+    /// Frames in the video file(s).
+    public var recorded: Int
+    /// Frames requested but missing from the video.
+    public var dropped: Int
+    /// Frames whose deadline passed before they could be requested.
+    public var skipped: Int
+    /// The first and last index in the sidecar (recorded or not).
+    public var indices: ClosedRange<Int64>?
+    /// The first and last index in the video.
+    public var recordedIndices: ClosedRange<Int64>?
+
+    /// Counts `records` (one camera's sidecar rows).
+    public init(camera: String, records: [FrameRecord]) {
+        self.camera = camera
+        recorded = records.count { $0.isRecorded }
+        dropped = records.count { $0.flags.contains(.dropped) }
+        skipped = records.count { $0.flags.contains(.skipped) }
+        indices = records.first.map { $0.index...records.last!.index }
+        let inVideo = records.filter(\.isRecorded)
+        recordedIndices = inVideo.first.map { $0.index...inVideo.last!.index }
+    }
+
+    public var description: String {
+        let range = recordedIndices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-"
+        return "\(camera): recorded \(recorded), dropped \(dropped), skipped \(skipped), indices \(range)"
+    }
+}
+
+/// Session-level files built from the cameras' sidecars, so they can be written by whoever
+/// holds the session folder (one process, or a coordinator after its camera nodes finish).
+///
+/// - `summary.csv`: `camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index`
+///   (first/last of the frames in the video).
+/// - `timestamps.csv`: `sync_index,cam_id,frame_time`, one row per recorded frame of every
+///   camera, sorted by index then camera: `sync_index` is the frame index `n` (the same `n` is
+///   the same instant on every camera), `frame_time` the frame's instant in seconds since the
+///   Unix epoch on the shared realtime timeline with 9 decimals (the sensor instant when known,
+///   otherwise `Tn`). This is the layout Caliscope reads, and from it Pose2Sim.
+public enum SessionExport {
+    /// The sidecar of each camera in `sessionDirectory`, by camera name (sorted).
+    public static func cameras(in sessionDirectory: String) throws(MediaError) -> [String] {
+        try FileSystem.list(sessionDirectory).compactMap { name in
+            name.hasSuffix(CameraFiles.sidecarSuffix) ? String(name.dropLast(CameraFiles.sidecarSuffix.count)) : nil
+        }
+    }
+
+    /// Caliscope's integer camera ids: the digits that end each name (`cam3` → 3) when every
+    /// camera has distinct ones, otherwise positions 0, 1, 2… in name order.
+    public static func cameraIDs(_ names: [String]) -> [String: Int] {
+        let digits = names.map { name in Int(String(name.reversed().prefix { $0.isNumber }.reversed())) }
+        if digits.allSatisfy({ $0 != nil }), Set(digits).count == names.count {
+            return Dictionary(uniqueKeysWithValues: zip(names, digits.map { $0! }))
+        }
+        return Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    }
+
+    /// Writes `summary.csv` and `timestamps.csv` into `sessionDirectory` and returns the summaries.
+    @discardableResult
+    public static func write(sessionDirectory: String) throws(MediaError) -> [CameraSummary] {
+        let names = try cameras(in: sessionDirectory)
+        let ids = cameraIDs(names)
+        var summaries: [CameraSummary] = []
+        var rows: [(index: Int64, id: Int, time: Int64)] = []
+        var summaryText = "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index\n"
+        for name in names {
+            let path = CameraFiles(directory: sessionDirectory, camera: name).sidecar
+            let records = try SidecarFormat.parse(try FileSystem.read(path), path: path)
+            let summary = CameraSummary(camera: name, records: records)
+            summaries.append(summary)
+            let first = summary.recordedIndices.map { String($0.lowerBound) } ?? ""
+            let last = summary.recordedIndices.map { String($0.upperBound) } ?? ""
+            summaryText += "\(name),\(ids[name]!),\(summary.recorded),\(summary.dropped),\(summary.skipped),\(first),\(last)\n"
+            for record in records where record.isRecorded {
+                rows.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
+            }
+        }
+        rows.sort { ($0.index, $0.id) < ($1.index, $1.id) }
+        var timestamps = "sync_index,cam_id,frame_time\n"
+        for row in rows {
+            timestamps += "\(row.index),\(row.id),\(DecimalText.fixed(row.time, scaleDigits: 9, places: 9))\n"
+        }
+        try FileSystem.writeAtomically(summaryText, to: sessionDirectory + "/summary.csv")
+        try FileSystem.writeAtomically(timestamps, to: sessionDirectory + "/timestamps.csv")
+        return summaries
+    }
+}
+
+/// The files of one camera in a session folder.
+public struct CameraFiles: Hashable, Sendable {
+    public static let sidecarSuffix = ".frames.csv"
+    public var directory: String
+    public var camera: String
+
+    public init(directory: String, camera: String) {
+        self.directory = directory
+        self.camera = camera
+    }
+
+    /// `<camera>.mkv`, or `<camera>-NNN.mkv` for segment NNN when segmenting.
+    public func video(segment: Int?, fileExtension: String = "mkv") -> String {
+        guard let segment else { return "\(directory)/\(camera).\(fileExtension)" }
+        var number = String(segment)
+        while number.count < 3 { number = "0" + number }
+        return "\(directory)/\(camera)-\(number).\(fileExtension)"
+    }
+
+    /// `<camera>.frames.csv`: the per-frame sidecar (``SidecarFormat``).
+    public var sidecar: String { "\(directory)/\(camera)\(Self.sidecarSuffix)" }
+    /// `<camera>.pts.txt`: the mkvmerge v2 timestamp file (``TimecodeFormat``).
+    public var timecodes: String { "\(directory)/\(camera).pts.txt" }
+
+    /// The video files of this camera, in order (one, or the segments).
+    public func videos() throws(MediaError) -> [String] {
+        let single = video(segment: nil)
+        if FileSystem.exists(single) { return [single] }
+        let prefix = camera + "-"
+        return try FileSystem.list(directory).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".mkv") }.map { "\(directory)/\($0)" }
+    }
+}

@@ -1,0 +1,122 @@
+import Glibc
+
+/// An append-only text file whose lines are never torn.
+///
+/// Each line goes out in one `write(2)`. A short write (disk full mid-line) is undone with
+/// `ftruncate` back to the end of the previous line before the error is reported, so readers
+/// — including one reading after a SIGKILL — only ever see whole lines.
+final class LineFile {
+    let path: String
+    private var fd: Int32
+    private var length: Int64 = 0
+
+    /// Creates (or truncates) `path` and writes `header` as its first line, when given.
+    init(creating path: String, header: String?) throws(MediaError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.error("cannot create", path) }
+        if let header { try append(header + "\n") }
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Writes `line` (which must end in a newline) as one unit.
+    func append(_ line: String) throws(MediaError) {
+        guard fd >= 0 else { throw MediaError.closed(path: path) }
+        var text = line
+        let count = text.utf8.count
+        let written: Int = text.withUTF8 { buffer in
+            while true {
+                let n = write(fd, buffer.baseAddress, buffer.count)
+                if n < 0, errno == EINTR { continue }
+                return n
+            }
+        }
+        if written == count {
+            length += Int64(count)
+            return
+        }
+        let failure = written < 0 ? errno : ENOSPC
+        // Take back the partial line so no reader ever sees it.
+        _ = ftruncate(fd, off_t(length))
+        _ = lseek(fd, off_t(length), SEEK_SET)
+        throw FileSystem.error("cannot write", path, errno: failure)
+    }
+
+    /// Forces the lines to stable storage.
+    func sync() { if fd >= 0 { _ = fsync(fd) } }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}
+
+/// Small file-system helpers with errors that name the path.
+enum FileSystem {
+    static func error(_ operation: String, _ path: String, errno code: Int32 = errno) -> MediaError {
+        MediaError.io(operation: operation, path: path, errno: code, message: String(cString: strerror(code)))
+    }
+
+    /// `mkdir -p`: creates `path` and its missing parents.
+    static func makeDirectories(_ path: String) throws(MediaError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw error("cannot create output folder", prefix)
+            }
+            var info = stat()
+            if stat(prefix, &info) != 0 { throw error("cannot create output folder", prefix) }
+            if (info.st_mode & S_IFMT) != S_IFDIR {
+                throw error("cannot create output folder", prefix, errno: ENOTDIR)
+            }
+            prefix += "/"
+        }
+        // Root can write anywhere permissions say it cannot; a read-only mount still stops it.
+        if access(path, W_OK) != 0 { throw error("output folder is not writable:", path) }
+    }
+
+    /// The whole file as text.
+    static func read(_ path: String) throws(MediaError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw error("cannot open", path) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw error("cannot read", path) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Names of the entries of `directory`, sorted.
+    static func list(_ directory: String) throws(MediaError) -> [String] {
+        guard let dir = opendir(directory) else { throw error("cannot list", directory) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Writes `text` to `path` through a temporary file and a rename, so the file is whole or absent.
+    static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
+        let temporary = path + ".tmp"
+        let file = try LineFile(creating: temporary, header: nil)
+        try file.append(text)
+        file.sync()
+        file.close()
+        guard rename(temporary, path) == 0 else { throw error("cannot rename to", path) }
+    }
+}

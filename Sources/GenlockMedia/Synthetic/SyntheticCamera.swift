@@ -1,0 +1,78 @@
+import Dispatch
+import GenlockCore
+import GenlockHAL
+import Synchronization
+
+/// What a camera hands to the recording side.
+public enum CameraOutput: Sendable {
+    /// A frame with its pixels and its sidecar row.
+    case frame(VideoFrame, FrameRecord)
+    /// A requested frame the camera could not deliver (its row carries the `dropped` flag).
+    case dropped(FrameRecord)
+}
+
+/// The camera for machines without one: renders ``TestPattern`` frames in real time, one per
+/// capture request, on its own serial queue, and hands them on in index order.
+///
+/// The "sensor timestamp" is the clock pair read when rendering starts (monotonic and realtime),
+/// which is when a real sensor would start reading out; exposure is unknown (nil). When more
+/// than `maximumPending` frames wait to be rendered (the consumer cannot keep up), new requests
+/// are delivered as dropped instead of queuing without bound.
+public final class SyntheticCamera: Camera {
+    public let name: String
+    public let width: Int
+    public let height: Int
+    public let layout: PixelLayout
+    private let clock: any ClockPair
+    private let maximumPending: Int
+    private let deliver: @Sendable (CameraOutput) -> Void
+    private let queue: DispatchQueue
+    private let pending = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
+
+    /// A camera rendering `width`×`height` frames in `layout`; `deliver` runs on the camera's queue.
+    public init(
+        name: String, width: Int, height: Int, layout: PixelLayout = .yuv420p, clock: any ClockPair,
+        maximumPending: Int = 4, deliver: @escaping @Sendable (CameraOutput) -> Void
+    ) throws(MediaError) {
+        try layout.validate(width: width, height: height)
+        self.name = name
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.clock = clock
+        self.maximumPending = maximumPending
+        self.deliver = deliver
+        queue = DispatchQueue(label: "genlock.synthetic.\(name)", qos: .userInitiated)
+    }
+
+    public func queue(_ request: CaptureRequest) throws {
+        guard !stopped.load(ordering: .acquiring) else { return }
+        let base = FrameRecord(index: request.index, scheduled: request.scheduled, wakeError: request.wakeError)
+        if pending.add(1, ordering: .acquiringAndReleasing).newValue > maximumPending {
+            pending.subtract(1, ordering: .acquiringAndReleasing)
+            var dropped = base
+            dropped.flags.insert(.dropped)
+            let record = dropped
+            // Delivered through the queue so the consumer still sees indices in order.
+            queue.async { [deliver] in deliver(.dropped(record)) }
+            return
+        }
+        queue.async { [self] in
+            defer { pending.subtract(1, ordering: .acquiringAndReleasing) }
+            let sensor = clock.sample()
+            var record = base
+            record.sensorMonotonic = sensor.monotonic
+            record.sensorRealtime = sensor.realtime
+            let frame = TestPattern.render(
+                index: request.index, scheduledNs: request.scheduled.nanosecondsSinceEpoch,
+                width: width, height: height, layout: layout)
+            deliver(.frame(frame, record))
+        }
+    }
+
+    public func stop() { stopped.store(true, ordering: .releasing) }
+
+    /// Waits until every queued frame has been delivered.
+    public func drain() { queue.sync {} }
+}

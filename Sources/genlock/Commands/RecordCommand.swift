@@ -1,0 +1,250 @@
+import ArgumentParser
+import Dispatch
+import GenlockCore
+import GenlockHAL
+import GenlockMedia
+import GenlockPOSIX
+import Glibc
+import Logging
+import Synchronization
+
+extension Parse {
+    static func codec(_ text: String) throws -> VideoCodec { try VideoCodec(parsing: text) }
+    static func pixelLayout(_ text: String) throws -> PixelLayout { try PixelLayout(parsing: text) }
+    /// `WIDTHxHEIGHT`, such as `1280x720`.
+    static func frameSize(_ text: String) throws -> FrameSize {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
+            throw Invalid("'\(text)' is not a frame size such as 1280x720")
+        }
+        guard (1...16_384).contains(width), (1...16_384).contains(height) else {
+            throw Invalid("\(width)x\(height) is outside 1x1...16384x16384")
+        }
+        return FrameSize(width: width, height: height)
+    }
+}
+
+/// A frame size from the command line.
+struct FrameSize: Hashable, Sendable, CustomStringConvertible {
+    var width: Int
+    var height: Int
+    var description: String { "\(width)x\(height)" }
+}
+
+/// An error that ends a command with its message and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `genlock record`: one camera node running the real POSIX capture path (as `genlock camera`)
+/// with the synthetic camera, recording to `<out>/<session>/<camera>.mkv` plus sidecars.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record frames n at T0 + n·P from the synthetic camera to a Matroska file with per-frame sidecars."
+    )
+
+    @Flag(help: "Use the synthetic camera (no camera hardware).")
+    var synthetic = false
+
+    @Option(help: "Camera name: the file names under the session folder.")
+    var name = "cam1"
+
+    @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal such as 29.97.", transform: Parse.frameRate)
+    var fps: FrameRate
+
+    @Option(name: .customLong("start-at"), help: "T0 as realtime nanoseconds since the epoch.", transform: Parse.nanoseconds)
+    var startAt: Int64?
+
+    @Option(name: .customLong("start-in"), help: "T0 as a delay from now (2s, 500ms).", transform: Parse.timeSpan)
+    var startIn: TimeSpan?
+
+    @Option(parsing: .unconditional, help: "Number of frames to record from index 0 (the stop index).", transform: Parse.frameCount)
+    var frames: Int64
+
+    @Option(help: "Output folder: the recording goes to <out>/<session>/.")
+    var out: String
+
+    @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC).")
+    var session: String?
+
+    @Option(help: "Codec: x264 (ultrafast, zerolatency), ffv1 (lossless) or raw.", transform: Parse.codec)
+    var codec: VideoCodec = .x264
+
+    @Option(help: "Frame size WIDTHxHEIGHT.", transform: Parse.frameSize)
+    var size = FrameSize(width: 640, height: 480)
+
+    @Option(name: .customLong("pixel-format"), help: "yuv420p, nv12 or gray8.", transform: Parse.pixelLayout)
+    var pixelFormat: PixelLayout = .yuv420p
+
+    @Option(help: "Start a new file every DURATION of the timeline (10min, 30s).", transform: Parse.timeSpan)
+    var segment: TimeSpan?
+
+    @Option(name: .customLong("flush-interval"), help: "Flush the video to disk this often (the most a crash can lose).", transform: Parse.timeSpan)
+    var flushInterval: TimeSpan = .milliseconds(500)
+
+    @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
+    var timer: DeadlineTimerKind = .nanosleep
+
+    @Option(name: .customLong("rt-priority"), help: "Run the timer thread SCHED_FIFO at this priority (1-99).")
+    var rtPriority: Int32?
+
+    @Option(help: "Pin the timer thread to this CPU.")
+    var cpu: Int32?
+
+    @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
+    var joinMargin: TimeSpan = .milliseconds(5)
+
+    @Flag(help: "Do not print a line per frame.")
+    var quiet = false
+
+    func validate() throws {
+        guard synthetic else {
+            throw ValidationError("--synthetic is required: no camera backend is available on this machine yet")
+        }
+        if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
+        if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
+        if let rtPriority, !(1...99).contains(rtPriority) { throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)") }
+        if joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
+        do {
+            try pixelFormat.validate(width: size.width, height: size.height)
+        } catch {
+            throw ValidationError("--size: \(error)")
+        }
+        if let segment, segment <= .zero { throw ValidationError("--segment must be positive") }
+        if flushInterval <= .zero { throw ValidationError("--flush-interval must be positive") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: name)
+        let clock = PosixClockPair()
+        let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
+            ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
+        let schedule = FrameSchedule(start: t0, rate: fps)
+
+        let sessionRecorder: SessionRecorder
+        let recorder: CameraRecorder
+        do {
+            sessionRecorder = try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: t0))
+            recorder = try sessionRecorder.camera(name, configuration: RecordingConfiguration(
+                codec: codec, width: size.width, height: size.height, layout: pixelFormat, frameRate: fps,
+                epoch: t0, segmentDuration: segment, flushInterval: flushInterval))
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+
+        let deadlineTimer: any DeadlineTimer
+        do {
+            deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu))
+        } catch {
+            throw ValidationError("timer: \(error)")
+        }
+        defer { deadlineTimer.shutdown() }
+
+        // The driver is created after the sink, but the sink's error handler must stop it.
+        let driverBox = Mutex<CaptureDriver<PosixClockPair, AnyDeadlineTimer>?>(nil)
+        let stopSoon: @Sendable (String) -> Void = { reason in
+            let now = clock.sample().realtime
+            guard let stop = try? schedule.firstIndex(after: now, margin: joinMargin) else { return }
+            log.info("\(reason): stopping at index \(stop)")
+            driverBox.withLock { $0 }?.stop(at: stop)
+        }
+        let sink = RecordingSink(recorder: recorder, schedule: schedule) { error in
+            log.error("recording failed: \(error)")
+            stopSoon("recording failed")
+        }
+        let camera = try SyntheticCamera(name: name, width: size.width, height: size.height, layout: pixelFormat, clock: clock) { output in
+            sink.receive(output)
+        }
+        let run = RecordRun(log: log, camera: camera, sink: sink, quiet: quiet)
+        let driver = CaptureDriver(
+            clock: clock, timer: AnyDeadlineTimer(deadlineTimer), configuration: .init(joinMargin: joinMargin)
+        ) { report in run.handle(report) }
+        driverBox.withLock { $0 = driver }
+
+        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), \(codec) \(size) \(pixelFormat) to \(sessionRecorder.directory)")
+        // SIGINT and SIGTERM are a local STOP: end at the first frame far enough ahead, then
+        // finalize the files like a normal end.
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stopSoon(signalNumber == SIGINT ? "interrupted" : "terminated") }
+            source.resume()
+            sources.append(source)
+        }
+        driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
+        let summary = run.waitForFinish()
+        sources.forEach { $0.cancel() }
+        camera.stop()
+        camera.drain()
+        if let stop = summary.stopIndex { sink.stop(at: stop) }
+
+        var failure = sink.error
+        let cameraSummary: CameraSummary
+        do {
+            cameraSummary = try sink.finish()
+        } catch {
+            failure = failure ?? error
+            cameraSummary = recorder.summary
+        }
+        do {
+            try sessionRecorder.finish()
+        } catch {
+            failure = failure ?? error
+        }
+        Console.out("summary [\(name)]: \(cameraSummary), files in \(sessionRecorder.directory)")
+        if case .failed(let error) = summary.outcome { throw CommandFailure("schedule: \(error)") }
+        if let failure {
+            throw CommandFailure("recording failed: \(failure); kept \(cameraSummary.recorded) frames in \(sessionRecorder.directory)")
+        }
+    }
+}
+
+/// Collects one recording run's driver reports: queues captures on the camera, logs, and
+/// signals the end.
+final class RecordRun: Sendable {
+    private let log: Logger
+    private let camera: SyntheticCamera
+    private let sink: RecordingSink
+    private let quiet: Bool
+    private let finished = DispatchSemaphore(value: 0)
+    private let summary = Mutex<CaptureSummary?>(nil)
+
+    init(log: Logger, camera: SyntheticCamera, sink: RecordingSink, quiet: Bool) {
+        self.log = log
+        self.camera = camera
+        self.sink = sink
+        self.quiet = quiet
+    }
+
+    func handle(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
+        switch report {
+        case .capture(let request):
+            do {
+                try camera.queue(request)
+            } catch {
+                log.error("frame \(request.index): camera refused the request: \(error)")
+            }
+            if !quiet {
+                log.info("frame \(request.index) Capture request queued",
+                         metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
+            }
+        case .skip(let range):
+            sink.skipped(range)
+            log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
+        case .armFailed(let error):
+            log.error("arming the deadline timer failed: \(error)")
+        case .finish(let s):
+            summary.withLock { $0 = s }
+            finished.signal()
+        }
+    }
+
+    func waitForFinish() -> CaptureSummary {
+        finished.wait()
+        return summary.withLock { $0! }
+    }
+}
