@@ -64,20 +64,20 @@ public final class CameraRecorder: Sendable {
             var record = record
             record.flags.remove([.dropped, .skipped])
             let pts = clock.pts(of: record.scheduled)
-            var wroteRow = false
             do throws(MediaError) {
                 if try rollOver(before: record, &state) { record.flags.insert(.segmentStart) }
                 try state.writer!.write(frame, pts: pts)
-                try state.timecodes.append(TimecodeFormat.line(scheduled: record.scheduled, epoch: configuration.epoch))
-                try state.sidecar.append(SidecarFormat.line(record))
-                wroteRow = true
+                // Flush before the rows: when a flush is due, a row in the sidecar means the
+                // frame is on disk.
                 if let last = state.lastFlushPTS, (pts - last) * PresentationClock.nanosecondsPerTick < configuration.flushInterval.nanoseconds {
                 } else {
                     try state.writer!.flushCluster()
                     state.lastFlushPTS = pts
                 }
+                try state.timecodes.append(TimecodeFormat.line(scheduled: record.scheduled, epoch: configuration.epoch))
+                try state.sidecar.append(SidecarFormat.line(record))
             } catch {
-                fail(&state, record: wroteRow ? nil : record)
+                fail(&state, record: record)
                 throw error
             }
             state.recorded += 1
