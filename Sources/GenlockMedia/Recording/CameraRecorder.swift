@@ -162,7 +162,7 @@ public final class CameraRecorder: Sendable {
         state.writer = try VideoFileWriter(path: path, settings: .init(
             codec: configuration.codec, width: configuration.width, height: configuration.height,
             layout: configuration.layout, frameRate: configuration.frameRate,
-            keyframeInterval: configuration.keyframeInterval,
+            keyframeInterval: configuration.keyframeInterval, encoderThreads: configuration.encoderThreads,
             clusterTimeLimitMilliseconds: max(1, configuration.flushInterval.nanoseconds / PresentationClock.nanosecondsPerTick),
             metadata: [
                 (RecordingTags.epoch, String(configuration.epoch.nanosecondsSinceEpoch)),

@@ -18,11 +18,14 @@ public struct RecordingConfiguration: Sendable {
     public var flushInterval: TimeSpan
     /// Frames between keyframes (x264; FFV1 and raw frames are all keyframes).
     public var keyframeInterval: Int
+    /// Encoder threads; 0 lets FFmpeg choose (one per core, as the ffmpeg CLI does). With x264
+    /// zerolatency these are slice threads, which add no frame of delay.
+    public var encoderThreads: Int
 
     public init(
         codec: VideoCodec = .x264, width: Int, height: Int, layout: PixelLayout = .yuv420p,
         frameRate: FrameRate? = nil, epoch: RealtimeInstant, segmentDuration: TimeSpan? = nil,
-        flushInterval: TimeSpan = .milliseconds(500), keyframeInterval: Int = 30
+        flushInterval: TimeSpan = .milliseconds(500), keyframeInterval: Int = 30, encoderThreads: Int = 0
     ) {
         self.codec = codec
         self.width = width
@@ -33,6 +36,7 @@ public struct RecordingConfiguration: Sendable {
         self.segmentDuration = segmentDuration
         self.flushInterval = flushInterval
         self.keyframeInterval = keyframeInterval
+        self.encoderThreads = encoderThreads
     }
 
     /// Rejects sizes the layout cannot hold and non-positive intervals.
@@ -41,8 +45,8 @@ public struct RecordingConfiguration: Sendable {
         if let segmentDuration, segmentDuration <= .zero {
             throw MediaError.invalidFrame("segment duration must be positive, got \(segmentDuration)")
         }
-        guard flushInterval > .zero, keyframeInterval >= 1 else {
-            throw MediaError.invalidFrame("flush interval and keyframe interval must be positive")
+        guard flushInterval > .zero, keyframeInterval >= 1, encoderThreads >= 0 else {
+            throw MediaError.invalidFrame("flush interval and keyframe interval must be positive, encoder threads not negative")
         }
     }
 }

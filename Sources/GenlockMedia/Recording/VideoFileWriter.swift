@@ -18,6 +18,7 @@ final class VideoFileWriter {
         var layout: PixelLayout
         var frameRate: FrameRate?
         var keyframeInterval: Int
+        var encoderThreads: Int
         var clusterTimeLimitMilliseconds: Int64
         var metadata: [(String, String)]
     }
@@ -70,6 +71,7 @@ final class VideoFileWriter {
         }
         encoder.pointee.gop_size = Int32(settings.keyframeInterval)
         encoder.pointee.max_b_frames = 0
+        encoder.pointee.thread_count = Int32(settings.encoderThreads)
         if (format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
@@ -114,12 +116,39 @@ final class VideoFileWriter {
     /// and writes whatever packets the encoder returns.
     func write(_ video: VideoFrame, pts: Int64) throws(MediaError) {
         guard let frame, let encoder else { throw MediaError.closed(path: path) }
+        if settings.codec == .raw, scaler == nil {
+            try writeRaw(video, pts: pts)
+            framesWritten += 1
+            return
+        }
         try FFmpeg.check(av_frame_make_writable(frame), "cannot reuse the frame buffer of", path)
         try copy(video, into: frame)
         frame.pointee.pts = pts
         try FFmpeg.check(avcodec_send_frame(encoder, frame), "cannot encode a frame for", path)
         try drainPackets()
         framesWritten += 1
+    }
+
+    /// Raw frames skip the encoder: the planes are packed straight into the packet, exactly as
+    /// the rawvideo encoder would pack them, saving a copy of every frame.
+    private func writeRaw(_ video: VideoFrame, pts: Int64) throws(MediaError) {
+        guard let packet else { throw MediaError.closed(path: path) }
+        let layout = video.layout
+        let size = av_image_get_buffer_size(layout.avPixelFormat, Int32(video.width), Int32(video.height), 1)
+        try FFmpeg.check(size, "cannot size a raw frame for", path)
+        try FFmpeg.check(av_new_packet(packet, size), "cannot allocate a packet for", path)
+        withPlanePointers(video) { sources, strides in
+            var offset = 0
+            for plane in 0..<layout.planeCount {
+                let rows = layout.planeSize(plane, width: video.width, height: video.height)
+                av_image_copy_plane(packet.pointee.data + offset, Int32(rows.rowBytes), sources[plane], strides[plane], Int32(rows.rowBytes), Int32(rows.rows))
+                offset += rows.rowBytes * rows.rows
+            }
+        }
+        packet.pointee.pts = pts
+        packet.pointee.dts = pts
+        packet.pointee.flags |= AV_PKT_FLAG_KEY
+        try writePacket(packet)
     }
 
     private func copy(_ video: VideoFrame, into frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
@@ -156,19 +185,25 @@ final class VideoFileWriter {
     }
 
     private func drainPackets() throws(MediaError) {
-        guard let encoder, let packet, let format, let stream else { return }
+        guard let encoder, let packet else { return }
         while true {
             let status = avcodec_receive_packet(encoder, packet)
             if status == FFmpeg.again || status == FFmpeg.eof { return }
             try FFmpeg.check(status, "cannot encode a frame for", path)
-            av_packet_rescale_ts(packet, encoder.pointee.time_base, stream.pointee.time_base)
-            packet.pointee.stream_index = stream.pointee.index
-            let written = av_write_frame(format, packet)
-            av_packet_unref(packet)
-            try FFmpeg.check(written, "cannot write to", path)
-            try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
-            unflushedPackets += 1
+            try writePacket(packet)
         }
+    }
+
+    /// Writes one packet whose timestamps are in the encoder's time base (1/1000 s).
+    private func writePacket(_ packet: UnsafeMutablePointer<AVPacket>) throws(MediaError) {
+        guard let format, let stream else { throw MediaError.closed(path: path) }
+        av_packet_rescale_ts(packet, FFmpeg.millisecondTimeBase, stream.pointee.time_base)
+        packet.pointee.stream_index = stream.pointee.index
+        let written = av_write_frame(format, packet)
+        av_packet_unref(packet)
+        try FFmpeg.check(written, "cannot write to", path)
+        try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
+        unflushedPackets += 1
     }
 
     /// Ends the open cluster and pushes it to the file, so a crash cannot lose it.

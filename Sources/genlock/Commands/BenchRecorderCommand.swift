@@ -37,7 +37,6 @@ struct BenchRecorderCommand: ParsableCommand {
     func run() throws {
         let layout = pixelFormat
         let planeSizes = (0..<layout.planeCount).map { layout.planeSize($0, width: size.width, height: size.height) }
-        let frameBytes = planeSizes.reduce(0) { $0 + $1.rowBytes * $1.rows }
         let fd = open(input, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CommandFailure("cannot open \(input): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -54,20 +53,18 @@ struct BenchRecorderCommand: ParsableCommand {
             throw CommandFailure("\(error)")
         }
         var index: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: frameBytes)
-        while true {
-            let got = try readFull(fd, &buffer)
-            if got == 0 { break }
-            guard got == frameBytes else { throw CommandFailure("\(input): a partial frame at the end (\(got) of \(frameBytes) bytes)") }
-            var offset = 0
-            var planes: [VideoFrame.Plane] = []
-            for plane in planeSizes {
-                let count = plane.rowBytes * plane.rows
-                planes.append(.init(bytes: Array(buffer[offset..<offset + count]), stride: plane.rowBytes))
-                offset += count
+        // Frames are read straight into plane buffers that are reused: once the recorder has
+        // copied a frame, the buffers are uniquely referenced again and refilled in place.
+        var planes = planeSizes.map { [UInt8](repeating: 0, count: $0.rowBytes * $0.rows) }
+        reading: while true {
+            for plane in planes.indices {
+                let got = try readFull(fd, &planes[plane])
+                if got == 0, plane == 0 { break reading }
+                guard got == planes[plane].count else { throw CommandFailure("\(input): a partial frame at the end") }
             }
-            let frame = VideoFrame(width: size.width, height: size.height, layout: layout, planes: planes)
             do {
+                let frame = VideoFrame(width: size.width, height: size.height, layout: layout,
+                                       planes: zip(planes, planeSizes).map { .init(bytes: $0, stride: $1.rowBytes) })
                 try recorder.append(frame, record: FrameRecord(index: index, scheduled: try schedule.deadline(of: index)))
             } catch {
                 throw CommandFailure("\(error)")
