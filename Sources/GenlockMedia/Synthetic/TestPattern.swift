@@ -66,9 +66,12 @@ public enum TestPattern {
             } else {
                 bit = (value >> UInt64(63 - (cell - guardCells))) & 1 == 1
             }
+            // Clipped: a frame too small for the whole code shows what fits.
             let left = g.margin + cell * g.cellWidth
-            for row in top..<min(height, top + g.codeHeight) {
-                for column in left..<min(width, left + g.cellWidth) { y[row * stride + column] = bit ? white : black }
+            let right = min(width, left + g.cellWidth), bottom = min(height, top + g.codeHeight)
+            guard left < right, top < bottom else { continue }
+            for row in top..<bottom {
+                for column in left..<right { y[row * stride + column] = bit ? white : black }
             }
         }
     }
@@ -80,7 +83,7 @@ public enum TestPattern {
         let plane = frame.planes[0]
         func read(_ row: Int) -> UInt64? {
             let y = g.codeTop(row) + g.codeHeight / 2
-            guard y < frame.height else { return nil }
+            guard y < frame.height, g.margin + cells * g.cellWidth <= frame.width else { return nil }
             func bit(_ cell: Int) -> Bool {
                 let x = g.margin + cell * g.cellWidth + g.cellWidth / 2
                 return plane.bytes[y * plane.stride + min(x, frame.width - 1)] >= 128
