@@ -93,3 +93,26 @@ import Testing
         #expect(frames.map(\.index) == recorded.map { Optional($0.index) })
     }
 }
+
+@Suite struct LineFileTests {
+    @Test(.enabled(if: geteuid() == 0, "mounting a tmpfs needs root"))
+    func aShortWriteOnAFullDiskIsTakenBackSoNoLineIsTorn() throws {
+        // One 4 KiB page: the 41st line of 100 bytes fits only partly (96 bytes).
+        let point = try #require(Support.mountTmpfs(kilobytes: 4))
+        defer { Support.unmount(point) }
+        let file = try LineFile(creating: point + "/lines.csv", header: nil)
+        let line = String(repeating: "x", count: 99) + "\n"
+        var written = 0
+        var failure: MediaError?
+        while written < 1000 {
+            do { try file.append(line) } catch { failure = error; break }
+            written += 1
+        }
+        file.close()
+        #expect(failure?.isNoSpace == true)
+        #expect(written == 40)
+        let text = Support.read(point + "/lines.csv")
+        #expect(text.utf8.count == 40 * 100)
+        #expect(text.hasSuffix("\n"))
+    }
+}
