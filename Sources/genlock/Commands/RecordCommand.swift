@@ -151,14 +151,11 @@ struct RecordCommand: ParsableCommand {
             log.info("\(reason): stopping at index \(stop)")
             driverBox.withLock { $0 }?.stop(at: stop)
         }
-        let sink = RecordingSink(recorder: recorder, schedule: schedule) { error in
+        let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock) { error in
             log.error("recording failed: \(error)")
             stopSoon("recording failed")
         }
-        let camera = try SyntheticCamera(name: name, width: size.width, height: size.height, layout: pixelFormat, clock: clock) { output in
-            sink.receive(output)
-        }
-        let run = RecordRun(log: log, camera: camera, sink: sink, quiet: quiet)
+        let run = RecordRun(log: log, pipeline: pipeline, quiet: quiet)
         let driver = CaptureDriver(
             clock: clock, timer: AnyDeadlineTimer(deadlineTimer), configuration: .init(joinMargin: joinMargin)
         ) { report in run.handle(report) }
@@ -178,14 +175,11 @@ struct RecordCommand: ParsableCommand {
         driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
         let summary = run.waitForFinish()
         sources.forEach { $0.cancel() }
-        camera.stop()
-        camera.drain()
-        if let stop = summary.stopIndex { sink.stop(at: stop) }
 
-        var failure = sink.error
+        var failure = pipeline.error
         let cameraSummary: CameraSummary
         do {
-            cameraSummary = try sink.finish()
+            cameraSummary = try pipeline.finish(stopIndex: summary.stopIndex)
         } catch {
             failure = failure ?? error
             cameraSummary = recorder.summary
@@ -207,33 +201,27 @@ struct RecordCommand: ParsableCommand {
 /// signals the end.
 final class RecordRun: Sendable {
     private let log: Logger
-    private let camera: SyntheticCamera
-    private let sink: RecordingSink
+    private let pipeline: SyntheticRecordingPipeline
     private let quiet: Bool
     private let finished = DispatchSemaphore(value: 0)
     private let summary = Mutex<CaptureSummary?>(nil)
 
-    init(log: Logger, camera: SyntheticCamera, sink: RecordingSink, quiet: Bool) {
+    init(log: Logger, pipeline: SyntheticRecordingPipeline, quiet: Bool) {
         self.log = log
-        self.camera = camera
-        self.sink = sink
+        self.pipeline = pipeline
         self.quiet = quiet
     }
 
     func handle(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
         switch report {
         case .capture(let request):
-            do {
-                try camera.queue(request)
-            } catch {
-                log.error("frame \(request.index): camera refused the request: \(error)")
-            }
+            pipeline.capture(request)
             if !quiet {
                 log.info("frame \(request.index) Capture request queued",
                          metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
             }
         case .skip(let range):
-            sink.skipped(range)
+            pipeline.skipped(range)
             log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
         case .armFailed(let error):
             log.error("arming the deadline timer failed: \(error)")
