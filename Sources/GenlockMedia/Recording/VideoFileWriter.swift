@@ -32,9 +32,6 @@ final class VideoFileWriter {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
     private var opened = false
-    /// Packets written since the last cluster flush.
-    private(set) var unflushedPackets = 0
-    private(set) var framesWritten = 0
 
     init(path: String, settings: Settings) throws(MediaError) {
         self.path = path
@@ -118,7 +115,6 @@ final class VideoFileWriter {
         guard let frame, let encoder else { throw MediaError.closed(path: path) }
         if settings.codec == .raw, scaler == nil {
             try writeRaw(video, pts: pts)
-            framesWritten += 1
             return
         }
         try FFmpeg.check(av_frame_make_writable(frame), "cannot reuse the frame buffer of", path)
@@ -126,7 +122,6 @@ final class VideoFileWriter {
         frame.pointee.pts = pts
         try FFmpeg.check(avcodec_send_frame(encoder, frame), "cannot encode a frame for", path)
         try drainPackets()
-        framesWritten += 1
     }
 
     /// Raw frames skip the encoder: the planes are packed straight into the packet, exactly as
@@ -203,7 +198,6 @@ final class VideoFileWriter {
         av_packet_unref(packet)
         try FFmpeg.check(written, "cannot write to", path)
         try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
-        unflushedPackets += 1
     }
 
     /// Ends the open cluster and pushes it to the file, so a crash cannot lose it.
@@ -212,7 +206,6 @@ final class VideoFileWriter {
         try FFmpeg.check(av_write_frame(format, nil), "cannot flush", path)
         avio_flush(format.pointee.pb)
         try FFmpeg.check(format.pointee.pb.pointee.error, "cannot write to", path)
-        unflushedPackets = 0
     }
 
     /// Drains the encoder, writes the cues and trailer, and closes the file. After a write
