@@ -144,5 +144,8 @@ import Testing
         #expect(recorded >= 3)
         #expect(result.stderr.contains("kept \(recorded) frames"))
         #expect(try Support.probeFrameCount(point + "/s/cam1.mkv") == recorded)
+        // Session files are whole or absent: no half-written summary left behind.
+        let names = try FileManager.default.contentsOfDirectory(atPath: point + "/s")
+        #expect(!names.contains { $0.hasSuffix(".tmp") })
     }
 }

@@ -114,9 +114,19 @@ enum FileSystem {
     static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
         let temporary = path + ".tmp"
         let file = try LineFile(creating: temporary, header: nil)
-        try file.append(text)
+        do {
+            try file.append(text)
+        } catch {
+            file.close()
+            unlink(temporary)
+            throw error
+        }
         file.sync()
         file.close()
-        guard rename(temporary, path) == 0 else { throw error("cannot rename to", path) }
+        guard rename(temporary, path) == 0 else {
+            let failure = error("cannot rename to", path)
+            unlink(temporary)
+            throw failure
+        }
     }
 }
