@@ -69,8 +69,10 @@ public final class CameraRecorder: Sendable {
                 try state.writer!.write(frame, pts: pts)
                 // Flush before the rows: when a flush is due, a row in the sidecar means the
                 // frame is on disk.
-                if let last = state.lastFlushPTS, (pts - last) * PresentationClock.nanosecondsPerTick < configuration.flushInterval.nanoseconds {
-                } else {
+                let flushDue = state.lastFlushPTS.map {
+                    (pts - $0) * PresentationClock.nanosecondsPerTick >= configuration.flushInterval.nanoseconds
+                } ?? true
+                if flushDue {
                     try state.writer!.flushCluster()
                     state.lastFlushPTS = pts
                 }
