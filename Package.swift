@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "GenlockMedia",
             dependencies: ["GenlockCore", "GenlockHAL", "CFFmpeg", "CFFmpegShim"],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .executableTarget(
