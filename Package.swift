@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "GenlockPTP", targets: ["GenlockPTP"]),
         .library(name: "GenlockPTPLinux", targets: ["GenlockPTPLinux"]),
         .library(name: "GenlockMedia", targets: ["GenlockMedia"]),
+        .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure domain logic: time types, schedules, the capture state machine. No I/O, no threads.
@@ -65,10 +68,23 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        // The deterministic rig simulator: virtual time, PTP-disciplined clocks, sensors, network
+        // and faults, driving the real CaptureScheduler through simulated HAL devices.
+        .target(
+            name: "GenlockSimulator",
+            dependencies: [
+                "GenlockCore", "GenlockHAL",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Simulator/Sources/GenlockSimulator",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
+                "GenlockSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +112,11 @@ let package = Package(
         .testTarget(
             name: "GenlockMediaTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockSimulatorTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockSimulator"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -7,7 +7,10 @@ struct Genlock: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genlock",
         abstract: "Synchronized multi-camera recording: frame n of every camera exposed at T0 + n·P.",
-        subcommands: [CameraCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self, BenchRecorderCommand.self]
+        subcommands: [
+            CameraCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self, BenchRecorderCommand.self,
+            SimCommand.self,
+        ]
     )
 
     /// Parses and runs, printing a rejected argument as one line (`genlock: error: ...`) on

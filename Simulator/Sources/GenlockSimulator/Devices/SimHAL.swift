@@ -1,0 +1,68 @@
+import GenlockCore
+import GenlockHAL
+
+// The simulator's implementations of the HAL protocols. The engine is single-threaded and these
+// objects never leave it, so they are `@unchecked Sendable`: the protocols demand Sendable for
+// the real, threaded backends, and nothing here is ever touched from a second thread.
+
+/// The clock pair of one simulated node: monotonic, realtime, monotonic reads a few tens of
+/// nanoseconds apart in virtual time (occasionally preempted), through the same
+/// ``ClockPairSampling`` policy as the POSIX backend.
+public struct SimClockPair: ClockPair, @unchecked Sendable {
+    unowned let node: SimNode
+    public var sampling = ClockPairSampling()
+
+    init(node: SimNode) { self.node = node }
+
+    public func sample() -> ClockSample { node.sampleClockPair(sampling) }
+    public func monotonicNow() -> MonotonicInstant { node.clock.monotonic(atTrue: node.engine.nowNs) }
+}
+
+/// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic
+/// clock reaches the deadline (tracking every frequency change on the way) plus a wake latency.
+public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
+    unowned let node: SimNode
+    private var isShutDown = false
+
+    init(node: SimNode) { self.node = node }
+
+    public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
+        if isShutDown { throw .shutDown }
+        node.armTimer(.monotonic(deadline)) { wokeAt in handler(TimerFiring(deadline: deadline, wokeAt: wokeAt)) }
+    }
+
+    public func cancel() { node.cancelTimer() }
+
+    public func shutdown() {
+        isShutDown = true
+        node.cancelTimer()
+    }
+}
+
+/// The simulated camera as the capture node sees it: requests go to the sensor model, which
+/// answers with ground truth recorded by the engine.
+public final class SimCamera: Camera, @unchecked Sendable {
+    public let name: String
+    unowned let node: SimNode
+    private(set) var stopped = false
+
+    init(name: String, node: SimNode) {
+        self.name = name
+        self.node = node
+    }
+
+    public func queue(_ request: CaptureRequest) throws {
+        if stopped { throw SimCameraError.stopped(name) }
+        node.sensorTakes(request)
+    }
+
+    public func stop() { stopped = true }
+    func restart() { stopped = false }
+}
+
+public enum SimCameraError: Error, CustomStringConvertible {
+    case stopped(String)
+    public var description: String {
+        switch self { case .stopped(let n): "camera \(n) is stopped" }
+    }
+}

@@ -1,0 +1,79 @@
+import HeapModule
+
+/// What an event in the queue does. Payloads are small integers (node numbers, generations,
+/// table indices) so the queue stays compact; the engine looks the rest up.
+public enum SimEventKind: Hashable, Sendable {
+    /// A node's deadline timer (monotonic or realtime) fires; stale if `generation` moved on.
+    case timer(node: Int32, generation: UInt32)
+    /// A node's PTP servo takes an offset sample.
+    case servoSample(node: Int32)
+    /// A network message arrives (index into the network's in-flight table).
+    case delivery(message: Int32)
+    /// The coordinator (re)sends START or STOP to nodes that have not acknowledged it.
+    case coordinator(step: Int32)
+    /// A scenario fault begins (index into the fault timeline).
+    case fault(index: Int32)
+    /// A crashed node restarts.
+    case restart(node: Int32)
+    /// The watchdog looks for waits that never ended.
+    case watchdog
+
+    /// A stable code for the trace hash.
+    var traceCode: (Int64, Int64, Int64) {
+        switch self {
+        case .timer(let n, let g): (1, Int64(n), Int64(g))
+        case .servoSample(let n): (2, Int64(n), 0)
+        case .delivery(let m): (3, Int64(m), 0)
+        case .coordinator(let s): (4, Int64(s), 0)
+        case .fault(let i): (5, Int64(i), 0)
+        case .restart(let n): (6, Int64(n), 0)
+        case .watchdog: (7, 0, 0)
+        }
+    }
+}
+
+/// An event at a true-time instant. Ties are broken by insertion order, so the run is a total
+/// order that does not depend on the heap's internals.
+public struct SimEvent: Comparable, Sendable {
+    public var timeNs: Int64
+    public var sequence: UInt64
+    public var kind: SimEventKind
+
+    public static func < (a: SimEvent, b: SimEvent) -> Bool {
+        a.timeNs != b.timeNs ? a.timeNs < b.timeNs : a.sequence < b.sequence
+    }
+    public static func == (a: SimEvent, b: SimEvent) -> Bool { a.timeNs == b.timeNs && a.sequence == b.sequence }
+}
+
+/// The discrete-event queue and virtual clock: the shape of a test clock (schedule, advance,
+/// run until idle, check nothing is left pending), over integer nanoseconds of true time.
+public struct EventQueue: Sendable {
+    private var heap = Heap<SimEvent>()
+    private var nextSequence: UInt64 = 0
+    /// True time now, in nanoseconds since the start of the run.
+    public private(set) var nowNs: Int64 = 0
+
+    public init() {}
+
+    /// Schedules `kind` at `timeNs` (never before now: the past is clamped to now).
+    public mutating func schedule(_ kind: SimEventKind, at timeNs: Int64) {
+        heap.insert(SimEvent(timeNs: Swift.max(timeNs, nowNs), sequence: nextSequence, kind: kind))
+        nextSequence &+= 1
+    }
+
+    /// Removes and returns the next event at or before `limitNs`, advancing the clock to it.
+    public mutating func next(notAfter limitNs: Int64) -> SimEvent? {
+        guard let top = heap.min, top.timeNs <= limitNs else { return nil }
+        let event = heap.removeMin()
+        nowNs = event.timeNs
+        return event
+    }
+
+    /// Moves the clock to `timeNs` without running anything (the end of a run).
+    public mutating func advance(to timeNs: Int64) { nowNs = Swift.max(nowNs, timeNs) }
+
+    /// Events still pending.
+    public var pendingCount: Int { heap.count }
+    /// The earliest pending event, if any.
+    public var nextEvent: SimEvent? { heap.min }
+}

@@ -1,0 +1,77 @@
+/// A histogram of non-negative integers with bounded relative error (1/64), for percentiles of
+/// millions of samples without keeping or sorting them. Values below 128 are exact; above, each
+/// power of two is split into 64 buckets. Quantiles answer the upper edge of their bucket (never
+/// understating), clamped to the exact maximum.
+public struct LogHistogram: Sendable {
+    private var counts = [Int64](repeating: 0, count: 128 + 57 * 64)
+    public private(set) var count: Int64 = 0
+    public private(set) var max: Int64 = 0
+
+    public init() {}
+
+    static func bucket(_ v: Int64) -> Int {
+        if v < 128 { return Int(v) }
+        let e = 63 - v.leadingZeroBitCount  // 7...62
+        let sub = Int((v >> (e - 6)) & 63)
+        return 128 + (e - 7) * 64 + sub
+    }
+
+    static func upperEdge(_ b: Int) -> Int64 {
+        if b < 128 { return Int64(b) }
+        let e = (b - 128) / 64 + 7
+        let sub = Int64((b - 128) % 64)
+        let low = (Int64(64) + sub) << (e - 6)
+        return low + (Int64(1) << (e - 6)) - 1
+    }
+
+    /// Adds `value` (negative values count as 0).
+    public mutating func add(_ value: Int64) {
+        let v = Swift.max(value, 0)
+        counts[Self.bucket(v)] += 1
+        count += 1
+        if v > max { max = v }
+    }
+
+    public mutating func merge(_ other: LogHistogram) {
+        for i in counts.indices { counts[i] += other.counts[i] }
+        count += other.count
+        max = Swift.max(max, other.max)
+    }
+
+    /// The nearest-rank quantile `num/den`, or nil when empty.
+    public func quantile(_ num: Int64, _ den: Int64) -> Int64? {
+        guard count > 0 else { return nil }
+        let rank = Swift.max((count * num + den - 1) / den, 1)
+        var seen: Int64 = 0
+        for (b, c) in counts.enumerated() where c > 0 {
+            seen += c
+            if seen >= rank { return Swift.min(Self.upperEdge(b), max) }
+        }
+        return max
+    }
+
+    /// p50, p99, p99.9 and max, or nil when empty.
+    public var summary: Quantiles? {
+        guard count > 0 else { return nil }
+        return Quantiles(count: count, p50: quantile(50, 100)!, p99: quantile(99, 100)!, p999: quantile(999, 1000)!, max: max)
+    }
+}
+
+/// Percentile summary as reported (nanoseconds).
+public struct Quantiles: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var count: Int64
+    public var p50: Int64
+    public var p99: Int64
+    public var p999: Int64
+    public var max: Int64
+
+    public var description: String {
+        "p50 \(fmt(p50))  p99 \(fmt(p99))  p99.9 \(fmt(p999))  max \(fmt(max))"
+    }
+    private func fmt(_ v: Int64) -> String { TimeSpanText.text(v) }
+}
+
+import GenlockCore
+enum TimeSpanText {
+    static func text(_ ns: Int64) -> String { TimeSpanFormat.text(ns) }
+}

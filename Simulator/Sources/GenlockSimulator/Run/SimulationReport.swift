@@ -1,0 +1,109 @@
+import GenlockCore
+
+/// What a run found: the same content for the readable table and `--json`.
+public struct SimulationReport: Sendable, Codable {
+    public struct NodeReport: Sendable, Codable {
+        public var node: Int
+        public var captured: Int64
+        public var skippedFrames: Int64
+        public var earlyWakes: Int64
+        public var droppedAtOrAfterStop: Int64
+        public var joinedAt: [Int64]
+        public var wakeErrorNs: Quantiles?
+        /// Per clock fault: true ns until the node's offset re-converged (nil: not within the run).
+        public var reconvergenceNs: [Int64?]
+        public var servoSteps: Int64
+        public var oscillatorPpm: Double
+        public var finalOffsetNs: Int64
+    }
+
+    public var scenario: String
+    public var seed: UInt64
+    public var strategy: String
+    public var traceHash: String
+    public var events: Int64
+    public var simulatedNs: Int64
+    public var nodes: Int
+    public var stopIndex: Int64
+    public var frames: Int64
+    public var skippedFrames: Int64
+    public var sharedIndices: Int64
+    public var lateRecords: Int64
+    public var deadlocks: [Deadlock]
+    public var invariantViolations: [String]
+    public var invariantViolationCount: Int64
+    public var requestSkewNs: Quantiles?
+    public var exposureSkewNs: Quantiles?
+    public var messagesSent: Int64
+    public var messagesLost: Int64
+    public var perNode: [NodeReport]
+
+    /// True when every invariant held and nothing deadlocked.
+    public var passed: Bool { deadlocks.isEmpty && invariantViolationCount == 0 }
+
+    init(_ sim: Simulation) {
+        scenario = sim.scenario.name
+        seed = sim.seed
+        strategy = sim.strategy.rawValue
+        traceHash = sim.trace.description
+        events = sim.eventsProcessed
+        simulatedNs = sim.nowNs
+        nodes = sim.nodes.count
+        stopIndex = sim.stopIndex
+        frames = sim.frames.frames
+        skippedFrames = sim.nodes.reduce(0) { $0 + $1.stats.skipped }
+        sharedIndices = sim.frames.sharedIndices
+        lateRecords = sim.frames.lateRecords
+        deadlocks = sim.deadlocks
+        invariantViolations = sim.violations
+        invariantViolationCount = sim.violationCount
+        requestSkewNs = sim.frames.requestSkew.summary
+        exposureSkewNs = sim.frames.exposureSkew.summary
+        messagesSent = sim.networkStats.sent
+        messagesLost = sim.networkStats.lost
+        let now = sim.nowNs
+        perNode = sim.nodes.map { n in
+            NodeReport(
+                node: n.id, captured: n.stats.captured, skippedFrames: n.stats.skipped, earlyWakes: n.stats.earlyWakes,
+                droppedAtOrAfterStop: n.stats.droppedAtOrAfterStop, joinedAt: n.stats.joinedAt,
+                wakeErrorNs: n.stats.wakeErrorNs.summary, reconvergenceNs: n.stats.reconvergenceNs,
+                servoSteps: n.stats.servoSteps, oscillatorPpm: Double(n.clock.oscillatorPpt) / 1e6,
+                finalOffsetNs: n.clock.realtime(atTrue: now).nanosecondsSinceEpoch - sim.referenceNs(atTrue: now))
+        }
+    }
+
+    /// The readable report table.
+    public func table() -> String {
+        var lines: [String] = []
+        func q(_ x: Quantiles?) -> String { x.map(\.description) ?? "n/a" }
+        lines.append("scenario \(scenario)  strategy \(strategy)  seed \(seed)  nodes \(nodes)")
+        lines.append("simulated \(TimeSpanFormat.text(simulatedNs)), \(events) events, stop index \(stopIndex)")
+        lines.append("frames recorded \(frames), skipped \(skippedFrames), indices shared by ≥2 cameras \(sharedIndices)")
+        lines.append("request skew   \(q(requestSkewNs))")
+        lines.append("exposure skew  \(q(exposureSkewNs))")
+        lines.append("control messages sent \(messagesSent), lost \(messagesLost)")
+        lines.append("")
+        lines.append(pad("node", 5) + pad("captured", 10) + pad("skipped", 9) + pad("joined", 14) + pad("wake p50", 11) + pad("wake p99", 11) + pad("wake max", 11) + pad("offset", 11) + "re-converged")
+        for n in perNode {
+            let joined = n.joinedAt.map(String.init).joined(separator: ",")
+            let re = n.reconvergenceNs.map { $0.map { TimeSpanFormat.text($0) } ?? "never" }.joined(separator: ",")
+            lines.append(
+                pad("\(n.node)", 5) + pad("\(n.captured)", 10) + pad("\(n.skippedFrames)", 9) + pad(joined.isEmpty ? "-" : joined, 14)
+                    + pad(n.wakeErrorNs.map { TimeSpanFormat.text($0.p50) } ?? "-", 11)
+                    + pad(n.wakeErrorNs.map { TimeSpanFormat.text($0.p99) } ?? "-", 11)
+                    + pad(n.wakeErrorNs.map { TimeSpanFormat.text($0.max) } ?? "-", 11)
+                    + pad(TimeSpanFormat.text(n.finalOffsetNs), 11) + (re.isEmpty ? "-" : re))
+        }
+        lines.append("")
+        for d in deadlocks { lines.append("DEADLOCK: \(d)") }
+        for v in invariantViolations.prefix(20) { lines.append("VIOLATION: \(v)") }
+        if invariantViolationCount > 20 { lines.append("… \(invariantViolationCount - 20) more violations") }
+        lines.append("invariants: \(passed ? "all held" : "\(deadlocks.count) deadlock(s), \(invariantViolationCount) violation(s)")")
+        lines.append("trace hash \(traceHash)")
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}

@@ -1,0 +1,151 @@
+import GenlockCore
+
+/// The capture strategy a run compares.
+public enum StrategyKind: String, CaseIterable, Hashable, Sendable, Codable {
+    /// Waits for the realtime clock to take one exact value (the classic field failure).
+    case naive
+    /// An absolute timer on CLOCK_REALTIME with the kernel's semantics.
+    case realtimeTimer = "realtime-timer"
+    /// Monotonic deadlines from an anchor taken at START, re-anchored periodically.
+    case monotonic
+    /// Genlock's own: the real CaptureScheduler through CaptureDriver on simulated HAL devices.
+    case genlock
+}
+
+/// A complete, validated scenario: every field has a value (defaults filled in by the reader).
+/// Durations are nanoseconds; rates are parts per million or billion as named.
+public struct Scenario: Hashable, Sendable {
+    public var name = "unnamed"
+    public var seed: UInt64 = 1
+    public var strategy: StrategyKind = .genlock
+    public var nodes = 4
+    public var clock = ClockModel()
+    public var servo = ServoModel()
+    public var timer = TimerModel()
+    public var sensor = SensorModel()
+    public var network = NetworkModel()
+    public var schedule = ScheduleModel()
+    public var strategies = StrategyOptions()
+    public var watchdogTimeoutNs: Int64 = 1_000_000_000
+    public var faults: [Fault] = []
+
+    public init() {}
+
+    public struct ClockModel: Hashable, Sendable {
+        /// Each node's oscillator error is uniform in ± this (ppm).
+        public var oscillatorSpreadPpm: Double = 20
+        /// Random-walk wander of the oscillator, ppb per √second.
+        public var wanderPpbPerSqrtSecond: Double = 1
+        /// Each node's realtime starts uniformly within ± this of the grandmaster (ns).
+        public var initialOffsetSpreadNs: Int64 = 0
+        /// The servo's drift starts at the node's true oscillator error (ptp4l has been running).
+        public var startLocked = true
+    }
+
+    public struct ServoModel: Hashable, Sendable {
+        public var enabled = true
+        public var syncIntervalNs: Int64 = 125_000_000
+        /// Hardware timestamping selects linuxptp's hardware PI scales (0.7/0.3), software 0.1/0.001.
+        public var hardwareTimestamping = true
+        /// Standard deviation of each offset measurement (ns).
+        public var measurementNoiseNs: Int64 = 30
+        /// Explicit gains; nil derives them from the sync interval as linuxptp does.
+        public var kp: Double? = nil
+        public var ki: Double? = nil
+        public var firstStepThresholdNs: Int64 = 20_000
+        public var stepThresholdNs: Int64 = 0
+        public var maxFrequencyPpm: Double = 500
+        /// A node counts as re-converged after a fault once |true offset| stays within this.
+        public var convergedWithinNs: Int64 = 1_000
+    }
+
+    public struct TimerModel: Hashable, Sendable {
+        /// Every wake-up is at least this late.
+        public var latencyMinNs: Int64 = 2_000
+        /// Mean of the exponential part of the wake latency.
+        public var latencyMeanNs: Int64 = 3_000
+        /// Rare long preemptions: probability per wake-up (ppm) and the range of their length.
+        public var preemptionPpm: Int64 = 0
+        public var preemptionMinNs: Int64 = 200_000
+        public var preemptionMaxNs: Int64 = 2_000_000
+        /// Gap between each of the three reads of a clock-pair sample (ns, uniform 0...this).
+        public var clockReadNs: Int64 = 60
+    }
+
+    public enum SensorMode: String, Hashable, Sendable { case requestTimed = "request-timed", continuous }
+
+    public struct SensorModel: Hashable, Sendable {
+        public var mode: SensorMode = .requestTimed
+        /// Each sensor's crystal error is uniform in ± this (ppm).
+        public var crystalSpreadPpm: Double = 30
+        public var lineTimeNs: Int64 = 10_000
+        /// Request-timed sensors free-run this many times faster than the schedule.
+        public var rateMultiple: Int64 = 2
+        public var minFrameLengthLines: Int64 = 100
+        public var maxFrameLengthLines: Int64 = 1_000_000
+        public var exposureNs: Int64 = 2_000_000
+        public var controlDelayFrames: Int64 = 2
+        public var timestampJitterNs: Int64 = 1_000
+        /// A queued request is taken by the first frame starting at least this long after it.
+        public var pipelineLatencyNs: Int64 = 0
+        /// From the end of exposure of row 0 to the frame-start interrupt's timestamp.
+        public var interruptLatencyNs: Int64 = 20_000
+    }
+
+    public struct NetworkModel: Hashable, Sendable {
+        public var delayMinNs: Int64 = 100_000
+        public var delayMeanNs: Int64 = 200_000
+        public var lossPpm: Int64 = 0
+        /// The coordinator resends START/STOP to nodes that have not acknowledged, this often.
+        public var retransmitNs: Int64 = 100_000_000
+    }
+
+    public struct ScheduleModel: Hashable, Sendable {
+        public var rate: FrameRate = try! FrameRate(numerator: 120)
+        /// True time at which the coordinator sends START.
+        public var startAtNs: Int64 = 1_000_000_000
+        /// `T0` is this far after the coordinator's clock when it sends START.
+        public var leadNs: Int64 = 500_000_000
+        /// Recording length: the stop index covers this much from `T0`.
+        public var durationNs: Int64 = 10_000_000_000
+        /// STOP is sent this long before the stop index's deadline.
+        public var stopLeadNs: Int64 = 500_000_000
+        /// CaptureScheduler's join margin.
+        public var joinMarginNs: Int64 = 5_000_000
+    }
+
+    public struct StrategyOptions: Hashable, Sendable {
+        /// naive: how often it polls realtime, and the granularity of the value it compares.
+        public var naivePollNs: Int64 = 200_000
+        public var naiveGranularityNs: Int64 = 1_000_000
+        /// monotonic: re-anchor the realtime→monotonic mapping this often (0: never).
+        public var monotonicReanchorNs: Int64 = 1_000_000_000
+    }
+
+    /// One entry of the fault timeline.
+    public struct Fault: Hashable, Sendable {
+        public enum Kind: Hashable, Sendable {
+            /// Realtime steps by `byNs` (either sign) on the target nodes.
+            case step(byNs: Int64)
+            /// A forced frequency offset for a while (an operator or chrony slewing).
+            case slew(ppm: Double, durationNs: Int64)
+            /// The reference jumps by `byNs` for every node (a new grandmaster).
+            case grandmasterFailover(byNs: Int64)
+            /// Messages to and from the target nodes are lost with this probability for a while.
+            case messageLoss(ppm: Int64, durationNs: Int64)
+            /// The node's capture process dies and comes back after `downNs`.
+            case crash(downNs: Int64)
+            /// The next timer wake-up on the target nodes comes `byNs` late.
+            case timerOverrun(byNs: Int64)
+        }
+        public var atNs: Int64
+        /// Target nodes; nil means every node.
+        public var nodes: [Int]?
+        public var kind: Kind
+        /// Where the fault was written (for messages).
+        public var line: Int
+    }
+
+    /// The nodes a fault applies to.
+    public func targets(of fault: Fault) -> [Int] { fault.nodes ?? Array(0..<nodes) }
+}

@@ -1,0 +1,204 @@
+import GenlockCore
+import Yams
+
+extension Scenario {
+    /// Reads a scenario from YAML text, filling defaults (documented in `Simulator/Scenarios/README.md`).
+    /// A malformed scenario throws a ``ScenarioError`` naming the field and, where Yams gives it, the line.
+    public init(yaml text: String) throws(ScenarioError) {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioError(field: "", line: nil, reason: "the document is empty")
+            }
+            root = node
+        } catch let error as ScenarioError {
+            throw error
+        } catch let error as YamlError {
+            throw ScenarioError(field: "", line: Self.line(of: error), reason: "not valid YAML: \(Self.firstLine(error))")
+        } catch {
+            throw ScenarioError(field: "", line: nil, reason: "not valid YAML: \(error)")
+        }
+        self.init()
+        var f = try YAMLFields(root, path: "")
+        if let (name, _) = try f.scalar("name") { self.name = name }
+        var seed = Int64(1)
+        try f.int("seed", &seed, range: 0...Int64.max)
+        self.seed = UInt64(seed)
+        try f.choice("strategy", &strategy, StrategyKind.allCases)
+        try f.int("nodes", &nodes, range: 1...64)
+        try f.duration("watchdog-timeout", &watchdogTimeoutNs)
+        if watchdogTimeoutNs <= 0 { throw ScenarioError(field: "watchdog-timeout", line: nil, reason: "must be positive") }
+        if var s = try f.section("clock") {
+            try s.double("oscillator-spread-ppm", &clock.oscillatorSpreadPpm, range: 0...500)
+            try s.double("wander-ppb-per-sqrt-s", &clock.wanderPpbPerSqrtSecond, range: 0...1_000)
+            try s.duration("initial-offset-spread", &clock.initialOffsetSpreadNs)
+            try s.bool("start-locked", &clock.startLocked)
+            try s.finish()
+        }
+        if var s = try f.section("servo") {
+            try s.bool("enabled", &servo.enabled)
+            try s.duration("sync-interval", &servo.syncIntervalNs)
+            if servo.syncIntervalNs < 1_000_000 {
+                throw ScenarioError(field: "servo.sync-interval", line: s.line, reason: "must be at least 1ms")
+            }
+            var ts = servo.hardwareTimestamping ? "hardware" : "software"
+            if let (t, line) = try s.scalar("timestamping") {
+                guard t == "hardware" || t == "software" else {
+                    throw ScenarioError(field: "servo.timestamping", line: line, reason: "'\(t)' is not hardware or software")
+                }
+                ts = t
+            }
+            servo.hardwareTimestamping = ts == "hardware"
+            try s.duration("noise", &servo.measurementNoiseNs)
+            try s.optionalDouble("kp", &servo.kp, range: 0...100)
+            try s.optionalDouble("ki", &servo.ki, range: 0...100)
+            try s.duration("first-step-threshold", &servo.firstStepThresholdNs)
+            try s.duration("step-threshold", &servo.stepThresholdNs)
+            try s.double("max-frequency-ppm", &servo.maxFrequencyPpm, range: 1...100_000)
+            try s.duration("converged-within", &servo.convergedWithinNs)
+            try s.finish()
+        }
+        if var s = try f.section("timer") {
+            try s.duration("latency-min", &timer.latencyMinNs)
+            try s.duration("latency-mean", &timer.latencyMeanNs)
+            try s.int("preemption-ppm", &timer.preemptionPpm, range: 0...1_000_000)
+            try s.duration("preemption-min", &timer.preemptionMinNs)
+            try s.duration("preemption-max", &timer.preemptionMaxNs)
+            if timer.preemptionMaxNs < timer.preemptionMinNs {
+                throw ScenarioError(field: "timer.preemption-max", line: s.line, reason: "is below timer.preemption-min")
+            }
+            try s.duration("clock-read", &timer.clockReadNs)
+            try s.finish()
+        }
+        if var s = try f.section("sensor") {
+            try s.choice("mode", &sensor.mode, [.requestTimed, .continuous])
+            try s.double("crystal-spread-ppm", &sensor.crystalSpreadPpm, range: 0...1_000)
+            try s.duration("line-time", &sensor.lineTimeNs)
+            if sensor.lineTimeNs <= 0 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be positive") }
+            try s.int("rate-multiple", &sensor.rateMultiple, range: 1...16)
+            try s.int("min-frame-length-lines", &sensor.minFrameLengthLines, range: 1...100_000_000)
+            try s.int("max-frame-length-lines", &sensor.maxFrameLengthLines, range: 1...100_000_000)
+            try s.duration("exposure", &sensor.exposureNs)
+            try s.int("control-delay-frames", &sensor.controlDelayFrames, range: 0...16)
+            try s.duration("timestamp-jitter", &sensor.timestampJitterNs)
+            try s.duration("pipeline-latency", &sensor.pipelineLatencyNs)
+            try s.duration("interrupt-latency", &sensor.interruptLatencyNs)
+            try s.finish()
+        }
+        if var s = try f.section("network") {
+            try s.duration("delay-min", &network.delayMinNs)
+            try s.duration("delay-mean", &network.delayMeanNs)
+            try s.int("loss-ppm", &network.lossPpm, range: 0...1_000_000)
+            try s.duration("retransmit", &network.retransmitNs)
+            if network.retransmitNs <= 0 { throw ScenarioError(field: "network.retransmit", line: s.line, reason: "must be positive") }
+            try s.finish()
+        }
+        if var s = try f.section("schedule") {
+            if let (text, line) = try s.scalar("rate") {
+                do throws(FrameRateError) {
+                    schedule.rate = try FrameRate(parsing: text)
+                } catch {
+                    throw ScenarioError(field: "schedule.rate", line: line, reason: error.description)
+                }
+            }
+            try s.duration("start-at", &schedule.startAtNs)
+            try s.duration("lead", &schedule.leadNs)
+            try s.duration("duration", &schedule.durationNs)
+            if schedule.durationNs <= 0 { throw ScenarioError(field: "schedule.duration", line: s.line, reason: "must be positive") }
+            try s.duration("stop-lead", &schedule.stopLeadNs)
+            try s.duration("join-margin", &schedule.joinMarginNs)
+            try s.finish()
+        }
+        if var s = try f.section("strategies") {
+            try s.duration("naive-poll", &strategies.naivePollNs)
+            try s.duration("naive-granularity", &strategies.naiveGranularityNs)
+            if strategies.naivePollNs <= 0 || strategies.naiveGranularityNs <= 0 {
+                throw ScenarioError(field: "strategies", line: s.line, reason: "naive-poll and naive-granularity must be positive")
+            }
+            try s.duration("monotonic-reanchor", &strategies.monotonicReanchorNs)
+            try s.finish()
+        }
+        if let (node, line) = f.node("faults") {
+            guard let list = node.sequence else {
+                throw ScenarioError(field: "faults", line: line, reason: "expected a list of faults")
+            }
+            for (i, item) in list.enumerated() {
+                faults.append(try Self.fault(item, index: i, nodes: nodes))
+            }
+        }
+        try f.finish()
+        let sensorPeriod = schedule.rate.nominalPeriod.nanoseconds / sensor.rateMultiple
+        if sensor.lineTimeNs * sensor.minFrameLengthLines > sensorPeriod {
+            throw ScenarioError(
+                field: "sensor.line-time", line: nil,
+                reason: "the sensor cannot run at \(sensor.rateMultiple)× \(schedule.rate) fps with min-frame-length-lines \(sensor.minFrameLengthLines)")
+        }
+    }
+
+    static func fault(_ node: Node, index: Int, nodes: Int) throws(ScenarioError) -> Fault {
+        var f = try YAMLFields(node, path: "faults[\(index)]")
+        let line = f.line ?? 0
+        var at: Int64 = -1
+        try f.duration("at", &at)
+        if at < 0 { throw ScenarioError(field: f.join("at"), line: f.line, reason: "every fault needs 'at'") }
+        var targets: [Int]? = nil
+        if let (n, l) = f.node("nodes") {
+            guard let seq = n.sequence else {
+                throw ScenarioError(field: f.join("nodes"), line: l, reason: "expected a list of node numbers")
+            }
+            targets = []
+            for item in seq {
+                guard let v = item.int, (0..<nodes).contains(v) else {
+                    throw ScenarioError(field: f.join("nodes"), line: item.mark?.line ?? l, reason: "'\(item.string ?? "?")' is not a node number in 0..<\(nodes)")
+                }
+                targets!.append(v)
+            }
+        }
+        var forNs: Int64 = 1_000_000_000
+        try f.duration("for", &forNs)
+        var kinds: [Fault.Kind] = []
+        if let (t, l) = try f.scalar("step") {
+            kinds.append(.step(byNs: try YAMLFields.parseDuration(t, field: f.join("step"), line: l, allowNegative: true)))
+        }
+        if f.hasKey("slew-ppm") {
+            var ppm = 0.0
+            try f.double("slew-ppm", &ppm, range: -100_000...100_000)
+            kinds.append(.slew(ppm: ppm, durationNs: forNs))
+        }
+        if let (t, l) = try f.scalar("grandmaster-failover") {
+            kinds.append(.grandmasterFailover(byNs: try YAMLFields.parseDuration(t, field: f.join("grandmaster-failover"), line: l, allowNegative: true)))
+        }
+        if f.hasKey("message-loss-ppm") {
+            var ppm: Int64 = 0
+            try f.int("message-loss-ppm", &ppm, range: 0...1_000_000)
+            kinds.append(.messageLoss(ppm: ppm, durationNs: forNs))
+        }
+        if let (t, l) = try f.scalar("crash") {
+            kinds.append(.crash(downNs: try YAMLFields.parseDuration(t, field: f.join("crash"), line: l, allowNegative: false)))
+        }
+        if let (t, l) = try f.scalar("timer-overrun") {
+            kinds.append(.timerOverrun(byNs: try YAMLFields.parseDuration(t, field: f.join("timer-overrun"), line: l, allowNegative: false)))
+        }
+        try f.finish()
+        guard kinds.count == 1 else {
+            throw ScenarioError(
+                field: "faults[\(index)]", line: f.line,
+                reason: "needs exactly one of step, slew-ppm, grandmaster-failover, message-loss-ppm, crash, timer-overrun")
+        }
+        return Fault(atNs: at, nodes: targets, kind: kinds[0], line: line)
+    }
+
+    static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    static func firstLine(_ error: YamlError) -> String {
+        String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    }
+}
+

@@ -1,0 +1,55 @@
+import GenlockCore
+import GenlockHAL
+
+/// Genlock's strategy: the real ``CaptureScheduler`` inside the real ``CaptureDriver``, over
+/// the simulated clock pair and deadline timer. Nothing here decides anything about timing;
+/// it only forwards the driver's reports to the node, so what the simulator shows about this
+/// strategy it shows about the code that runs on a Pi.
+final class GenlockStrategy: SimStrategy {
+    private let driver: CaptureDriver<SimClockPair, SimDeadlineTimer>
+    private let timer: SimDeadlineTimer
+    private unowned let node: SimNode
+
+    init(node: SimNode, joinMarginNs: Int64) {
+        self.node = node
+        timer = SimDeadlineTimer(node: node)
+        driver = CaptureDriver(
+            clock: SimClockPair(node: node), timer: timer,
+            configuration: .init(joinMargin: TimeSpan(nanoseconds: joinMarginNs))
+        ) { [unowned node] report in
+            switch report {
+            case .capture(let request):
+                node.capture(index: request.index, scheduled: request.scheduled, reading: request.wake, wakeErrorNs: request.wakeError.nanoseconds)
+            case .skip(let range):
+                node.skipped(range)
+            case .armFailed(let error):
+                node.engine.violation("node \(node.id): arming a deadline failed: \(error)")
+            case .finish(let summary):
+                node.stats.earlyWakes += summary.earlyWakes
+                node.stats.droppedAtOrAfterStop += summary.capturedAtOrAfterStop
+                if case .failed(let error) = summary.outcome {
+                    node.engine.violation("node \(node.id): schedule failed: \(error)")
+                }
+            }
+        }
+    }
+
+    func start(_ plan: StartPlan) {
+        driver.start(plan)
+        if case .armed(let d) = driver.state { node.stats.joinedAt.append(d.index) }
+    }
+
+    func stop(at stopIndex: Int64) { driver.stop(at: stopIndex) }
+
+    func halt() { timer.shutdown() }
+
+    var awaiting: (index: Int64, scheduled: RealtimeInstant)? {
+        if case .armed(let d) = driver.state { return (d.index, d.scheduled) }
+        return nil
+    }
+
+    var isFinished: Bool {
+        if case .finished = driver.state { return true }
+        return false
+    }
+}
