@@ -21,6 +21,8 @@ public struct NodeStats: Sendable {
     /// True nanoseconds from each clock fault to re-convergence (nil: not within the run).
     public var reconvergenceNs: [Int64?] = []
     public var servoSteps: Int64 = 0
+    /// The node's realtime each time START reached a running incarnation.
+    public var startReadingsNs: [Int64] = []
 }
 
 /// One simulated camera node: its clocks and servo, its timer, its sensor, and the strategy

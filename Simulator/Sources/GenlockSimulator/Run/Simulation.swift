@@ -39,8 +39,10 @@ public final class Simulation: @unchecked Sendable {
     private var grandmasterJumpTotalNs: Int64 = 0
 
     // Coordinator.
-    let plan: StartPlan
-    let stopIndex: Int64
+    /// The session the coordinator announces (T0 = its clock at START plus the lead).
+    public let plan: StartPlan
+    /// The stop index STOP announces.
+    public let stopIndex: Int64
     private var stopSent = false
     private var startAcked: [Bool]
     private var stopAcked: [Bool]
@@ -365,6 +367,7 @@ public final class Simulation: @unchecked Sendable {
             case .start(let p):
                 if node.strategy == nil {
                     node.startReading = node.realtimeNow
+                    node.stats.startReadingsNs.append(node.realtimeNow.nanosecondsSinceEpoch)
                     node.startDeliveredNs = nowNs
                     let s = makeStrategy(node)
                     node.strategy = s

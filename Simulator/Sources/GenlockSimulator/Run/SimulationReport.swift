@@ -15,6 +15,8 @@ public struct SimulationReport: Sendable, Codable {
         public var servoSteps: Int64
         public var oscillatorPpm: Double
         public var finalOffsetNs: Int64
+        /// The node's realtime each time START reached it (once per incarnation).
+        public var startReadingsNs: [Int64]
     }
 
     public var scenario: String
@@ -25,6 +27,10 @@ public struct SimulationReport: Sendable, Codable {
     public var simulatedNs: Int64
     public var nodes: Int
     public var stopIndex: Int64
+    /// `T0` (realtime ns) and the exact rate of the session.
+    public var t0Ns: Int64
+    public var rate: String
+    public var joinMarginNs: Int64
     public var frames: Int64
     public var skippedFrames: Int64
     public var sharedIndices: Int64
@@ -50,6 +56,9 @@ public struct SimulationReport: Sendable, Codable {
         simulatedNs = sim.nowNs
         nodes = sim.nodes.count
         stopIndex = sim.stopIndex
+        t0Ns = sim.plan.schedule.start.nanosecondsSinceEpoch
+        rate = sim.plan.schedule.rate.description
+        joinMarginNs = sim.scenario.schedule.joinMarginNs
         frames = sim.frames.frames
         skippedFrames = sim.nodes.reduce(0) { $0 + $1.stats.skipped }
         sharedIndices = sim.frames.sharedIndices
@@ -68,7 +77,8 @@ public struct SimulationReport: Sendable, Codable {
                 droppedAtOrAfterStop: n.stats.droppedAtOrAfterStop, joinedAt: n.stats.joinedAt,
                 wakeErrorNs: n.stats.wakeErrorNs.summary, reconvergenceNs: n.stats.reconvergenceNs,
                 servoSteps: n.stats.servoSteps, oscillatorPpm: Double(n.clock.oscillatorPpt) / 1e6,
-                finalOffsetNs: n.clock.realtime(atTrue: now).nanosecondsSinceEpoch - sim.referenceNs(atTrue: now))
+                finalOffsetNs: n.clock.realtime(atTrue: now).nanosecondsSinceEpoch - sim.referenceNs(atTrue: now),
+                startReadingsNs: n.stats.startReadingsNs)
         }
     }
 

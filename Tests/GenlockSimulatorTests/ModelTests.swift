@@ -1,0 +1,96 @@
+import GenlockCore
+import Testing
+@testable import GenlockSimulator
+
+@Suite("Models")
+struct ModelTests {
+    @Test("a realtime step leaves monotonic untouched; a frequency adjustment moves both")
+    func nodeClock() {
+        var c = NodeClock(trueNs: 0, monotonicNs: 1_000, realtimeNs: 5_000_000, oscillatorPpt: 0)
+        c.stepRealtime(by: -300)
+        #expect(c.monotonic(atTrue: 10).nanoseconds == 1_010)
+        #expect(c.realtime(atTrue: 10).nanosecondsSinceEpoch == 4_999_710)
+        c.setAdjustment(ppt: 100 * NodeClock.pptPerPpm, atTrue: 10)  // +100 ppm
+        let m = c.monotonic(atTrue: 1_000_000_010).nanoseconds
+        #expect(m == 1_010 + 1_000_000_000 + 100_000)
+        #expect(c.realtime(atTrue: 1_000_000_010).nanosecondsSinceEpoch - m == 4_998_700)
+    }
+
+    @Test("the true time a deadline is reached inverts the clock exactly", arguments: [Int64(0), 37_123_456, -499_999_999])
+    func inverse(ratePpt: Int64) {
+        let c = NodeClock(trueNs: 0, monotonicNs: 777, realtimeNs: 1_000, oscillatorPpt: ratePpt)
+        for target in [Int64(778), 1_000_000_777, 86_400_000_000_777] {
+            let t = c.trueTime(whenMonotonicReaches: MonotonicInstant(nanoseconds: target), notBefore: 0)
+            #expect(c.monotonic(atTrue: t).nanoseconds >= target)
+            #expect(c.monotonic(atTrue: t - 1).nanoseconds < target)
+        }
+    }
+
+    @Test("a frame-length change takes effect after the control delay, not before")
+    func sensorControlDelay() throws {
+        var s = SensorTiming(lineTimeNs: 10_000, crystalPpt: 0, frameLengthLines: 400, frameLengthRange: 100...2_000, controlDelayFrames: 2, firstStartTrueNs: 0)
+        _ = s.advance()  // frame 0 starts; frame 0 is in progress
+        try s.setFrameLength(lines: 500)
+        var lengths: [Int64] = []
+        for _ in 0..<4 { lengths.append(s.advance().lines) }
+        // Frames 1 and 2 keep 400 lines; frame 3 (0 + 1 + 2) is the first of 500.
+        #expect(lengths == [400, 400, 500, 500])
+        #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 50) }
+    }
+
+    @Test("a request is taken by the first sensor frame starting at or after it")
+    func sensorRequest() {
+        var s = SensorTiming(lineTimeNs: 10_000, crystalPpt: 0, frameLengthLines: 400, frameLengthRange: 100...2_000, controlDelayFrames: 2, firstStartTrueNs: 1_000)
+        let f = s.firstFrame(startingAtOrAfter: 10_000_000)
+        #expect(f.startTrueNs == 1_000 + 3 * 4_000_000)
+        #expect(f.frame == 3)
+        let g = s.firstFrame(startingAtOrAfter: 10_000_000)
+        #expect(g.frame == 4)  // one request per frame
+    }
+
+    @Test("the PI servo steps once on a large first offset, then slews within the clamp")
+    func servo() {
+        let g = PIServo.Configuration.linuxptpGains(syncIntervalSeconds: 0.125, kpScale: 0.7, kiScale: 0.3)
+        #expect(abs(g.kp - 1.306) < 0.001 && abs(g.ki - 0.1306) < 0.001)
+        var s = PIServo(configuration: .init(kp: g.kp, ki: g.ki))
+        #expect(s.sample(offsetNs: 1_000_000, localNs: 0).state == .unlocked)
+        #expect(s.sample(offsetNs: 1_000_000, localNs: 125_000_000).state == .jump)
+        // Locked now; with step_threshold 0 a big offset is slewed, clamped at 500 ppm.
+        let (ppb, state) = s.sample(offsetNs: 10_000_000, localNs: 250_000_000)
+        #expect(state == .locked)
+        #expect(ppb == 500_000)
+    }
+
+    @Test("events at the same instant run in the order they were scheduled")
+    func eventOrder() {
+        var q = EventQueue()
+        q.schedule(.restart(node: 1), at: 10)
+        q.schedule(.restart(node: 2), at: 5)
+        q.schedule(.restart(node: 3), at: 10)
+        q.schedule(.restart(node: 4), at: 5)
+        var order: [SimEventKind] = []
+        while let e = q.next(notAfter: 100) { order.append(e.kind) }
+        #expect(order == [.restart(node: 2), .restart(node: 4), .restart(node: 1), .restart(node: 3)])
+        #expect(q.pendingCount == 0)
+    }
+
+    @Test("histogram quantiles never understate and stay within 1/64")
+    func histogram() {
+        var h = LogHistogram()
+        for v in 1...10_000 { h.add(Int64(v) * 1_000) }
+        let p99 = h.quantile(99, 100)!
+        #expect(p99 >= 9_900_000 && p99 <= 9_900_000 + 9_900_000 / 64)
+        #expect(h.summary!.max == 10_000_000)
+    }
+
+    @Test("the network loses everything inside a partition and nothing outside")
+    func network() {
+        var n = SimNetwork(delayMinNs: 100, delayMeanNs: 50, lossPpm: 0, random: SimRandom(seed: 1))
+        n.partition(nodes: [1], fromNs: 1_000, untilNs: 2_000)
+        #expect(n.transit(from: .coordinator, to: .node(1), atNs: 1_500) == nil)
+        #expect(n.transit(from: .node(1), to: .coordinator, atNs: 1_999) == nil)
+        #expect(n.transit(from: .coordinator, to: .node(0), atNs: 1_500) != nil)
+        let arrival = n.transit(from: .coordinator, to: .node(1), atNs: 2_000)
+        #expect(arrival != nil && arrival! >= 2_100)
+    }
+}

@@ -1,0 +1,91 @@
+import Testing
+@testable import GenlockSimulator
+
+@Suite("Scenario reader")
+struct ScenarioReaderTests {
+    private func error(_ yaml: String) -> ScenarioError? {
+        do {
+            _ = try Scenario(yaml: yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("an empty mapping gives the documented defaults")
+    func defaults() throws {
+        let s = try Scenario(yaml: "name: x\n")
+        #expect(s.nodes == 4)
+        #expect(s.strategy == .genlock)
+        #expect(s.servo.syncIntervalNs == 125_000_000)
+        #expect(s.servo.firstStepThresholdNs == 20_000)
+        #expect(s.servo.stepThresholdNs == 0)
+        #expect(s.servo.maxFrequencyPpm == 500)
+        #expect(s.schedule.rate.numerator == 120)
+    }
+
+    @Test("values are read with units and exact rates")
+    func values() throws {
+        let s = try Scenario(yaml: """
+            nodes: 3
+            strategy: monotonic
+            servo:
+              timestamping: software
+              noise: 1.5us
+            schedule:
+              rate: 30000/1001
+              duration: 2m
+            faults:
+              - at: 1.25s
+                step: -30ms
+                nodes: [0, 2]
+              - at: 2s
+                grandmaster-failover: 1ms
+            """)
+        #expect(s.nodes == 3)
+        #expect(s.strategy == .monotonic)
+        #expect(!s.servo.hardwareTimestamping)
+        #expect(s.servo.measurementNoiseNs == 1_500)
+        #expect(s.schedule.rate.numerator == 30000 && s.schedule.rate.denominator == 1001)
+        #expect(s.schedule.durationNs == 120_000_000_000)
+        #expect(s.faults.count == 2)
+        #expect(s.faults[0] == Scenario.Fault(atNs: 1_250_000_000, nodes: [0, 2], kind: .step(byNs: -30_000_000), line: s.faults[0].line))
+        #expect(s.targets(of: s.faults[1]) == [0, 1, 2])
+    }
+
+    @Test("an unknown (misspelt) field is named with its line")
+    func unknownField() throws {
+        let e = try #require(error("nodes: 2\nservo:\n  nosie: 3us\n"))
+        #expect(e.field == "servo.nosie")
+        #expect(e.line == 3)
+    }
+
+    @Test("a bad duration names the field, the line and why")
+    func badDuration() throws {
+        let e = try #require(error("schedule:\n  rate: 120\n  duration: 10 parsecs\n"))
+        #expect(e.field == "schedule.duration")
+        #expect(e.line == 3)
+        #expect(e.description.contains("10 parsecs"))
+    }
+
+    @Test("malformed YAML reports the line Yams gives")
+    func malformedYAML() throws {
+        let e = try #require(error("nodes: 2\nservo: [1, 2\n"))
+        #expect(e.line != nil)
+        #expect(e.description.contains("not valid YAML"))
+    }
+
+    @Test("a fault must say exactly one thing, on an existing node", arguments: [
+        ("faults:\n  - at: 1s\n    step: 1ms\n    crash: 1s\n", "faults[0]"),
+        ("faults:\n  - at: 1s\n", "faults[0]"),
+        ("nodes: 2\nfaults:\n  - at: 1s\n    step: 1ms\n    nodes: [5]\n", "faults[0].nodes"),
+        ("faults:\n  - step: 1ms\n", "faults[0].at"),
+        ("strategy: fastest\n", "strategy"),
+        ("nodes: 0\n", "nodes"),
+        ("schedule:\n  rate: 0\n", "schedule.rate"),
+    ])
+    func rejected(yaml: String, field: String) throws {
+        let e = try #require(error(yaml))
+        #expect(e.field == field, "\(e)")
+    }
+}
