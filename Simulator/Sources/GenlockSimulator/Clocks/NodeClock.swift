@@ -46,7 +46,10 @@ public struct NodeClock: Sendable {
 
     func monotonicNs(_ t: Int64) -> Int64 {
         let dt = t - anchorTrueNs
-        let scaled = Int64((Int128(dt) * Int128(ratePpt)) / 1_000_000_000_000)
+        // The servo re-anchors every sync, so dt·rate almost always fits 64 bits; the wide path
+        // (same result) covers long free-running stretches.
+        let (product, overflow) = dt.multipliedReportingOverflow(by: ratePpt)
+        let scaled = overflow ? Int64((Int128(dt) * Int128(ratePpt)) / 1_000_000_000_000) : product / 1_000_000_000_000
         return anchorMonoNs + dt + scaled
     }
 

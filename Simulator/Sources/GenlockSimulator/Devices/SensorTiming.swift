@@ -22,7 +22,11 @@ public struct SensorTiming: Hashable, Sendable {
     public let frameLengthRange: ClosedRange<Int64>
     public let controlDelayFrames: Int64
     /// Frame length of the frame starting at ``nextStartTrueNs``.
-    public private(set) var frameLengthLines: Int64
+    public private(set) var frameLengthLines: Int64 {
+        didSet { frameDurationNs = durationTrueNs(lines: frameLengthLines) }
+    }
+    /// True duration of a frame of ``frameLengthLines`` (cached: asked for at every request).
+    private var frameDurationNs: Int64 = 0
     /// Sensor frame number of the next frame to start.
     public private(set) var nextFrame: Int64 = 0
     /// True time at which row 0 of frame ``nextFrame`` starts exposing.
@@ -39,6 +43,7 @@ public struct SensorTiming: Hashable, Sendable {
         self.controlDelayFrames = controlDelayFrames
         self.frameLengthLines = frameLengthLines
         self.nextStartTrueNs = firstStartTrueNs
+        self.frameDurationNs = durationTrueNs(lines: frameLengthLines)
     }
 
     public static func == (a: Self, b: Self) -> Bool {
@@ -73,7 +78,7 @@ public struct SensorTiming: Hashable, Sendable {
             pending.removeFirst()
         }
         let frame = (nextFrame, nextStartTrueNs, frameLengthLines)
-        nextStartTrueNs += durationTrueNs(lines: frameLengthLines)
+        nextStartTrueNs += frameDurationNs
         nextFrame += 1
         return frame
     }
@@ -82,7 +87,7 @@ public struct SensorTiming: Hashable, Sendable {
     public mutating func firstFrame(startingAtOrAfter t: Int64) -> (frame: Int64, startTrueNs: Int64, lines: Int64) {
         if pending.isEmpty && nextStartTrueNs < t {
             // Jump whole frames at once when the length is fixed (the common, long-idle case).
-            let d = durationTrueNs(lines: frameLengthLines)
+            let d = frameDurationNs
             let n = (t - nextStartTrueNs) / d
             if n > 1 {
                 nextStartTrueNs += (n - 1) * d

@@ -3,13 +3,15 @@ import GenlockHAL
 
 // The simulator's implementations of the HAL protocols. The engine is single-threaded and these
 // objects never leave it, so they are `@unchecked Sendable`: the protocols demand Sendable for
-// the real, threaded backends, and nothing here is ever touched from a second thread.
+// the real, threaded backends, and nothing here is ever touched from a second thread. The
+// Simulation owns every node and device and none outlives it, so they refer to each other
+// `unowned(unsafe)`: no reference counting on the per-frame path.
 
 /// The clock pair of one simulated node: monotonic, realtime, monotonic reads a few tens of
 /// nanoseconds apart in virtual time (occasionally preempted), through the same
 /// ``ClockPairSampling`` policy as the POSIX backend.
 public struct SimClockPair: ClockPair, @unchecked Sendable {
-    unowned let node: SimNode
+    unowned(unsafe) let node: SimNode
     public var sampling = ClockPairSampling()
 
     init(node: SimNode) { self.node = node }
@@ -21,14 +23,14 @@ public struct SimClockPair: ClockPair, @unchecked Sendable {
 /// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic
 /// clock reaches the deadline (tracking every frequency change on the way) plus a wake latency.
 public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
-    unowned let node: SimNode
+    unowned(unsafe) let node: SimNode
     private var isShutDown = false
 
     init(node: SimNode) { self.node = node }
 
     public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
         if isShutDown { throw .shutDown }
-        node.armTimer(.monotonic(deadline)) { wokeAt in handler(TimerFiring(deadline: deadline, wokeAt: wokeAt)) }
+        node.armDeadline(deadline, handler)
     }
 
     public func cancel() { node.cancelTimer() }
@@ -43,7 +45,7 @@ public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
 /// answers with ground truth recorded by the engine.
 public final class SimCamera: Camera, @unchecked Sendable {
     public let name: String
-    unowned let node: SimNode
+    unowned(unsafe) let node: SimNode
     private(set) var stopped = false
 
     init(name: String, node: SimNode) {

@@ -35,14 +35,19 @@ struct FrameTable {
         mask = capacity - 1
     }
 
-    mutating func add(_ t: FrameTruth, finalize: (Int64, UInt64) -> Void) {
+    /// True when `index` needs older indices finalized first to have a slot
+    /// (call ``finalizeNext(_:)`` until it is false, then ``add(_:)``).
+    func needsRoom(for index: Int64) -> Bool { index - nextFinalize > mask }
+
+    mutating func finalizeNext(_ finalize: (Int64, UInt64) -> Void) { finalizeIndex(nextFinalize, finalize) }
+
+    mutating func add(_ t: FrameTruth) {
         frames += 1
         if t.index < nextFinalize {
             lateRecords += 1
             return
         }
-        // Make room: indices a whole window behind this one are finished.
-        while t.index - nextFinalize > mask { finalizeIndex(nextFinalize, finalize) }
+        precondition(!needsRoom(for: t.index))
         let k = Int(t.index & mask)
         if slots[k].index != t.index { slots[k] = Slot(index: t.index) }
         slots[k].mask |= 1 << UInt64(t.node)

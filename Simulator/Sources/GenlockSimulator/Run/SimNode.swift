@@ -9,6 +9,14 @@ public enum TimerTarget: Hashable, Sendable {
     case realtime(RealtimeInstant)
 }
 
+/// What runs when a node's timer fires.
+enum TimerHandler {
+    /// The baselines' handlers: given the monotonic wake-up instant.
+    case woke((MonotonicInstant) -> Void)
+    /// A HAL ``DeadlineTimer`` handler and the deadline it was armed for.
+    case firing(@Sendable (TimerFiring) -> Void, MonotonicInstant)
+}
+
 /// Per-node results.
 public struct NodeStats: Sendable {
     public var captured: Int64 = 0
@@ -29,7 +37,7 @@ public struct NodeStats: Sendable {
 /// (capture code) running on it. Owned by the ``Simulation``; single-threaded.
 public final class SimNode: @unchecked Sendable {
     public let id: Int
-    unowned let engine: Simulation
+    unowned(unsafe) let engine: Simulation
     var clock: NodeClock
     var servo: PIServo?
     var sensor: SensorTiming
@@ -45,7 +53,14 @@ public final class SimNode: @unchecked Sendable {
 
     // Timer state: one armed deadline at a time; `generation` makes superseded events stale.
     private var generation: UInt32 = 0
-    private var armed: (target: TimerTarget, latencyNs: Int64, fireNs: Int64, handler: (MonotonicInstant) -> Void)?
+    // Kept as separate fields (not one optional tuple) so re-scheduling mutates in place rather
+    // than copying the handler closure around on every frame.
+    private var armedTarget: TimerTarget?
+    private var armedLatencyNs: Int64 = 0
+    private var armedFireNs: Int64 = 0
+    private var armedHandler: TimerHandler?
+    private let timerModel: Scenario.TimerModel
+    private let sensorModel: Scenario.SensorModel
     private var pendingOverrunNs: Int64 = 0
 
     // Session knowledge.
@@ -69,6 +84,8 @@ public final class SimNode: @unchecked Sendable {
         self.servo = servo
         self.sensor = sensor
         self.exposureNs = exposureNs
+        timerModel = engine.scenario.timer
+        sensorModel = engine.scenario.sensor
         timerRandom = random.derived(1)
         readRandom = random.derived(2)
         servoRandom = random.derived(3)
@@ -84,7 +101,7 @@ public final class SimNode: @unchecked Sendable {
     /// A monotonic–realtime–monotonic read in virtual time, through `sampling`'s retry policy.
     func sampleClockPair(_ sampling: ClockPairSampling) -> ClockSample {
         let now = engine.nowNs
-        let model = engine.scenario.timer
+        let model = timerModel
         var offset: Int64 = 0
         return sampling.sample {
             let d1 = Int64(readRandom.below(UInt64(model.clockReadNs) + 1))
@@ -104,7 +121,7 @@ public final class SimNode: @unchecked Sendable {
 
     /// Clock changed (rate or step): a pending timer's firing instant moves with it.
     func clockChanged() {
-        guard let a = armed, a.fireNs - a.latencyNs > engine.nowNs else { return }
+        guard armedTarget != nil, armedFireNs - armedLatencyNs > engine.nowNs else { return }
         scheduleArmed()
     }
 
@@ -112,37 +129,53 @@ public final class SimNode: @unchecked Sendable {
 
     func armTimer(_ target: TimerTarget, _ handler: @escaping (MonotonicInstant) -> Void) {
         guard up else { return }
-        armed = (target, drawLatency(), 0, handler)
+        armedLatencyNs = drawLatency()
+        armedTarget = target
+        armedHandler = .woke(handler)
+        scheduleArmed()
+    }
+
+    /// Arms an absolute monotonic deadline whose handler takes the HAL's ``TimerFiring``
+    /// (no wrapping closure: this runs for every frame of the genlock strategy).
+    func armDeadline(_ deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) {
+        guard up else { return }
+        armedLatencyNs = drawLatency()
+        armedTarget = .monotonic(deadline)
+        armedHandler = .firing(handler, deadline)
         scheduleArmed()
     }
 
     func cancelTimer() {
-        armed = nil
+        armedTarget = nil
+        armedHandler = nil
         generation &+= 1
     }
 
     private func scheduleArmed() {
-        guard var a = armed else { return }
+        guard let target = armedTarget else { return }
         generation &+= 1
         let now = engine.nowNs
         let reach: Int64
-        switch a.target {
+        switch target {
         case .monotonic(let m): reach = clock.trueTime(whenMonotonicReaches: m, notBefore: now)
         case .realtime(let r): reach = clock.trueTime(whenRealtimeReaches: r, notBefore: now)
         }
-        a.fireNs = reach + a.latencyNs
-        armed = a
-        engine.schedule(.timer(node: Int32(id), generation: generation), at: a.fireNs)
+        armedFireNs = reach + armedLatencyNs
+        engine.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs)
     }
 
     func timerFired(generation g: UInt32) {
-        guard g == generation, up, let a = armed else { return }
-        armed = nil
-        a.handler(monotonicNow)
+        guard g == generation, up, armedTarget != nil, let handler = armedHandler else { return }
+        armedTarget = nil
+        armedHandler = nil
+        switch handler {
+        case .woke(let h): h(monotonicNow)
+        case .firing(let h, let deadline): h(TimerFiring(deadline: deadline, wokeAt: monotonicNow))
+        }
     }
 
     private func drawLatency() -> Int64 {
-        let model = engine.scenario.timer
+        let model = timerModel
         var latency = model.latencyMinNs + timerRandom.exponential(mean: model.latencyMeanNs)
         if timerRandom.chance(ppm: model.preemptionPpm) {
             latency += timerRandom.int(in: model.preemptionMinNs...model.preemptionMaxNs)
@@ -159,10 +192,9 @@ public final class SimNode: @unchecked Sendable {
 
     /// The next wake-up (or the one pending) comes `byNs` late.
     func overrun(byNs: Int64) {
-        if var a = armed, a.fireNs > engine.nowNs {
-            a.latencyNs += byNs
-            armed = a
-            engine.disturb(node: id, fromNs: engine.nowNs, untilNs: a.fireNs + byNs + engine.periodNs, cause: "timer overrun")
+        if armedTarget != nil, armedFireNs > engine.nowNs {
+            armedLatencyNs += byNs
+            engine.disturb(node: id, fromNs: engine.nowNs, untilNs: armedFireNs + byNs + engine.periodNs, cause: "timer overrun")
             scheduleArmed()
         } else {
             pendingOverrunNs += byNs
@@ -188,7 +220,7 @@ public final class SimNode: @unchecked Sendable {
 
     /// The sensor model takes a queued request: the first frame starting after the pipeline latency.
     func sensorTakes(_ request: CaptureRequest) {
-        let model = engine.scenario.sensor
+        let model = sensorModel
         let now = engine.nowNs
         let frame = sensor.firstFrame(startingAtOrAfter: now + model.pipelineLatencyNs)
         let jitter = model.timestampJitterNs == 0 ? 0 : sensorRandom.int(in: -model.timestampJitterNs...model.timestampJitterNs)

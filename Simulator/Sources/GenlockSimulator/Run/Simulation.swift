@@ -439,7 +439,8 @@ public final class Simulation: @unchecked Sendable {
             nodes[truth.node].stats.droppedAtOrAfterStop += 1  // the recording layer drops it
             return
         }
-        frames.add(truth, finalize: finalize)
+        while frames.needsRoom(for: truth.index) { frames.finalizeNext(finalize) }
+        frames.add(truth)
     }
 
     private func finalize(_ index: Int64, _ mask: UInt64) {

@@ -2,7 +2,7 @@ import GenlockCore
 
 /// Shared bookkeeping of the baseline strategies: the plan, the next index, the stop index.
 class BaselineStrategy {
-    unowned let node: SimNode
+    unowned(unsafe) let node: SimNode
     var plan: StartPlan?
     var next: Int64 = 0
     var stopIndex: Int64?

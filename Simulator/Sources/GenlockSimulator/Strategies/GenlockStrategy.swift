@@ -8,7 +8,7 @@ import GenlockHAL
 final class GenlockStrategy: SimStrategy {
     private let driver: CaptureDriver<SimClockPair, SimDeadlineTimer>
     private let timer: SimDeadlineTimer
-    private unowned let node: SimNode
+    private unowned(unsafe) let node: SimNode
 
     init(node: SimNode, joinMarginNs: Int64) {
         self.node = node
@@ -16,7 +16,7 @@ final class GenlockStrategy: SimStrategy {
         driver = CaptureDriver(
             clock: SimClockPair(node: node), timer: timer,
             configuration: .init(joinMargin: TimeSpan(nanoseconds: joinMarginNs))
-        ) { [unowned node] report in
+        ) { [unowned(unsafe) node] report in
             switch report {
             case .capture(let request):
                 node.capture(index: request.index, scheduled: request.scheduled, reading: request.wake, wakeErrorNs: request.wakeError.nanoseconds)
