@@ -18,23 +18,26 @@ struct SimCommand: ParsableCommand {
             """
     )
 
+    // Optional to ArgumentParser so that a missing file exits 2 (bad input) like a bad one.
     @Argument(help: "The scenario file (YAML).")
-    var scenario: String
+    var scenarioPath: String?
 
     // Values are parsed in run() so that a bad one exits 2 like any other bad input.
-    @Option(help: "Seed for every random draw (default: the scenario's).")
+    // `.unconditional` so that `--seed -1` reaches run() and is rejected with a reason (exit 2).
+    @Option(parsing: .unconditional, help: "Seed for every random draw (default: the scenario's).")
     var seed: String?
 
     @Option(help: "naive, realtime-timer, monotonic or genlock (default: the scenario's).")
     var strategy: String?
 
-    @Option(help: "Override the recording length (for example 10m for a shortened long run).")
+    @Option(parsing: .unconditional, help: "Override the recording length (for example 10m for a shortened long run).")
     var duration: String?
 
     @Option(help: "Also write the report as JSON to this path.")
     var json: String?
 
     func run() throws {
+        guard let scenario = scenarioPath else { badInput("give the scenario file: genlock sim SCENARIO.yaml") }
         var sc: Scenario
         let text: String
         do {
@@ -98,13 +101,29 @@ struct SimCommand: ParsableCommand {
     private func write(_ report: SimulationReport, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
+        let data = try encoder.encode(report) + Data("\n".utf8)
         let tmp = path + ".tmp-\(getpid())"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        if rename(tmp, path) != 0 {
-            let e = String(cString: strerror(errno))
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Invalid(String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(tmp, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
             unlink(tmp)
-            throw Invalid(e)
+            throw Invalid(failure)
         }
     }
 

@@ -38,27 +38,29 @@ public struct NodeStats: Sendable {
 public final class SimNode: @unchecked Sendable {
     public let id: Int
     unowned(unsafe) let engine: Simulation
-    var clock: NodeClock
+    // Per-frame state below is marked `@exclusivity(unchecked)`: the engine is single-threaded and
+    // no access to these spans a call that could reach them again.
+    @exclusivity(unchecked) var clock: NodeClock
     var servo: PIServo?
-    var sensor: SensorTiming
+    @exclusivity(unchecked) var sensor: SensorTiming
     let exposureNs: Int64
-    private var timerRandom: SimRandom
-    private var readRandom: SimRandom
+    @exclusivity(unchecked) private var timerRandom: SimRandom
+    @exclusivity(unchecked) private var readRandom: SimRandom
     var servoRandom: SimRandom
-    private var sensorRandom: SimRandom
+    @exclusivity(unchecked) private var sensorRandom: SimRandom
     private(set) var camera: SimCamera!
     var strategy: SimStrategy?
     public private(set) var up = true
-    var stats = NodeStats()
+    @exclusivity(unchecked) var stats = NodeStats()
 
     // Timer state: one armed deadline at a time; `generation` makes superseded events stale.
-    private var generation: UInt32 = 0
+    @exclusivity(unchecked) private var generation: UInt32 = 0
     // Kept as separate fields (not one optional tuple) so re-scheduling mutates in place rather
     // than copying the handler closure around on every frame.
-    private var armedTarget: TimerTarget?
-    private var armedLatencyNs: Int64 = 0
-    private var armedFireNs: Int64 = 0
-    private var armedHandler: TimerHandler?
+    @exclusivity(unchecked) private var armedTarget: TimerTarget?
+    @exclusivity(unchecked) private var armedLatencyNs: Int64 = 0
+    @exclusivity(unchecked) private var armedFireNs: Int64 = 0
+    @exclusivity(unchecked) private var armedHandler: TimerHandler?
     private let timerModel: Scenario.TimerModel
     private let sensorModel: Scenario.SensorModel
     private var pendingOverrunNs: Int64 = 0
@@ -68,7 +70,7 @@ public final class SimNode: @unchecked Sendable {
     /// Realtime (and true time) when this incarnation received START.
     var startReading: RealtimeInstant?
     var startDeliveredNs: Int64?
-    var lastCapturedIndex: Int64?
+    @exclusivity(unchecked) var lastCapturedIndex: Int64?
     /// Wait-tracking for the watchdog.
     var watchedIndex: Int64?
     var overdueSinceNs: Int64?

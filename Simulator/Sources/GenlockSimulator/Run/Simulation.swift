@@ -29,8 +29,10 @@ public final class Simulation: @unchecked Sendable {
     /// Realtime (ns since the epoch) of the grandmaster at true time 0.
     public static let epochNs: Int64 = 1_800_000_000_000_000_000
 
-    private var queue = EventQueue()
-    private(set) var trace = TraceHash()
+    // The hottest state is exempt from dynamic exclusivity checks: the engine is single-threaded
+    // and never holds an access to these across a call that could reach them again.
+    @exclusivity(unchecked) private var queue = EventQueue()
+    @exclusivity(unchecked) private(set) var trace = TraceHash()
     var nodes: [SimNode] = []
     private var network: SimNetwork
     private var random: SimRandom
@@ -55,12 +57,12 @@ public final class Simulation: @unchecked Sendable {
     let periodNs: Int64
 
     // Results.
-    private(set) var frames: FrameTable
+    @exclusivity(unchecked) private(set) var frames: FrameTable
     private(set) var deadlocks: [Deadlock] = []
     private(set) var violations: [String] = []
     private(set) var violationCount: Int64 = 0
     private(set) var disturbances: [[(fromNs: Int64, untilNs: Int64, cause: String)]]
-    private(set) var eventsProcessed: Int64 = 0
+    @exclusivity(unchecked) private(set) var eventsProcessed: Int64 = 0
     private var truthSink: ((FrameTruth) -> Void)?
 
     /// Builds a run of `scenario` with `seed` (default: the scenario's) and `strategy` (default: the scenario's).
@@ -491,8 +493,11 @@ public final class Simulation: @unchecked Sendable {
         frames.finalize(before: Int64.max, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
         for node in nodes where node.up && !node.deadlocked {
             if let s = node.strategy, !s.isFinished {
-                // Nothing left pending: a wait that outlived the run is a deadlock too.
+                // Nothing left pending: a wait that outlived the run although its instant had come is
+                // a deadlock too. (A node whose realtime was stepped far back is legitimately still
+                // waiting; the frames it misses are explained by that step.)
                 if let (index, tn) = s.awaiting {
+                    guard node.realtimeNow >= tn else { continue }
                     deadlocks.append(Deadlock(node: node.id, index: index, scheduledNs: tn.nanosecondsSinceEpoch, detectedAtTrueNs: nowNs, realtimeNs: node.realtimeNow.nanosecondsSinceEpoch))
                 } else {
                     violation("node \(node.id): still running at the end of the run")
