@@ -26,26 +26,38 @@ struct ModelTests {
         }
     }
 
-    @Test("a frame-length change takes effect after the control delay, not before")
+    private let mode = SensorTiming(lineTimePs: 10_000_000, minFrameLengthLines: 100, maxFrameLengthLines: 2_000, controlDelayFrames: 2)
+
+    @Test("a frame-length change takes effect control-delay frames after the frame in progress, as PhaseLock assumes")
     func sensorControlDelay() throws {
-        var s = SensorTiming(lineTimeNs: 10_000, crystalPpt: 0, frameLengthLines: 400, frameLengthRange: 100...2_000, controlDelayFrames: 2, firstStartTrueNs: 0)
-        _ = s.advance()  // frame 0 starts; frame 0 is in progress
+        var s = SimSensor(timing: mode, crystalPpt: 0, frameLengthLines: 400, firstStartTrueNs: 0)
+        _ = s.advance()  // frame 0 starts and is in progress
         try s.setFrameLength(lines: 500)
         var lengths: [Int64] = []
         for _ in 0..<4 { lengths.append(s.advance().lines) }
-        // Frames 1 and 2 keep 400 lines; frame 3 (0 + 1 + 2) is the first of 500.
-        #expect(lengths == [400, 400, 500, 500])
+        // Frames 1, 2, 3, 4: frame 0 + 2 is the first of 500 lines.
+        #expect(lengths == [400, 500, 500, 500])
         #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 50) }
+        // PhaseLock's explicit applySequence; a frame already started cannot change.
+        try s.setFrameLength(lines: 600, forFrame: 7)
+        #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 600, forFrame: 4) }
+        #expect((0..<3).map { _ in s.advance().lines } == [500, 500, 600])
     }
 
     @Test("a request is taken by the first sensor frame starting at or after it")
     func sensorRequest() {
-        var s = SensorTiming(lineTimeNs: 10_000, crystalPpt: 0, frameLengthLines: 400, frameLengthRange: 100...2_000, controlDelayFrames: 2, firstStartTrueNs: 1_000)
+        var s = SimSensor(timing: mode, crystalPpt: 0, frameLengthLines: 400, firstStartTrueNs: 1_000)
         let f = s.firstFrame(startingAtOrAfter: 10_000_000)
         #expect(f.startTrueNs == 1_000 + 3 * 4_000_000)
         #expect(f.frame == 3)
         let g = s.firstFrame(startingAtOrAfter: 10_000_000)
         #expect(g.frame == 4)  // one request per frame
+    }
+
+    @Test("a fast crystal makes frames shorter in true time")
+    func sensorCrystal() {
+        let s = SimSensor(timing: mode, crystalPpt: 100 * NodeClock.pptPerPpm, frameLengthLines: 400, firstStartTrueNs: 0)
+        #expect(s.durationTrueNs(lines: 400) == 3_999_600)  // 4 ms / (1 + 100 ppm), rounded down
     }
 
     @Test("the PI servo steps once on a large first offset, then slews within the clamp")

@@ -83,6 +83,9 @@ struct ScenarioReaderTests {
         ("strategy: fastest\n", "strategy"),
         ("nodes: 0\n", "nodes"),
         ("schedule:\n  rate: 0\n", "schedule.rate"),
+        ("sensor:\n  control-delay-frames: 0\n", "sensor.control-delay-frames"),
+        ("sensor:\n  min-frame-length-lines: 500\n  max-frame-length-lines: 400\n", "sensor.max-frame-length-lines"),
+        ("sensor:\n  line-time: 1ms\n", "sensor.line-time"),
     ])
     func rejected(yaml: String, field: String) throws {
         let e = try #require(error(yaml))

@@ -42,7 +42,7 @@ public final class SimNode: @unchecked Sendable {
     // no access to these spans a call that could reach them again.
     @exclusivity(unchecked) var clock: NodeClock
     var servo: PIServo?
-    @exclusivity(unchecked) var sensor: SensorTiming
+    @exclusivity(unchecked) var sensor: SimSensor
     let exposureNs: Int64
     @exclusivity(unchecked) private var timerRandom: SimRandom
     @exclusivity(unchecked) private var readRandom: SimRandom
@@ -79,7 +79,7 @@ public final class SimNode: @unchecked Sendable {
     var convergeFromNs: Int64?
     var convergedSamples = 0
 
-    init(id: Int, engine: Simulation, clock: NodeClock, servo: PIServo?, sensor: SensorTiming, exposureNs: Int64, random: SimRandom) {
+    init(id: Int, engine: Simulation, clock: NodeClock, servo: PIServo?, sensor: SimSensor, exposureNs: Int64, random: SimRandom) {
         self.id = id
         self.engine = engine
         self.clock = clock

@@ -130,15 +130,13 @@ public final class Simulation: @unchecked Sendable {
             let sm = scenario.sensor
             let crystalPpt = sm.crystalSpreadPpm == 0 ? 0 : Int64((r.unit() * 2 - 1) * sm.crystalSpreadPpm * Double(NodeClock.pptPerPpm))
             let multiple = sm.mode == .continuous ? 1 : sm.rateMultiple
-            let lines = max(sm.minFrameLengthLines, min(sm.maxFrameLengthLines, periodNs / multiple / sm.lineTimeNs))
-            var sensor = SensorTiming(
-                lineTimeNs: sm.lineTimeNs, crystalPpt: crystalPpt, frameLengthLines: lines,
-                frameLengthRange: sm.minFrameLengthLines...max(sm.minFrameLengthLines, sm.maxFrameLengthLines),
-                controlDelayFrames: sm.controlDelayFrames, firstStartTrueNs: 0)
-            let phase = r.int(in: 0...(sensor.durationTrueNs(lines: lines) - 1))
-            sensor = SensorTiming(
-                lineTimeNs: sm.lineTimeNs, crystalPpt: crystalPpt, frameLengthLines: lines,
-                frameLengthRange: sensor.frameLengthRange, controlDelayFrames: sm.controlDelayFrames, firstStartTrueNs: phase)
+            let timing = SensorTiming(
+                lineTimePs: sm.lineTimeNs * 1000, minFrameLengthLines: sm.minFrameLengthLines,
+                maxFrameLengthLines: sm.maxFrameLengthLines, controlDelayFrames: Int(sm.controlDelayFrames))
+            let lines = timing.nominalLines(for: TimeSpan(nanoseconds: periodNs / multiple))
+            let probe = SimSensor(timing: timing, crystalPpt: crystalPpt, frameLengthLines: lines, firstStartTrueNs: 0)
+            let phase = r.int(in: 0...(probe.durationTrueNs(lines: lines) - 1))
+            let sensor = SimSensor(timing: timing, crystalPpt: crystalPpt, frameLengthLines: lines, firstStartTrueNs: phase)
             nodes.append(SimNode(id: i, engine: self, clock: clock, servo: servo, sensor: sensor, exposureNs: sm.exposureNs, random: r.derived(7)))
         }
     }

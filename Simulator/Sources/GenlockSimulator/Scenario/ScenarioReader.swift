@@ -74,12 +74,16 @@ extension Scenario {
             try s.choice("mode", &sensor.mode, [.requestTimed, .continuous])
             try s.double("crystal-spread-ppm", &sensor.crystalSpreadPpm, range: 0...1_000)
             try s.duration("line-time", &sensor.lineTimeNs)
+            if sensor.lineTimeNs > 1_000_000_000 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be at most 1s") }
             if sensor.lineTimeNs <= 0 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be positive") }
             try s.int("rate-multiple", &sensor.rateMultiple, range: 1...16)
             try s.int("min-frame-length-lines", &sensor.minFrameLengthLines, range: 1...100_000_000)
             try s.int("max-frame-length-lines", &sensor.maxFrameLengthLines, range: 1...100_000_000)
             try s.duration("exposure", &sensor.exposureNs)
-            try s.int("control-delay-frames", &sensor.controlDelayFrames, range: 0...16)
+            if sensor.maxFrameLengthLines < sensor.minFrameLengthLines {
+                throw ScenarioError(field: "sensor.max-frame-length-lines", line: s.line, reason: "is below sensor.min-frame-length-lines")
+            }
+            try s.int("control-delay-frames", &sensor.controlDelayFrames, range: 1...16)
             try s.duration("timestamp-jitter", &sensor.timestampJitterNs)
             try s.duration("pipeline-latency", &sensor.pipelineLatencyNs)
             try s.duration("interrupt-latency", &sensor.interruptLatencyNs)
@@ -127,11 +131,17 @@ extension Scenario {
             }
         }
         try f.finish()
-        let sensorPeriod = schedule.rate.nominalPeriod.nanoseconds / sensor.rateMultiple
+        let multiple = sensor.mode == .continuous ? 1 : sensor.rateMultiple
+        let sensorPeriod = schedule.rate.nominalPeriod.nanoseconds / multiple
+        if sensorPeriod / sensor.lineTimeNs > sensor.maxFrameLengthLines {
+            throw ScenarioError(
+                field: "sensor.max-frame-length-lines", line: nil,
+                reason: "the sensor cannot run as slowly as \(multiple)× \(schedule.rate) fps with line-time \(sensor.lineTimeNs) ns")
+        }
         if sensor.lineTimeNs * sensor.minFrameLengthLines > sensorPeriod {
             throw ScenarioError(
                 field: "sensor.line-time", line: nil,
-                reason: "the sensor cannot run at \(sensor.rateMultiple)× \(schedule.rate) fps with min-frame-length-lines \(sensor.minFrameLengthLines)")
+                reason: "the sensor cannot run at \(multiple)× \(schedule.rate) fps with min-frame-length-lines \(sensor.minFrameLengthLines)")
         }
     }
 
