@@ -37,7 +37,9 @@ public struct SimSensor: Hashable, Sendable {
         self.crystalPpt = crystalPpt
         self.frameLengthLines = frameLengthLines
         self.nextStartTrueNs = firstStartTrueNs
-        self.frameDurationNs = durationTrueNs(lines: frameLengthLines)
+        self.lineTimeTrueNs = Int64(Int128(timing.lineTimePs) * 1_000_000_000_000 / (1_000_000_000_000 + Int128(crystalPpt)) / 1000)
+        self.frameDurationNs = Int64(
+            Int128(frameLengthLines) * Int128(timing.lineTimePs) * 1_000_000_000_000 / (1_000_000_000_000 + Int128(crystalPpt)) / 1000)
     }
 
     /// The true duration of a frame of `lines` lines.
@@ -48,7 +50,7 @@ public struct SimSensor: Hashable, Sendable {
     }
 
     /// The line time in true nanoseconds (rolling-shutter ground truth), rounded down.
-    public var lineTimeTrueNs: Int64 { durationTrueNs(lines: 1) }
+    public let lineTimeTrueNs: Int64
 
     /// Requests frame length `lines` from the frame ``SensorTiming/controlDelayFrames`` after the
     /// frame in progress (the last one started).

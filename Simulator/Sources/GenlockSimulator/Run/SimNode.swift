@@ -75,6 +75,8 @@ public final class SimNode: @unchecked Sendable {
     var watchedIndex: Int64?
     var overdueSinceNs: Int64?
     var deadlocked = false
+    /// True time of the last crash (frames between it and the rejoin are explained by it).
+    var crashedAtNs: Int64?
     // Re-convergence tracking.
     var convergeFromNs: Int64?
     var convergedSamples = 0
@@ -244,6 +246,8 @@ public final class SimNode: @unchecked Sendable {
         cancelTimer()
         camera.stop()
         up = false
+        crashedAtNs = engine.nowNs
+        deadlocked = false
         startReading = nil
         startDeliveredNs = nil
         watchedIndex = nil

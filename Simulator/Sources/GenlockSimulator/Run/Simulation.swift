@@ -296,7 +296,7 @@ public final class Simulation: @unchecked Sendable {
         case .crash(let down):
             for i in targets where nodes[i].up {
                 nodes[i].crash()
-                disturb(node: i, fromNs: now - periodNs, untilNs: now + down + 1_000_000_000, cause: "crash")
+                disturb(node: i, fromNs: now - periodNs, untilNs: now + down, cause: "crash")
                 schedule(.restart(node: Int32(i)), at: now + down)
             }
         case .timerOverrun(let by):
@@ -375,7 +375,9 @@ public final class Simulation: @unchecked Sendable {
                     s.start(p)
                     if let first = node.stats.joinedAt.last, first > p.firstIndex, let t = try? p.schedule.deadline(of: first) {
                         // Frames before a late join are explained by the late START.
-                        disturb(node: i, fromNs: scenario.schedule.startAtNs, untilNs: t.nanosecondsSinceEpoch - Self.epochNs, cause: "joined late")
+                        // (After a crash, only the frames since the crash.)
+                        let from = node.crashedAtNs.map { $0 - periodNs } ?? scenario.schedule.startAtNs
+                        disturb(node: i, fromNs: from, untilNs: t.nanosecondsSinceEpoch - Self.epochNs, cause: "joined late")
                     }
                 }
                 send(.startAck, from: .node(i), to: .coordinator)
