@@ -86,6 +86,7 @@ struct ScenarioReaderTests {
         ("sensor:\n  control-delay-frames: 0\n", "sensor.control-delay-frames"),
         ("sensor:\n  min-frame-length-lines: 500\n  max-frame-length-lines: 400\n", "sensor.max-frame-length-lines"),
         ("sensor:\n  line-time: 1ms\n", "sensor.line-time"),
+        ("faults:\n  - at: 1s\n    step: 2000000h\n", "faults[0].step"),
     ])
     func rejected(yaml: String, field: String) throws {
         let e = try #require(error(yaml))

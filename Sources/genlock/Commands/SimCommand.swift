@@ -66,6 +66,7 @@ struct SimCommand: ParsableCommand {
             do {
                 let d = try TimeSpan(parsing: duration)
                 guard d > .zero else { badInput("--duration: must be positive") }
+                guard d.nanoseconds <= Scenario.maximumSpanNs else { badInput("--duration: at most 1000h") }
                 sc.schedule.durationNs = d.nanoseconds
             } catch {
                 badInput("--duration: \(error)")

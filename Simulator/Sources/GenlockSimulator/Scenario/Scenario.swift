@@ -31,6 +31,10 @@ public struct Scenario: Hashable, Sendable {
 
     public init() {}
 
+    /// Every duration, instant and step in a scenario lies within ± this (1000 hours), so no sum
+    /// of them overflows 64-bit nanoseconds.
+    public static let maximumSpanNs: Int64 = 1000 * 3_600_000_000_000
+
     public struct ClockModel: Hashable, Sendable {
         /// Each node's oscillator error is uniform in ± this (ppm).
         public var oscillatorSpreadPpm: Double = 20

@@ -126,8 +126,18 @@ extension Scenario {
             guard let list = node.sequence else {
                 throw ScenarioError(field: "faults", line: line, reason: "expected a list of faults")
             }
+            var jumpsNs: Int64 = 0
             for (i, item) in list.enumerated() {
-                faults.append(try Self.fault(item, index: i, nodes: nodes))
+                let fault = try Self.fault(item, index: i, nodes: nodes)
+                switch fault.kind {
+                case .step(let by), .grandmasterFailover(let by): jumpsNs += abs(by)
+                default: break
+                }
+                // All steps and failovers together stay within the span bound too (no overflow).
+                if jumpsNs > Self.maximumSpanNs {
+                    throw ScenarioError(field: "faults[\(i)]", line: fault.line, reason: "steps and failovers add up to more than 1000h")
+                }
+                faults.append(fault)
             }
         }
         try f.finish()

@@ -61,6 +61,10 @@ struct YAMLFields {
                 throw ScenarioError(field: field, line: line, reason: error.description)
             }
         }
+        // Bounded so that sums of instants, steps and durations can never overflow 64-bit nanoseconds.
+        if ns.magnitude > UInt64(Scenario.maximumSpanNs) {
+            throw ScenarioError(field: field, line: line, reason: "'\(text)' is beyond ±1000h")
+        }
         if ns < 0 && !allowNegative {
             throw ScenarioError(field: field, line: line, reason: "must not be negative, got '\(text)'")
         }

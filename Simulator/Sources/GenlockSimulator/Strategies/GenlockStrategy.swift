@@ -26,7 +26,8 @@ final class GenlockStrategy: SimStrategy {
                 node.engine.violation("node \(node.id): arming a deadline failed: \(error)")
             case .finish(let summary):
                 node.stats.earlyWakes += summary.earlyWakes
-                node.stats.droppedAtOrAfterStop += summary.capturedAtOrAfterStop
+                // Frames captured before STOP arrived but at or after its index are counted where the
+                // recording layer drops them (Simulation.record), not here, so nothing counts twice.
                 if case .failed(let error) = summary.outcome {
                     node.engine.violation("node \(node.id): schedule failed: \(error)")
                 }
