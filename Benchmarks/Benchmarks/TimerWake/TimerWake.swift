@@ -45,6 +45,7 @@ let benchmarks: @Sendable () -> Void = {
                 let configuration = Benchmark.Configuration(
                     metrics: [.wallClock, .cpuTotal, wakeError],
                     timeUnits: .milliseconds,
+                    units: [wakeError: .count],
                     warmupIterations: 1,
                     scalingFactor: .one,
                     maxDuration: rate.maxDuration,

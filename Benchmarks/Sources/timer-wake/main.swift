@@ -32,6 +32,9 @@ struct TimerWakeCommand: ParsableCommand {
     @Flag(name: .long, help: "Lock all memory with mlockall (as cyclictest -m).")
     var mlock = false
 
+    @Option(name: .long, help: "Also print a histogram of whole-µs wake errors below this bound, in cyclictest's -h format.")
+    var histogramUs: Int?
+
     @Option(name: .long, help: "Hold a /dev/cpu_dma_latency request for this many µs during the run (cyclictest holds 0 unless --default-system; needs root).")
     var cpuLatencyUs: Int32?
 
@@ -50,6 +53,9 @@ struct TimerWakeCommand: ParsableCommand {
         }
         if let cpu, cpu < 0 {
             throw ValidationError("--cpu: \(cpu) is negative")
+        }
+        if let histogramUs, !(1...1_000_000).contains(histogramUs) {
+            throw ValidationError("--histogram-us: \(histogramUs) is out of range (1 to 1000000 µs)")
         }
         if let cpuLatencyUs, cpuLatencyUs < 0 {
             throw ValidationError("--cpu-latency-us: \(cpuLatencyUs) is negative")
@@ -81,6 +87,32 @@ struct TimerWakeCommand: ParsableCommand {
             "max_us=\(Self.microseconds(stats.max))",
         ]
         print("timer-wake " + fields.joined(separator: " "))
+        if let histogramUs { printHistogram(errorsNs, boundUs: histogramUs) }
+    }
+
+    /// cyclictest's histogram format: one "%06d %06d" line per µs bucket (the ns error truncated
+    /// to whole µs, as cyclictest does), then overflow and max summary lines, so that one parser
+    /// reads both tools' output and computes their percentiles the same way.
+    func printHistogram(_ errorsNs: [Int64], boundUs: Int) {
+        var buckets = [Int](repeating: 0, count: boundUs)
+        var overflows = 0
+        var maxUs: Int64 = 0
+        for ns in errorsNs {
+            let us = Swift.max(ns, 0) / 1000
+            maxUs = Swift.max(maxUs, us)
+            if us < boundUs { buckets[Int(us)] += 1 } else { overflows += 1 }
+        }
+        for (us, count) in buckets.enumerated() where count > 0 {
+            print(Self.padded(us) + " " + Self.padded(count))
+        }
+        print("# Total: \(errorsNs.count)")
+        print("# Max Latencies: \(maxUs)")
+        print("# Histogram Overflows: \(overflows)")
+    }
+
+    static func padded(_ n: Int) -> String {
+        let text = String(n)
+        return String(repeating: "0", count: Swift.max(0, 6 - text.count)) + text
     }
 
     /// Nanoseconds as microseconds with three decimals, without floating point.
