@@ -50,7 +50,9 @@ if [[ -n "$PRIORITY" ]] && "$timer_wake" --loops 1 --priority "$PRIORITY" --mloc
     rt_ours=(--priority "$PRIORITY" --mlock); rt_ct=(-p "$PRIORITY" -m)
     conditions="SCHED_FIFO $PRIORITY, mlockall"
 elif "$timer_wake" --loops 1 --mlock "${cpu_args_ours[@]}" >/dev/null 2>&1; then
-    note "SCHED_FIFO ${PRIORITY:-(none asked)} not permitted here (needs root, CAP_SYS_NICE or an rtprio limit): both run on the default scheduler"
+    if [[ -n "$PRIORITY" ]]; then
+        note "SCHED_FIFO $PRIORITY not permitted here (needs root, CAP_SYS_NICE or an rtprio limit): both run on the default scheduler"
+    fi
     rt_ours=(--mlock); rt_ct=(-m)
     conditions="default scheduler, mlockall"
 else

@@ -82,6 +82,11 @@ final class TimerThread: @unchecked Sendable {
 
     /// Applies `options` to the calling thread; returns the first failure.
     private static func applyOptions(_ options: TimerThreadOptions) -> DeadlineTimerError? {
+        // Without this, a thread on the default scheduler may be woken up to 50 µs (the default
+        // timer slack) after its clock_nanosleep deadline, so that the kernel can batch wake-ups.
+        // SCHED_FIFO threads get no slack anyway. Best effort: a failure (seccomp) only costs
+        // precision, so it does not stop the timer.
+        _ = genlock_set_timer_slack_ns(1)
         if let cpu = options.cpu {
             do { try Syscalls.pinCurrentThread(to: cpu) } catch {
                 let allowed = genlock_allowed_cpu_count()

@@ -13,6 +13,13 @@ int genlock_pin_current_thread(int cpu);
 /// The number of CPUs this process may run on, or -1.
 int genlock_allowed_cpu_count(void);
 
+/// Sets the calling thread's timer slack (PR_SET_TIMERSLACK) to `ns` (0 restores the process
+/// default). Returns 0 or an errno value. prctl is variadic, so Swift cannot call it directly.
+int genlock_set_timer_slack_ns(unsigned long ns);
+
+/// The calling thread's timer slack in nanoseconds (PR_GET_TIMERSLACK), or -1.
+long genlock_timer_slack_ns(void);
+
 /// Names the calling thread (15 characters at most are kept), for ps and debuggers.
 void genlock_name_current_thread(const char *name);
 
