@@ -6,7 +6,8 @@
 #
 # Usage: Benchmarks/timers-vs-cyclictest.sh            (from anywhere)
 # Environment (all optional):
-#   PRIORITY=80      SCHED_FIFO priority for both (dropped, with a note, where not permitted)
+#   PRIORITY=80      SCHED_FIFO priority for both (dropped, with a note, where not permitted;
+#                    PRIORITY= (empty) measures both on the default scheduler)
 #   CPU=             pin both measuring threads to this CPU (cyclictest -a, timer-wake --cpu)
 #   LOOPS_1KHZ=10000 wakes at 1 kHz (10 s per tool)
 #   LOOPS_30HZ=300   wakes at 30 Hz (10 s per tool; the 30 Hz part takes about 30 s)
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PRIORITY="${PRIORITY:-80}"
+PRIORITY="${PRIORITY-80}"
 CPU="${CPU:-}"
 LOOPS_1KHZ="${LOOPS_1KHZ:-10000}"
 LOOPS_30HZ="${LOOPS_30HZ:-300}"
