@@ -29,5 +29,11 @@ test: deps
 demo: release
 	.build/release/genlock camera --synthetic --name cam1 --fps 30 --start-in 2s --frames 90
 
+# Timer wake error: Genlock's timers against cyclictest, then the ordo-one TimerWake benchmark
+# (Benchmarks/ is a separate package; see Benchmarks/README.md).
+bench: deps
+	Benchmarks/timers-vs-cyclictest.sh
+	swift package --package-path Benchmarks benchmark
+
 clean:
 	rm -rf .build
