@@ -18,7 +18,14 @@ public enum WakeLoop {
         let state = State(timer: timer, interval: interval, count: count)
         let first = PosixClockPair().monotonicNow() + interval
         try state.start(at: first)
-        state.done.wait()
+        // Bounded, so that a timer that never fires fails the run instead of hanging it.
+        let budgetNs = interval.nanoseconds.multipliedReportingOverflow(by: Int64(count))
+        let waitNs = budgetNs.overflow ? Int64.max / 2 : budgetNs.partialValue + 10_000_000_000
+        let waitUs = Int(clamping: waitNs / 1000)
+        if state.done.wait(timeout: .now() + .microseconds(waitUs)) == .timedOut {
+            timer.shutdown()
+            throw .system(operation: "wake loop", detail: "\(count) wakes did not complete within \(TimeSpan(nanoseconds: waitNs))")
+        }
         if let failure = state.failure { throw failure }
         return state.wakeErrorsNs
     }
