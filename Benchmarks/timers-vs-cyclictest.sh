@@ -139,11 +139,20 @@ measure() { # label interval_us loops
     rows+=("| $label | Genlock TimerfdDeadlineTimer | $tn | $t50 | $t99 | $tmax | $(ratio "$t99" "$c99") |")
 }
 
+# CPU time of the whole machine: "busy steal total" jiffies so far, from /proc/stat's cpu line.
+cpu_jiffies() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9 }' /proc/stat; }
+read -r busy0 steal0 total0 <<<"$(cpu_jiffies)"
+load0="$(cut -d' ' -f1 /proc/loadavg)"
+
 measure "1 kHz" 1000 "$LOOPS_1KHZ"
 measure "30 Hz" 33333 "$LOOPS_30HZ"
 
 echo
-echo "Wake error (µs), $conditions; $(uname -sr), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r busy1 steal1 total1 <<<"$(cpu_jiffies)"
+busy_pct=$(( 100 * (busy1 - busy0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
+steal_pct=$(( 100 * (steal1 - steal0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
+echo "Wake error (µs), $conditions; $(uname -sr), $(nproc) CPUs; during the run: load average" \
+     "$load0 to $(cut -d' ' -f1 /proc/loadavg), CPUs ${busy_pct}% busy, ${steal_pct}% stolen by the host"
 echo
 echo "| Rate | Timer | wakes | p50 µs | p99 µs | max µs | p99 ours/cyclictest |"
 echo "|---|---|---:|---:|---:|---:|---:|"
