@@ -11,7 +11,7 @@
 #   CPU=             pin both measuring threads to this CPU (cyclictest -a, timer-wake --cpu)
 #   LOOPS_1KHZ=10000 wakes at 1 kHz (10 s per tool)
 #   LOOPS_30HZ=300   wakes at 30 Hz (10 s per tool; the 30 Hz part takes about 30 s)
-#   ROUNDS=5         loops are split into this many interleaved rounds (tool order rotating)
+#   ROUNDS=10        loops are split into this many interleaved rounds (tool order rotating)
 #   HIST_MAX_US=50000 histogram range; a percentile beyond it prints as ">N"
 #
 # cyclictest reports whole microseconds (the ns difference truncated). timer-wake prints the
@@ -25,7 +25,7 @@ CPU="${CPU:-}"
 LOOPS_1KHZ="${LOOPS_1KHZ:-10000}"
 LOOPS_30HZ="${LOOPS_30HZ:-300}"
 HIST_MAX_US="${HIST_MAX_US:-50000}"
-ROUNDS="${ROUNDS:-5}"
+ROUNDS="${ROUNDS:-10}"
 
 die() { echo "timers-vs-cyclictest: $*" >&2; exit 1; }
 note() { echo "note: $*" >&2; }

@@ -9,7 +9,7 @@ import SystemPackage
 /// Why it matters: a timer thread woken from a deep C-state, or on a VM whose vCPU halted, pays
 /// the exit latency on every wake. cyclictest holds exactly this request (0 µs) unless run with
 /// `--default-system`; on the 2-core Debian 12 VM where Genlock is benchmarked it cuts the
-/// median 1 kHz wake error about fourfold (see Benchmarks/README.md), so a timer comparison
+/// median 1 kHz wake error about threefold (see Benchmarks/README.md), so a timer comparison
 /// without it measures the idle states, not the timer.
 ///
 /// Writing needs root (the device is mode 0600 root). The request is process-wide and lasts
