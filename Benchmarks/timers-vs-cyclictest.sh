@@ -13,6 +13,7 @@
 #   LOOPS_30HZ=300   wakes at 30 Hz (10 s per tool; the 30 Hz part takes about 30 s)
 #   ROUNDS=10        loops are split into this many interleaved rounds (tool order rotating)
 #   HIST_MAX_US=50000 histogram range; a percentile beyond it prints as ">N"
+#   TIMER_WAKE=      a timer-wake binary to use instead of building one
 #
 # cyclictest reports whole microseconds (the ns difference truncated). timer-wake prints the
 # same histogram format with the same truncation, and one awk computes every percentile, so the
@@ -37,10 +38,14 @@ done
 [[ -z "$CPU" || "$CPU" =~ ^[0-9]+$ ]] || die "CPU must be a CPU number or empty (got '$CPU')"
 command -v cyclictest >/dev/null || die "cyclictest not found: install Debian's rt-tests (make deps)"
 
-echo "Building timer-wake (release)..." >&2
-swift build --package-path "$here" -c release --product timer-wake >&2 \
-    || die "swift build of timer-wake failed"
-timer_wake="$(swift build --package-path "$here" -c release --show-bin-path)/timer-wake"
+if [[ -n "${TIMER_WAKE:-}" ]]; then
+    timer_wake="$TIMER_WAKE"
+else
+    echo "Building timer-wake (release)..." >&2
+    swift build --package-path "$here" -c release --product timer-wake >&2 \
+        || die "swift build of timer-wake failed"
+    timer_wake="$(swift build --package-path "$here" -c release --show-bin-path)/timer-wake"
+fi
 [[ -x "$timer_wake" ]] || die "timer-wake not found at $timer_wake"
 
 # Conditions: use everything cyclictest would use, where this process is allowed to.
@@ -71,6 +76,14 @@ else
     lat_ours=(); lat_ct=(--default-system)
 fi
 [[ -n "$CPU" ]] && conditions="$conditions, CPU $CPU"
+
+# cyclictest (2.x) refuses to start at all where it may not change scheduling policy, whatever
+# the options; then only our timers are measured.
+tools=(cyclictest nanosleep timerfd)
+if ! probe="$(cyclictest -q -t1 -i 1000 -l 1 "${rt_ct[@]}" "${lat_ct[@]}" "${cpu_args_ct[@]}" 2>&1 >/dev/null)"; then
+    note "cyclictest cannot run here ($(head -n1 <<<"$probe")): measuring Genlock's timers only, no ratios"
+    tools=(nanosleep timerfd)
+fi
 
 # Prints "p50 p99 max" (whole µs) from cyclictest-format histograms (several runs concatenated:
 # buckets and overflows add up, the max is the largest), nearest rank over all samples including
@@ -111,12 +124,11 @@ run_tool() { # tool interval_us loops >> the tool's histogram file
 
 # ratio ours_p99 ct_p99 (both whole µs)
 ratio() {
-    awk -v o="$1" -v c="$2" 'BEGIN { if (o ~ /^>/ || c ~ /^>/ || c + 0 == 0) { print "n/a"; exit } printf "%.2f", o / c }'
+    awk -v o="$1" -v c="$2" 'BEGIN { if (o ~ /^[>n]/ || c ~ /^[>n]/ || c + 0 == 0) { print "n/a"; exit } printf "%.2f", o / c }'
 }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-tools=(cyclictest nanosleep timerfd)
 rows=()
 measure() { # label interval_us loops
     local label="$1" interval="$2" loops="$3" per=$(( ($3 + ROUNDS - 1) / ROUNDS )) round i tool
@@ -130,7 +142,11 @@ measure() { # label interval_us loops
             run_tool "$tool" "$interval" "$per"
         done
     done
-    read -r c50 c99 cmax cn <<<"$(histogram_stats <"$work/cyclictest")"
+    if [[ -f "$work/cyclictest" ]]; then
+        read -r c50 c99 cmax cn <<<"$(histogram_stats <"$work/cyclictest")"
+    else
+        c50="n/a"; c99="n/a"; cmax="n/a"; cn=0
+    fi
     read -r n50 n99 nmax nn <<<"$(histogram_stats <"$work/nanosleep")"
     read -r t50 t99 tmax tn <<<"$(histogram_stats <"$work/timerfd")"
     grep -h '^timer-wake ' "$work/nanosleep" "$work/timerfd" >&2
