@@ -46,6 +46,9 @@ struct CameraCommand: ParsableCommand {
     @Flag(help: "Lock all memory (mlockall) so page faults cannot delay wake-ups.")
     var mlock = false
 
+    @Option(name: .customLong("cpu-latency-us"), help: "Hold a /dev/cpu_dma_latency request (µs) while running, keeping idle CPUs out of deep sleep states (what cyclictest does).")
+    var cpuLatencyUs: Int32?
+
     @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
     var joinMargin: TimeSpan = .milliseconds(5)
 
@@ -72,6 +75,13 @@ struct CameraCommand: ParsableCommand {
             throw ValidationError("timer: \(error)")
         }
         defer { deadlineTimer.shutdown() }
+        let latencyRequest: CPULatencyRequest?
+        do {
+            latencyRequest = try cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
+        } catch {
+            throw ValidationError("--cpu-latency-us: \(error)")
+        }
+        defer { latencyRequest?.release() }
 
         let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
             ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
