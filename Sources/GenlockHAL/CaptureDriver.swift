@@ -63,7 +63,10 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
             switch action {
             case .armDeadline(let d):
                 do {
-                    try timer.arm(at: d.deadline) { [weak self] firing in self?.fired(d.index, firing) }
+                    // A strong capture: the timer drops the handler once it fires or is cancelled, so
+                    // the cycle lasts only while a deadline is armed, and a weak reference would cost
+                    // a side-table allocation per frame.
+                    try timer.arm(at: d.deadline) { firing in self.fired(d.index, firing) }
                 } catch {
                     onReport(.armFailed(error))
                 }

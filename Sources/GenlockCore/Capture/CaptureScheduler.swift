@@ -143,9 +143,9 @@ public struct CaptureScheduler: Sendable {
             let reachable = try plan.schedule.firstIndex(after: sample.realtime, margin: configuration.joinMargin)
             let first = max(plan.firstIndex, reachable)
             joinedAt = first
-            return try arm(first, sample)
+            return [try arm(first, sample)]
         } catch {
-            return finish(.failed(error))
+            return [finish(.failed(error))]
         }
     }
 
@@ -164,19 +164,21 @@ public struct CaptureScheduler: Sendable {
             let due = try plan.schedule.lastIndex(atOrBefore: now) ?? index
             let stop = plan.stopIndex ?? Int64.max
             var actions: [Action] = []
+            actions.reserveCapacity(3)
             if due >= stop {
                 if stop > index { actions.append(skip(index..<stop)) }
-                return actions + finish(.stopped)
+                actions.append(finish(.stopped))
+                return actions
             }
             if due > index { actions.append(skip(index..<due)) }
             let scheduled = due == index ? armed.scheduled : try plan.schedule.deadline(of: due)
             actions.append(.capture(FrameCapture(index: due, scheduled: scheduled, wake: sample)))
             captured += 1
             lastIndex = due
-            actions += try arm(due + 1, sample)
+            actions.append(try arm(due + 1, sample))
             return actions
         } catch {
-            return finish(.failed(error))
+            return [finish(.failed(error))]
         }
     }
 
@@ -187,18 +189,19 @@ public struct CaptureScheduler: Sendable {
         }
         plan!.stopIndex = min(stopIndex, plan!.stopIndex ?? stopIndex)
         if case .armed(let armed) = state, armed.index >= plan!.stopIndex! {
-            return [.cancelDeadline] + finish(.stopped)
+            return [.cancelDeadline, finish(.stopped)]
         }
         return []
     }
 
-    private mutating func arm(_ index: Int64, _ sample: ClockSample) throws(ScheduleError) -> [Action] {
+    /// Arms `index`, or finishes when it is at or past the stop index.
+    private mutating func arm(_ index: Int64, _ sample: ClockSample) throws(ScheduleError) -> Action {
         if let stop = plan?.stopIndex, index >= stop { return finish(.stopped) }
         let scheduled = try plan!.schedule.deadline(of: index)
         let deadline = FrameDeadline(
             index: index, scheduled: scheduled, deadline: sample.monotonic(at: scheduled), mapping: sample)
         state = .armed(deadline)
-        return [.armDeadline(deadline)]
+        return .armDeadline(deadline)
     }
 
     private mutating func rearm(_ armed: FrameDeadline, _ sample: ClockSample) -> FrameDeadline {
@@ -214,7 +217,7 @@ public struct CaptureScheduler: Sendable {
         return .skip(range)
     }
 
-    private mutating func finish(_ outcome: CaptureSummary.Outcome) -> [Action] {
+    private mutating func finish(_ outcome: CaptureSummary.Outcome) -> Action {
         let stop = plan?.stopIndex ?? pendingStop
         var beyond: Int64 = 0
         if let stop, let last = lastIndex, last >= stop { beyond = last - stop + 1 }
@@ -222,6 +225,6 @@ public struct CaptureScheduler: Sendable {
             outcome: outcome, joinedAt: joinedAt, stopIndex: stop, captured: captured, skipped: skipped,
             lastIndex: lastIndex, capturedAtOrAfterStop: beyond, earlyWakes: earlyWakes)
         state = .finished(summary)
-        return [.finish(summary)]
+        return .finish(summary)
     }
 }
