@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure domain logic: time types, schedules, the capture state machine. No I/O, no threads.
@@ -80,10 +82,27 @@ let package = Package(
             path: "Simulator/Sources/GenlockSimulator",
             swiftSettings: strict
         ),
+        // The control protocol: messages, authenticated framing, node and coordinator state
+        // machines, rig configuration. Pure (no I/O), so the simulator can run it.
+        .target(
+            name: "GenlockControl",
+            dependencies: ["GenlockCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The control protocol over TCP with SwiftNIO.
+        .target(
+            name: "GenlockControlNIO",
+            dependencies: [
+                "GenlockCore", "GenlockControl",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
+                "GenlockControl", "GenlockControlNIO",
                 "GenlockSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,8 +20,8 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Camera name used in logs.")
     var name = "cam1"
 
-    @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal such as 29.97.", transform: Parse.frameRate)
-    var fps: FrameRate
+    @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal such as 29.97 (standalone runs).", transform: Parse.frameRate)
+    var fps: FrameRate?
 
     @Option(name: .customLong("start-at"), help: "T0 as realtime nanoseconds since the epoch.", transform: Parse.nanoseconds)
     var startAt: Int64?
@@ -31,8 +31,23 @@ struct CameraCommand: ParsableCommand {
 
     // `.unconditional` so that `--frames -3` reaches the transform and is rejected with a reason
     // instead of being mistaken for an option.
-    @Option(parsing: .unconditional, help: "Number of frames to capture from index 0 (the stop index).", transform: Parse.frameCount)
-    var frames: Int64
+    @Option(parsing: .unconditional, help: "Number of frames to capture from index 0, the stop index (standalone runs).", transform: Parse.frameCount)
+    var frames: Int64?
+
+    @Option(help: "Coordinator HOST:PORT: take START/STOP from it instead of --fps/--frames.")
+    var coordinator: String?
+
+    @Option(help: "Rig key file (with --coordinator).")
+    var key: String?
+
+    @Option(name: .customLong("ptp-uds"), help: "ptp4l's management socket, for the PTP status reported to the coordinator.")
+    var ptpSocket = "/var/run/ptp4l"
+
+    @Option(name: .customLong("ptp-max-offset"), help: "The PTP offset below which this node reports itself locked.", transform: Parse.timeSpan)
+    var ptpMaxOffset: TimeSpan = .microseconds(1)
+
+    @Option(name: .customLong("coordinator-timeout"), help: "With --coordinator: after losing the coordinator this long, stop at the next frame (what was recorded is kept).", transform: Parse.timeSpan)
+    var coordinatorTimeout: TimeSpan = .seconds(30)
 
     @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
     var timer: DeadlineTimerKind = .nanosleep
@@ -62,12 +77,19 @@ struct CameraCommand: ParsableCommand {
             throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)")
         }
         if joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
+        if coordinator != nil {
+            if key == nil { throw ValidationError("--key is required with --coordinator") }
+            if fps != nil || frames != nil { throw ValidationError("--fps and --frames come from the coordinator's START; omit them with --coordinator") }
+            if coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
+        } else {
+            if fps == nil { throw ValidationError("--fps is required (or --coordinator)") }
+            if frames == nil { throw ValidationError("--frames is required (or --coordinator)") }
+        }
     }
 
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: name)
-        let clock = PosixClockPair()
         let deadlineTimer: any DeadlineTimer
         do {
             deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu, lockMemory: mlock))
@@ -82,6 +104,14 @@ struct CameraCommand: ParsableCommand {
             throw ValidationError("--cpu-latency-us: \(error)")
         }
         defer { latencyRequest?.release() }
+        if let coordinator, let key {
+            try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: coordinatorTimeout, joinMargin: joinMargin, log: log,
+                       ptp: NodePTPReporter(socketPath: ptpSocket, maxOffset: ptpMaxOffset))
+                .run(timer: AnyDeadlineTimer(deadlineTimer))
+            return
+        }
+        guard let fps, let frames else { return }
+        let clock = PosixClockPair()
 
         let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
             ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
@@ -119,6 +149,8 @@ final class NodeRun: Sendable {
     private let wakeErrors = Mutex<[Int64]>([])
     private let finished = DispatchSemaphore(value: 0)
     private let summary = Mutex<CaptureSummary?>(nil)
+    /// Frames captured, skipped, and the last index, for STATUS while running.
+    let progress = Mutex<(captured: Int64, skipped: Int64, last: Int64?)>((0, 0, nil))
 
     init(name: String, log: Logger) {
         self.name = name
@@ -129,9 +161,11 @@ final class NodeRun: Sendable {
         switch report {
         case .capture(let request):
             wakeErrors.withLock { $0.append(request.wakeError.nanoseconds) }
+            progress.withLock { $0.captured += 1; $0.last = request.index }
             log.info("frame \(request.index) Capture request queued",
                      metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
         case .skip(let range):
+            progress.withLock { $0.skipped += Int64(range.count) }
             log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
         case .armFailed(let error):
             log.error("arming the deadline timer failed: \(error)")

@@ -1,0 +1,218 @@
+import GenlockCore
+
+/// Identifies one connection to the coordinator.
+public typealias ConnectionID = Int
+
+/// The coordinator's decisions: who is connected, when to START (T0 = now + lead, once enough
+/// locked nodes are present), and the common stop index. Pure: events in, actions out; the
+/// transport runs it on one thread.
+public struct CoordinatorCore: Sendable {
+    public struct Configuration: Hashable, Sendable {
+        public var cameras: [String]
+        public var minimumCameras: Int
+        public var rate: FrameRate
+        public var lead: TimeSpan
+        public var stopMargin: TimeSpan
+        /// Hold START until every node reports PTP locked.
+        public var ptpGate: Bool
+        public var maximumPTPOffset: TimeSpan
+
+        public init(cameras: [String], minimumCameras: Int? = nil, rate: FrameRate, lead: TimeSpan, stopMargin: TimeSpan,
+                    ptpGate: Bool, maximumPTPOffset: TimeSpan) {
+            self.cameras = cameras
+            self.minimumCameras = minimumCameras ?? cameras.count
+            self.rate = rate
+            self.lead = lead
+            self.stopMargin = stopMargin
+            self.ptpGate = ptpGate
+            self.maximumPTPOffset = maximumPTPOffset
+        }
+    }
+
+    public enum Event: Hashable, Sendable {
+        case hello(ConnectionID, ControlMessage.Hello)
+        case status(ConnectionID, ControlMessage.Status)
+        case ack(ConnectionID, sequence: UInt64)
+        case disconnected(ConnectionID)
+        /// Time passes (the transport ticks a few times a second).
+        case tick(now: RealtimeInstant)
+        /// Ctrl-C or `genlock coordinator stop`.
+        case stopRequested(now: RealtimeInstant)
+    }
+
+    public enum Action: Hashable, Sendable {
+        case send(ConnectionID, ControlMessage)
+        case close(ConnectionID)
+        case log(String)
+        case finished(Summary)
+    }
+
+    public struct Summary: Hashable, Sendable {
+        public var start: ControlMessage.Start?
+        public var stopIndex: Int64?
+        public var nodes: [String: ControlMessage.Status]
+        public init(start: ControlMessage.Start?, stopIndex: Int64?, nodes: [String: ControlMessage.Status]) {
+            self.start = start
+            self.stopIndex = stopIndex
+            self.nodes = nodes
+        }
+    }
+
+    struct Node: Sendable {
+        var name: String
+        var connection: ConnectionID?
+        var ptp: PTPReport
+        var startSequence: UInt64?
+        var acked = false
+        var status: ControlMessage.Status?
+        var joinedSession = false
+    }
+
+    public enum Phase: Hashable, Sendable { case waiting, started, stopping, finished }
+
+    public let configuration: Configuration
+    public let sessionID: UInt64
+    public private(set) var phase: Phase = .waiting
+    public private(set) var start: ControlMessage.Start?
+    public private(set) var stopIndex: Int64?
+    private var nodes: [String: Node] = [:]
+    private var byConnection: [ConnectionID: String] = [:]
+    private var lastWaitingLog = ""
+    private var reportedLate = false
+
+    public init(configuration: Configuration, sessionID: UInt64) {
+        self.configuration = configuration
+        self.sessionID = sessionID
+    }
+
+    public mutating func handle(_ event: Event) -> [Action] {
+        switch event {
+        case .hello(let id, let hello): return hello_(id, hello)
+        case .status(let id, let status):
+            guard let name = byConnection[id] else { return [] }
+            nodes[name]?.status = status
+            nodes[name]?.ptp = status.ptp
+            return finishIfDone()
+        case .ack(let id, let sequence):
+            guard let name = byConnection[id], nodes[name]?.startSequence == sequence else { return [] }
+            nodes[name]?.acked = true
+            return []
+        case .disconnected(let id):
+            guard let name = byConnection.removeValue(forKey: id) else { return [] }
+            if nodes[name]?.connection == id { nodes[name]?.connection = nil }
+            return [.log("\(name) disconnected")] + finishIfDone()
+        case .tick(let now): return tick(now)
+        case .stopRequested(let now): return requestStop(now)
+        }
+    }
+
+    private mutating func hello_(_ id: ConnectionID, _ hello: ControlMessage.Hello) -> [Action] {
+        var actions: [Action] = [.send(id, .ack(.init(sequence: 1, nonce: 0)))]  // nonce filled in by the transport
+        guard configuration.cameras.contains(hello.nodeName) else {
+            return [.send(id, .error(ControlError(.unexpected, "camera '\(hello.nodeName)' is not in this rig's configuration"))), .close(id)]
+        }
+        if let old = nodes[hello.nodeName]?.connection, old != id {
+            // The node reconnected before its old connection was noticed as gone: the newer one wins.
+            byConnection[old] = nil
+            actions.append(.close(old))
+        }
+        var node = nodes[hello.nodeName] ?? Node(name: hello.nodeName, connection: id, ptp: hello.ptp)
+        node.connection = id
+        node.ptp = hello.ptp
+        node.acked = false
+        nodes[hello.nodeName] = node
+        byConnection[id] = hello.nodeName
+        actions.append(.log("\(hello.nodeName) connected (version \(hello.softwareVersion), PTP \(describe(hello.ptp)))"))
+        if let start, phase != .finished {
+            // A late joiner or a reconnect: the same START (with the stop index once known); the
+            // node's scheduler starts at the first reachable index and never renumbers.
+            var s = start
+            s.stopIndex = stopIndex
+            actions.append(.send(id, .start(s)))
+            nodes[hello.nodeName]?.joinedSession = true
+        }
+        return actions
+    }
+
+    /// Records the sequence number under which START went to a connection (for ACK matching).
+    public mutating func sentStart(to id: ConnectionID, sequence: UInt64) {
+        guard let name = byConnection[id] else { return }
+        nodes[name]?.startSequence = sequence
+    }
+
+    private mutating func tick(_ now: RealtimeInstant) -> [Action] {
+        switch phase {
+        case .waiting:
+            let connected = nodes.values.filter { $0.connection != nil }
+            let unlocked = connected.filter { !isLocked($0.ptp) }.map(\.name).sorted()
+            var why = ""
+            if connected.count < configuration.minimumCameras {
+                let missing = configuration.cameras.filter { nodes[$0]?.connection == nil }
+                why = "waiting for cameras: \(connected.count)/\(configuration.minimumCameras) connected; missing \(missing.joined(separator: ", "))"
+            } else if configuration.ptpGate, !unlocked.isEmpty {
+                why = "holding START: PTP not locked on \(unlocked.joined(separator: ", "))"
+            }
+            if !why.isEmpty {
+                defer { lastWaitingLog = why }
+                return why == lastWaitingLog ? [] : [.log(why)]
+            }
+            let s = ControlMessage.Start(t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil)
+            start = s
+            phase = .started
+            var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras")]
+            for node in connected.sorted(by: { $0.name < $1.name }) {
+                actions.append(.send(node.connection!, .start(s)))
+                nodes[node.name]?.joinedSession = true
+            }
+            return actions
+        case .started, .stopping:
+            guard let start, !reportedLate, now.nanosecondsSinceEpoch >= start.t0Ns else { return [] }
+            reportedLate = true
+            let late = nodes.values.filter { $0.joinedSession && !$0.acked }.map(\.name).sorted()
+            return late.isEmpty ? [.log("all cameras acknowledged START before T0")] : [.log("late: no ACK of START before T0 from \(late.joined(separator: ", "))")]
+        case .finished:
+            return []
+        }
+    }
+
+    private mutating func requestStop(_ now: RealtimeInstant) -> [Action] {
+        switch phase {
+        case .waiting:
+            phase = .finished
+            return [.log("stopped before START"), .finished(Summary(start: nil, stopIndex: nil, nodes: [:]))]
+        case .started:
+            guard let start else { return [] }
+            let schedule = start.plan.schedule
+            let n = (try? schedule.firstIndex(after: now, margin: configuration.stopMargin)) ?? start.firstIndex
+            stopIndex = max(n, start.firstIndex)
+            phase = .stopping
+            var actions: [Action] = [.log("STOP: stop index \(stopIndex!)")]
+            for node in nodes.values.sorted(by: { $0.name < $1.name }) {
+                if let c = node.connection { actions.append(.send(c, .stop(stopIndex: stopIndex!))) }
+            }
+            return actions + finishIfDone()
+        case .stopping, .finished:
+            return []
+        }
+    }
+
+    /// Finished when every node that joined the session has reported its run finished, or is gone.
+    private mutating func finishIfDone() -> [Action] {
+        guard phase == .stopping else { return [] }
+        let pending = nodes.values.filter { $0.joinedSession && $0.connection != nil && $0.status?.finished != true }
+        guard pending.isEmpty else { return [] }
+        phase = .finished
+        var statuses: [String: ControlMessage.Status] = [:]
+        for n in nodes.values { if let s = n.status { statuses[n.name] = s } }
+        return [.finished(Summary(start: start, stopIndex: stopIndex, nodes: statuses))]
+    }
+
+    private func isLocked(_ ptp: PTPReport) -> Bool {
+        guard ptp.locked, let offset = ptp.offsetNs else { return false }
+        return offset.magnitude <= configuration.maximumPTPOffset.nanoseconds.magnitude
+    }
+
+    private func describe(_ ptp: PTPReport) -> String {
+        "\(ptp.portState)\(ptp.offsetNs.map { ", offset \(TimeSpanFormat.text($0))" } ?? "")\(ptp.locked ? ", locked" : ", not locked")"
+    }
+}

@@ -1,0 +1,123 @@
+import GenlockCore
+
+/// The PTP state a node reports (HELLO and STATUS).
+public struct PTPReport: Hashable, Sendable {
+    /// Whether the node's PTP lock gate is open (port SLAVE or grandmaster, offset below threshold).
+    public var locked: Bool
+    /// Offset from master in nanoseconds, when known.
+    public var offsetNs: Int64?
+    /// The ptp4l port state (`SLAVE`, `MASTER`, ...) or `unknown`.
+    public var portState: String
+
+    public init(locked: Bool, offsetNs: Int64?, portState: String) {
+        self.locked = locked
+        self.offsetNs = offsetNs
+        self.portState = portState
+    }
+
+    public static let unknown = PTPReport(locked: false, offsetNs: nil, portState: "unknown")
+}
+
+/// The control messages. Nothing else crosses the network: no per-frame traffic.
+public enum ControlMessage: Hashable, Sendable {
+    /// Node → coordinator, first on every connection.
+    case hello(Hello)
+    /// Coordinator → node: the schedule.
+    case start(Start)
+    /// Coordinator → node: capture only frames before `stopIndex`.
+    case stop(stopIndex: Int64)
+    /// Either way: acknowledges the frame with `sequence`. The coordinator's ACK of HELLO carries
+    /// its connection nonce.
+    case ack(Ack)
+    /// Node → coordinator.
+    case status(Status)
+    /// Either way, then the connection is closed.
+    case error(ControlError)
+
+    public struct Hello: Hashable, Sendable {
+        public var nodeName: String
+        public var softwareVersion: String
+        public var capabilities: [String]
+        public var ptp: PTPReport
+        /// Random per connection; the peer's frames on this connection are authenticated with it,
+        /// so a frame recorded on another connection cannot be replayed here.
+        public var nonce: UInt64
+        public init(nodeName: String, softwareVersion: String, capabilities: [String], ptp: PTPReport, nonce: UInt64) {
+            self.nodeName = nodeName
+            self.softwareVersion = softwareVersion
+            self.capabilities = capabilities
+            self.ptp = ptp
+            self.nonce = nonce
+        }
+    }
+
+    public struct Start: Hashable, Sendable {
+        public var t0Ns: Int64
+        public var rate: FrameRate
+        public var firstIndex: Int64
+        public var stopIndex: Int64?
+        public init(t0Ns: Int64, rate: FrameRate, firstIndex: Int64, stopIndex: Int64?) {
+            self.t0Ns = t0Ns
+            self.rate = rate
+            self.firstIndex = firstIndex
+            self.stopIndex = stopIndex
+        }
+        /// The plan a capture scheduler runs.
+        public var plan: StartPlan {
+            StartPlan(schedule: FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: t0Ns), rate: rate),
+                      firstIndex: firstIndex, stopIndex: stopIndex)
+        }
+    }
+
+    public struct Ack: Hashable, Sendable {
+        public var sequence: UInt64
+        /// The acknowledging side's connection nonce (non-zero only in the ACK of HELLO).
+        public var nonce: UInt64
+        public init(sequence: UInt64, nonce: UInt64 = 0) {
+            self.sequence = sequence
+            self.nonce = nonce
+        }
+    }
+
+    public struct Status: Hashable, Sendable {
+        public var ptp: PTPReport
+        public var framesCaptured: Int64
+        public var framesSkipped: Int64
+        public var lastIndex: Int64?
+        /// True once the node's run has finished (stop index reached).
+        public var finished: Bool
+        public init(ptp: PTPReport, framesCaptured: Int64, framesSkipped: Int64, lastIndex: Int64?, finished: Bool) {
+            self.ptp = ptp
+            self.framesCaptured = framesCaptured
+            self.framesSkipped = framesSkipped
+            self.lastIndex = lastIndex
+            self.finished = finished
+        }
+    }
+
+    /// The wire type code.
+    var typeCode: UInt8 {
+        switch self {
+        case .hello: 1
+        case .start: 2
+        case .stop: 3
+        case .ack: 4
+        case .status: 5
+        case .error: 6
+        }
+    }
+}
+
+/// An ERROR message: a code and a text.
+public struct ControlError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: UInt16, Sendable {
+        case badMagic = 1, unsupportedVersion, oversize, truncated, malformed, badMAC, replay, wrongSession, unexpected, busy
+    }
+    public var code: Code
+    public var text: String
+    public init(_ code: Code, _ text: String) {
+        self.code = code
+        self.text = text
+    }
+    public var description: String { "\(code): \(text)" }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GenlockControl
+import GenlockControlNIO
+import GenlockCore
+import GenlockPOSIX
+import Logging
+
+/// `genlock coordinator`: tells every camera when to start and when to stop, and nothing else.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the rig coordinator (START when all cameras are connected and PTP-locked; STOP on Ctrl-C), or stop a running one.",
+        subcommands: [CoordinatorRun.self, CoordinatorStop.self],
+        defaultSubcommand: CoordinatorRun.self)
+}
+
+struct CoordinatorRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the coordinator (the default).")
+
+    @Option(help: "The rig file (YAML).")
+    var config: String
+
+    @Option(name: .customLong("min-cameras"), help: "Start once this many configured cameras are connected (default: all).")
+    var minCameras: Int?
+
+    @Flag(name: .customLong("no-ptp-gate"), help: "Do not hold START until every node reports PTP locked (development only).")
+    var noPTPGate = false
+
+    @Option(help: "Listen on HOST:PORT instead of the rig file's `listen`.")
+    var listen: String?
+
+    @Option(help: "Send STOP automatically this long after T0 (otherwise on Ctrl-C or `genlock coordinator stop`).", transform: Parse.timeSpan)
+    var duration: TimeSpan?
+
+    @Option(name: .customLong("pid-file"), help: "Where to write this process's id for `genlock coordinator stop` (default: beside the rig file).")
+    var pidFile: String?
+
+    func run() throws {
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: "coordinator")
+        let rig = try RigFile.load(config)
+        if let minCameras, !(1...rig.cameras.count).contains(minCameras) {
+            throw ValidationError("--min-cameras must be 1...\(rig.cameras.count) (the cameras in \(config)), got \(minCameras)")
+        }
+        var host = rig.host
+        var port = rig.port
+        if let listen {
+            guard let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p) else {
+                throw ValidationError("--listen: '\(listen)' is not HOST:PORT")
+            }
+            host = String(listen[..<colon])
+            port = p
+        }
+        let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
+        let configuration = CoordinatorCore.Configuration(
+            cameras: rig.cameras, minimumCameras: minCameras, rate: rig.rate, lead: rig.lead, stopMargin: rig.stopMargin,
+            ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset)
+        let clock = PosixClockPair()
+        let server = CoordinatorServer(
+            configuration: configuration, key: key, sessionID: UInt64.random(in: 1...UInt64.max),
+            now: { clock.sample().realtime }, log: { log.info("\($0)") })
+        let bound: Int
+        do { bound = try server.bind(host: host, port: port) } catch {
+            throw ValidationError("cannot listen on \(host):\(port): \(error)")
+        }
+        let pidPath = pidFile ?? (URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.pid").path)
+        try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: pidPath) }
+        log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
+
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { server.requestStop() }
+            source.resume()
+            sources.append(source)
+        }
+        if let duration {
+            // Poll for START, then stop at T0 + duration.
+            DispatchQueue.global().async {
+                while true {
+                    if let t0 = server.startedAt {
+                        let wait = (t0 + duration) - clock.sample().realtime
+                        if wait > .zero { usleep(useconds_t(min(wait.nanoseconds / 1000, 1_000_000))) ; continue }
+                        server.requestStop()
+                        return
+                    }
+                    usleep(50_000)
+                }
+            }
+        }
+        let summary = try server.waitUntilFinished()
+        for s in sources { s.cancel() }
+        if let stop = summary.stopIndex {
+            log.info("session ended: stop index \(stop)")
+            for name in rig.cameras {
+                if let s = summary.nodes[name] {
+                    log.info("\(name): \(s.framesCaptured) frames, \(s.framesSkipped) skipped, last index \(s.lastIndex.map(String.init) ?? "-")")
+                } else {
+                    log.warning("\(name): no report")
+                }
+            }
+        }
+    }
+}
+
+struct CoordinatorStop: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Ask a running coordinator to STOP (at the common stop index).")
+
+    @Option(help: "The rig file (finds the pid file beside it).")
+    var config: String?
+
+    @Option(name: .customLong("pid-file"), help: "The coordinator's pid file.")
+    var pidFile: String?
+
+    func run() throws {
+        guard let path = pidFile ?? config.map({ URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("coordinator.pid").path }) else {
+            throw ValidationError("give --config or --pid-file")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else {
+            throw ValidationError("no running coordinator: cannot read a pid from \(path)")
+        }
+        // Only signal a process that is really a genlock coordinator (a stale pid may be reused).
+        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        guard cmdline.contains("genlock"), cmdline.contains("coordinator") else {
+            throw ValidationError("no running coordinator: pid \(pid) from \(path) is not a genlock coordinator")
+        }
+        guard kill(pid, SIGINT) == 0 else { throw ValidationError("cannot signal coordinator pid \(pid): \(String(cString: strerror(errno)))") }
+        Console.out("asked coordinator \(pid) to stop")
+    }
+}
+
+/// Loads the rig file with errors that name it.
+enum RigFile {
+    static func load(_ path: String) throws -> RigConfiguration {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--config: cannot read \(path)")
+        }
+        do {
+            return try RigConfiguration(yaml: text, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+    }
+}
