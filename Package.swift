@@ -110,6 +110,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GenlockControlTests",
+            dependencies: ["GenlockCore", "GenlockControl"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GenlockCoreTests",
             dependencies: [
                 "GenlockCore",

@@ -25,6 +25,8 @@ public struct ControlConnection: Sendable {
     private var buffer: [UInt8] = []
     private var decoder = FrameDecoder()
     public private(set) var isPoisoned = false
+    /// Bytes held while waiting for the rest of a frame (never more than one maximal frame).
+    public var bufferedBytes: Int { buffer.count }
 
     public init(role: Role, key: RigKey, localNonce: UInt64) {
         self.role = role

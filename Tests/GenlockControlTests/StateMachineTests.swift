@@ -1,0 +1,126 @@
+import GenlockControl
+import GenlockCore
+import Testing
+
+private let rate = try! FrameRate(parsing: "30")
+private func start(_ t0: Int64 = 1_000_000_000_000, stop: Int64? = nil) -> ControlMessage {
+    .start(.init(t0Ns: t0, rate: rate, firstIndex: 0, stopIndex: stop))
+}
+
+@Suite("NodeControl")
+struct NodeControlTests {
+    private func ready() -> NodeControl {
+        var n = NodeControl()
+        n.connectionOpened()
+        #expect(n.received(.ack(.init(sequence: 1, nonce: 42)), sessionID: 9, sequence: 1) == [.usePeerNonce(42)])
+        return n
+    }
+
+    @Test func startBeginsOnceAndAReconnectIsOnlyAcknowledged() {
+        var n = ready()
+        let first = n.received(start(), sessionID: 9, sequence: 2)
+        #expect(first.count == 2)
+        #expect(first.first == .send(.ack(.init(sequence: 2))))
+        guard case .beginCapture(let plan) = first.last else { Issue.record("no begin"); return }
+        #expect(plan.schedule.start.nanosecondsSinceEpoch == 1_000_000_000_000)
+        // Reconnect: same session again, now with the stop index: acknowledged and adopted, not restarted.
+        n.connectionOpened()
+        _ = n.received(.ack(.init(sequence: 1, nonce: 43)), sessionID: 9, sequence: 1)
+        #expect(n.received(start(stop: 90), sessionID: 9, sequence: 2) == [.send(.ack(.init(sequence: 2))), .stopCapture(90)])
+    }
+
+    @Test func aDifferentSessionWhileRecordingIsRefused() {
+        var n = ready()
+        _ = n.received(start(), sessionID: 9, sequence: 2)
+        let r = n.received(start(), sessionID: 10, sequence: 3)
+        #expect(r.last == .close)
+        guard case .send(.error(let e)) = r.first else { Issue.record("no error"); return }
+        #expect(e.code == .busy)
+    }
+
+    @Test func stopMustNameTheSession() {
+        var n = ready()
+        #expect(n.received(.stop(stopIndex: 5), sessionID: 9, sequence: 2).last == .close)
+        var m = ready()
+        _ = m.received(start(), sessionID: 9, sequence: 2)
+        #expect(m.received(.stop(stopIndex: 5), sessionID: 8, sequence: 3).last == .close)
+        #expect(m.received(.stop(stopIndex: 5), sessionID: 9, sequence: 4) == [.send(.ack(.init(sequence: 4))), .stopCapture(5)])
+    }
+
+    @Test func nothingBeforeTheHelloIsAcknowledged() {
+        var n = NodeControl()
+        n.connectionOpened()
+        #expect(n.received(start(), sessionID: 9, sequence: 1).last == .close)
+    }
+}
+
+@Suite("CoordinatorCore")
+struct CoordinatorCoreTests {
+    private func hello(_ name: String, locked: Bool = true, offset: Int64 = 100) -> ControlMessage.Hello {
+        .init(nodeName: name, softwareVersion: "t", capabilities: [], ptp: PTPReport(locked: locked, offsetNs: offset, portState: "SLAVE"), nonce: 1)
+    }
+    private func config(gate: Bool = true, min: Int? = nil) -> CoordinatorCore.Configuration {
+        .init(cameras: ["a", "b", "c"], minimumCameras: min, rate: rate, lead: .seconds(2), stopMargin: .milliseconds(500), ptpGate: gate, maximumPTPOffset: .microseconds(1))
+    }
+    private let t = RealtimeInstant(nanosecondsSinceEpoch: 1_000_000_000_000)
+
+    private func starts(_ actions: [CoordinatorCore.Action]) -> [ConnectionID: ControlMessage.Start] {
+        var out: [ConnectionID: ControlMessage.Start] = [:]
+        for case .send(let id, .start(let s)) in actions { out[id] = s }
+        return out
+    }
+
+    @Test func startsWhenAllCamerasAreLockedWithT0AtNowPlusLead() {
+        var core = CoordinatorCore(configuration: config(), sessionID: 1)
+        _ = core.handle(.hello(1, hello("a")))
+        _ = core.handle(.hello(2, hello("b", locked: false)))
+        #expect(starts(core.handle(.tick(now: t))).isEmpty)
+        _ = core.handle(.hello(3, hello("c")))
+        // b is not locked: START is held.
+        #expect(starts(core.handle(.tick(now: t))).isEmpty)
+        _ = core.handle(.status(2, .init(ptp: PTPReport(locked: true, offsetNs: 50, portState: "SLAVE"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: false)))
+        let s = starts(core.handle(.tick(now: t)))
+        #expect(s.keys.sorted() == [1, 2, 3])
+        #expect(s[1]?.t0Ns == t.nanosecondsSinceEpoch + 2_000_000_000)
+    }
+
+    @Test func noPTPGateAndMinimumCameras() {
+        var core = CoordinatorCore(configuration: config(gate: false, min: 2), sessionID: 1)
+        _ = core.handle(.hello(1, hello("a", locked: false)))
+        #expect(starts(core.handle(.tick(now: t))).isEmpty)
+        _ = core.handle(.hello(2, hello("b", locked: false)))
+        #expect(starts(core.handle(.tick(now: t))).count == 2)
+        // The third, late, gets the same START on connecting.
+        let late = starts(core.handle(.hello(3, hello("c"))))
+        #expect(late[3]?.t0Ns == t.nanosecondsSinceEpoch + 2_000_000_000)
+    }
+
+    @Test func stopPicksTheFirstIndexAtLeastTheMarginAheadAndFinishesWhenAllReport() {
+        var core = CoordinatorCore(configuration: config(gate: false), sessionID: 1)
+        for (i, n) in ["a", "b", "c"].enumerated() { _ = core.handle(.hello(i + 1, hello(n))) }
+        _ = core.handle(.tick(now: t))
+        let t0 = t + .seconds(2)
+        // 10.01 s after T0: frame 301 is at +10.0333 s (23 ms ahead), so with a 500 ms margin: 316.
+        let actions = core.handle(.stopRequested(now: t0 + .milliseconds(10_010)))
+        var stops: [Int64] = []
+        for case .send(_, .stop(let n)) in actions { stops.append(n) }
+        #expect(stops == [316, 316, 316])
+        #expect(core.stopIndex == 316)
+        // A node reconnecting now gets START with the stop index.
+        _ = core.handle(.disconnected(2))
+        #expect(starts(core.handle(.hello(4, hello("b"))))[4]?.stopIndex == 316)
+        let done = ControlMessage.Status(ptp: .unknown, framesCaptured: 316, framesSkipped: 0, lastIndex: 315, finished: true)
+        #expect(core.handle(.status(1, done)).isEmpty)
+        #expect(core.handle(.status(4, done)).isEmpty)
+        let end = core.handle(.status(3, done))
+        guard case .finished(let summary)? = end.last else { Issue.record("not finished: \(end)"); return }
+        #expect(summary.stopIndex == 316)
+        #expect(summary.nodes.count == 3)
+    }
+
+    @Test func unknownCameraIsRefused() {
+        var core = CoordinatorCore(configuration: config(), sessionID: 1)
+        let r = core.handle(.hello(1, hello("zzz")))
+        #expect(r.contains(.close(1)))
+    }
+}

@@ -1,0 +1,142 @@
+import GenlockControl
+import GenlockCore
+import Testing
+
+let testKey = try! RigKey(bytes: Array(repeating: 7, count: 32))
+let otherKey = try! RigKey(bytes: Array(repeating: 9, count: 32))
+
+let sampleMessages: [ControlMessage] = [
+    .hello(.init(nodeName: "cam1", softwareVersion: "0.1.0", capabilities: ["synthetic", "request-timed"],
+                 ptp: PTPReport(locked: true, offsetNs: -42, portState: "SLAVE"), nonce: 0xDEAD_BEEF)),
+    .start(.init(t0Ns: 1_795_000_000_123_456_789, rate: try! FrameRate(parsing: "30000/1001"), firstIndex: 0, stopIndex: nil)),
+    .start(.init(t0Ns: -5, rate: try! FrameRate(parsing: "120"), firstIndex: 7, stopIndex: 900)),
+    .stop(stopIndex: 1234),
+    .ack(.init(sequence: 99, nonce: 5)),
+    .status(.init(ptp: .unknown, framesCaptured: 10, framesSkipped: 1, lastIndex: 10, finished: false)),
+    .status(.init(ptp: PTPReport(locked: false, offsetNs: nil, portState: "LISTENING"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: true)),
+    .error(ControlError(.busy, "already recording")),
+]
+
+/// A node and a coordinator connection that have completed the HELLO handshake.
+func handshaken() -> (node: ControlConnection, coordinator: ControlConnection) {
+    var node = ControlConnection(role: .node, key: testKey, localNonce: 1111)
+    var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2222)
+    let hello = node.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1111)), sessionID: 0)
+    _ = coord.receive(hello.bytes)
+    let ack = coord.encode(.ack(.init(sequence: hello.sequence, nonce: 2222)), sessionID: 77)
+    _ = node.receive(ack.bytes)
+    node.learnPeerNonce(2222)
+    return (node, coord)
+}
+
+@Suite("Control wire format")
+struct WireTests {
+    @Test(arguments: sampleMessages)
+    func roundTripsThroughAConnection(message: ControlMessage) throws {
+        var (node, coord) = handshaken()
+        let frame = coord.encode(message, sessionID: 77)
+        let inbound = node.receive(frame.bytes)
+        #expect(inbound == [.message(message, sessionID: 77, sequence: frame.sequence)])
+        // And the other direction.
+        let back = node.encode(message, sessionID: 77)
+        #expect(coord.receive(back.bytes) == [.message(message, sessionID: 77, sequence: back.sequence)])
+    }
+
+    @Test func framesSplitAcrossReadsAndCoalescedAreBothDecoded() {
+        var (node, coord) = handshaken()
+        let a = coord.encode(.stop(stopIndex: 5), sessionID: 77).bytes
+        let b = coord.encode(.stop(stopIndex: 6), sessionID: 77).bytes
+        let stream = a + b
+        var got: [ControlConnection.Inbound] = []
+        for chunk in stride(from: 0, to: stream.count, by: 7) {
+            got += node.receive(stream[chunk..<min(chunk + 7, stream.count)])
+        }
+        #expect(got.count == 2)
+        #expect(got.allSatisfy { if case .message = $0 { true } else { false } })
+    }
+
+    @Test func wrongKeyIsRejected() {
+        var node = ControlConnection(role: .node, key: otherKey, localNonce: 1)
+        var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
+        let hello = node.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1)), sessionID: 0)
+        let r = coord.receive(hello.bytes)
+        guard case .violation(let e)? = r.first else { Issue.record("expected a violation, got \(r)"); return }
+        #expect(e.code == .badMAC)
+        #expect(coord.isPoisoned)
+        // Nothing more is accepted on a poisoned connection.
+        #expect(coord.receive(hello.bytes).isEmpty)
+    }
+
+    @Test func replayedStartAndStopAreRejected() {
+        var (node, coord) = handshaken()
+        let start = coord.encode(sampleMessages[1], sessionID: 77).bytes
+        #expect(node.receive(start).count == 1)
+        let r = node.receive(start)
+        guard case .violation(let e)? = r.first else { Issue.record("replay accepted: \(r)"); return }
+        #expect(e.code == .replay)
+
+        var (node2, coord2) = handshaken()
+        let stop1 = coord2.encode(.stop(stopIndex: 10), sessionID: 77).bytes
+        let stop2 = coord2.encode(.stop(stopIndex: 11), sessionID: 77).bytes
+        #expect(node2.receive(stop2).count == 1)
+        // An older frame arriving after a newer one (reordered or replayed) is refused.
+        guard case .violation(let e2)? = node2.receive(stop1).first else { Issue.record("reordered STOP accepted"); return }
+        #expect(e2.code == .replay)
+    }
+
+    @Test func aFrameRecordedOnAnotherConnectionIsRejected() {
+        // Two connections of the same node, same key: the coordinator's STOP for the first does not
+        // authenticate on the second, whose nonce differs.
+        var (_, coordA) = handshaken()
+        var nodeB = ControlConnection(role: .node, key: testKey, localNonce: 3333)
+        var coordB = ControlConnection(role: .coordinator, key: testKey, localNonce: 4444)
+        _ = coordB.receive(nodeB.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 3333)), sessionID: 0).bytes)
+        _ = nodeB.receive(coordB.encode(.ack(.init(sequence: 1, nonce: 4444)), sessionID: 77).bytes)
+        let stolen = coordA.encode(.stop(stopIndex: 1), sessionID: 77).bytes
+        guard case .violation(let e)? = nodeB.receive(stolen).first else { Issue.record("cross-connection replay accepted"); return }
+        #expect(e.code == .badMAC)
+    }
+
+    @Test func oldVersionBadMagicOversizeAndMalformedAreNamed() {
+        var (node, coord) = handshaken()
+        var frame = coord.encode(.stop(stopIndex: 1), sessionID: 77).bytes
+        frame[4] = 0
+        guard case .violation(let v)? = node.receive(frame).first else { Issue.record("old version accepted"); return }
+        #expect(v.code == .unsupportedVersion)
+        #expect(v.text.contains("version 0"))
+
+        var c2 = ControlConnection(role: .coordinator, key: testKey, localNonce: 1)
+        guard case .violation(let m)? = c2.receive(Array("GET / HTTP/1.1\r\n".utf8)).first else { Issue.record("HTTP accepted"); return }
+        #expect(m.code == .badMagic)
+
+        var c3 = ControlConnection(role: .coordinator, key: testKey, localNonce: 1)
+        var header = ControlWire.magic + [ControlWire.version, 3, 0, 0]
+        header += [0x7F, 0, 0, 0] + Array(repeating: 0, count: 16)
+        guard case .violation(let o)? = c3.receive(header).first else { Issue.record("oversize accepted"); return }
+        #expect(o.code == .oversize)
+
+        // A START whose rate is zero, correctly signed: rejected by the payload decoder, naming the field.
+        #expect(throws: ControlError.self) {
+            var bad: [UInt8] = []
+            for v in [Int64(0), 0, 1, 0] { for s in stride(from: 56, through: 0, by: -8) { bad.append(UInt8(truncatingIfNeeded: v >> Int64(s))) } }
+            bad.append(0)
+            _ = try ControlMessage.decode(type: 2, payload: bad[...])
+        }
+        do {
+            _ = try ControlMessage.decode(type: 3, payload: [0, 0, 0][...])
+            Issue.record("truncated STOP accepted")
+        } catch {
+            #expect(error.code == .truncated)
+            #expect(error.text.contains("STOP stop index"))
+        }
+    }
+
+    @Test func theFirstFrameMustBeHello() {
+        var node = ControlConnection(role: .node, key: testKey, localNonce: 1)
+        var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
+        guard case .violation(let e)? = coord.receive(node.encode(.stop(stopIndex: 1), sessionID: 0).bytes).first else {
+            Issue.record("non-HELLO first frame accepted"); return
+        }
+        #expect(e.code == .unexpected)
+    }
+}
