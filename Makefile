@@ -27,7 +27,7 @@ test: deps
 	swift test --skip-build
 
 demo: release
-	.build/release/genlock camera --synthetic --name cam1 --fps 30 --start-in 2s --frames 90
+	.build/release/genlock rig --cameras 3 --fps 30 --duration 10s --out recordings/
 
 # Timer wake error: Genlock's timers against cyclictest, then the ordo-one TimerWake benchmark
 # (Benchmarks/ is a separate package; see Benchmarks/README.md).

@@ -31,6 +31,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         self.log = log
         self.now = now
         self.core = CoordinatorCore(configuration: configuration, sessionID: sessionID)
+        self.rate = configuration.rate
         self.done = loop.makePromise()
     }
 
@@ -65,6 +66,9 @@ public final class CoordinatorServer: @unchecked Sendable {
     public var startedAt: RealtimeInstant? {
         try? loop.submit { [self] in core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }.wait()
     }
+
+    /// The configured frame rate.
+    public let rate: FrameRate?
 
     /// Ctrl-C or `genlock coordinator stop`: pick the common stop index and send STOP.
     public func requestStop() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import GenlockCore
 import GenlockHAL
+import GenlockMedia
 import GenlockPOSIX
 import Glibc
 import Logging
@@ -39,6 +40,18 @@ struct CameraCommand: ParsableCommand {
 
     @Option(help: "Rig key file (with --coordinator).")
     var key: String?
+
+    @Option(help: "With --coordinator: record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).")
+    var out: String?
+
+    @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC, the same on every node).")
+    var session: String?
+
+    @Option(help: "Codec when recording: x264, ffv1 or raw.", transform: Parse.codec)
+    var codec: VideoCodec = .x264
+
+    @Option(help: "Frame size WIDTHxHEIGHT when recording.", transform: Parse.frameSize)
+    var size = FrameSize(width: 640, height: 480)
 
     @Option(name: .customLong("ptp-uds"), help: "ptp4l's management socket, for the PTP status reported to the coordinator.")
     var ptpSocket = "/var/run/ptp4l"
@@ -81,7 +94,9 @@ struct CameraCommand: ParsableCommand {
             if key == nil { throw ValidationError("--key is required with --coordinator") }
             if fps != nil || frames != nil { throw ValidationError("--fps and --frames come from the coordinator's START; omit them with --coordinator") }
             if coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
+            do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { throw ValidationError("--size: \(error)") }
         } else {
+            if out != nil { throw ValidationError("--out records a node under a coordinator; for a standalone recording use `genlock record`") }
             if fps == nil { throw ValidationError("--fps is required (or --coordinator)") }
             if frames == nil { throw ValidationError("--frames is required (or --coordinator)") }
         }
@@ -106,7 +121,8 @@ struct CameraCommand: ParsableCommand {
         defer { latencyRequest?.release() }
         if let coordinator, let key {
             try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: coordinatorTimeout, joinMargin: joinMargin, log: log,
-                       ptp: NodePTPReporter(socketPath: ptpSocket, maxOffset: ptpMaxOffset))
+                       ptp: NodePTPReporter(socketPath: ptpSocket, maxOffset: ptpMaxOffset),
+                       recording: out.map { NodeRecording(out: $0, session: session, codec: codec, size: size) })
                 .run(timer: AnyDeadlineTimer(deadlineTimer))
             return
         }

@@ -4,6 +4,7 @@ import GenlockControl
 import GenlockControlNIO
 import GenlockCore
 import GenlockHAL
+import GenlockMedia
 import GenlockPOSIX
 import Glibc
 import Logging
@@ -20,6 +21,7 @@ struct CameraNode {
     let joinMargin: TimeSpan
     let log: Logger
     let ptp: NodePTPReporter
+    let recording: NodeRecording?
 
     func run(timer: AnyDeadlineTimer) throws {
         guard let colon = coordinator.lastIndex(of: ":"), let port = Int(coordinator[coordinator.index(after: colon)...]), (1...65535).contains(port) else {
@@ -30,7 +32,17 @@ struct CameraNode {
         let clock = PosixClockPair()
         let run = NodeRun(name: name, log: log)
         let state = Mutex<(plan: StartPlan?, disconnectedAt: RealtimeInstant?, stopSent: Bool)>((nil, nil, false))
-        let driver = CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { report in run.handle(report) }
+        // The recorder can only be made once START gives T0 (the files' timeline origin).
+        let pipeline = Mutex<(session: SessionRecorder, pipeline: SyntheticRecordingPipeline)?>(nil)
+        let driver = CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { report in
+            run.handle(report)
+            guard let p = pipeline.withLock({ $0?.pipeline }) else { return }
+            switch report {
+            case .capture(let request): p.capture(request)
+            case .skip(let range): p.skipped(range)
+            default: break
+            }
+        }
         let name = self.name
         let log = self.log
         let ptp = self.ptp
@@ -53,9 +65,22 @@ struct CameraNode {
                 case .begin(let plan):
                     state.withLock { $0.plan = plan }
                     log.info("START: T0=\(plan.schedule.start.nanosecondsSinceEpoch) ns, \(plan.schedule.rate) fps, first index \(plan.firstIndex)")
+                    if let recording {
+                        do {
+                            let made = try recording.open(camera: name, schedule: plan.schedule, clock: clock) { error in
+                                log.error("recording failed: \(error)")
+                                if let stop = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) { driver.stop(at: stop) }
+                            }
+                            pipeline.withLock { $0 = made }
+                            log.info("recording to \(made.session.directory)")
+                        } catch {
+                            log.error("cannot record: \(error); capturing without recording")
+                        }
+                    }
                     driver.start(plan)
                 case .stop(let index):
                     log.info("STOP: stop index \(index)")
+                    pipeline.withLock { $0?.pipeline }?.stop(at: index)
                     driver.stop(at: index)
                 }
             })
@@ -102,12 +127,42 @@ struct CameraNode {
         ticker.cancel()
         interrupt.cancel()
         client.captureFinished()
+        var recordingFailure: String?
+        if let made = pipeline.withLock({ $0 }) {
+            do {
+                // Only this camera's files: the session-level exports (summary.csv, timestamps.csv)
+                // are written once all cameras are in, by whoever collects the session.
+                let cam = try made.pipeline.finish(stopIndex: summary.stopIndex)
+                log.info("recorded: \(cam)")
+            } catch {
+                recordingFailure = "\(error)"
+            }
+        }
         // Report the end; a coordinator that is gone simply doesn't hear it.
         _ = try? client.send(status: .init(ptp: ptp.report, framesCaptured: summary.captured, framesSkipped: summary.skipped,
                                            lastIndex: summary.lastIndex, finished: true)).wait()
         client.shutdown()
         run.printSummary(summary)
         if case .failed(let error) = summary.outcome { throw ValidationError("schedule: \(error)") }
+        if let recordingFailure { throw CommandFailure("recording failed: \(recordingFailure)") }
+    }
+}
+
+/// Where and how a node under a coordinator records.
+struct NodeRecording: Sendable {
+    let out: String
+    let session: String?
+    let codec: VideoCodec
+    let size: FrameSize
+
+    func open(camera: String, schedule: FrameSchedule, clock: PosixClockPair, onError: @escaping @Sendable (MediaError) -> Void)
+        throws -> (session: SessionRecorder, pipeline: SyntheticRecordingPipeline)
+    {
+        let sessionRecorder = try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: schedule.start))
+        let recorder = try sessionRecorder.camera(camera, configuration: RecordingConfiguration(
+            codec: codec, width: size.width, height: size.height, layout: .yuv420p, frameRate: schedule.rate, epoch: schedule.start))
+        let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock, onError: onError)
+        return (sessionRecorder, pipeline)
     }
 }
 

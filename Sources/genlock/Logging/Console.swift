@@ -6,6 +6,16 @@ enum Console {
     static func out(_ line: String) { write(1, line) }
     static func err(_ line: String) { write(2, line) }
 
+    /// A progress line that rewrites itself on a terminal (nil clears it); plain lines otherwise.
+    static func progress(_ text: String?) {
+        if isatty(1) != 0 {
+            let bytes = Array("\r\u{1B}[K\(text ?? "")".utf8)
+            _ = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress!, $0.count) }
+        } else if let text {
+            out(text)
+        }
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }

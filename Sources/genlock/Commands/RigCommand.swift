@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import GenlockControl
+import GenlockControlNIO
+import GenlockCore
+import GenlockMedia
+import GenlockPOSIX
+
+/// `genlock rig`: the whole rig on one machine. A coordinator (in this process) and N camera-node
+/// processes with the synthetic camera, real POSIX timers, real TCP on loopback and real files;
+/// STOP at a common index; then the classic log lines side by side and a sync report.
+struct RigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rig",
+        abstract: "Run a local rig: a coordinator and N synthetic camera nodes on loopback, recording to <out>/<session>/.")
+
+    @Option(help: "Number of camera nodes (processes).")
+    var cameras = 3
+
+    @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal.", transform: Parse.frameRate)
+    var fps: FrameRate = try! FrameRate(parsing: "30")
+
+    @Option(help: "Recording length after T0 (the stop index follows from it).", transform: Parse.timeSpan)
+    var duration: TimeSpan = .seconds(10)
+
+    @Option(help: "Output folder.")
+    var out = "recordings"
+
+    @Option(help: "Session folder name (default: now as YYYYMMDD-HHMMSS UTC).")
+    var session: String?
+
+    @Option(help: "Codec: x264, ffv1 or raw.", transform: Parse.codec)
+    var codec: VideoCodec = .x264
+
+    @Option(help: "Frame size WIDTHxHEIGHT.", transform: Parse.frameSize)
+    var size = FrameSize(width: 640, height: 480)
+
+    @Option(help: "START lead time: T0 = now + lead once every node is connected.", transform: Parse.timeSpan)
+    var lead: TimeSpan = .seconds(1)
+
+    @Option(name: .customLong("side-by-side"), help: "How many first frames to show side by side.")
+    var sideBySide = 5
+
+    func validate() throws {
+        guard (1...64).contains(cameras) else { throw ValidationError("--cameras must be 1...64, got \(cameras)") }
+        guard duration > .zero, duration <= .seconds(24 * 3600) else { throw ValidationError("--duration must be positive and at most 24h") }
+        guard lead >= .milliseconds(200) else { throw ValidationError("--lead must be at least 200ms (nodes need time to arm)") }
+        do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { throw ValidationError("--size: \(error)") }
+        guard sideBySide >= 0 else { throw ValidationError("--side-by-side must not be negative") }
+    }
+
+    func run() throws {
+        let clock = PosixClockPair()
+        let sessionName = session ?? SessionRecorder.defaultName(epoch: clock.sample().realtime)
+        let sessionDir = URL(fileURLWithPath: out).appendingPathComponent(sessionName)
+        let logDir = sessionDir.appendingPathComponent("logs")
+        do {
+            try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("cannot create \(logDir.path): \(error.localizedDescription)")
+        }
+        // A fresh key for this run only, outside the recordings.
+        let keyDir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rig-\(getpid())")
+        try? FileManager.default.createDirectory(at: keyDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: keyDir) }
+        let keyBytes = RigKey.generate()
+        let keyPath = keyDir.appendingPathComponent("rig.key").path
+        guard FileManager.default.createFile(atPath: keyPath, contents: Data(keyBytes.map { String(format: "%02x", $0) }.joined().utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure("cannot write the run's key to \(keyPath)")
+        }
+        let names = (1...cameras).map { "cam\($0)" }
+        let log: @Sendable (String) -> Void = { Console.out("[coordinator] \($0)") }
+        let server = CoordinatorServer(
+            configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: .milliseconds(300), ptpGate: false, maximumPTPOffset: .microseconds(1)),
+            key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample().realtime }, log: log)
+        let port = try server.bind(host: "127.0.0.1", port: 0)
+        log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
+
+        var children: [Process] = []
+        for name in names {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            p.arguments = ["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", keyPath,
+                           "--out", out, "--session", sessionName, "--codec", codec.description, "--size", size.description,
+                           "--ptp-uds", keyDir.appendingPathComponent("no-ptp4l").path]
+            let logURL = logDir.appendingPathComponent("\(name).log")
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: logURL)
+            p.standardOutput = handle
+            p.standardError = handle
+            do { try p.run() } catch { throw CommandFailure("cannot start camera node \(name): \(error)") }
+            children.append(p)
+        }
+        // Ctrl-C stops the rig like the coordinator does: a common stop index.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { server.requestStop() }
+        interrupt.resume()
+        StopTimer.stop(server, after: duration, clock: clock, progress: { index, stop in
+            Console.progress("recording: frame \(index)\(stop.map { " of \($0)" } ?? "")")
+        })
+        let summary = try server.waitUntilFinished()
+        interrupt.cancel()
+        Console.progress(nil)
+        for p in children {
+            p.waitUntilExit()
+            if p.terminationStatus != 0 { log("camera node exited with status \(p.terminationStatus); see \(logDir.path)") }
+        }
+        let exports = try? SessionExport.write(sessionDirectory: sessionDir.path)
+        let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
+        report.printSideBySide(frames: sideBySide)
+        report.printSync(stopIndex: summary.stopIndex, exports: exports ?? [])
+    }
+}
+
+/// Requests STOP `duration` after T0 (polling for START), printing progress each second.
+enum StopTimer {
+    static func stop(_ server: CoordinatorServer, after duration: TimeSpan, clock: PosixClockPair,
+                     progress: (@Sendable (Int64, Int64?) -> Void)? = nil) {
+        Thread.detachNewThread {
+            while true {
+                guard let t0 = server.startedAt else { usleep(50_000); continue }
+                let now = clock.sample().realtime
+                if let progress, let rate = server.rate {
+                    let schedule = FrameSchedule(start: t0, rate: rate)
+                    if let i = try? schedule.lastIndex(atOrBefore: now) {
+                        progress(i, try? schedule.firstIndex(atOrAfter: t0 + duration))
+                    }
+                }
+                let wait = (t0 + duration) - now
+                if wait > .zero { usleep(useconds_t(min(wait.nanoseconds / 1000, 1_000_000))); continue }
+                server.requestStop()
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import GenlockCore
+import GenlockMedia
+
+/// What `genlock rig` prints after a run: the first frames' classic log lines side by side, and
+/// the sync report from the sidecars.
+struct RigReport {
+    let cameras: [String]
+    /// Per camera: frame index → the classic log line's timestamp text.
+    let logTimes: [String: [Int64: String]]
+    /// Per camera: the sidecar rows.
+    let records: [String: [FrameRecord]]
+
+    init(sessionDirectory: String, cameras: [String], logDirectory: String) throws {
+        self.cameras = cameras
+        var times: [String: [Int64: String]] = [:]
+        var rows: [String: [FrameRecord]] = [:]
+        for name in cameras {
+            let log = (try? String(contentsOfFile: "\(logDirectory)/\(name).log", encoding: .utf8)) ?? ""
+            var t: [Int64: String] = [:]
+            for line in log.split(separator: "\n") where line.hasSuffix("Capture request queued") {
+                guard let close = line.firstIndex(of: "]"), let r = line.range(of: "] frame ") else { continue }
+                if let n = Int64(line[r.upperBound...].split(separator: " ").first ?? "") { t[n] = String(line[...close]) }
+            }
+            times[name] = t
+            let path = CameraFiles(directory: sessionDirectory, camera: name).sidecar
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                rows[name] = (try? SidecarFormat.parse(text, path: path)) ?? []
+            }
+        }
+        logTimes = times
+        records = rows
+    }
+
+    func printSideBySide(frames: Int) {
+        guard frames > 0 else { return }
+        let first = cameras.compactMap { logTimes[$0]?.keys.min() }.min() ?? 0
+        Console.out("")
+        Console.out("first frames, the classic log line of each camera side by side (realtime, local time):")
+        Console.out(pad("frame", 7) + cameras.map { pad($0, 30) }.joined())
+        for n in first..<(first + Int64(frames)) {
+            Console.out(pad("\(n)", 7) + cameras.map { pad(logTimes[$0]?[n] ?? "-", 30) }.joined())
+        }
+        Console.out("(each line: [time] [INFO] [camera] frame n Capture request queued)")
+    }
+
+    func printSync(stopIndex: Int64?, exports: [CameraSummary]) {
+        // Request instant of frame n on a camera: Tn plus that node's wake error.
+        var instants: [Int64: [Int64]] = [:]
+        for name in cameras {
+            for r in records[name] ?? [] where r.flags.isDisjoint(with: [.skipped, .dropped]) {
+                guard let wake = r.wakeError else { continue }
+                instants[r.index, default: []].append(r.scheduled.nanosecondsSinceEpoch + wake.nanoseconds)
+            }
+        }
+        let skews = instants.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
+        Console.out("")
+        Console.out("sync report\(stopIndex.map { " (stop index \($0))" } ?? ""):")
+        if let p = Percentiles(skews) {
+            Console.out("  capture-request skew across \(cameras.count) cameras over \(p.count) common frames: p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
+        } else {
+            Console.out("  no frame was recorded by every camera")
+        }
+        for name in cameras {
+            if let s = exports.first(where: { $0.camera == name }) {
+                Console.out("  \(name): recorded \(s.recorded), dropped \(s.dropped), skipped \(s.skipped), indices \(s.indices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-")")
+            } else {
+                Console.out("  \(name): no recording")
+            }
+        }
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
