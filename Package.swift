@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "GenlockPTP", targets: ["GenlockPTP"]),
         .library(name: "GenlockPTPLinux", targets: ["GenlockPTPLinux"]),
         .library(name: "GenlockMedia", targets: ["GenlockMedia"]),
+        .library(name: "GenlockControl", targets: ["GenlockControl"]),
+        .library(name: "GenlockControlNIO", targets: ["GenlockControlNIO"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
     ],
     dependencies: [

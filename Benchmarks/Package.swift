@@ -23,6 +23,7 @@ let package = Package(
         // also leaves out RuntimeInterposer, whose package is not needed here.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The measurement loop shared by the benchmark and the timer-wake tool, so that both
@@ -33,6 +34,18 @@ let package = Package(
                 .product(name: "GenlockCore", package: "Genlock"),
                 .product(name: "GenlockHAL", package: "Genlock"),
                 .product(name: "GenlockPOSIX", package: "Genlock"),
+            ],
+            swiftSettings: strict
+        ),
+        // START/STOP fan-out to 128 real node clients on loopback: time to all ACKs.
+        .executableTarget(
+            name: "control-fanout",
+            dependencies: [
+                .product(name: "GenlockCore", package: "Genlock"),
+                .product(name: "GenlockControl", package: "Genlock"),
+                .product(name: "GenlockControlNIO", package: "Genlock"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
