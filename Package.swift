@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "GenlockSimulator",
             dependencies: [
-                "GenlockCore", "GenlockHAL",
+                "GenlockCore", "GenlockHAL", "GenlockControl",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -142,12 +142,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     @discardableResult
     private func send(_ id: ConnectionID, _ message: ControlMessage) -> UInt64? {
         guard var entry = connections[id] else { return nil }
-        var message = message
-        if case .ack(var ack) = message, ack.nonce == 0, ack.sequence == 1 {
-            // The ACK of HELLO carries this connection's nonce.
-            ack.nonce = entry.protocol.localNonce
-            message = .ack(ack)
-        }
+        let message = entry.protocol.completingHelloAck(message)
         let (bytes, sequence) = entry.protocol.encode(message, sessionID: core.sessionID)
         connections[id] = entry
         entry.channel.send(bytes).whenFailure { _ in }

@@ -41,6 +41,14 @@ public struct ControlConnection: Sendable {
         return (bytes, sendSequence)
     }
 
+    /// The coordinator's ACK of a HELLO (``CoordinatorCore`` leaves its nonce 0, as the core does
+    /// not own connections) with this connection's nonce filled in; any other message unchanged.
+    public func completingHelloAck(_ message: ControlMessage) -> ControlMessage {
+        guard role == .coordinator, case .ack(var ack) = message, ack.nonce == 0, ack.sequence == 1 else { return message }
+        ack.nonce = localNonce
+        return .ack(ack)
+    }
+
     /// The peer's nonce (the node learns it from the coordinator's ACK of its HELLO).
     public mutating func learnPeerNonce(_ nonce: UInt64) { peerNonce = nonce }
 

@@ -9,8 +9,14 @@ public enum SimEventKind: Hashable, Sendable {
     case servoSample(node: Int32)
     /// A network message arrives (index into the network's in-flight table).
     case delivery(message: Int32)
-    /// The coordinator (re)sends START or STOP to nodes that have not acknowledged it.
+    /// The coordinator ticks (0) or is told to stop (1).
     case coordinator(step: Int32)
+    /// A node's process tries to connect to the coordinator.
+    case connect(node: Int32)
+    /// The coordinator accepts a connection.
+    case accept(connection: Int32)
+    /// A connection's segment could not get through in time: both ends drop it.
+    case connectionTimeout(connection: Int32)
     /// A scenario fault begins (index into the fault timeline).
     case fault(index: Int32)
     /// A crashed node restarts.
@@ -28,6 +34,9 @@ public enum SimEventKind: Hashable, Sendable {
         case .fault(let i): (5, Int64(i), 0)
         case .restart(let n): (6, Int64(n), 0)
         case .watchdog: (7, 0, 0)
+        case .connect(let n): (8, Int64(n), 0)
+        case .accept(let c): (9, Int64(c), 0)
+        case .connectionTimeout(let c): (10, Int64(c), 0)
         }
     }
 }

@@ -1,27 +1,10 @@
-/// A control message between the coordinator and a node. The simulator's own START/STOP
-/// exchange uses the typed cases; `opaque` carries any encoded message (the control protocol's
-/// codec) unchanged, so protocol code can run over this network later.
-public enum ControlMessage: Hashable, Sendable {
-    case start(StartPlanMessage)
-    case stop(stopIndex: Int64)
-    /// A (re)started node asks for the session.
-    case hello
-    case startAck
-    case stopAck
-    case opaque([UInt8])
-}
-
-import GenlockCore
-/// START's content: the plan, as the coordinator announces it.
-public typealias StartPlanMessage = StartPlan
-
 /// An endpoint: the coordinator or node `n`.
 public enum Endpoint: Hashable, Sendable {
     case coordinator
     case node(Int)
 }
 
-/// The network for control messages: each message independently gets a delay (minimum plus an
+/// The network under the control connections: each segment independently gets a delay (minimum plus an
 /// exponential tail), may be lost, and is always lost while either end is inside a partition or
 /// loss window. Pure value type over the run's random stream; the engine schedules deliveries.
 public struct SimNetwork: Sendable {

@@ -86,6 +86,7 @@ extension Simulation {
         case .crash(let down):
             for i in targets where nodes[i].up {
                 nodes[i].crash()
+                nodeCrashed(i)
                 disturb(node: i, fromNs: now - periodNs, untilNs: now + down, cause: "crash")
                 schedule(.restart(node: Int32(i)), at: now + down)
             }

@@ -1,3 +1,4 @@
+import GenlockControl
 import GenlockCore
 import GenlockHAL
 
@@ -40,18 +41,21 @@ public final class Simulation: @unchecked Sendable {
     var grandmasterOffsetNs: Int64 = 0
     var grandmasterJumpTotalNs: Int64 = 0
 
-    // Coordinator.
+    // Control plane (see Simulation+Control).
     /// The session the coordinator announces (T0 = its clock at START plus the lead).
     public let plan: StartPlan
     /// The stop index STOP announces.
     public let stopIndex: Int64
-    var stopSent = false
-    var startAcked: [Bool]
-    var stopAcked: [Bool]
-    var startLoopActive = false
-    var stopLoopActive = false
-    var inFlight: [Int32: (from: Endpoint, to: Endpoint, message: ControlMessage)] = [:]
+    var coordinator: CoordinatorCore
+    var coordinatorFinished = false
+    var coordinatorLogLines: [CoordinatorLogLine] = []
+    var nodeHosts: [SimNodeHost]
+    var connections: [ConnectionID: SimConnection] = [:]
+    var nextConnection: ConnectionID = 1
+    var inFlight: [Int32: SimSegment] = [:]
     var nextMessage: Int32 = 0
+    let rigKey: RigKey
+    var controlRandom: SimRandom
     let stopSendNs: Int64
     let endNs: Int64
     let periodNs: Int64
@@ -88,8 +92,13 @@ public final class Simulation: @unchecked Sendable {
         var gmJumps: Int64 = 0
         for f in scenario.faults { if case .grandmasterFailover(let by) = f.kind { gmJumps += abs(by) } }
         endNs = stopDeadline - Self.epochNs + max(3_000_000_000, 2 * scenario.watchdogTimeoutNs) + gmJumps
-        startAcked = Array(repeating: false, count: n)
-        stopAcked = Array(repeating: false, count: n)
+        // The rig key and the connections' nonces come from the seed, like every other draw.
+        var keyRandom = random.derived(0xC0DE)
+        rigKey = try! RigKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: keyRandom.next()) })
+        controlRandom = random.derived(0xC0117)
+        var sessionRandom = random.derived(0x5E55)
+        coordinator = CoordinatorCore(configuration: Self.coordinatorConfiguration(scenario), sessionID: sessionRandom.next() | 1)
+        nodeHosts = Array(repeating: SimNodeHost(), count: n)
         disturbances = Array(repeating: [], count: n)
         frames = FrameTable(nodes: n, periodNs: periodNs)
         frames.limitIndex = stopIndex
@@ -152,8 +161,9 @@ public final class Simulation: @unchecked Sendable {
             }
         }
         for (i, f) in scenario.faults.enumerated() { schedule(.fault(index: Int32(i)), at: f.atNs) }
+        for node in nodes { schedule(.connect(node: Int32(node.id)), at: 0) }
         schedule(.coordinator(step: 0), at: scenario.schedule.startAtNs)
-        startLoopActive = true
+        schedule(.coordinator(step: 0), at: plan.schedule.start.nanosecondsSinceEpoch - Self.epochNs)
         schedule(.coordinator(step: 1), at: stopSendNs)
         schedule(.watchdog, at: 100_000_000)
     }
@@ -193,9 +203,16 @@ public final class Simulation: @unchecked Sendable {
             servoSample(nodes[Int(n)])
             schedule(.servoSample(node: n), at: event.timeNs + scenario.servo.syncIntervalNs)
         case .delivery(let m):
-            if let msg = inFlight.removeValue(forKey: m) { deliver(msg.message, from: msg.from, to: msg.to) }
+            if let segment = inFlight.removeValue(forKey: m) { deliver(segment) }
         case .coordinator(let step):
-            coordinatorStep(Int(step))
+            // 0: a tick (START at start-at; the late-ACK report at T0); 1: the operator stops.
+            perform(coordinator.handle(step == 0 ? .tick(now: coordinatorNow) : .stopRequested(now: coordinatorNow)))
+        case .connect(let n):
+            connect(node: Int(n))
+        case .accept(let c):
+            accept(connection: ConnectionID(c))
+        case .connectionTimeout(let c):
+            breakConnection(ConnectionID(c))
         case .fault(let i):
             if Int(i) < scenario.faults.count {
                 apply(scenario.faults[Int(i)])
@@ -208,7 +225,7 @@ public final class Simulation: @unchecked Sendable {
         case .restart(let n):
             let node = nodes[Int(n)]
             node.restart()
-            send(.hello, from: .node(node.id), to: .coordinator)
+            connect(node: node.id)
         case .watchdog:
             watchdog()
             schedule(.watchdog, at: event.timeNs + 100_000_000)

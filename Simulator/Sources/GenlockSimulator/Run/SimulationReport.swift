@@ -42,6 +42,8 @@ public struct SimulationReport: Sendable, Codable {
     public var exposureSkewNs: Quantiles?
     public var messagesSent: Int64
     public var messagesLost: Int64
+    /// What the coordinator (the real `CoordinatorCore`) logged: connections, START, late ACKs, STOP.
+    public var coordinatorLog: [CoordinatorLogLine]
     public var perNode: [NodeReport]
 
     /// True when every invariant held and nothing deadlocked.
@@ -70,6 +72,7 @@ public struct SimulationReport: Sendable, Codable {
         exposureSkewNs = sim.frames.exposureSkew.summary
         messagesSent = sim.networkStats.sent
         messagesLost = sim.networkStats.lost
+        coordinatorLog = sim.coordinatorLogLines
         let now = sim.nowNs
         perNode = sim.nodes.map { n in
             NodeReport(
@@ -91,7 +94,10 @@ public struct SimulationReport: Sendable, Codable {
         lines.append("frames recorded \(frames), skipped \(skippedFrames), indices shared by ≥2 cameras \(sharedIndices)")
         lines.append("request skew   \(q(requestSkewNs))")
         lines.append("exposure skew  \(q(exposureSkewNs))")
-        lines.append("control messages sent \(messagesSent), lost \(messagesLost)")
+        lines.append("control segments sent \(messagesSent) (retransmissions and connection attempts included), lost \(messagesLost)")
+        lines.append("")
+        for l in coordinatorLog.prefix(40) { lines.append("coordinator \(pad(TimeSpanFormat.text(l.trueNs), 10))\(l.text)") }
+        if coordinatorLog.count > 40 { lines.append("coordinator … \(coordinatorLog.count - 40) more lines") }
         lines.append("")
         lines.append(pad("node", 5) + pad("captured", 10) + pad("skipped", 9) + pad("joined", 14) + pad("wake p50", 11) + pad("wake p99", 11) + pad("wake max", 11) + pad("offset", 11) + "re-converged")
         for n in perNode {

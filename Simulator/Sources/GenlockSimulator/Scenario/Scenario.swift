@@ -100,8 +100,12 @@ public struct Scenario: Hashable, Sendable {
         public var delayMinNs: Int64 = 100_000
         public var delayMeanNs: Int64 = 200_000
         public var lossPpm: Int64 = 0
-        /// The coordinator resends START/STOP to nodes that have not acknowledged, this often.
-        public var retransmitNs: Int64 = 100_000_000
+        /// TCP's retransmission timeout for a lost segment (doubling on each retry); 200 ms is
+        /// Linux's minimum, which a LAN connection's RTO settles at.
+        public var retransmitNs: Int64 = 200_000_000
+        /// A segment not delivered within this breaks the connection (the transport's
+        /// `TCP_USER_TIMEOUT`); the node then reconnects with backoff.
+        public var connectionTimeoutNs: Int64 = 10_000_000_000
     }
 
     public struct ScheduleModel: Hashable, Sendable {

@@ -95,6 +95,8 @@ extension Scenario {
             try s.int("loss-ppm", &network.lossPpm, range: 0...1_000_000)
             try s.duration("retransmit", &network.retransmitNs)
             if network.retransmitNs <= 0 { throw ScenarioError(field: "network.retransmit", line: s.line, reason: "must be positive") }
+            try s.duration("connection-timeout", &network.connectionTimeoutNs)
+            if network.connectionTimeoutNs <= 0 { throw ScenarioError(field: "network.connection-timeout", line: s.line, reason: "must be positive") }
             try s.finish()
         }
         if var s = try f.section("schedule") {

@@ -1,0 +1,260 @@
+import GenlockControl
+import GenlockCore
+import GenlockHAL
+
+// The control plane: the real coordinator (`CoordinatorCore`) and node (`NodeControl`) state
+// machines over simulated TCP connections. The simulated coordinator runs on the grandmaster's
+// host, so its clock is the timeline itself (epoch + true time), and it starts at the scenario's
+// `start-at` with whoever is connected (as `genlock coordinator --min-cameras 0` would): every
+// scenario's T0 is fixed, and a node that is not connected then joins late.
+extension Simulation {
+    /// The coordinator's configuration for a scenario.
+    static func coordinatorConfiguration(_ scenario: Scenario) -> CoordinatorCore.Configuration {
+        CoordinatorCore.Configuration(
+            cameras: (0..<scenario.nodes).map(nodeName), minimumCameras: 0, rate: scenario.schedule.rate,
+            lead: TimeSpan(nanoseconds: scenario.schedule.leadNs), stopMargin: TimeSpan(nanoseconds: scenario.schedule.stopLeadNs),
+            ptpGate: false, maximumPTPOffset: .microseconds(1))
+    }
+
+    static func nodeName(_ i: Int) -> String { "node\(i)" }
+
+    var coordinatorNow: RealtimeInstant { RealtimeInstant(nanosecondsSinceEpoch: Self.epochNs + nowNs) }
+
+    // MARK: Connections
+
+    /// A node's process tries to connect (at start, after a restart, after losing its connection).
+    func connect(node i: Int) {
+        nodeHosts[i].connecting = false
+        guard nodes[i].up, nodeHosts[i].connection == nil else { return }
+        // The SYN: a lost one fails the attempt and the node retries after its backoff.
+        guard let arrival = network.transit(from: .node(i), to: .coordinator, atNs: nowNs) else {
+            retryConnect(node: i)
+            return
+        }
+        let id = nextConnection
+        nextConnection += 1
+        connections[id] = SimConnection(
+            node: i,
+            coordinatorEnd: ControlConnection(role: .coordinator, key: rigKey, localNonce: controlRandom.next() | 1),
+            nodeEnd: ControlConnection(role: .node, key: rigKey, localNonce: controlRandom.next() | 1))
+        nodeHosts[i].connection = id
+        schedule(.accept(connection: Int32(id)), at: arrival)
+    }
+
+    func retryConnect(node i: Int) {
+        guard !nodeHosts[i].connecting else { return }
+        nodeHosts[i].connecting = true
+        schedule(.connect(node: Int32(i)), at: nowNs + nodeHosts[i].backoffNs)
+        nodeHosts[i].backoffNs = min(nodeHosts[i].backoffNs * 2, 2_000_000_000)
+    }
+
+    /// The coordinator accepts; the node's end opens and sends HELLO (as `NodeClient.opened`).
+    func accept(connection id: ConnectionID) {
+        guard var c = connections[id], nodeHosts[c.node].connection == id, nodes[c.node].up else {
+            connections[id] = nil
+            return
+        }
+        c.established = true
+        let i = c.node
+        nodeHosts[i].backoffNs = 100_000_000
+        nodeHosts[i].control.connectionOpened()
+        let hello = ControlMessage.Hello(
+            nodeName: Self.nodeName(i), softwareVersion: "sim", capabilities: [],
+            ptp: PTPReport(locked: nodes[i].servo != nil, offsetNs: nil, portState: "SLAVE"), nonce: c.nodeEnd.localNonce)
+        connections[id] = c
+        sendFromNode(id, .hello(hello))
+    }
+
+    /// Closes `id` from one end: the other end learns it from a FIN.
+    func close(_ id: ConnectionID, byCoordinator: Bool) {
+        guard let c = connections[id], c.established else { return }
+        connections[id]?.established = false
+        if byCoordinator {
+            transmit(id, toCoordinator: false, .close)
+        } else {
+            transmit(id, toCoordinator: true, .close)
+            nodeHosts[c.node].connection = nil
+        }
+    }
+
+    /// Both ends give up on a connection whose segment could not get through.
+    func breakConnection(_ id: ConnectionID) {
+        guard let c = connections.removeValue(forKey: id) else { return }
+        if nodeHosts[c.node].connection == id {
+            nodeHosts[c.node].connection = nil
+            retryConnect(node: c.node)
+        }
+        perform(coordinator.handle(.disconnected(id)))
+    }
+
+    // MARK: Segments
+
+    func transmit(_ id: ConnectionID, toCoordinator: Bool, _ payload: SimSegment.Payload) {
+        guard var c = connections[id] else { return }
+        let node = Endpoint.node(c.node)
+        let (from, to) = toCoordinator ? (node, Endpoint.coordinator) : (Endpoint.coordinator, node)
+        let retransmit = scenario.network.retransmitNs, timeout = scenario.network.connectionTimeoutNs
+        let outcome = toCoordinator
+            ? c.toCoordinator.send(from: from, to: to, atNs: nowNs, network: &network, retransmitNs: retransmit, timeoutNs: timeout)
+            : c.toNode.send(from: from, to: to, atNs: nowNs, network: &network, retransmitNs: retransmit, timeoutNs: timeout)
+        connections[id] = c
+        switch outcome {
+        case .arrives(let at):
+            let m = nextMessage
+            nextMessage &+= 1
+            inFlight[m] = SimSegment(connection: id, toCoordinator: toCoordinator, payload: payload)
+            schedule(.delivery(message: m), at: at)
+        case .breaks(let at):
+            schedule(.connectionTimeout(connection: Int32(id)), at: at)
+        }
+    }
+
+    func sendFromNode(_ id: ConnectionID, _ message: ControlMessage) {
+        guard var c = connections[id] else { return }
+        let (bytes, _) = c.nodeEnd.encode(message, sessionID: nodeHosts[c.node].control.sessionID)
+        connections[id] = c
+        transmit(id, toCoordinator: true, .bytes(bytes))
+    }
+
+    @discardableResult
+    func sendFromCoordinator(_ id: ConnectionID, _ message: ControlMessage) -> UInt64? {
+        guard var c = connections[id], c.established else { return nil }
+        let (bytes, sequence) = c.coordinatorEnd.encode(c.coordinatorEnd.completingHelloAck(message), sessionID: coordinator.sessionID)
+        connections[id] = c
+        transmit(id, toCoordinator: false, .bytes(bytes))
+        return sequence
+    }
+
+    func deliver(_ segment: SimSegment) {
+        let id = segment.connection
+        guard var c = connections[id] else { return }
+        if segment.toCoordinator {
+            guard case .bytes(let bytes) = segment.payload else {
+                connections[id] = nil
+                perform(coordinator.handle(.disconnected(id)))
+                return
+            }
+            let inbound = c.coordinatorEnd.receive(bytes)
+            connections[id] = c
+            for item in inbound {
+                switch item {
+                case .violation(let error):
+                    coordinatorLog("rejected connection from \(Self.nodeName(c.node)): \(error)")
+                    sendFromCoordinator(id, .error(error))
+                    close(id, byCoordinator: true)
+                    perform(coordinator.handle(.disconnected(id)))
+                    return
+                case .message(let message, _, let sequence):
+                    switch message {
+                    case .hello(let hello): perform(coordinator.handle(.hello(id, hello)))
+                    case .status(let status): perform(coordinator.handle(.status(id, status)))
+                    case .ack(let ack): perform(coordinator.handle(.ack(id, sequence: ack.sequence)))
+                    case .error(let error): coordinatorLog("node error: \(error)")
+                    case .start, .stop: violation("node \(c.node) sent \(message.name) (sequence \(sequence))")
+                    }
+                }
+            }
+        } else {
+            guard nodeHosts[c.node].connection == id, nodes[c.node].up else { return }
+            guard case .bytes(let bytes) = segment.payload else {
+                // The coordinator closed: reconnect, as `NodeClient` does.
+                connections[id] = nil
+                nodeHosts[c.node].connection = nil
+                retryConnect(node: c.node)
+                return
+            }
+            let inbound = c.nodeEnd.receive(bytes)
+            connections[id] = c
+            for item in inbound {
+                switch item {
+                case .violation(let error):
+                    sendFromNode(id, .error(error))
+                    close(id, byCoordinator: false)
+                    retryConnect(node: c.node)
+                    return
+                case .message(let message, let session, let sequence):
+                    let actions = nodeHosts[c.node].control.received(message, sessionID: session, sequence: sequence)
+                    for action in actions { performNode(c.node, id, action) }
+                }
+            }
+        }
+    }
+
+    // MARK: State machine actions
+
+    func perform(_ actions: [CoordinatorCore.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let id, let message):
+                let sequence = sendFromCoordinator(id, message)
+                if case .start(let s) = message {
+                    if let sequence { coordinator.sentStart(to: id, sequence: sequence) }
+                    if s.plan.schedule != plan.schedule { violation("the coordinator's START (T0 \(s.t0Ns)) is not the scenario's plan") }
+                }
+                if case .stop(let n) = message, n != stopIndex { violation("the coordinator's STOP(\(n)) is not the scenario's stop index \(stopIndex)") }
+            case .close(let id):
+                close(id, byCoordinator: true)
+                perform(coordinator.handle(.disconnected(id)))
+            case .log(let text):
+                coordinatorLog(text)
+            case .finished:
+                coordinatorFinished = true
+            }
+        }
+    }
+
+    func performNode(_ i: Int, _ id: ConnectionID, _ action: NodeControl.Action) {
+        switch action {
+        case .send(let message): sendFromNode(id, message)
+        case .usePeerNonce(let nonce): connections[id]?.nodeEnd.learnPeerNonce(nonce)
+        case .beginCapture(let p): beginCapture(node: i, p)
+        case .stopCapture(let n):
+            let node = nodes[i]
+            node.knownStop = min(n, node.knownStop ?? n)
+            node.strategy?.stop(at: n)
+        case .close:
+            close(id, byCoordinator: false)
+            retryConnect(node: i)
+        }
+    }
+
+    func beginCapture(node i: Int, _ p: StartPlan) {
+        let node = nodes[i]
+        guard node.strategy == nil else { return }
+        node.startReading = node.realtimeNow
+        node.stats.startReadingsNs.append(node.realtimeNow.nanosecondsSinceEpoch)
+        node.startDeliveredNs = nowNs
+        let s = makeStrategy(node)
+        node.strategy = s
+        if let stop = p.stopIndex { node.knownStop = stop }
+        s.start(p)
+        if let first = node.stats.joinedAt.last, first > p.firstIndex, let t = try? p.schedule.deadline(of: first) {
+            // Frames before a late join are explained by the late START.
+            // (After a crash, only the frames since the crash.)
+            let from = node.crashedAtNs.map { $0 - periodNs } ?? scenario.schedule.startAtNs
+            disturb(node: i, fromNs: from, untilNs: t.nanosecondsSinceEpoch - Self.epochNs, cause: "joined late")
+        }
+    }
+
+    /// The node's process died: its kernel closes the connection; a new process (after
+    /// `restart`) starts with a fresh `NodeControl`, as a restarted `genlock camera` does.
+    func nodeCrashed(_ i: Int) {
+        if let id = nodeHosts[i].connection { close(id, byCoordinator: false) }
+        nodeHosts[i] = SimNodeHost()
+    }
+
+    func coordinatorLog(_ text: String) {
+        coordinatorLogLines.append(CoordinatorLogLine(trueNs: nowNs, text: text))
+    }
+
+    func makeStrategy(_ node: SimNode) -> SimStrategy {
+        let margin = scenario.schedule.joinMarginNs
+        switch strategy {
+        case .genlock: return GenlockStrategy(node: node, joinMarginNs: margin)
+        case .naive:
+            return NaiveStrategy(node: node, joinMarginNs: margin, pollNs: scenario.strategies.naivePollNs, granularityNs: scenario.strategies.naiveGranularityNs)
+        case .realtimeTimer: return RealtimeTimerStrategy(node: node, joinMarginNs: margin)
+        case .monotonic: return MonotonicStrategy(node: node, joinMarginNs: margin, reanchorNs: scenario.strategies.monotonicReanchorNs)
+        }
+    }
+}
