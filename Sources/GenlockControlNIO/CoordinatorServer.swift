@@ -39,7 +39,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     public func bind(host: String, port: Int) throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteStreamHandler(

@@ -68,7 +68,7 @@ public final class NodeClient: @unchecked Sendable {
     private func connect() {
         guard !shuttingDown else { return }
         ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
             .connectTimeout(.seconds(2))
             .channelInitializer { [self] ch in
                 ch.eventLoop.makeCompletedFuture {

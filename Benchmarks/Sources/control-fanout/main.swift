@@ -100,7 +100,6 @@ let loop = group.next()
 let endpoint = Endpoint()
 let server = try ServerBootstrap(group: group)
     .serverChannelOption(.backlog, value: 512)
-    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
     .childChannelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(endpoint) } }
     .bind(host: "127.0.0.1", port: 0).wait()
 let port = server.localAddress!.port!
