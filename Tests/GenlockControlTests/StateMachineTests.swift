@@ -118,6 +118,22 @@ struct CoordinatorCoreTests {
         #expect(summary.nodes.count == 3)
     }
 
+    @Test func phaseLockChangesAreLoggedOnce() {
+        var core = CoordinatorCore(configuration: config(), sessionID: 1)
+        _ = core.handle(.hello(1, hello("a")))
+        func status(_ state: PhaseLock.State, _ errorNs: Int64) -> ControlMessage.Status {
+            .init(ptp: .unknown, framesCaptured: 1, framesSkipped: 0, lastIndex: 0, finished: false, phaseLock: .init(state: state, phaseErrorNs: errorNs))
+        }
+        func logs(_ actions: [CoordinatorCore.Action]) -> [String] {
+            actions.compactMap { if case .log(let text) = $0 { text } else { nil } }
+        }
+        #expect(logs(core.handle(.status(1, status(.acquiring, 9_000_000)))) == ["a phase lock acquiring, phase error 9 ms"])
+        #expect(logs(core.handle(.status(1, status(.acquiring, 1_000)))).isEmpty)
+        #expect(logs(core.handle(.status(1, status(.locked, 800)))) == ["a phase lock locked, phase error 800 ns"])
+        #expect(logs(core.handle(.status(1, status(.locked, -300)))).isEmpty)
+        #expect(logs(core.handle(.status(1, status(.lost, 250_000)))).count == 1)
+    }
+
     @Test func unknownCameraIsRefused() {
         var core = CoordinatorCore(configuration: config(), sessionID: 1)
         let r = core.handle(.hello(1, hello("zzz")))

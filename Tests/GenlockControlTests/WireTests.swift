@@ -14,6 +14,8 @@ let sampleMessages: [ControlMessage] = [
     .ack(.init(sequence: 99, nonce: 5)),
     .status(.init(ptp: .unknown, framesCaptured: 10, framesSkipped: 1, lastIndex: 10, finished: false)),
     .status(.init(ptp: PTPReport(locked: false, offsetNs: nil, portState: "LISTENING"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: true)),
+    .status(.init(ptp: .unknown, framesCaptured: 30, framesSkipped: 0, lastIndex: 29, finished: false, phaseLock: .init(state: .locked, phaseErrorNs: -1_234))),
+    .status(.init(ptp: .unknown, framesCaptured: 3, framesSkipped: 0, lastIndex: 2, finished: false, phaseLock: .init(state: .lost, phaseErrorNs: 16_000_000))),
     .error(ControlError(.busy, "already recording")),
 ]
 

@@ -90,9 +90,15 @@ public struct CoordinatorCore: Sendable {
         case .hello(let id, let hello): return hello_(id, hello)
         case .status(let id, let status):
             guard let name = byConnection[id] else { return [] }
+            let previous = nodes[name]?.status?.phaseLock?.state
             nodes[name]?.status = status
             nodes[name]?.ptp = status.ptp
-            return finishIfDone()
+            var actions: [Action] = []
+            if let lock = status.phaseLock, lock.state != previous {
+                // State changes only: a STATUS every second would otherwise flood the log.
+                actions.append(.log("\(name) phase lock \(lock.state.rawValue), phase error \(TimeSpanFormat.text(lock.phaseErrorNs))"))
+            }
+            return actions + finishIfDone()
         case .ack(let id, let sequence):
             guard let name = byConnection[id], nodes[name]?.startSequence == sequence else { return [] }
             nodes[name]?.acked = true

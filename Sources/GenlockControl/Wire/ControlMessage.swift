@@ -86,12 +86,27 @@ public enum ControlMessage: Hashable, Sendable {
         public var lastIndex: Int64?
         /// True once the node's run has finished (stop index reached).
         public var finished: Bool
-        public init(ptp: PTPReport, framesCaptured: Int64, framesSkipped: Int64, lastIndex: Int64?, finished: Bool) {
+        /// The sensor phase lock, when the node captures phase-locked (continuous sensor).
+        public var phaseLock: PhaseLockReport?
+        public init(ptp: PTPReport, framesCaptured: Int64, framesSkipped: Int64, lastIndex: Int64?, finished: Bool,
+                    phaseLock: PhaseLockReport? = nil) {
             self.ptp = ptp
             self.framesCaptured = framesCaptured
             self.framesSkipped = framesSkipped
             self.lastIndex = lastIndex
             self.finished = finished
+            self.phaseLock = phaseLock
+        }
+    }
+
+    /// Where a node's sensor phase lock stands (``PhaseLock``'s state and its latest phase error).
+    public struct PhaseLockReport: Hashable, Sendable {
+        public var state: PhaseLock.State
+        /// Exposure start minus `Tn` of the latest frame.
+        public var phaseErrorNs: Int64
+        public init(state: PhaseLock.State, phaseErrorNs: Int64) {
+            self.state = state
+            self.phaseErrorNs = phaseErrorNs
         }
     }
 

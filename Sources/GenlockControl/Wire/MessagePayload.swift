@@ -28,6 +28,11 @@ extension ControlMessage {
             w.i64(s.framesSkipped)
             w.optionalI64(s.lastIndex)
             w.bool(s.finished)
+            w.bool(s.phaseLock != nil)
+            if let p = s.phaseLock {
+                w.u8(p.state.wireCode)
+                w.i64(p.phaseErrorNs)
+            }
         case .error(let e):
             w.u16(e.code.rawValue)
             w.text(String(e.text.utf8.prefix(ControlWire.maximumText)) ?? "")
@@ -77,7 +82,13 @@ extension ControlMessage {
             let skipped = try r.i64("STATUS frames skipped")
             let last = try r.optionalI64("STATUS last index")
             let finished = try r.bool("STATUS finished")
-            message = .status(Status(ptp: ptp, framesCaptured: captured, framesSkipped: skipped, lastIndex: last, finished: finished))
+            var phaseLock: PhaseLockReport?
+            if try r.bool("STATUS phase lock presence") {
+                let code = try r.u8("STATUS phase lock state")
+                guard let state = PhaseLock.State(wireCode: code) else { throw ControlError(.malformed, "STATUS phase lock state \(code) is unknown") }
+                phaseLock = PhaseLockReport(state: state, phaseErrorNs: try r.i64("STATUS phase error"))
+            }
+            message = .status(Status(ptp: ptp, framesCaptured: captured, framesSkipped: skipped, lastIndex: last, finished: finished, phaseLock: phaseLock))
         case 6:
             let raw = try r.u16("ERROR code")
             guard let code = ControlError.Code(rawValue: raw) else { throw ControlError(.malformed, "ERROR code \(raw) is unknown") }
@@ -115,5 +126,25 @@ extension ByteReader {
         PTPReport(
             locked: try bool("\(message) PTP locked"), offsetNs: try optionalI64("\(message) PTP offset"),
             portState: try text("\(message) PTP port state", maxBytes: 32))
+    }
+}
+
+extension PhaseLock.State {
+    /// The state's code on the wire (fixed: never renumber).
+    var wireCode: UInt8 {
+        switch self {
+        case .acquiring: 0
+        case .locked: 1
+        case .lost: 2
+        }
+    }
+
+    init?(wireCode: UInt8) {
+        switch wireCode {
+        case 0: self = .acquiring
+        case 1: self = .locked
+        case 2: self = .lost
+        default: return nil
+        }
     }
 }
