@@ -65,7 +65,17 @@ struct CoordinatorProcessTests {
         let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate", "--duration", "2s"],
                               log: dir.appendingPathComponent("coordinator.log"))
         usleep(300_000)
-        let cams = try ["cam1", "cam2", "cam3"].map { try camera($0, dir: dir, port: port) }
+        // cam3 takes its settings from a node file (relative paths resolve against its folder).
+        let node = """
+            name: cam3
+            coordinator: 127.0.0.1:\(port)
+            key: rig.key
+            ptpSocket: no-ptp4l
+            coordinatorTimeout: 5s
+            """
+        try node.write(to: dir.appendingPathComponent("cam3.yaml"), atomically: true, encoding: .utf8)
+        let cam3 = try Child(["camera", "--synthetic", "--config", dir.appendingPathComponent("cam3.yaml").path], log: dir.appendingPathComponent("cam3.log"))
+        let cams = try ["cam1", "cam2"].map { try camera($0, dir: dir, port: port) } + [cam3]
         #expect(coord.wait(30) == 0, "coordinator: \(coord.log)")
         for c in cams { #expect(c.wait(10) == 0, "camera: \(c.log)") }
         let stopLine = try #require(coord.log.split(separator: "\n").first { $0.contains("STOP: stop index") })
@@ -170,5 +180,24 @@ struct CoordinatorProcessTests {
             #expect(r.stderr.contains(field), "\(yaml) → \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1)
         }
+    }
+
+    @Test func nodeFileErrorsNameTheFieldAndLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-badnode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (yaml, field) in [("name: cam 1", "name (line 1)"), ("name: a\ncoordinator: nohost", "coordinator (line 2)"),
+                              ("codec: h265", "codec"), ("size: 10x10", "size (line 1)"), ("joinMargin: -5ms", "joinMargin"),
+                              ("coordinatorTimeout: 0s", "coordinatorTimeout"), ("nmae: a", "nmae"), ("[1, 2]", "(file)")] {
+            let path = dir.appendingPathComponent("node.yaml").path
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try GenlockBinary.run(["camera", "--synthetic", "--config", path])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains(field), "\(yaml) → \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1)
+        }
+        let missing = try GenlockBinary.run(["camera", "--synthetic", "--config", dir.appendingPathComponent("absent.yaml").path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot read"))
     }
 }

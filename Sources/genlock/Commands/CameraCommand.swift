@@ -1,5 +1,7 @@
 import ArgumentParser
 import Dispatch
+import Foundation
+import GenlockControl
 import GenlockCore
 import GenlockHAL
 import GenlockMedia
@@ -18,8 +20,11 @@ struct CameraCommand: ParsableCommand {
     @Flag(help: "Use the synthetic camera (no camera hardware): each capture request is logged.")
     var synthetic = false
 
-    @Option(help: "Camera name used in logs.")
-    var name = "cam1"
+    @Option(help: "Node settings file (YAML: name, coordinator, key, out, session, codec, size, ptpSocket, ptpMaxOffset, coordinatorTimeout, joinMargin); flags override it.")
+    var config: String?
+
+    @Option(help: "Camera name used in logs and as the recording's file name (default cam1).")
+    var name: String?
 
     @Option(help: "Frame rate: 30, 120, 30000/1001 or an exact decimal such as 29.97 (standalone runs).", transform: Parse.frameRate)
     var fps: FrameRate?
@@ -47,20 +52,20 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC, the same on every node).")
     var session: String?
 
-    @Option(help: "Codec when recording: x264, ffv1 or raw.", transform: Parse.codec)
-    var codec: VideoCodec = .x264
+    @Option(help: "Codec when recording: x264 (default), ffv1 or raw.", transform: Parse.codec)
+    var codec: VideoCodec?
 
-    @Option(help: "Frame size WIDTHxHEIGHT when recording.", transform: Parse.frameSize)
-    var size = FrameSize(width: 640, height: 480)
+    @Option(help: "Frame size WIDTHxHEIGHT when recording (default 640x480).", transform: Parse.frameSize)
+    var size: FrameSize?
 
-    @Option(name: .customLong("ptp-uds"), help: "ptp4l's management socket, for the PTP status reported to the coordinator.")
-    var ptpSocket = "/var/run/ptp4l"
+    @Option(name: .customLong("ptp-uds"), help: "ptp4l's management socket, for the PTP status reported to the coordinator (default /var/run/ptp4l).")
+    var ptpSocket: String?
 
-    @Option(name: .customLong("ptp-max-offset"), help: "The PTP offset below which this node reports itself locked.", transform: Parse.timeSpan)
-    var ptpMaxOffset: TimeSpan = .microseconds(1)
+    @Option(name: .customLong("ptp-max-offset"), help: "The PTP offset below which this node reports itself locked (default 1us).", transform: Parse.timeSpan)
+    var ptpMaxOffset: TimeSpan?
 
-    @Option(name: .customLong("coordinator-timeout"), help: "With --coordinator: after losing the coordinator this long, stop at the next frame (what was recorded is kept).", transform: Parse.timeSpan)
-    var coordinatorTimeout: TimeSpan = .seconds(30)
+    @Option(name: .customLong("coordinator-timeout"), help: "With --coordinator: after losing the coordinator this long, stop at the next frame; what was recorded is kept (default 30s).", transform: Parse.timeSpan)
+    var coordinatorTimeout: TimeSpan?
 
     @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
     var timer: DeadlineTimerKind = .nanosleep
@@ -77,10 +82,11 @@ struct CameraCommand: ParsableCommand {
     @Option(name: .customLong("cpu-latency-us"), help: "Hold a /dev/cpu_dma_latency request (µs) while running, keeping idle CPUs out of deep sleep states (what cyclictest does).")
     var cpuLatencyUs: Int32?
 
-    @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
-    var joinMargin: TimeSpan = .milliseconds(5)
+    @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead (default 5ms).", transform: Parse.timeSpan)
+    var joinMargin: TimeSpan?
 
     func validate() throws {
+        let s = try settings()
         guard synthetic else {
             throw ValidationError("--synthetic is required: no camera backend is available on this machine yet")
         }
@@ -89,20 +95,22 @@ struct CameraCommand: ParsableCommand {
         if let rtPriority, !(1...99).contains(rtPriority) {
             throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)")
         }
-        if joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
-        if coordinator != nil {
-            if key == nil { throw ValidationError("--key is required with --coordinator") }
+        if s.joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
+        if s.coordinator != nil {
+            if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --coordinator") }
             if fps != nil || frames != nil { throw ValidationError("--fps and --frames come from the coordinator's START; omit them with --coordinator") }
-            if coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
-            do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { throw ValidationError("--size: \(error)") }
+            if s.coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
+            do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
         } else {
-            if out != nil { throw ValidationError("--out records a node under a coordinator; for a standalone recording use `genlock record`") }
+            if s.out != nil { throw ValidationError("--out records a node under a coordinator; for a standalone recording use `genlock record`") }
             if fps == nil { throw ValidationError("--fps is required (or --coordinator)") }
             if frames == nil { throw ValidationError("--frames is required (or --coordinator)") }
         }
     }
 
     func run() throws {
+        let s = try settings()
+        let name = s.name, joinMargin = s.joinMargin
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: name)
         let deadlineTimer: any DeadlineTimer
@@ -119,10 +127,10 @@ struct CameraCommand: ParsableCommand {
             throw ValidationError("--cpu-latency-us: \(error)")
         }
         defer { latencyRequest?.release() }
-        if let coordinator, let key {
-            try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: coordinatorTimeout, joinMargin: joinMargin, log: log,
-                       ptp: NodePTPReporter(socketPath: ptpSocket, maxOffset: ptpMaxOffset),
-                       recording: out.map { NodeRecording(out: $0, session: session, codec: codec, size: size) })
+        if let coordinator = s.coordinator, let key = s.key {
+            try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: s.coordinatorTimeout, joinMargin: joinMargin, log: log,
+                       ptp: NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset),
+                       recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) })
                 .run(timer: AnyDeadlineTimer(deadlineTimer))
             return
         }
@@ -204,5 +212,52 @@ final class NodeRun: Sendable {
             line += ", wake error p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
         }
         Console.out(line)
+    }
+}
+
+extension CameraCommand {
+    /// The node's settings: each flag given, else the `--config` file's value, else the default.
+    struct Settings {
+        var name: String
+        var coordinator: String?
+        var key: String?
+        var out: String?
+        var session: String?
+        var codec: VideoCodec
+        var size: FrameSize
+        var ptpSocket: String
+        var ptpMaxOffset: TimeSpan
+        var coordinatorTimeout: TimeSpan
+        var joinMargin: TimeSpan
+    }
+
+    func settings() throws -> Settings {
+        var file: NodeConfiguration?
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ValidationError("--config: cannot read \(config)") }
+            do {
+                file = try NodeConfiguration(yaml: text, directory: URL(fileURLWithPath: config).deletingLastPathComponent().path)
+            } catch {
+                throw ValidationError("\(config): \(error)")
+            }
+        }
+        var fileCodec: VideoCodec?
+        if let text = file?.codec {
+            do { fileCodec = try VideoCodec(parsing: text) } catch { throw ValidationError("\(config ?? ""): codec: \(error)") }
+        }
+        let fileSize = file?.width.flatMap { w in file?.height.map { FrameSize(width: w, height: $0) } }
+        let fileCoordinator = file?.coordinatorHost.flatMap { h in file?.coordinatorPort.map { "\(h):\($0)" } }
+        return Settings(
+            name: name ?? file?.name ?? "cam1",
+            coordinator: coordinator ?? fileCoordinator,
+            key: key ?? file?.keyPath,
+            out: out ?? file?.out,
+            session: session ?? file?.session,
+            codec: codec ?? fileCodec ?? .x264,
+            size: size ?? fileSize ?? FrameSize(width: 640, height: 480),
+            ptpSocket: ptpSocket ?? file?.ptpSocket ?? "/var/run/ptp4l",
+            ptpMaxOffset: ptpMaxOffset ?? file?.ptpMaxOffset ?? .microseconds(1),
+            coordinatorTimeout: coordinatorTimeout ?? file?.coordinatorTimeout ?? .seconds(30),
+            joinMargin: joinMargin ?? file?.joinMargin ?? .milliseconds(5))
     }
 }
