@@ -58,7 +58,7 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
         perform(actions, wakeError: firing.wakeError)
     }
 
-    private func perform(_ actions: [CaptureScheduler.Action], wakeError: TimeSpan) {
+    private func perform(_ actions: CaptureScheduler.Actions, wakeError: TimeSpan) {
         for action in actions {
             switch action {
             case .armDeadline(let d):

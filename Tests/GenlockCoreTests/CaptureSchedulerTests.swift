@@ -16,7 +16,7 @@ private struct ScriptedClock {
 
 private let rate30 = try! FrameRate(parsing: "30")
 
-private extension [CaptureScheduler.Action] {
+private extension CaptureScheduler.Actions {
     var armed: FrameDeadline? {
         for case .armDeadline(let d) in self { return d }
         return nil
@@ -34,7 +34,7 @@ struct CaptureSchedulerTests {
     /// Runs the scheduler the way a driver does: fire each armed deadline exactly on time (plus
     /// `latencyNs`), until it finishes. Returns captured indices and the summary.
     private func runToEnd(
-        _ scheduler: inout CaptureScheduler, _ clock: inout ScriptedClock, first: [CaptureScheduler.Action],
+        _ scheduler: inout CaptureScheduler, _ clock: inout ScriptedClock, first: CaptureScheduler.Actions,
         latencyNs: Int64 = 20_000, beforeFiring: (Int64, inout ScriptedClock) -> Void = { _, _ in }
     ) -> ([Int64], CaptureSummary?) {
         var actions = first

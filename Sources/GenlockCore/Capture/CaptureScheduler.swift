@@ -122,7 +122,7 @@ public struct CaptureScheduler: Sendable {
     public var stopIndex: Int64? { plan?.stopIndex ?? pendingStop }
 
     /// Feeds one event and returns what to do, in order.
-    public mutating func handle(_ event: Event) -> [Action] {
+    public mutating func handle(_ event: Event) -> Actions {
         if case .finished = state { return [] }
         switch event {
         case .start(let plan, let sample):
@@ -134,7 +134,7 @@ public struct CaptureScheduler: Sendable {
         }
     }
 
-    private mutating func start(_ newPlan: StartPlan, _ sample: ClockSample) -> [Action] {
+    private mutating func start(_ newPlan: StartPlan, _ sample: ClockSample) -> Actions {
         guard case .idle = state else { return [] }  // a second START for a running node changes nothing
         var plan = newPlan
         if let pending = pendingStop { plan.stopIndex = min(pending, plan.stopIndex ?? pending) }
@@ -149,7 +149,7 @@ public struct CaptureScheduler: Sendable {
         }
     }
 
-    private mutating func deadlineReached(_ index: Int64, _ sample: ClockSample) -> [Action] {
+    private mutating func deadlineReached(_ index: Int64, _ sample: ClockSample) -> Actions {
         guard case .armed(let armed) = state, armed.index == index, let plan else { return [] }
         let now = sample.realtime
         if now < armed.scheduled {
@@ -163,8 +163,7 @@ public struct CaptureScheduler: Sendable {
             // step or a long preemption it is later, and the frames in between are skipped.
             let due = try plan.schedule.lastIndex(atOrBefore: now) ?? index
             let stop = plan.stopIndex ?? Int64.max
-            var actions: [Action] = []
-            actions.reserveCapacity(3)
+            var actions = Actions()
             if due >= stop {
                 if stop > index { actions.append(skip(index..<stop)) }
                 actions.append(finish(.stopped))
@@ -182,7 +181,7 @@ public struct CaptureScheduler: Sendable {
         }
     }
 
-    private mutating func stop(_ stopIndex: Int64) -> [Action] {
+    private mutating func stop(_ stopIndex: Int64) -> Actions {
         guard plan != nil else {
             pendingStop = min(stopIndex, pendingStop ?? stopIndex)
             return []

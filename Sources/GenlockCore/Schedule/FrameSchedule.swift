@@ -37,7 +37,12 @@ public struct FrameSchedule: Hashable, Sendable, CustomStringConvertible {
 
     /// The offset of frame `index` from `start`, before overflow checks against the epoch.
     @inlinable func offsetNs(_ index: Int64) -> Int128 {
-        Int128(index) * periodNumerator / Int128(rate.numerator)
+        // Within 64 bits (any index of a run shorter than years), Int64 arithmetic gives the same
+        // truncated quotient as the 128-bit path, which is a library call per frame.
+        let (k, o1) = rate.denominator.multipliedReportingOverflow(by: 1_000_000_000)
+        let (p, o2) = index.multipliedReportingOverflow(by: k)
+        if !o1 && !o2 { return Int128(p / rate.numerator) }
+        return Int128(index) * periodNumerator / Int128(rate.numerator)
     }
 
     /// The deadline `Tn` of frame `index`.

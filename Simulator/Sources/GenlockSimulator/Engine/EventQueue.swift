@@ -1,5 +1,3 @@
-import HeapModule
-
 /// What an event in the queue does. Payloads are small integers (node numbers, generations,
 /// table indices) so the queue stays compact; the engine looks the rest up.
 public enum SimEventKind: Hashable, Sendable {
@@ -57,7 +55,7 @@ public struct SimEvent: Comparable, Sendable {
 /// The discrete-event queue and virtual clock: the shape of a test clock (schedule, advance,
 /// run until idle, check nothing is left pending), over integer nanoseconds of true time.
 public struct EventQueue: Sendable {
-    private var heap = Heap<SimEvent>()
+    private var heap = EventHeap()
     private var nextSequence: UInt64 = 0
     /// True time now, in nanoseconds since the start of the run.
     public private(set) var nowNs: Int64 = 0
@@ -85,4 +83,51 @@ public struct EventQueue: Sendable {
     public var pendingCount: Int { heap.count }
     /// The earliest pending event, if any.
     public var nextEvent: SimEvent? { heap.min }
+}
+
+/// A binary min-heap of events by (time, sequence). The queue holds a few dozen events (one
+/// timer per node, servo samples, messages), and every frame of every node pops one and pushes
+/// one, so this is the engine's innermost loop: a plain binary heap does fewer comparisons per
+/// operation than a min-max heap, and the (time, sequence) key is compared inline.
+struct EventHeap: Sendable {
+    private var items: ContiguousArray<SimEvent> = []
+
+    var count: Int { items.count }
+    var min: SimEvent? { items.first }
+
+    mutating func insert(_ event: SimEvent) {
+        items.append(event)
+        var child = items.count - 1
+        items.withUnsafeMutableBufferPointer { a in
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard a[child] < a[parent] else { break }
+                a.swapAt(child, parent)
+                child = parent
+            }
+        }
+    }
+
+    /// Removes the earliest event (the heap must not be empty).
+    mutating func removeMin() -> SimEvent {
+        let last = items.removeLast()
+        guard !items.isEmpty else { return last }
+        let top = items[0]
+        items.withUnsafeMutableBufferPointer { a in
+            let n = a.count
+            var i = 0
+            // Sift `last` down from the root, moving the smaller child up until it fits.
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let r = l + 1
+                let c = r < n && a[r] < a[l] ? r : l
+                guard a[c] < last else { break }
+                a[i] = a[c]
+                i = c
+            }
+            a[i] = last
+        }
+        return top
+    }
 }
