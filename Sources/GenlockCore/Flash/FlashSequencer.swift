@@ -54,9 +54,11 @@ public struct FlashSummary: Hashable, Sendable {
 public struct FlashSequencer: Sendable {
     /// Tunables.
     public struct Configuration: Hashable, Sendable {
-        /// How late (realtime past the on-instant) a flash may still be fired.
+        /// How late (realtime past the on-instant) a flash may still be fired. The actual on
+        /// instant is logged, so a slightly late flash still measures correctly; 1 ms (less than a
+        /// typical HIL exposure) keeps a stalled flash from landing in a different part of the frame.
         public var lateTolerance: TimeSpan
-        public init(lateTolerance: TimeSpan = .microseconds(100)) { self.lateTolerance = lateTolerance }
+        public init(lateTolerance: TimeSpan = .milliseconds(1)) { self.lateTolerance = lateTolerance }
     }
 
     public enum Event: Hashable, Sendable {
