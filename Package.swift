@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "GenlockMedia", targets: ["GenlockMedia"]),
         .library(name: "GenlockControl", targets: ["GenlockControl"]),
         .library(name: "GenlockControlNIO", targets: ["GenlockControlNIO"]),
+        .library(name: "GenlockGPIO", targets: ["GenlockGPIO"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
     ],
     dependencies: [
@@ -48,6 +49,15 @@ let package = Package(
                 "GenlockCore", "GenlockHAL", "CGenlockLinux",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: strict
+        ),
+        // libgpiod 1.x (Debian 12 / Raspberry Pi OS Bookworm ship 1.6), found through pkg-config.
+        // Its header refuses libgpiod 2.x with the reason (see Sources/CGPIOD/shim.h).
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        // GPIO output lines on real chips through libgpiod: the LED of the HIL rig.
+        .target(
+            name: "GenlockGPIO",
+            dependencies: ["GenlockHAL", "CGPIOD", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         // PTP, pure: pmc and log parsers, the lock gate, linuxptp configuration generation. No I/O.
@@ -102,7 +112,7 @@ let package = Package(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
-                "GenlockControl", "GenlockControlNIO",
+                "GenlockGPIO", "GenlockControl", "GenlockControlNIO",
                 "GenlockSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +136,11 @@ let package = Package(
         .testTarget(
             name: "GenlockPOSIXTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockGPIOTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockGPIO", "GenlockPOSIX"],
             swiftSettings: strict
         ),
         .testTarget(

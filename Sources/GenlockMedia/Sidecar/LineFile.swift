@@ -5,13 +5,13 @@ import Glibc
 /// Each line goes out in one `write(2)`. A short write (disk full mid-line) is undone with
 /// `ftruncate` back to the end of the previous line before the error is reported, so readers
 /// — including one reading after a SIGKILL — only ever see whole lines.
-final class LineFile {
-    let path: String
+public final class LineFile {
+    public let path: String
     private var fd: Int32
     private var length: Int64 = 0
 
     /// Creates (or truncates) `path` and writes `header` as its first line, when given.
-    init(creating path: String, header: String?) throws(MediaError) {
+    public init(creating path: String, header: String?) throws(MediaError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystem.error("cannot create", path) }
@@ -21,7 +21,7 @@ final class LineFile {
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Writes `line` (which must end in a newline) as one unit.
-    func append(_ line: String) throws(MediaError) {
+    public func append(_ line: String) throws(MediaError) {
         guard fd >= 0 else { throw MediaError.closed(path: path) }
         var text = line
         let count = text.utf8.count
@@ -46,7 +46,7 @@ final class LineFile {
     /// Forces the lines to stable storage.
     func sync() { if fd >= 0 { _ = fsync(fd) } }
 
-    func close() {
+    public func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }

@@ -1,0 +1,59 @@
+import Foundation
+import GenlockCore
+import Testing
+
+@Suite("genlock hil flash", .serialized)
+struct HILFlashCLITests {
+    @Test func aMissingChipExitsNonZeroNamingTheChip() throws {
+        var n = 900
+        while FileManager.default.fileExists(atPath: "/dev/gpiochip\(n)") { n += 1 }
+        let result = try GenlockBinary.run(["hil", "flash", "--chip", "gpiochip\(n)", "--line", "17", "--start-in", "5s", "--count", "3"])
+        #expect(result.status != 0)
+        #expect(result.stderr == "genlock: error: no GPIO chip 'gpiochip\(n)' (/dev/gpiochip\(n) does not exist)\n")
+    }
+
+    @Test(arguments: [
+        (["--line", "17", "--start-in", "5s", "--width", "0us"], "--width must be positive"),
+        (["--line", "17", "--start-in", "5s", "--width", "-200us"], "--width must be positive"),
+        (["--line", "17", "--start-in", "5s", "--width", "wide"], "--width"),
+        (["--line", "17", "--start-in", "5s", "--period", "0s"], "--period must be positive"),
+        (["--line", "17", "--start-in", "5s", "--period", "1"], "--period"),
+        (["--line", "17", "--start-in", "5s", "--width", "2s", "--period", "1s"], "shorter than the period"),
+        (["--line", "17", "--start-in", "5s", "--count", "0"], "--count"),
+        (["--line", "-1", "--start-in", "5s"], "--line"),
+        (["--line", "17"], "--start-at NS or --start-in"),
+        (["--line", "17", "--start-in", "5s", "--start-at", "1"], "exclusive"),
+        (["--start-in", "5s"], "--line"),
+    ])
+    func badArgumentsGiveOneClearLine(arguments: [String], message: String) throws {
+        let result = try GenlockBinary.run(["hil", "flash"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func aSimulatedRunWritesOneRecordPerFlashInOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hil-flash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("flashes.csv").path
+        // A generous tolerance: on a loaded machine a flash fires late rather than being skipped.
+        let result = try GenlockBinary.run([
+            "hil", "flash", "--simulated", "--line", "17", "--start-in", "200ms", "--width", "1ms", "--period", "30ms",
+            "--count", "6", "--sweep-step", "2ms", "--sweep-steps", "3", "--late-tolerance", "10s", "--out", csv,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("summary: flashes fired 6 of 6, skipped 0"), "stdout: \(result.stdout)")
+        let records = try FlashLogFormat.parse(String(contentsOfFile: csv, encoding: .utf8))
+        #expect(records.map(\.flash) == Array(0..<6))
+        let first = try #require(records.first).plannedOn
+        for r in records {
+            // The planned instants follow the sweep exactly; the actual ones are never early.
+            #expect(r.plannedOn - first == .milliseconds(Int64(30 * r.flash + 2 * (r.flash % 3))))
+            #expect(r.actualOn >= r.plannedOn)
+            #expect(r.actualOff > r.actualOn)
+        }
+        #expect(zip(records, records.dropFirst()).allSatisfy { $0.actualOff < $1.actualOn })
+    }
+}

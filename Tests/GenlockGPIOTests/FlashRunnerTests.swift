@@ -1,0 +1,100 @@
+import GenlockCore
+import GenlockHAL
+import Testing
+
+/// The flash runner against a simulated line, a virtual clock pair and a virtual timer: every
+/// instant is exact, so the tests can assert where each edge landed on the realtime timeline.
+@Suite struct FlashRunnerTests {
+    let clock = VirtualClockPair()
+    var timer: VirtualDeadlineTimer { VirtualDeadlineTimer(clock: clock) }
+
+    func make(_ plan: FlashPlan, timer: VirtualDeadlineTimer) -> (FlashRunner<VirtualClockPair, VirtualDeadlineTimer>, SimulatedGPIOLine, RunnerReports) {
+        let clock = self.clock
+        let line = SimulatedGPIOLine(name: "sim line 17") { clock.realtimeNow }
+        let reports = RunnerReports()
+        let runner = FlashRunner(plan: plan, clock: clock, timer: timer, line: line) { reports.append($0) }
+        return (runner, line, reports)
+    }
+
+    @Test func everyFlashGoesOnAndOffAtItsPlannedInstantsAndIsRecorded() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .milliseconds(100),
+                                 count: 5, sweepStep: .microseconds(250), sweepSteps: 3)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        while timer.fire(latency: .microseconds(7)) {}
+        let expected = (0..<5).flatMap { k in
+            [SimulatedGPIOLine.Edge(high: true, at: plan.onInstant(k) + .microseconds(7)),
+             SimulatedGPIOLine.Edge(high: false, at: plan.offInstant(k) + .microseconds(7))]
+        }
+        #expect(line.edges == expected)
+        #expect(reports.records.map(\.flash) == [0, 1, 2, 3, 4])
+        #expect(reports.records.allSatisfy { $0.onError == .microseconds(7) && $0.plannedOn == plan.onInstant($0.flash) })
+        #expect(reports.summary == FlashSummary(outcome: .completed, fired: 5, skipped: 0, earlyWakes: 0))
+        #expect(!line.isHigh)
+    }
+
+    @Test func aBackwardStepAfterArmingIsFollowedAndTheFlashIsNeverEarly() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 2)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()  // flash 0 on
+        timer.fire()  // flash 0 off, flash 1 armed through the pair sampled now
+        clock.stepRealtime(by: .milliseconds(-3))
+        while timer.fire() {}
+        // The first wake for flash 1 found realtime 3 ms short, re-armed, and fired on time.
+        #expect(line.edges.map(\.at) == [plan.onInstant(0), plan.offInstant(0), plan.onInstant(1), plan.offInstant(1)])
+        #expect(reports.summary?.earlyWakes == 1)
+        #expect(reports.summary?.fired == 2)
+    }
+
+    @Test func aForwardStepSkipsTheFlashesItJumpedOverAndReportsThem() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 6)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()
+        timer.fire()
+        // Flash 1 is armed; the step is only seen when it wakes, at realtime on(1) + 1.5 s = on(2) + 0.5 s.
+        clock.stepRealtime(by: .milliseconds(1_500))
+        while timer.fire() {}
+        #expect(reports.skips == [1..<3])
+        #expect(reports.records.map(\.flash) == [0, 3, 4, 5])
+        #expect(reports.records.allSatisfy { $0.actualOn == $0.plannedOn })
+        #expect(line.edges.count == 8)
+        #expect(reports.summary == FlashSummary(outcome: .completed, fired: 4, skipped: 2, earlyWakes: 0))
+    }
+
+    @Test func stopWhileLitTurnsTheLineOffAndRecordsTheFlash() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .milliseconds(5), period: .seconds(1), count: 3)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()
+        #expect(line.isHigh)
+        clock.advance(to: clock.monotonicNow() + .milliseconds(1))
+        runner.stop()
+        #expect(!line.isHigh)
+        #expect(timer.deadline == nil)
+        #expect(reports.records == [FlashRecord(flash: 0, plannedOn: plan.onInstant(0), actualOn: plan.onInstant(0),
+                                                actualOff: plan.onInstant(0) + .milliseconds(1))])
+        #expect(reports.summary?.outcome == .stopped)
+    }
+
+    @Test func aLineThatFailsAbortsTheRunWithItsError() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 3)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()
+        timer.fire()
+        let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
+        line.failFromNowOn(with: lost)
+        timer.fire()
+        #expect(reports.failures == [.line(lost)])
+        #expect(reports.summary == FlashSummary(outcome: .aborted, fired: 1, skipped: 0, earlyWakes: 0))
+        #expect(timer.deadline == nil)
+        #expect(timer.fire() == false)
+    }
+}
