@@ -1,0 +1,79 @@
+/// What one frame's row profile shows of the LED.
+public enum BandReading: Hashable, Sendable {
+    /// No row brighter than the background by more than the noise allows.
+    case dark
+    /// The LED's rows reach the top of the sensor's range: the ramps are clipped, so their
+    /// middle no longer marks half a flash.
+    case saturated
+    /// Per row of the region, the light above the background (mean luma), and the level of the
+    /// frame's plateau (the rows that integrated the most).
+    case lit(excess: [Float], plateau: Float)
+}
+
+/// Turns row profiles (each row's mean luma over the LED's columns, one profile per frame) into
+/// the light of the flashes: subtracts each row's background, finds which frames are lit, and
+/// measures each lit frame's plateau (with a rolling shutter, the rows that integrated the whole
+/// flash: the band's light divided by it is each row's share of the flash).
+///
+/// The background of a row is a low percentile of that row over all frames, so every row must
+/// be dark in at least a tenth of the frames (flashes that light every frame at the same rows
+/// leave no background to measure: use a sweep or a longer flash period).
+public struct LitBands: Sendable {
+    /// Mean luma at or above which a row counts as clipped.
+    public static let saturationLuma: Float = 250
+    /// Per row of the region, the background's mean luma.
+    public let background: [Float]
+    /// Standard deviation of one row's mean luma in a dark frame.
+    public let noiseLuma: Float
+
+    public init(profiles: [[Float]]) {
+        let rows = profiles.first?.count ?? 0
+        var background = [Float](repeating: 0, count: rows)
+        var column = [Float](repeating: 0, count: profiles.count)
+        for row in 0..<rows {
+            for (i, p) in profiles.enumerated() { column[i] = p[row] }
+            column.sort()
+            background[row] = column.isEmpty ? 0 : column[(column.count - 1) / 10]
+        }
+        // Robust noise: the median absolute deviation of every row of every frame from its
+        // background (lit rows are a minority, so they barely move the median).
+        var deviations: [Float] = []
+        deviations.reserveCapacity(profiles.count * rows)
+        for p in profiles { for row in 0..<rows { deviations.append(p[row] - background[row]) } }
+        let median = Self.median(&deviations)
+        for i in deviations.indices { deviations[i] = abs(deviations[i] - median) }
+        self.background = background
+        self.noiseLuma = max(1.4826 * Self.median(&deviations), 0.05)
+    }
+
+    /// The least rise above the background (mean luma) that counts as lit.
+    public var threshold: Float { max(8 * noiseLuma, 4) }
+
+    /// Reads one frame's profile.
+    public func reading(_ profile: [Float]) -> BandReading {
+        let rows = profile.count
+        guard rows > 0 else { return .dark }
+        var excess = [Float](repeating: 0, count: rows)
+        for row in 0..<rows { excess[row] = profile[row] - background[row] }
+        // Smooth over three rows only to decide whether the frame is lit at all.
+        var peak: Float = 0
+        for row in 0..<rows {
+            let lo = max(row - 1, 0), hi = min(row + 1, rows - 1)
+            peak = max(peak, (excess[lo] + excess[row] + excess[hi]) / 3)
+        }
+        guard peak >= threshold else { return .dark }
+        let maximum = excess.max() ?? 0
+        var plateau: [Float] = []
+        for row in 0..<rows where excess[row] >= 0.8 * maximum {
+            if profile[row] >= Self.saturationLuma { return .saturated }
+            plateau.append(excess[row])
+        }
+        return .lit(excess: excess, plateau: Self.median(&plateau))
+    }
+
+    static func median(_ values: inout [Float]) -> Float {
+        guard !values.isEmpty else { return 0 }
+        values.sort()
+        return values[values.count / 2]
+    }
+}
