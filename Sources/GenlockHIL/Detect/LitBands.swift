@@ -35,15 +35,18 @@ public struct LitBands: Sendable {
             column.sort()
             background[row] = column.isEmpty ? 0 : column[(column.count - 1) / 10]
         }
-        // Robust noise: the median absolute deviation of every row of every frame from its
-        // background (lit rows are a minority, so they barely move the median).
+        // Robust noise from the differences of neighbouring rows within each frame: a flash
+        // changes a frame's rows together (a band, or the whole frame with a global shutter),
+        // so only the few rows of its edges stand out, and the median ignores them.
         var deviations: [Float] = []
-        deviations.reserveCapacity(profiles.count * rows)
-        for p in profiles { for row in 0..<rows { deviations.append(p[row] - background[row]) } }
+        deviations.reserveCapacity(profiles.count * max(rows - 1, 0))
+        for p in profiles where rows > 1 {
+            for row in 1..<rows { deviations.append((p[row] - background[row]) - (p[row - 1] - background[row - 1])) }
+        }
         let median = Self.median(&deviations)
         for i in deviations.indices { deviations[i] = abs(deviations[i] - median) }
         self.background = background
-        self.noiseLuma = max(1.4826 * Self.median(&deviations), 0.05)
+        self.noiseLuma = max(1.4826 * Self.median(&deviations) / Float(2).squareRoot(), 0.05)
     }
 
     /// The least rise above the background (mean luma) that counts as lit.

@@ -37,12 +37,13 @@ public struct BandEdges: Hashable, Sendable {
         func crossing(_ outside: Int, _ inside: Int) -> Edge {
             let slope = abs(p[inside] - p[outside])
             let t = (0.5 - p[outside]) / (p[inside] - p[outside])
-            // Interpolation is exact on a ramp several rows tall; a ramp shorter than a row can
-            // put the crossing anywhere between the two rows (half a row either way), and the
-            // noise of each share moves it by noise/slope rows.
+            // The uncertainty of a row crossing: a uniform row's worth (1/√12 row; interpolation
+            // is exact on a ramp several rows tall, but a ramp shorter than a row can put the
+            // crossing anywhere between the two rows, and compression smears ramps by about that
+            // much), plus the noise of the two shares moving the crossing by noise/slope rows.
             let noiseRows = noise / max(slope, 1e-6)
             return Edge(row: Double(firstRow) + Double(outside) + t * Double(inside - outside),
-                        sigmaRows: (0.25 + noiseRows * noiseRows).squareRoot())
+                        sigmaRows: (1.0 / 12 + noiseRows * noiseRows).squareRoot())
         }
         top = band.lowerBound > 0 ? crossing(band.lowerBound - 1, band.lowerBound) : nil
         bottom = band.upperBound < p.count ? crossing(band.upperBound, band.upperBound - 1) : nil

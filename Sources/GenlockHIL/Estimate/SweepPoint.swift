@@ -22,7 +22,11 @@ public struct SweepPoint: Sendable {
     public init(excess: [Float], full: Float, noiseLuma: Float) {
         let mean = excess.reduce(0, +) / Float(max(excess.count, 1))
         share = full > 0 ? Double(mean / full) : 0
-        sigma = full > 0 ? Double(noiseLuma / full) / Double(max(excess.count, 1)).squareRoot() : 1
+        // The noise of the frame's mean, and a uniform luma level of doubt about the background
+        // and the full level (each is a median of quantized levels).
+        let noise = full > 0 ? Double(noiseLuma / full) / Double(max(excess.count, 1)).squareRoot() : 1
+        let level = full > 0 ? 1 / Double(full) : 1
+        sigma = (noise * noise + level * level / 12).squareRoot()
     }
 
     /// The exposure start this point gives with `flash`, on the side nearer `prior`; nil on a flat part.
