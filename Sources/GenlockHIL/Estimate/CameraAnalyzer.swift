@@ -77,9 +77,9 @@ public enum CameraAnalyzer {
             let rowsNs = input.shutter == .rolling ? Int64(spanRows * (lineTimeNs ?? 0)) : 0
             let candidates = flashes.overlapping(prior - .nanoseconds(period / 2), prior + .nanoseconds(rowsNs + exposureNs + period / 2))
             guard frame.recorded else {
-                if let k = candidates.first {
+                if !candidates.isEmpty {
                     log.add(.droppedNearFlash, camera: name, index: frame.index,
-                            "frame not in the video (dropped or skipped) although a flash (\(k.index) first) fell in its exposure: no estimate")
+                            "frame not in the video (dropped or skipped) although a flash fell in its exposure: no estimate")
                 }
                 continue
             }
@@ -101,7 +101,7 @@ public enum CameraAnalyzer {
                 }
                 if let long = candidates.first(where: { $0.width >= exposure }) {
                     log.add(.flashLongerThanExposure, camera: name, index: frame.index,
-                            "flash \(long.index) lasts \(long.width), not shorter than the exposure \(exposure): the band no longer marks the exposure start")
+                            "a flash lasts \(long.width), not shorter than the exposure \(exposure): the band no longer marks the exposure start")
                     continue
                 }
                 let estimate: FrameEstimate?
