@@ -9,7 +9,7 @@ struct Genlock: ParsableCommand {
         abstract: "Synchronized multi-camera recording: frame n of every camera exposed at T0 + n·P.",
         subcommands: [
             CameraCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self, BenchRecorderCommand.self,
-            SimCommand.self, KeygenCommand.self, CoordinatorCommand.self, RigCommand.self,
+            SimCommand.self, KeygenCommand.self, CoordinatorCommand.self, RigCommand.self, HILCommand.self,
         ]
     )
 

@@ -6,14 +6,17 @@ public enum BandReading: Hashable, Sendable {
     /// middle no longer marks half a flash.
     case saturated
     /// Per row of the region, the light above the background (mean luma), and the level of the
-    /// frame's plateau (the rows that integrated the most).
-    case lit(excess: [Float], plateau: Float)
+    /// frame's plateau (the rows that integrated the most). `interior`: the plateau is at least
+    /// three rows tall and clear of the region's first and last rows, so it is a whole flash
+    /// rather than the part of a band the region cut.
+    case lit(excess: [Float], plateau: Float, interior: Bool)
 }
 
 /// Turns row profiles (each row's mean luma over the LED's columns, one profile per frame) into
 /// the light of the flashes: subtracts each row's background, finds which frames are lit, and
 /// measures each lit frame's plateau (with a rolling shutter, the rows that integrated the whole
-/// flash: the band's light divided by it is each row's share of the flash).
+/// flash). ``fullLevel(_:)`` turns the plateaus into the light of a whole flash, assuming a
+/// steady LED and a diffuser lit evenly over the rows.
 ///
 /// The background of a row is a low percentile of that row over all frames, so every row must
 /// be dark in at least a tenth of the frames (flashes that light every frame at the same rows
@@ -67,11 +70,25 @@ public struct LitBands: Sendable {
         guard peak >= threshold else { return .dark }
         let maximum = excess.max() ?? 0
         var plateau: [Float] = []
+        var touches = false
         for row in 0..<rows where excess[row] >= 0.8 * maximum {
             if profile[row] >= Self.saturationLuma { return .saturated }
             plateau.append(excess[row])
+            touches = touches || row == 0 || row == rows - 1
         }
-        return .lit(excess: excess, plateau: Self.median(&plateau))
+        let interior = plateau.count >= 3 && !touches
+        return .lit(excess: excess, plateau: Self.median(&plateau), interior: interior)
+    }
+
+    /// The light of a whole flash: the median plateau of the frames whose plateau is interior
+    /// (of all lit frames when none is).
+    public static func fullLevel(_ readings: some Collection<BandReading>) -> Float {
+        var interior: [Float] = [], all: [Float] = []
+        for case .lit(_, let plateau, let inside) in readings {
+            all.append(plateau)
+            if inside { interior.append(plateau) }
+        }
+        return interior.isEmpty ? median(&all) : median(&interior)
     }
 
     static func median(_ values: inout [Float]) -> Float {

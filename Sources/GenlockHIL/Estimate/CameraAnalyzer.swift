@@ -46,15 +46,18 @@ public enum CameraAnalyzer {
         var readings: [Int64: BandReading] = [:]
         for frame in decoded { readings[frame.index] = bands.reading(input.profiles[frame.index]!) }
         result.litFrames = readings.values.filter { if case .dark = $0 { false } else { true } }.count
+        // The light of a whole flash, which turns each row's light into its share of a flash.
+        // A global shutter's frames of a sweep that took in the whole flash are the brightest.
+        let full = input.shutter == .rolling ? LitBands.fullLevel(readings.values) : SweepPoint.fullLevel(readings.values)
+        let noiseShare = Double(bands.noiseLuma / max(full, 1e-3))
 
         // The line time: from the session when known, else the median the bands imply.
         var lineTimeNs = result.lineTimeNs
         if input.shutter == .rolling, lineTimeNs == nil {
             var implied: [Double] = []
             for frame in decoded {
-                guard case .lit(let excess, let plateau) = readings[frame.index], let e = frame.exposure,
-                      let edges = BandEdges(fraction: excess.map { Double($0 / plateau) }, firstRow: input.firstRow,
-                                            noise: Double(bands.noiseLuma / plateau)),
+                guard case .lit(let excess, _, _) = readings[frame.index], let e = frame.exposure,
+                      let edges = BandEdges(fraction: excess.map { Double($0 / full) }, firstRow: input.firstRow, noise: noiseShare),
                       let l = edges.lineTimeNs(exposureNs: Double(e.nanoseconds)) else { continue }
                 implied.append(l)
             }
@@ -66,9 +69,6 @@ public enum CameraAnalyzer {
             }
         }
         let spanRows = Double(input.firstRow + rows)
-        // A global shutter's full-flash level: frames of a sweep that took in the whole flash
-        // are the brightest, and all alike.
-        let globalFull = input.shutter == .global ? SweepPoint.fullLevel(readings.values) : 0
 
         for frame in input.frames {
             let prior = frame.sensorStart ?? frame.scheduled
@@ -90,7 +90,7 @@ public enum CameraAnalyzer {
             case .saturated:
                 log.add(.saturated, camera: name, index: frame.index, "the lit band is clipped at the top of the range: reduce the LED's brightness or the exposure")
                 continue
-            case .lit(let excess, let plateau):
+            case .lit(let excess, _, _):
                 guard let exposure = frame.exposure else {
                     log.add(.missingExposure, camera: name, index: frame.index, "lit frame without exposure_ns in the sidecar")
                     continue
@@ -111,8 +111,8 @@ public enum CameraAnalyzer {
                         log.add(.unknownLineTime, camera: name, index: frame.index, "line time unknown (no sensors.csv entry) and no frame shows both band edges")
                         continue
                     }
-                    let share = excess.map { Double($0 / plateau) }
-                    guard let edges = BandEdges(fraction: share, firstRow: input.firstRow, noise: Double(bands.noiseLuma / plateau)) else {
+                    let share = excess.map { Double($0 / full) }
+                    guard let edges = BandEdges(fraction: share, firstRow: input.firstRow, noise: noiseShare) else {
                         log.add(.noEdge, camera: name, index: frame.index, "the band fills the whole region: no edge to measure")
                         continue
                     }
@@ -122,7 +122,7 @@ public enum CameraAnalyzer {
                         return FrameEstimate(index: frame.index, offsetNs: s.startNs, sigmaNs: s.sigmaNs, edges: s.edges, flash: flash.index)
                     }
                 case .global:
-                    let point = SweepPoint(excess: excess, full: globalFull, noiseLuma: bands.noiseLuma)
+                    let point = SweepPoint(excess: excess, full: full, noiseLuma: bands.noiseLuma)
                     estimate = nearest(candidates, frame: frame, prior: prior) { flash in
                         point.estimate(flash: flash, frame: frame, exposure: exposure, prior: prior)
                     }

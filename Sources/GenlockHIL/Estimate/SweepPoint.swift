@@ -45,7 +45,7 @@ public struct SweepPoint: Sendable {
     /// lit frames at least 90 % as bright as the brightest.
     static func fullLevel(_ readings: some Collection<BandReading>) -> Float {
         var means: [Float] = []
-        for case .lit(let excess, _) in readings { means.append(excess.reduce(0, +) / Float(max(excess.count, 1))) }
+        for case .lit(let excess, _, _) in readings { means.append(excess.reduce(0, +) / Float(max(excess.count, 1))) }
         guard let top = means.max() else { return 0 }
         var bright = means.filter { $0 >= 0.9 * top }
         return LitBands.median(&bright)

@@ -24,8 +24,9 @@ public struct LEDScene: Hashable, Sendable {
     ) {
         self.width = width
         self.height = height
-        // Default: a vertical diffuser strip in the middle fifth, the full height of the frame.
-        self.led = led ?? PixelRegion(x: width * 2 / 5, y: 0, width: max(1, width / 5), height: height)
+        // Default: a vertical diffuser strip in the middle fifth, reaching past the top and bottom
+        // of the frame (so that its blurred ends fall outside and every row sees it fully).
+        self.led = led ?? PixelRegion(x: width * 2 / 5, y: -blurPixels - 1, width: max(1, width / 5), height: height + 2 * blurPixels + 2)
         self.ambientLuma = ambientLuma
         self.flashLuma = flashLuma
         self.noiseSigmaLuma = noiseSigmaLuma
