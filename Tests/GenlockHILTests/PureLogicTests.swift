@@ -79,6 +79,22 @@ struct PureLogicTests {
         #expect(abs(try #require(edges.lineTimeNs(exposureNs: exposureNs)) - lineTimeNs) < 1)
     }
 
+    /// Sums of bright pixels across a wide region (more than 4096 columns in one bin) stay exact.
+    @Test(arguments: [(5000, 1), (1280, 32), (37, 4)])
+    func columnBinsSumEveryPixelExactly(width: Int, bins: Int) {
+        let stride = width + 3, rows = 3
+        let luma = (0..<(stride * rows)).map { UInt8(truncatingIfNeeded: $0 % stride < width ? 200 + $0 % 56 : 7) }
+        let binning = ColumnBinning(region: PixelRegion(x: 0, y: 1, width: width, height: 2), bins: bins)
+        let sums = luma.withUnsafeBufferPointer { binning.sums(luma: $0, stride: stride) }
+        for row in 0..<2 {
+            for bin in 0..<binning.bins {
+                let start = (row + 1) * stride + binning.edges[bin], end = (row + 1) * stride + binning.edges[bin + 1]
+                #expect(sums[row * binning.bins + bin] == luma[start..<end].reduce(0) { $0 + UInt32($1) })
+            }
+        }
+        #expect(binning.edges.last == width)
+    }
+
     @Test func aBandFillingTheRegionHasNoEdge() {
         #expect(BandEdges(fraction: Array(repeating: 1, count: 50), firstRow: 0, noise: 0.01) == nil)
         #expect(BandEdges(fraction: Array(repeating: 0, count: 50), firstRow: 0, noise: 0.01) == nil)
