@@ -101,7 +101,7 @@ public struct SessionAnalyzer: Sendable {
         }
         let meta = records.map { r in
             FrameMeta(index: r.index, scheduled: r.scheduled,
-                      sensorStart: zip(r.sensorRealtime, r.exposure).map { $0 - $1 },
+                      sensorStart: both(r.sensorRealtime, r.exposure).map { $0 - $1 },
                       exposure: r.exposure, recorded: r.isRecorded)
         }
         let input = CameraInput(name: camera, shutter: sensor?.shutter ?? .rolling, lineTimePs: sensor?.lineTimePs,
@@ -111,7 +111,7 @@ public struct SessionAnalyzer: Sendable {
 }
 
 /// Both values, or nil.
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+private func both<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
 }

@@ -37,7 +37,7 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
             Camera(name: c.name, shutter: c.shutter.rawValue, lineTimeNs: c.lineTimeNs, lineTimeEstimated: c.lineTimeEstimated,
                    region: readings[i].region, framesDecoded: readings[i].decoded, litFrames: c.litFrames,
                    offsetFromScheduledNs: medians[i],
-                   offsetFromFirstCameraNs: zip2(medians[i], reference).map { $0 - $1 },
+                   offsetFromFirstCameraNs: both(medians[i], reference).map { $0 - $1 },
                    estimates: c.estimates)
         }
         pairs = analysis.pairs
@@ -75,7 +75,7 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
     }
 }
 
-private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+private func both<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
 }
