@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "GenlockControlNIO", targets: ["GenlockControlNIO"]),
         .library(name: "GenlockGPIO", targets: ["GenlockGPIO"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
+        .library(name: "GenlockHIL", targets: ["GenlockHIL"]),
+        .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -108,12 +110,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Hardware-in-the-loop, pure: flash lists, the LED scene renderer, band detection and
+        // exposure-start estimation over row profiles, skew statistics, the HTML report. No I/O.
+        .target(name: "GenlockHIL", dependencies: ["GenlockCore"], swiftSettings: strict),
+        // Hardware-in-the-loop over files: writes synthetic sessions through the recorder, and
+        // decodes sessions for the analyzer.
+        .target(
+            name: "GenlockHILMedia",
+            dependencies: ["GenlockCore", "GenlockHIL", "GenlockMedia"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO",
-                "GenlockSimulator",
+                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -156,6 +168,11 @@ let package = Package(
         .testTarget(
             name: "GenlockSimulatorTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockSimulator"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockHILTests",
+            dependencies: ["GenlockCore", "GenlockHIL", "GenlockHILMedia", "GenlockMedia"],
             swiftSettings: strict
         ),
         .testTarget(

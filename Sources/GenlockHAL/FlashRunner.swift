@@ -114,7 +114,7 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
                     s.litAt = at
                 case .off:
                     let plannedOn = s.sequencer.plan.onInstant(edge.flash)
-                    onReport(.flash(FlashRecord(flash: edge.flash, plannedOn: plannedOn, actualOn: s.litAt ?? at, actualOff: at)))
+                    onReport(.flash(FlashRecord(index: edge.flash, plannedOn: plannedOn, on: s.litAt ?? at, off: at)))
                     s.litAt = nil
                 }
             case .skip(let range):

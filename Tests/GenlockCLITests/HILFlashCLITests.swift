@@ -46,14 +46,14 @@ struct HILFlashCLITests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("summary: flashes fired 6 of 6, skipped 0"), "stdout: \(result.stdout)")
         let records = try FlashLogFormat.parse(String(contentsOfFile: csv, encoding: .utf8))
-        #expect(records.map(\.flash) == Array(0..<6))
+        #expect(records.map(\.index) == Array(0..<6))
         let first = try #require(records.first).plannedOn
         for r in records {
             // The planned instants follow the sweep exactly; the actual ones are never early.
-            #expect(r.plannedOn - first == .milliseconds(Int64(30 * r.flash + 2 * (r.flash % 3))))
-            #expect(r.actualOn >= r.plannedOn)
-            #expect(r.actualOff > r.actualOn)
+            #expect(r.plannedOn - first == .milliseconds(Int64(30 * r.index + 2 * (r.index % 3))))
+            #expect(r.on >= r.plannedOn)
+            #expect(r.off > r.on)
         }
-        #expect(zip(records, records.dropFirst()).allSatisfy { $0.actualOff < $1.actualOn })
+        #expect(zip(records, records.dropFirst()).allSatisfy { $0.off < $1.on })
     }
 }

@@ -113,14 +113,18 @@ import Testing
 
     @Test func flashLogRoundTripsAndNamesTheBadLine() throws {
         let records = [
-            FlashRecord(flash: 0, plannedOn: t0, actualOn: t0 + .microseconds(12), actualOff: t0 + .microseconds(215)),
-            FlashRecord(flash: 2, plannedOn: t0 + .seconds(2), actualOn: t0 + .seconds(2), actualOff: t0 + .seconds(2) + .microseconds(200)),
+            FlashRecord(index: 0, plannedOn: t0, on: t0 + .microseconds(12), off: t0 + .microseconds(215)),
+            FlashRecord(index: 2, plannedOn: t0 + .seconds(2), on: t0 + .seconds(2), off: t0 + .seconds(2) + .microseconds(200)),
         ]
-        let text = ([FlashLogFormat.header] + records.map(FlashLogFormat.line)).joined(separator: "\n") + "\n"
+        let text = FlashLogFormat.text(records)
+        #expect(text == ([FlashLogFormat.header] + records.map(FlashLogFormat.line)).joined(separator: "\n") + "\n")
         #expect(try FlashLogFormat.parse(text) == records)
+        // An empty actual_on_ns means "on as planned" (synthetic sessions leave it out).
+        #expect(try FlashLogFormat.parse(FlashLogFormat.header + "\n5,100,,300\n").first?.on == RealtimeInstant(nanosecondsSinceEpoch: 100))
         #expect(records[0].onError == .microseconds(12))
         let error = #expect(throws: FlashLogError.self) { try FlashLogFormat.parse(text + "3,12,x,14\n") }
-        #expect(error?.description == "line 4: 'x' is not a whole number of nanoseconds")
+        #expect(error?.description == "line 4: actual_on_ns 'x' is not a whole number of nanoseconds")
+        #expect(throws: FlashLogError.self) { try FlashLogFormat.parse(FlashLogFormat.header + "\n0,10,10,5\n") }  // ends before it starts
         #expect(throws: FlashLogError.self) { try FlashLogFormat.parse("frame,t\n") }
     }
 }

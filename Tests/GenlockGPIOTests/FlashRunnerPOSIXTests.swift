@@ -34,11 +34,11 @@ struct FlashRunnerPOSIXTests {
         #expect(summary.withLock { $0 }?.outcome == .completed)
         #expect(summary.withLock { $0 }?.fired == 5)
         let fired = records.withLock { $0 }
-        #expect(fired.map(\.flash) == [0, 1, 2, 3, 4])
+        #expect(fired.map(\.index) == [0, 1, 2, 3, 4])
         for r in fired {
-            #expect(r.plannedOn == plan.onInstant(r.flash))
-            #expect(r.actualOn >= r.plannedOn, "flash \(r.flash) went on before its instant")
-            #expect(r.actualOff >= plan.offInstant(r.flash), "flash \(r.flash) went off before its instant")
+            #expect(r.plannedOn == plan.onInstant(r.index))
+            #expect(r.on >= r.plannedOn, "flash \(r.index) went on before its instant")
+            #expect(r.off >= plan.offInstant(r.index), "flash \(r.index) went off before its instant")
         }
         let edges = line.edges
         #expect(edges.map(\.high) == Array(repeating: [true, false], count: 5).flatMap { $0 })

@@ -28,8 +28,8 @@ import Testing
              SimulatedGPIOLine.Edge(high: false, at: plan.offInstant(k) + .microseconds(7))]
         }
         #expect(line.edges == expected)
-        #expect(reports.records.map(\.flash) == [0, 1, 2, 3, 4])
-        #expect(reports.records.allSatisfy { $0.onError == .microseconds(7) && $0.plannedOn == plan.onInstant($0.flash) })
+        #expect(reports.records.map(\.index) == [0, 1, 2, 3, 4])
+        #expect(reports.records.allSatisfy { $0.onError == .microseconds(7) && $0.plannedOn == plan.onInstant($0.index) })
         #expect(reports.summary == FlashSummary(outcome: .completed, fired: 5, skipped: 0, earlyWakes: 0))
         #expect(!line.isHigh)
     }
@@ -60,8 +60,8 @@ import Testing
         clock.stepRealtime(by: .milliseconds(1_500))
         while timer.fire() {}
         #expect(reports.skips == [1..<3])
-        #expect(reports.records.map(\.flash) == [0, 3, 4, 5])
-        #expect(reports.records.allSatisfy { $0.actualOn == $0.plannedOn })
+        #expect(reports.records.map(\.index) == [0, 3, 4, 5])
+        #expect(reports.records.allSatisfy { $0.on == $0.plannedOn })
         #expect(line.edges.count == 8)
         #expect(reports.summary == FlashSummary(outcome: .completed, fired: 4, skipped: 2, earlyWakes: 0))
     }
@@ -77,8 +77,8 @@ import Testing
         runner.stop()
         #expect(!line.isHigh)
         #expect(timer.deadline == nil)
-        #expect(reports.records == [FlashRecord(flash: 0, plannedOn: plan.onInstant(0), actualOn: plan.onInstant(0),
-                                                actualOff: plan.onInstant(0) + .milliseconds(1))])
+        #expect(reports.records == [FlashRecord(index: 0, plannedOn: plan.onInstant(0), on: plan.onInstant(0),
+                                                off: plan.onInstant(0) + .milliseconds(1))])
         #expect(reports.summary?.outcome == .stopped)
     }
 

@@ -1,64 +1,85 @@
-/// What one fired flash actually did: its planned on-instant and the realtime instants at which
-/// the line was driven on and off (read right after each change returned).
+/// One flash as it happened on the shared realtime timeline: its planned on-instant and the
+/// instants at which the line was driven on and off (read right after each change returned on
+/// the rig; the plan's own instants in a synthetic session).
 ///
-/// A session's `flashes.csv` holds one record per fired flash (skipped flashes have none), so
-/// the analyzer can judge each flash by how far it landed from the plan.
+/// A session's `flashes.csv` holds one record per fired flash (skipped flashes have none). The
+/// GPIO flash runner writes it and the analyzer reads it, through ``FlashLogFormat``, so real and
+/// synthetic sessions are read the same way.
 public struct FlashRecord: Hashable, Sendable {
     /// The flash index `k` of the plan.
-    public var flash: Int
+    public var index: Int
     public var plannedOn: RealtimeInstant
-    public var actualOn: RealtimeInstant
-    public var actualOff: RealtimeInstant
+    /// When the LED actually turned on, and off.
+    public var on: RealtimeInstant
+    public var off: RealtimeInstant
 
-    public init(flash: Int, plannedOn: RealtimeInstant, actualOn: RealtimeInstant, actualOff: RealtimeInstant) {
-        self.flash = flash
+    public init(index: Int, plannedOn: RealtimeInstant, on: RealtimeInstant, off: RealtimeInstant) {
+        self.index = index
         self.plannedOn = plannedOn
-        self.actualOn = actualOn
-        self.actualOff = actualOff
+        self.on = on
+        self.off = off
+    }
+
+    /// Flash `k` of `plan`, lit exactly as planned.
+    public init(plan: FlashPlan, _ k: Int) {
+        self.init(index: k, plannedOn: plan.onInstant(k), on: plan.onInstant(k), off: plan.offInstant(k))
     }
 
     /// How late the LED went on (negative: early, which the sequencer never allows unless a
     /// realtime step happened between waking and driving the line).
-    public var onError: TimeSpan { actualOn - plannedOn }
+    public var onError: TimeSpan { on - plannedOn }
+
+    /// How long the LED was lit.
+    public var width: TimeSpan { off - on }
 }
 
-/// The `flashes.csv` format: a header, then `flash,planned_on_ns,actual_on_ns,actual_off_ns`
-/// with realtime nanoseconds since the epoch.
+/// The `flashes.csv` format: a header, then `flash_index,planned_on_ns,actual_on_ns,actual_off_ns`
+/// with realtime nanoseconds since the epoch. An empty `actual_on_ns` means "on as planned".
 public enum FlashLogFormat {
     public static let fileName = "flashes.csv"
-    public static let header = "flash,planned_on_ns,actual_on_ns,actual_off_ns"
+    public static let header = "flash_index,planned_on_ns,actual_on_ns,actual_off_ns"
 
     /// One line, without the newline.
     public static func line(_ r: FlashRecord) -> String {
-        "\(r.flash),\(r.plannedOn.nanosecondsSinceEpoch),\(r.actualOn.nanosecondsSinceEpoch),\(r.actualOff.nanosecondsSinceEpoch)"
+        "\(r.index),\(r.plannedOn.nanosecondsSinceEpoch),\(r.on.nanosecondsSinceEpoch),\(r.off.nanosecondsSinceEpoch)"
+    }
+
+    /// A whole file: the header, then one line per record, each ending in a newline.
+    public static func text(_ records: some Sequence<FlashRecord>) -> String {
+        var text = header + "\n"
+        for r in records { text += line(r) + "\n" }
+        return text
     }
 
     /// Reads a whole file's text; an error names the line number and what is wrong with it.
+    /// Blank lines are ignored; a flash must end after it starts.
     public static func parse(_ text: String) throws(FlashLogError) -> [FlashRecord] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        if lines.last == "" { lines.removeLast() }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         guard let first = lines.first, first == header else {
             throw FlashLogError("line 1: expected the header '\(header)'")
         }
         var records: [FlashRecord] = []
-        for (offset, line) in lines.enumerated().dropFirst() {
+        for (offset, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+            let number = offset + 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 4 else {
-                throw FlashLogError("line \(offset + 1): expected 4 fields, got \(fields.count)")
+                throw FlashLogError("line \(number): expected 4 fields, got \(fields.count)")
             }
             guard let k = Int(fields[0]), k >= 0 else {
-                throw FlashLogError("line \(offset + 1): '\(fields[0])' is not a flash index")
+                throw FlashLogError("line \(number): flash_index '\(fields[0])' is not a whole number")
             }
-            var ns: [Int64] = []
-            for field in fields.dropFirst() {
-                guard let value = Int64(field) else {
-                    throw FlashLogError("line \(offset + 1): '\(field)' is not a whole number of nanoseconds")
-                }
-                ns.append(value)
+            func instant(_ i: Int, _ name: String) throws(FlashLogError) -> RealtimeInstant? {
+                if fields[i].isEmpty { return nil }
+                guard let ns = Int64(fields[i]) else { throw FlashLogError("line \(number): \(name) '\(fields[i])' is not a whole number of nanoseconds") }
+                return RealtimeInstant(nanosecondsSinceEpoch: ns)
             }
-            records.append(FlashRecord(
-                flash: k, plannedOn: RealtimeInstant(nanosecondsSinceEpoch: ns[0]),
-                actualOn: RealtimeInstant(nanosecondsSinceEpoch: ns[1]), actualOff: RealtimeInstant(nanosecondsSinceEpoch: ns[2])))
+            guard let planned = try instant(1, "planned_on_ns") else { throw FlashLogError("line \(number): planned_on_ns is required") }
+            let on = try instant(2, "actual_on_ns") ?? planned
+            guard let off = try instant(3, "actual_off_ns") else { throw FlashLogError("line \(number): actual_off_ns is required") }
+            guard off > on else {
+                throw FlashLogError("line \(number): the flash ends (\(off.nanosecondsSinceEpoch)) before it starts (\(on.nanosecondsSinceEpoch))")
+            }
+            records.append(FlashRecord(index: k, plannedOn: planned, on: on, off: off))
         }
         return records
     }

@@ -52,14 +52,14 @@ public final class LineFile {
     }
 }
 
-/// Small file-system helpers with errors that name the path.
-enum FileSystem {
+/// The few file operations the media and HIL code share, with errors naming the path.
+public enum FileSystem {
     static func error(_ operation: String, _ path: String, errno code: Int32 = errno) -> MediaError {
         MediaError.io(operation: operation, path: path, errno: code, message: String(cString: strerror(code)))
     }
 
     /// `mkdir -p`: creates `path` and its missing parents.
-    static func makeDirectories(_ path: String) throws(MediaError) {
+    public static func makeDirectories(_ path: String) throws(MediaError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -78,7 +78,7 @@ enum FileSystem {
     }
 
     /// The whole file as text.
-    static func read(_ path: String) throws(MediaError) -> String {
+    public static func read(_ path: String) throws(MediaError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error("cannot open", path) }
         defer { close(fd) }
@@ -94,10 +94,11 @@ enum FileSystem {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    /// Whether `path` exists.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Names of the entries of `directory`, sorted.
-    static func list(_ directory: String) throws(MediaError) -> [String] {
+    public static func list(_ directory: String) throws(MediaError) -> [String] {
         guard let dir = opendir(directory) else { throw error("cannot list", directory) }
         defer { closedir(dir) }
         var names: [String] = []
@@ -111,7 +112,7 @@ enum FileSystem {
     }
 
     /// Writes `text` to `path` through a temporary file and a rename, so the file is whole or absent.
-    static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
+    public static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
         let temporary = path + ".tmp"
         let file = try LineFile(creating: temporary, header: nil)
         do {

@@ -17,7 +17,7 @@ struct HILFlash: ParsableCommand {
         abstract: "Flash an LED on a GPIO line at planned instants of the PTP-shared realtime clock.",
         discussion: """
             Flash k goes on at T + k·period + (k mod sweep-steps)·sweep-step and stays on for width. \
-            Every fired flash is logged to --out (flash,planned_on_ns,actual_on_ns,actual_off_ns); \
+            Every fired flash is logged to --out (flash_index,planned_on_ns,actual_on_ns,actual_off_ns); \
             a flash whose instant passed by more than --late-tolerance is skipped and reported.
             """
     )

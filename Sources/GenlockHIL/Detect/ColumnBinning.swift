@@ -1,0 +1,84 @@
+/// Reduces a frame's luma to per-row sums over a few column bins of a region: the only thing
+/// the analyzer keeps of each frame. One pass, one add per pixel, so that analysis costs little
+/// next to decoding; the bins let the LED's columns be found after the pass without decoding
+/// twice.
+public struct ColumnBinning: Hashable, Sendable {
+    /// The pixels summed.
+    public let region: PixelRegion
+    /// Number of bins across the region's columns.
+    public let bins: Int
+    /// First column (relative to the region) of each bin, plus the region's width at the end.
+    public let edges: [Int]
+
+    /// About `bins` equal bins (the last may be narrower) across `region`, at most one per
+    /// column. With several bins, their width is rounded up to a multiple of 16 pixels, so that
+    /// each is summed 16 pixels at a time.
+    public init(region: PixelRegion, bins: Int) {
+        self.region = region
+        let count = max(1, min(bins, region.width))
+        var step = (region.width + count - 1) / count
+        if count > 1 { step = (step + 15) / 16 * 16 }
+        var edges = Array(stride(from: 0, to: region.width, by: step))
+        edges.append(region.width)
+        self.bins = edges.count - 1
+        self.edges = edges
+    }
+
+    /// Sums per row (`region.height` rows, each `bins` sums), row-major.
+    public func sums(luma: UnsafeBufferPointer<UInt8>, stride: Int) -> [UInt32] {
+        precondition(luma.count >= (region.y + region.height - 1) * stride + region.x + region.width, "luma plane too small for the region")
+        var out = [UInt32](repeating: 0, count: region.height * bins)
+        guard let base = luma.baseAddress else { return out }
+        out.withUnsafeMutableBufferPointer { out in
+            for row in 0..<region.height {
+                let line = base + (region.y + row) * stride + region.x
+                for bin in 0..<bins {
+                    out[row * bins + bin] = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
+                }
+            }
+        }
+        return out
+    }
+
+    /// The sum of `count` bytes: 16 at a time in 16-bit lanes (at most 256 per lane before they
+    /// are folded, so nothing overflows), then the rest one by one.
+    @inline(__always)
+    private static func sum(_ p: UnsafePointer<UInt8>, count: Int) -> UInt32 {
+        var total: UInt32 = 0
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while count - i >= 16 {
+            var lanes = SIMD16<UInt16>()
+            let end = min(count - (count - i) % 16, i + 256 * 16)
+            while i < end {
+                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                i += 16
+            }
+            total &+= SIMD16<UInt32>(truncatingIfNeeded: lanes).wrappedSum()
+        }
+        while i < count {
+            total &+= UInt32(p[i])
+            i += 1
+        }
+        return total
+    }
+
+    /// Pixels in bin `bin` of one row.
+    public func width(ofBin bin: Int) -> Int { edges[bin + 1] - edges[bin] }
+
+    /// The columns (absolute) covered by bins `range`.
+    public func columns(ofBins range: ClosedRange<Int>) -> PixelRegion {
+        PixelRegion(x: region.x + edges[range.lowerBound], y: region.y,
+                    width: edges[range.upperBound + 1] - edges[range.lowerBound], height: region.height)
+    }
+
+    /// Each row's mean luma over bins `range`.
+    public func rowMeans(_ sums: [UInt32], bins range: ClosedRange<Int>) -> [Float] {
+        let pixels = Float(edges[range.upperBound + 1] - edges[range.lowerBound])
+        return (0..<region.height).map { row in
+            var total: UInt32 = 0
+            for bin in range { total &+= sums[row * bins + bin] }
+            return Float(total) / pixels
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// Something the analyzer could not measure, and why: printed, and kept in the JSON.
+public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// What went wrong, as a stable word for scripts.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case noFrames = "no-frames"
+        case ledNeverVisible = "led-never-visible"
+        case saturated
+        case flashLongerThanExposure = "flash-longer-than-exposure"
+        case droppedNearFlash = "dropped-near-flash"
+        case missingExposure = "missing-exposure"
+        case noEdge = "no-edge"
+        case unknownLineTime = "unknown-line-time"
+        case unmatchedBand = "unmatched-band"
+        case noCommonFrames = "no-common-frames"
+    }
+
+    public var kind: Kind
+    /// The camera concerned (nil: the session).
+    public var camera: String?
+    /// The frame indices concerned (the first few when many).
+    public var indices: [Int64]
+    /// How many frames are concerned in all.
+    public var count: Int
+    public var message: String
+
+    public var description: String {
+        var text = (camera.map { "\($0): " } ?? "") + message
+        if count > 0 {
+            let shown = indices.map(String.init).joined(separator: ", ")
+            text += " (\(count) frame\(count == 1 ? "" : "s"): \(shown)\(count > indices.count ? ", …" : ""))"
+        }
+        return text
+    }
+}
+
+/// Gathers per-frame problems into one diagnostic per camera and kind, so a long session with a
+/// saturated LED says so once, with the first indices, rather than once per frame.
+struct DiagnosticLog {
+    private(set) var entries: [Diagnostic] = []
+    private static let shownIndices = 8
+
+    mutating func add(_ kind: Diagnostic.Kind, camera: String?, index: Int64? = nil, _ message: String) {
+        if let i = entries.firstIndex(where: { $0.kind == kind && $0.camera == camera && $0.message == message }) {
+            if let index {
+                entries[i].count += 1
+                if entries[i].indices.count < Self.shownIndices { entries[i].indices.append(index) }
+            }
+            return
+        }
+        entries.append(Diagnostic(kind: kind, camera: camera, indices: index.map { [$0] } ?? [], count: index == nil ? 0 : 1, message: message))
+    }
+}

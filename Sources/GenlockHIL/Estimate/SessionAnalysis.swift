@@ -1,0 +1,33 @@
+/// The analysis of a whole session: every camera's estimates and every pair's skew.
+public struct SessionAnalysis: Sendable {
+    public var cameras: [CameraAnalysis]
+    public var pairs: [PairSkew]
+    /// Session-level and per-camera diagnostics together.
+    public var diagnostics: [Diagnostic]
+
+    /// Frames a global-shutter estimate may be paired across (a sweep is rarely longer).
+    public static let globalPairWindowFrames: Int64 = 30
+
+    /// Analyzes each camera, then pairs them in the order given.
+    public init(cameras inputs: [CameraInput], flashes: FlashList) {
+        cameras = inputs.map { CameraAnalyzer.analyze($0, flashes: flashes) }
+        var pairs: [PairSkew] = []
+        var diagnostics = cameras.flatMap(\.diagnostics)
+        for i in cameras.indices {
+            for j in cameras.indices where j > i {
+                let global = cameras[i].shutter == .global || cameras[j].shutter == .global
+                let pair = PairSkew(a: cameras[i], b: cameras[j], window: global ? Self.globalPairWindowFrames : 0)
+                if pair.statistics == nil {
+                    diagnostics.append(Diagnostic(kind: .noCommonFrames, camera: nil, indices: [], count: 0,
+                                                  message: "\(pair.a)–\(pair.b): no frame index has an estimate in both cameras, so no skew"))
+                }
+                pairs.append(pair)
+            }
+        }
+        self.pairs = pairs
+        self.diagnostics = diagnostics
+    }
+
+    /// Whether every pair has at least one skew sample.
+    public var complete: Bool { !pairs.isEmpty && pairs.allSatisfy { $0.statistics != nil } }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GenlockHIL
+import GenlockHILMedia
+import GenlockMedia
+
+/// `genlock hil analyze SESSION_DIR`: measures each frame's exposure start from the LED flashes
+/// and reports the cross-camera skew.
+///
+/// Exit status: 0 when every camera pair has a measured skew; 1 when the session was read but
+/// some pair has none (the diagnostics say why); 2 on bad input (no such folder, no flashes.csv,
+/// a malformed file, a bad option).
+struct HILAnalyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Measure true cross-camera exposure skew from the LED flashes in a session's recordings.",
+        discussion: """
+            Reads <camera>.mkv with <camera>.frames.csv, flashes.csv (flash_index,planned_on_ns,actual_on_ns,actual_off_ns) \
+            and, when present, sensors.csv (camera,shutter,line_time_ps). Method and diagnostics: hil/ANALYZER.md. \
+            Exit 0: every pair measured; 1: some pair has no measurement (diagnostics printed); 2: bad input.
+            """
+    )
+
+    @Argument(help: "The session folder.")
+    var sessionDirectory: String
+
+    @Option(help: "The LED's region x,y,w,h in pixels (default: found from the frames).")
+    var roi: String?
+
+    @Option(help: "Write the analysis as JSON to this path (atomically).")
+    var json: String?
+
+    @Option(help: "Write an HTML report with inline SVG charts to this path (atomically).")
+    var report: String?
+
+    func run() throws {
+        var region: PixelRegion?
+        if let roi {
+            do { region = try PixelRegion(parsing: roi) } catch { badInput("--roi: \(error)") }
+        }
+        for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { badInput("\(name): empty path") }
+        let result: SessionAnalyzer.Result
+        do {
+            result = try SessionAnalyzer(directory: sessionDirectory, region: region).run()
+        } catch {
+            badInput("\(error)")
+        }
+        let session = (sessionDirectory.hasSuffix("/") ? String(sessionDirectory.dropLast()) : sessionDirectory)
+            .split(separator: "/").last.map(String.init) ?? sessionDirectory
+        let summary = AnalysisReport(session: session, analysis: result.analysis,
+                                     readings: result.readings.map { ($0.region, $0.decoded) })
+        Console.out(summary.text)
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(summary)
+            write(String(decoding: data, as: UTF8.self) + "\n", to: json, option: "--json")
+        }
+        if let report { write(HTMLReport.render(summary), to: report, option: "--report") }
+        if !summary.complete { Glibc.exit(1) }
+    }
+
+    /// Whole or absent: through a temporary file and a rename.
+    private func write(_ text: String, to path: String, option: String) {
+        do { try FileSystem.writeAtomically(text, to: path) } catch { badInput("\(option): \(error)") }
+    }
+
+    private func badInput(_ message: String) -> Never {
+        Console.err("genlock: error: \(message)")
+        Glibc.exit(2)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// `genlock hil synth` and `genlock hil analyze` as a user runs them: a session from a simulator
+/// scenario, analyzed against the ground truth it carries (`truth.csv`), and bad input.
+@Suite("genlock hil", .serialized)
+struct HILCLITests {
+    static let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("hil/scenarios/synth-rolling.yaml").path
+
+    private func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-hil-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    private func rows(_ path: String) throws -> [[String: String]] {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+    }
+
+    @Test func synthThenAnalyzeMatchesTheSimulatorsTruth() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let synth = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "30"])
+        #expect(synth.status == 0, "stderr: \(synth.stderr)")
+        let session = dir.appendingPathComponent("s").path
+        let json = dir.appendingPathComponent("a.json").path, html = dir.appendingPathComponent("a.html").path
+        let analyze = try GenlockBinary.run(["hil", "analyze", session, "--json", json, "--report", html])
+        #expect(analyze.status == 0, "stdout: \(analyze.stdout) stderr: \(analyze.stderr)")
+        #expect(analyze.stdout.contains("cam1–cam2: skew over"))
+
+        // Every estimate within one line time of the truth the renderer drew from.
+        var truth: [String: Int64] = [:], scheduled: [String: Int64] = [:]
+        for r in try rows(session + "/truth.csv") { truth[r["camera"]! + "/" + r["index"]!] = Int64(r["exposure_start_ns"]!)! }
+        for camera in ["cam1", "cam2", "cam3"] {
+            for r in try rows(session + "/\(camera).frames.csv") { scheduled[camera + "/" + r["index"]!] = Int64(r["scheduled_realtime_ns"]!)! }
+        }
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let cameras = try #require(report["cameras"] as? [[String: Any]])
+        #expect(cameras.count == 3)
+        for camera in cameras {
+            let name = try #require(camera["name"] as? String)
+            let lineTimeNs = try #require(camera["lineTimeNs"] as? Double)
+            let estimates = try #require(camera["estimates"] as? [[String: Any]])
+            #expect(estimates.count >= 10, "\(name)")
+            for e in estimates {
+                let key = name + "/" + String(try #require(e["index"] as? Int))
+                let offset = try #require(e["offsetNs"] as? Double)
+                let expected = Double(try #require(truth[key]) - (try #require(scheduled[key])))
+                #expect(abs(offset - expected) <= lineTimeNs, "\(key): \(offset) vs \(expected)")
+            }
+            #expect(camera["offsetFromScheduledNs"] is Double)
+        }
+        let pairs = try #require(report["pairs"] as? [[String: Any]])
+        #expect(pairs.count == 3)
+        #expect(pairs.allSatisfy { ($0["statistics"] as? [String: Any])?["p99Ns"] is Int })
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<svg") && page.contains("histogram of skew") && page.hasSuffix("</html>\n"))
+    }
+
+    @Test func aSessionWithoutAVisibleLEDExitsOneWithADiagnostic() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let synth = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "8", "--flash-luma", "0"])
+        #expect(synth.status == 0, "stderr: \(synth.stderr)")
+        let json = dir.appendingPathComponent("a.json").path
+        let analyze = try GenlockBinary.run(["hil", "analyze", dir.appendingPathComponent("s").path, "--json", json])
+        #expect(analyze.status == 1)
+        #expect(analyze.stdout.contains("the LED is never visible"))
+        #expect(analyze.stdout.contains("no skew measured"))
+        let text = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(text.contains("led-never-visible") && text.contains("\"complete\" : false"))
+    }
+
+    @Test func badInputGivesOneLineAndExitTwo() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = try GenlockBinary.run(["hil", "analyze", dir.appendingPathComponent("nope").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("does not exist") && missing.stderr.split(separator: "\n").count == 1)
+
+        let empty = try GenlockBinary.run(["hil", "analyze", dir.path])
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("not a session folder"))
+
+        _ = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "4"])
+        let session = dir.appendingPathComponent("s").path
+        let roi = try GenlockBinary.run(["hil", "analyze", session, "--roi", "10,10,5"])
+        #expect(roi.status == 2 && roi.stderr.contains("--roi"))
+        let outside = try GenlockBinary.run(["hil", "analyze", session, "--roi", "300,0,100,10"])
+        #expect(outside.status == 2 && outside.stderr.contains("does not fit"))
+
+        try "flash_index,on\n".write(toFile: session + "/flashes.csv", atomically: true, encoding: .utf8)
+        let badFlashes = try GenlockBinary.run(["hil", "analyze", session, "--json", dir.appendingPathComponent("x.json").path])
+        #expect(badFlashes.status == 2 && badFlashes.stderr.contains("flashes.csv: line 1"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.json").path))
+
+        try FileManager.default.removeItem(atPath: session + "/flashes.csv")
+        let noFlashes = try GenlockBinary.run(["hil", "analyze", session])
+        #expect(noFlashes.status == 2 && noFlashes.stderr.contains("flashes.csv"))
+
+        let badScenario = try GenlockBinary.run(["hil", "synth", dir.appendingPathComponent("none.yaml").path, "--out", dir.path])
+        #expect(badScenario.status == 2 && badScenario.stderr.contains("cannot read scenario"))
+        let badShutter = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--shutter", "sideways"])
+        #expect(badShutter.status == 2 && badShutter.stderr.contains("--shutter"))
+    }
+}

@@ -1,0 +1,102 @@
+import GenlockCore
+import GenlockHIL
+import Testing
+
+/// The pure pieces on their own: flash and sensor files, regions, the overlap model, band edges.
+@Suite("HIL pure logic")
+struct PureLogicTests {
+    static let t0 = RealtimeInstant(nanosecondsSinceEpoch: 1_700_000_000_000_000_000)
+
+    @Test func flashListRoundTripsThroughItsCSV() throws {
+        let plan = try FlashPlan(firstFlash: Self.t0, width: .microseconds(100), period: .milliseconds(10), count: 5,
+                                 sweepStep: .microseconds(50), sweepSteps: 2)
+        let list = FlashList(plan: plan)
+        #expect(list.csv.hasPrefix(FlashList.header + "\n"))
+        let parsed = try FlashList(csv: list.csv, path: "flashes.csv")
+        #expect(parsed == list)
+        #expect(parsed.flashes[3].on == plan.onInstant(3))
+        #expect(parsed.overlapping(plan.onInstant(2) + .microseconds(99), plan.onInstant(4)).map(\.index) == [2, 3])
+    }
+
+    @Test(arguments: [
+        ("flash,on\n", "flashes.csv: line 1"),
+        (FlashList.header + "\n0,10,,\n", "actual_off_ns is required"),
+        (FlashList.header + "\n0,10,x,20\n", "actual_on_ns 'x'"),
+        (FlashList.header + "\n0,10,10,5\n", "ends"),
+        (FlashList.header + "\n0,10,10,50\n1,40,40,60\n", "overlap"),
+        (FlashList.header + "\n", "no flashes"),
+    ])
+    func badFlashFilesNameTheProblem(text: String, message: String) {
+        #expect {
+            _ = try FlashList(csv: text, path: "flashes.csv")
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains("flashes.csv")
+        }
+    }
+
+    @Test func regionsParseAndRejectNonsense() throws {
+        #expect(try PixelRegion(parsing: "10,20,30,40") == PixelRegion(x: 10, y: 20, width: 30, height: 40))
+        #expect(throws: HILError.self) { try PixelRegion(parsing: "10,20,30") }
+        #expect(throws: HILError.self) { try PixelRegion(parsing: "10,20,0,40") }
+        #expect(throws: HILError.self) { try PixelRegion(parsing: "-1,20,5,40") }
+        #expect(throws: HILError.self) { try PixelRegion(x: 300, y: 0, width: 40, height: 10).check(inside: 320, 240, source: "cam1.mkv") }
+    }
+
+    @Test func sensorListRoundTrips() throws {
+        let list = SensorList(["cam1": .init(shutter: .rolling, lineTimePs: 18_245_000), "cam2": .init(shutter: .global, lineTimePs: nil)])
+        #expect(try SensorList(csv: list.csv, path: "sensors.csv") == list)
+        #expect(throws: HILError.self) { try SensorList(csv: SensorList.header + "\ncam1,sideways,1\n", path: "sensors.csv") }
+    }
+
+    @Test func rowsIntegrateTheirOverlapWithTheFlash() {
+        let timing = ExposureTiming(start: Self.t0, exposure: .microseconds(1000), lineTimePs: 10_000_000, shutter: .rolling)
+        let flash = FlashRecord(index: 0, plannedOn: Self.t0, on: Self.t0 + .microseconds(1050), off: Self.t0 + .microseconds(1150))
+        // Row r exposes [10r, 10r + 1000] µs.
+        #expect(timing.litFraction(row: 0, flash: flash) == 0)
+        #expect(timing.litFraction(row: 10, flash: flash) == 0.5)
+        #expect(timing.litFraction(row: 20, flash: flash) == 1)
+        #expect(timing.litFraction(row: 110, flash: flash) == 0.5)
+        #expect(timing.litFraction(row: 120, flash: flash) == 0)
+        var global = timing
+        global.shutter = .global
+        #expect(global.litFraction(row: 110, flash: flash) == 0)
+    }
+
+    /// An exact trapezoid: the edges' half crossings give the start to well within a row.
+    @Test(arguments: [0.0, 0.3, 0.77])
+    func bandEdgesRecoverTheStartOfAnExactBand(subRow: Double) throws {
+        let lineTimeNs = 10_000.0, exposureNs = 500_000.0, flashOn = 700_000.0, width = 40_000.0
+        let startNs = subRow * lineTimeNs
+        let shares = (0..<200).map { r -> Double in
+            let rowStart = startNs + Double(r) * lineTimeNs
+            return max(0, min(flashOn + width, rowStart + exposureNs) - max(flashOn, rowStart)) / width
+        }
+        let edges = try #require(BandEdges(fraction: shares, firstRow: 0, noise: 0))
+        #expect(edges.top != nil && edges.bottom != nil)
+        let s = edges.exposureStart(flashMiddleNs: flashOn + width / 2, exposureNs: exposureNs, lineTimeNs: lineTimeNs)
+        #expect(s.edges == 2)
+        #expect(abs(s.startNs - startNs) < 0.01 * lineTimeNs)
+        #expect(abs(try #require(edges.lineTimeNs(exposureNs: exposureNs)) - lineTimeNs) < 1)
+    }
+
+    /// Sums of bright pixels across a wide region (more than 4096 columns in one bin) stay exact.
+    @Test(arguments: [(5000, 1), (1280, 32), (37, 4)])
+    func columnBinsSumEveryPixelExactly(width: Int, bins: Int) {
+        let stride = width + 3, rows = 3
+        let luma = (0..<(stride * rows)).map { UInt8(truncatingIfNeeded: $0 % stride < width ? 200 + $0 % 56 : 7) }
+        let binning = ColumnBinning(region: PixelRegion(x: 0, y: 1, width: width, height: 2), bins: bins)
+        let sums = luma.withUnsafeBufferPointer { binning.sums(luma: $0, stride: stride) }
+        for row in 0..<2 {
+            for bin in 0..<binning.bins {
+                let start = (row + 1) * stride + binning.edges[bin], end = (row + 1) * stride + binning.edges[bin + 1]
+                #expect(sums[row * binning.bins + bin] == luma[start..<end].reduce(0) { $0 + UInt32($1) })
+            }
+        }
+        #expect(binning.edges.last == width)
+    }
+
+    @Test func aBandFillingTheRegionHasNoEdge() {
+        #expect(BandEdges(fraction: Array(repeating: 1, count: 50), firstRow: 0, noise: 0.01) == nil)
+        #expect(BandEdges(fraction: Array(repeating: 0, count: 50), firstRow: 0, noise: 0.01) == nil)
+    }
+}
