@@ -17,6 +17,8 @@ public enum SimEventKind: Hashable, Sendable {
     case restart(node: Int32)
     /// The watchdog looks for waits that never ended.
     case watchdog
+    /// A streaming sensor's frame-start interrupt (phase-locked capture); stale if `generation` moved on.
+    case sensorFrame(node: Int32, generation: UInt32)
 
     /// A stable code for the trace hash.
     var traceCode: (Int64, Int64, Int64) {
@@ -28,6 +30,7 @@ public enum SimEventKind: Hashable, Sendable {
         case .fault(let i): (5, Int64(i), 0)
         case .restart(let n): (6, Int64(n), 0)
         case .watchdog: (7, 0, 0)
+        case .sensorFrame(let n, let g): (8, Int64(n), Int64(g))
         }
     }
 }
