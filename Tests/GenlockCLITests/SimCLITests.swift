@@ -54,6 +54,8 @@ struct SimCLITests {
         (["sim", SimCLITests.path("ideal"), "--strategy", "sundial"], "--strategy"),
         (["sim", SimCLITests.path("ideal"), "--duration", "soon"], "--duration"),
         (["sim", SimCLITests.path("ideal"), "--json", "/nonexistent/dir/out.json"], "--json"),
+        (["sim", SimCLITests.path("ideal"), "--capture", "sometimes"], "--capture"),
+        (["sim", SimCLITests.path("ideal"), "--capture", "phase-locked", "--strategy", "naive"], "--capture"),
     ])
     func badInput(arguments: [String], mention: String) throws {
         let r = try GenlockBinary.run(arguments)
@@ -71,5 +73,19 @@ struct SimCLITests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("'servo.nosie' (line 3): unknown field"))
         #expect(r.stdout.isEmpty)
+    }
+
+    @Test("--capture chooses genlock's capture mode; phase-locked reports the lock beside the exposure skew")
+    func captureModes() throws {
+        let locked = try GenlockBinary.run(["sim", Self.path("pi5-phase-lock"), "--duration", "2s"])
+        #expect(locked.status == 0, "\(locked.stderr)")
+        #expect(locked.stdout.contains("capture phase-locked"))
+        #expect(locked.stdout.contains("request skew   n/a"))
+        #expect(locked.stdout.contains("|err| p99"))
+        let requested = try GenlockBinary.run(["sim", Self.path("pi5-phase-lock"), "--duration", "2s", "--capture", "request-timed"])
+        #expect(requested.status == 0, "\(requested.stderr)")
+        #expect(requested.stdout.contains("capture request-timed"))
+        #expect(!requested.stdout.contains("|err| p99"))
+        #expect(Self.traceHash(locked.stdout) != Self.traceHash(requested.stdout))
     }
 }

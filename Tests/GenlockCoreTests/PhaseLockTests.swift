@@ -168,4 +168,47 @@ struct PhaseLockTests {
             sensor.programmed[d.applySequence] = d.frameLengthLines
         }
     }
+
+    @Test func framesBeforeTheFirstIndexAreSteeredButNotNumbered() throws {
+        // The sensor streams from 400 ms before T0 (START's lead): the pre-roll locks the phase, frame 0
+        // is the first one numbered, and it is already on target.
+        let rate = try FrameRate(parsing: "30")
+        let t0 = RealtimeInstant(nanosecondsSinceEpoch: 1_000_000_000_000)
+        let schedule = FrameSchedule(start: t0, rate: rate)
+        for first in [0, 7] as [Int64] {
+            var lock = PhaseLock(schedule: schedule, sensor: imx708, firstIndex: first)
+            var sensor = ModelSensor(
+                timing: imx708, crystalPpm: 25, startNs: t0.nanosecondsSinceEpoch - 400_000_000 + 11_000_000,
+                currentLines: lock.freeRunningLines)
+            var given: [Int64] = []
+            var firstError: Int64?
+            for _ in 0..<60 {
+                let (_, trueStart, frame) = sensor.next()
+                let d = try lock.update(frame)
+                sensor.programmed[d.applySequence] = d.frameLengthLines
+                guard let index = d.index else {
+                    #expect(given.isEmpty, "an unnumbered frame after numbering began")
+                    continue
+                }
+                if firstError == nil { firstError = trueStart - (try schedule.deadline(of: index)).nanosecondsSinceEpoch }
+                given.append(index)
+            }
+            #expect(given.first == first)
+            #expect(given == Array(first..<(first + Int64(given.count))))
+            let error = try #require(firstError)
+            #expect(abs(error) <= imx708.lineTimePs / 2000 + 4_000, "first numbered frame \(error) ns off Tn")
+            #expect(lock.state == .locked)
+        }
+    }
+
+    @Test func statusReportsStatePhaseErrorAndFrequency() throws {
+        let rate = try FrameRate(parsing: "30")
+        var lock = PhaseLock(schedule: FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: 0), rate: rate), sensor: imx708)
+        #expect(lock.status.phaseError == nil)
+        #expect(lock.status.description == "phase lock acquiring, phase error n/a, sensor +0.0 ppm")
+        let d = try lock.update(.init(sequence: 0, exposureStart: RealtimeInstant(nanosecondsSinceEpoch: 1_500)))
+        #expect(lock.status.phaseError == .nanoseconds(1_500))
+        #expect(lock.status.state == d.state)
+        #expect(lock.status.description.hasPrefix("phase lock acquiring, phase error +1.5"))
+    }
 }

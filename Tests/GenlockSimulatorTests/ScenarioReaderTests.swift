@@ -1,3 +1,4 @@
+import GenlockCore
 import Testing
 @testable import GenlockSimulator
 
@@ -86,10 +87,55 @@ struct ScenarioReaderTests {
         ("sensor:\n  control-delay-frames: 0\n", "sensor.control-delay-frames"),
         ("sensor:\n  min-frame-length-lines: 500\n  max-frame-length-lines: 400\n", "sensor.max-frame-length-lines"),
         ("sensor:\n  line-time: 1ms\n", "sensor.line-time"),
+        ("sensor:\n  profile: imx999\n", "sensor.profile"),
+        ("sensor:\n  shutter: diagonal\n", "sensor.shutter"),
+        // The global-shutter sensor's shortest frame (1118 lines, 16.6 ms) cannot keep up with 120 fps.
+        ("sensor:\n  profile: global-shutter\n", "sensor.line-time"),
+        ("strategies:\n  capture: sometimes\n", "strategies.capture"),
+        ("strategies:\n  phase-gain: 3\n", "strategies.phase-gain"),
+        ("strategies:\n  lock-threshold: 50us\n  loss-threshold: 20us\n", "strategies.loss-threshold"),
+        // Phase-locked at 120 fps, an 8.4 ms exposure leaves no room to shorten a frame.
+        ("sensor:\n  exposure: 8.4ms\nstrategies:\n  capture: phase-locked\n", "sensor.exposure"),
         ("faults:\n  - at: 1s\n    step: 2000000h\n", "faults[0].step"),
     ])
     func rejected(yaml: String, field: String) throws {
         let e = try #require(error(yaml))
         #expect(e.field == field, "\(e)")
+    }
+
+    @Test("a sensor profile sets the mode's timing, and explicit keys override it")
+    func profiles() throws {
+        let imx = try Scenario(yaml: "schedule:\n  rate: 30\nsensor:\n  profile: imx708\n")
+        #expect(imx.sensor.profile == .imx708)
+        #expect(imx.sensor.timing == SensorTiming(lineTimePs: 9_209_040, minFrameLengthLines: 904, maxFrameLengthLines: 65_535, controlDelayFrames: 3))
+        #expect(imx.sensor.shutter == .rolling)
+        let gs = try Scenario(yaml: "schedule:\n  rate: 30\nsensor:\n  profile: global-shutter\n  control-delay-frames: 4\n  line-time: 14us\n")
+        #expect(gs.sensor.shutter == .global)
+        #expect(gs.sensor.controlDelayFrames == 4)
+        #expect(gs.sensor.lineTimePs == 14_000_000)
+        #expect(gs.sensor.minFrameLengthLines == 1_118)
+        let custom = try Scenario(yaml: "sensor:\n  profile: custom\n")
+        #expect(custom.sensor == Scenario.SensorModel())
+    }
+
+    @Test("genlock's capture mode and the phase lock's gains are read from strategies")
+    func captureAndGains() throws {
+        let s = try Scenario(yaml: """
+            strategies:
+              capture: phase-locked
+              phase-gain: 0.5
+              frequency-gain: 0.1
+              lock-threshold: 5us
+              frames-to-lock: 3
+              loss-threshold: 80us
+            """)
+        #expect(s.strategies.capture == .phaseLocked)
+        #expect(s.capture(for: .genlock) == .phaseLocked)
+        #expect(s.capture(for: .naive) == .requestTimed)
+        #expect(s.strategies.phaseLock == PhaseLock.Configuration(
+            phaseGain: 0.5, frequencyGain: 0.1, lockThreshold: .microseconds(5), framesToLock: 3, lossThreshold: .microseconds(80)))
+        // Streaming, no frame is shorter than exposure + interrupt latency (+ a line): 2.02 ms / 10 µs + 1.
+        #expect(s.sensor.streamingTiming.minFrameLengthLines == 203)
+        #expect(try Scenario(yaml: "name: x\n").strategies.capture == .requestTimed)
     }
 }

@@ -4,7 +4,7 @@ import GenlockCore
 
 /// The shipped scenarios, read from `Simulator/Scenarios` next to the sources.
 enum Shipped {
-    static let names = ["ideal", "pi5-hw-ptp", "sw-ptp", "step-storm", "gm-failover", "late-joiner", "crash-restart", "message-loss", "long-run-24h"]
+    static let names = ["ideal", "pi5-hw-ptp", "sw-ptp", "step-storm", "gm-failover", "late-joiner", "crash-restart", "message-loss", "long-run-24h", "pi5-phase-lock"]
 
     static var directory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

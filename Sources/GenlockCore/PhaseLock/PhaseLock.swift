@@ -68,10 +68,25 @@ public struct PhaseLock: Sendable {
         }
     }
 
+    /// What a node reports about its phase lock: the state, the last phase error and the sensor's
+    /// estimated frequency error (for STATUS and the log).
+    public struct Status: Hashable, Sendable, CustomStringConvertible {
+        public var state: State
+        /// Exposure start minus `Tn` of the last frame; nil before the first frame.
+        public var phaseError: TimeSpan?
+        public var frequencyErrorPpm: Double
+        public var description: String {
+            let error = phaseError.map { ($0.nanoseconds > 0 ? "+" : "") + $0.description } ?? "n/a"
+            let ppm = (frequencyErrorPpm * 10).rounded() / 10
+            return "phase lock \(state.rawValue), phase error \(error), sensor \(ppm >= 0 ? "+" : "")\(ppm) ppm"
+        }
+    }
+
     /// What to do after a frame.
     public struct Decision: Hashable, Sendable {
-        /// The frame's index (the nearest `Tn`), or nil when that index was already taken (a backward
-        /// clock step made two frames nearest the same `Tn`): such a frame is dropped, not renumbered.
+        /// The frame's index (the nearest `Tn`), or nil when that index is before ``PhaseLock/firstIndex``
+        /// (the pre-roll: steered, not recorded) or was already taken (a backward clock step made two
+        /// frames nearest the same `Tn`): such a frame is dropped, not renumbered.
         public var index: Int64?
         /// Exposure start minus `Tn` of the nearest index.
         public var phaseError: TimeSpan
@@ -87,47 +102,58 @@ public struct PhaseLock: Sendable {
     public let schedule: FrameSchedule
     public let sensor: SensorTiming
     public let configuration: Configuration
+    /// The first index frames may be given (the session's first index, or a late joiner's):
+    /// frames nearest an earlier `Tn` are the pre-roll, steered but not numbered.
+    public let firstIndex: Int64
     public private(set) var state: State = .acquiring
     /// The last index handed out.
     public private(set) var lastIndex: Int64?
+    /// Exposure start minus the nearest `Tn` of the last frame (nil before the first frame).
+    public private(set) var phaseError: TimeSpan?
+    /// Consecutive frames within the lock threshold (while acquiring or lost).
     private var onTarget = 0
     /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
-    /// Frame lengths programmed (or assumed) per sequence number, for frames not yet completed.
-    private var lengths: [Int64: Int64] = [:]
+    // Frame lengths programmed per sequence number for the frames in flight: a ring of
+    // `controlDelayFrames + 1` slots (sequence mod count), allocated once so that `update` never
+    // allocates. A slot whose tag is not the sequence asked for was never programmed.
+    private var ringSequences: [Int64]
+    private var ringLines: [Int64]
     private var previous: Frame?
     private let nominalLines: Int64
     private let periodNs: Double
 
-    public init(schedule: FrameSchedule, sensor: SensorTiming, configuration: Configuration = .init()) {
+    /// A controller for `schedule`, steering a sensor in mode `sensor`; frames nearest a `Tn`
+    /// before `firstIndex` are steered but not numbered.
+    public init(schedule: FrameSchedule, sensor: SensorTiming, firstIndex: Int64 = 0, configuration: Configuration = .init()) {
         self.schedule = schedule
         self.sensor = sensor
         self.configuration = configuration
+        self.firstIndex = max(firstIndex, 0)
         self.periodNs = Double(schedule.rate.denominator) * 1e9 / Double(schedule.rate.numerator)
         self.nominalLines = sensor.nominalLines(for: schedule.rate.nominalPeriod)
+        ringSequences = Array(repeating: -1, count: sensor.controlDelayFrames + 1)
+        ringLines = Array(repeating: 0, count: sensor.controlDelayFrames + 1)
     }
 
     /// The frame length assumed for a sequence whose length was never programmed (the sensor's
     /// free-running length at the schedule's rate).
     public var freeRunningLines: Int64 { nominalLines }
 
+    /// Estimated sensor frequency error in parts per million (positive: sensor lines are long).
+    public var frequencyErrorPpm: Double { frequencyError * 1e6 }
+
+    /// What a node reports about its phase lock (STATUS, logs).
+    public var status: Status { Status(state: state, phaseError: phaseError, frequencyErrorPpm: frequencyErrorPpm) }
+
     /// Feeds one completed frame; returns its index and the next frame length to program.
     public mutating func update(_ frame: Frame) throws(ScheduleError) -> Decision {
-        // Nearest Tn: the index whose deadline is closest to the exposure start.
-        let before = try schedule.lastIndex(atOrBefore: frame.exposureStart)
-        let after = try schedule.firstIndex(atOrAfter: frame.exposureStart)
-        var nearest = after
-        if let before {
-            let tb = try schedule.deadline(of: before)
-            let ta = try schedule.deadline(of: after)
-            nearest = (frame.exposureStart - tb) <= (ta - frame.exposureStart) ? before : after
-        }
-        let target = try schedule.deadline(of: nearest)
-        let error = frame.exposureStart - target
-
+        let (nearest, error) = try nearestIndex(to: frame.exposureStart)
         var index: Int64? = nearest
+        if nearest < firstIndex { index = nil }
         if let last = lastIndex, nearest <= last { index = nil }
         if let index { lastIndex = index }
+        phaseError = error
 
         updateFrequency(frame)
         updateState(error)
@@ -138,19 +164,48 @@ public struct PhaseLock: Sendable {
         let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
         var predicted = Double(error.nanoseconds)
         for s in frame.sequence..<(frame.sequence + delay) {
-            predicted += Double(lengths[s] ?? nominalLines) * lineNs - periodNs
+            predicted += Double(programmedLines(s)) * lineNs - periodNs
         }
         predicted = wrap(predicted)
         let wantedNs = periodNs - configuration.phaseGain * predicted
         var lines = Int64((wantedNs / lineNs).rounded())
         lines = min(max(lines, sensor.minFrameLengthLines), sensor.maxFrameLengthLines)
         let applySequence = frame.sequence + delay
-        lengths[applySequence] = lines
-        lengths = lengths.filter { $0.key >= frame.sequence }
+        let slot = Int(applySequence % Int64(ringLines.count))
+        ringSequences[slot] = applySequence
+        ringLines[slot] = lines
         previous = frame
         return Decision(
             index: index, phaseError: error, applySequence: applySequence, frameLengthLines: lines,
-            state: state, frequencyErrorPpm: frequencyError * 1e6)
+            state: state, frequencyErrorPpm: frequencyErrorPpm)
+    }
+
+    /// The length programmed for `sequence`, or the free-running length if none was.
+    private func programmedLines(_ sequence: Int64) -> Int64 {
+        guard sequence >= 0 else { return nominalLines }
+        let slot = Int(sequence % Int64(ringLines.count))
+        return ringSequences[slot] == sequence ? ringLines[slot] : nominalLines
+    }
+
+    /// The index whose `Tn` is nearest `t` (ties go to the earlier one), and `t − Tn`. The schedule
+    /// is extrapolated before frame 0 (`Tn = T0 + ⌊n·P⌋` for negative n too), so a frame of the
+    /// pre-roll long before `T0` has a small phase error rather than a huge one.
+    private func nearestIndex(to t: RealtimeInstant) throws(ScheduleError) -> (Int64, TimeSpan) {
+        let num = Int128(schedule.rate.numerator)
+        let k = Int128(schedule.rate.denominator) * 1_000_000_000
+        let d = Int128(t.nanosecondsSinceEpoch) - Int128(schedule.start.nanosecondsSinceEpoch)
+        let below = Self.floorDiv(d * num, k)
+        let sinceBelow = d - Self.floorDiv(below * k, num)
+        let untilAbove = Self.floorDiv((below + 1) * k, num) - d
+        let nearest = sinceBelow <= untilAbove ? below : below + 1
+        let error = sinceBelow <= untilAbove ? sinceBelow : -untilAbove
+        guard let n = Int64(exactly: nearest), let e = Int64(exactly: error) else { throw .instantOutOfRange(t) }
+        return (n, TimeSpan(nanoseconds: e))
+    }
+
+    private static func floorDiv(_ a: Int128, _ b: Int128) -> Int128 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
     /// Wraps a phase into (−P/2, P/2]: the shorter way round to the nearest `Tn`.
@@ -163,7 +218,7 @@ public struct PhaseLock: Sendable {
 
     private mutating func updateFrequency(_ frame: Frame) {
         guard let previous, frame.sequence == previous.sequence + 1 else { return }
-        let lines = Double(lengths[previous.sequence] ?? nominalLines)
+        let lines = Double(programmedLines(previous.sequence))
         let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
         let expected = lines * Double(sensor.lineTimePs) / 1000
         let ratio = measured / expected - 1

@@ -30,6 +30,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "naive, realtime-timer, monotonic or genlock (default: the scenario's).")
     var strategy: String?
 
+    @Option(help: "genlock's capture mode: request-timed or phase-locked (default: the scenario's strategies.capture).")
+    var capture: String?
+
     @Option(parsing: .unconditional, help: "Override the recording length (for example 10m for a shortened long run).")
     var duration: String?
 
@@ -62,6 +65,22 @@ struct SimCommand: ParsableCommand {
             }
             kind = k
         }
+        if let capture {
+            guard let c = Scenario.CaptureMode(rawValue: capture) else {
+                badInput("--capture: '\(capture)' is not one of \(Scenario.CaptureMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if c == .phaseLocked && kind != .genlock {
+                badInput("--capture: phase-locked capture is the genlock strategy's; strategy is \(kind.rawValue)")
+            }
+            sc.strategies.capture = c
+        }
+        sc.strategy = kind
+        do {
+            // The sensor must still fit the rate with the capture mode and strategy chosen here.
+            try sc.checkSensorFitsRate()
+        } catch {
+            badInput("\(scenario): \(error)")
+        }
         if let duration {
             do {
                 let d = try TimeSpan(parsing: duration)
@@ -92,6 +111,7 @@ struct SimCommand: ParsableCommand {
         }
         if !report.passed {
             var replay = "genlock sim \(shellQuoted(scenario)) --seed \(seedValue) --strategy \(kind.rawValue)"
+            if kind == .genlock { replay += " --capture \(sc.strategies.capture.rawValue)" }
             if let duration { replay += " --duration \(duration)" }
             Console.err("genlock sim: invariants failed with seed \(seedValue); replay with: \(replay)")
             Glibc.exit(1)

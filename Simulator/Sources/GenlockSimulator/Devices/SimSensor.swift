@@ -79,6 +79,15 @@ public struct SimSensor: Hashable, Sendable {
         return frame
     }
 
+    /// Starts streaming afresh (a capture process configuring the camera): pending changes are
+    /// dropped, the frame length becomes `lines`, and the first frame starting at or after `t` is
+    /// returned (it is the frame in progress: ``nextFrame`` is the one after it).
+    public mutating func startStreaming(lines: Int64, startingAtOrAfter t: Int64) -> (frame: Int64, startTrueNs: Int64, lines: Int64) {
+        pending.removeAll(keepingCapacity: true)
+        frameLengthLines = lines
+        return firstFrame(startingAtOrAfter: t)
+    }
+
     /// Advances to, and returns, the first frame starting at or after `t` (skipping the ones before).
     public mutating func firstFrame(startingAtOrAfter t: Int64) -> (frame: Int64, startTrueNs: Int64, lines: Int64) {
         if pending.isEmpty && nextStartTrueNs < t {

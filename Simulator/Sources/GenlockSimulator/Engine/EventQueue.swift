@@ -21,6 +21,8 @@ public enum SimEventKind: Hashable, Sendable {
     case restart(node: Int32)
     /// The watchdog looks for waits that never ended.
     case watchdog
+    /// A streaming sensor's frame-start interrupt (phase-locked capture); stale if `generation` moved on.
+    case sensorFrame(node: Int32, generation: UInt32)
 
     /// A stable code for the trace hash.
     var traceCode: (Int64, Int64, Int64) {
@@ -35,6 +37,7 @@ public enum SimEventKind: Hashable, Sendable {
         case .connect(let n): (8, Int64(n), 0)
         case .accept(let c): (9, Int64(c), 0)
         case .connectionTimeout(let c): (10, Int64(c), 0)
+        case .sensorFrame(let n, let g): (11, Int64(n), Int64(g))
         }
     }
 }

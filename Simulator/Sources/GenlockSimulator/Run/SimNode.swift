@@ -31,6 +31,8 @@ public struct NodeStats: Sendable {
     public var servoSteps: Int64 = 0
     /// The node's realtime each time START reached a running incarnation.
     public var startReadingsNs: [Int64] = []
+    /// Phase-locked capture: the controller's states and errors.
+    public var phaseLock = PhaseLockStats()
 }
 
 /// One simulated camera node: its clocks and servo, its timer, its sensor, and the strategy
@@ -47,7 +49,7 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) private var timerRandom: SimRandom
     @exclusivity(unchecked) private var readRandom: SimRandom
     var servoRandom: SimRandom
-    @exclusivity(unchecked) private var sensorRandom: SimRandom
+    @exclusivity(unchecked) var sensorRandom: SimRandom
     private(set) var camera: SimCamera!
     var strategy: SimStrategy?
     public private(set) var up = true
@@ -62,7 +64,7 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) private var armedFireNs: Int64 = 0
     @exclusivity(unchecked) private var armedHandler: TimerHandler?
     private let timerModel: Scenario.TimerModel
-    private let sensorModel: Scenario.SensorModel
+    let sensorModel: Scenario.SensorModel
     private var pendingOverrunNs: Int64 = 0
 
     // Session knowledge.
@@ -80,6 +82,12 @@ public final class SimNode: @unchecked Sendable {
     // Re-convergence tracking.
     var convergeFromNs: Int64?
     var convergedSamples = 0
+
+    // Streaming (phase-locked capture, `SimNode+Streaming`): the frame in progress, whose interrupt
+    // is the pending `.sensorFrame` event of this generation, and who takes the completed frames.
+    @exclusivity(unchecked) var streamGeneration: UInt32 = 0
+    @exclusivity(unchecked) var streamFrame: (frame: Int64, startTrueNs: Int64, lines: Int64) = (0, 0, 0)
+    var streamSink: PhaseLockedStrategy?
 
     init(id: Int, engine: Simulation, clock: NodeClock, servo: PIServo?, sensor: SimSensor, exposureNs: Int64, random: SimRandom) {
         self.id = id
@@ -227,13 +235,19 @@ public final class SimNode: @unchecked Sendable {
         let model = sensorModel
         let now = engine.nowNs
         let frame = sensor.firstFrame(startingAtOrAfter: now + model.pipelineLatencyNs)
-        let jitter = model.timestampJitterNs == 0 ? 0 : sensorRandom.int(in: -model.timestampJitterNs...model.timestampJitterNs)
-        let stamp = clock.monotonic(atTrue: frame.startTrueNs + exposureNs + model.interruptLatencyNs) + TimeSpan(nanoseconds: jitter)
         engine.record(
             FrameTruth(
                 node: id, index: request.index, requestTrueNs: now, exposureStartTrueNs: frame.startTrueNs,
-                exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, sensorFrame: frame.frame,
-                sensorTimestamp: stamp))
+                exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: model.shutter == .global,
+                sensorFrame: frame.frame, sensorTimestamp: sensorTimestamp(startTrueNs: frame.startTrueNs)))
+    }
+
+    /// What the Pi 5 driver stamps for a frame whose row 0 starts exposing at `startTrueNs`:
+    /// monotonic at the frame-start interrupt (end of row 0's exposure plus interrupt latency), with jitter.
+    func sensorTimestamp(startTrueNs: Int64) -> MonotonicInstant {
+        let model = sensorModel
+        let jitter = model.timestampJitterNs == 0 ? 0 : sensorRandom.int(in: -model.timestampJitterNs...model.timestampJitterNs)
+        return clock.monotonic(atTrue: startTrueNs + exposureNs + model.interruptLatencyNs) + TimeSpan(nanoseconds: jitter)
     }
 
     func skipped(_ range: Range<Int64>) { stats.skipped += Int64(range.count) }
@@ -242,6 +256,7 @@ public final class SimNode: @unchecked Sendable {
 
     func crash() {
         strategy?.halt()
+        stopStreaming()
         strategy = nil
         cancelTimer()
         camera.stop()
@@ -264,24 +279,4 @@ public final class SimNode: @unchecked Sendable {
         guard up, !deadlocked, let s = strategy, !s.isFinished else { return nil }
         return s.awaiting
     }
-}
-
-/// Ground truth of one captured frame.
-public struct FrameTruth: Hashable, Sendable {
-    public var node: Int
-    /// Frame index: means `Tn`.
-    public var index: Int64
-    /// True time the request was queued.
-    public var requestTrueNs: Int64
-    /// True time row 0 started exposing; row r starts `r × lineTimeTrueNs` later.
-    public var exposureStartTrueNs: Int64
-    public var exposureNs: Int64
-    public var lineTimeTrueNs: Int64
-    /// The sensor's own frame counter.
-    public var sensorFrame: Int64
-    /// What the Pi 5 driver reports: monotonic at the frame-start interrupt (end of row 0's exposure + latency).
-    public var sensorTimestamp: MonotonicInstant
-
-    /// True exposure start of row `row` (rolling shutter).
-    public func exposureStartTrueNs(row: Int64) -> Int64 { exposureStartTrueNs + row * lineTimeTrueNs }
 }

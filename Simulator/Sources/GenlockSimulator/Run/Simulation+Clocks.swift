@@ -62,11 +62,16 @@ extension Simulation {
         case .step(let by):
             for i in targets {
                 let node = nodes[i]
+                // The indices the step disturbs are those near the node's own realtime, which may be
+                // far from the reference (an earlier step not yet slewed out): widen by that offset.
+                let before = abs(node.clock.realtime(atTrue: now).nanosecondsSinceEpoch - referenceNs(atTrue: now))
                 node.clock.stepRealtime(by: by)
                 node.clockChanged()
                 clockFault(node)
+                let after = abs(node.clock.realtime(atTrue: now).nanosecondsSinceEpoch - referenceNs(atTrue: now))
+                let offset = max(before, after)
                 // Frames whose instants were jumped over (or repeated) are explained by the step.
-                disturb(node: i, fromNs: now - periodNs, untilNs: now + abs(by) + 2 * periodNs, cause: "realtime step \(TimeSpanFormat.text(by))")
+                disturb(node: i, fromNs: now - periodNs - offset, untilNs: now + abs(by) + 2 * periodNs + offset, cause: "realtime step \(TimeSpanFormat.text(by))")
             }
         case .slew(let ppm, let duration):
             for i in targets {

@@ -250,6 +250,8 @@ extension Simulation {
     func makeStrategy(_ node: SimNode) -> SimStrategy {
         let margin = scenario.schedule.joinMarginNs
         switch strategy {
+        case .genlock where capture == .phaseLocked:
+            return PhaseLockedStrategy(node: node, joinMarginNs: margin, configuration: scenario.strategies.phaseLock)
         case .genlock: return GenlockStrategy(node: node, joinMarginNs: margin)
         case .naive:
             return NaiveStrategy(node: node, joinMarginNs: margin, pollNs: scenario.strategies.naivePollNs, granularityNs: scenario.strategies.naiveGranularityNs)

@@ -35,6 +35,22 @@ extension Simulation {
         }
     }
 
+    /// Checks a phase-locked frame: indices strictly increase, the index is the `Tn` nearest the
+    /// exposure start the node measured (so frame n means `Tn`), nothing before the session's first
+    /// index or at or after a known stop index.
+    func checkStreamed(node: SimNode, index: Int64, measured: RealtimeInstant) {
+        if let last = node.lastCapturedIndex, index <= last {
+            violation("node \(node.id): frame \(index) recorded after frame \(last) (indices must strictly increase)")
+        }
+        if let tn = try? plan.schedule.deadline(of: index), 2 * abs((measured - tn).nanoseconds) > periodNs + 1 {
+            violation("node \(node.id): frame \(index) exposed \(TimeSpanFormat.text((measured - tn).nanoseconds)) from Tn (more than half a frame)")
+        }
+        if index < plan.firstIndex { violation("node \(node.id): frame \(index) before the session's first index") }
+        if let stop = node.knownStop, index >= stop {
+            violation("node \(node.id): frame \(index) recorded at or after the known stop index \(stop)")
+        }
+    }
+
     func record(_ truth: FrameTruth) {
         trace.record(truth.index, Int64(truth.node), truth.exposureStartTrueNs, truth.requestTrueNs)
         truthSink?(truth)

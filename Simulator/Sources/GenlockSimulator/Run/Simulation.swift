@@ -27,6 +27,8 @@ public final class Simulation: @unchecked Sendable {
     public let scenario: Scenario
     public let seed: UInt64
     public let strategy: StrategyKind
+    /// The strategy's capture mode (phase-locked only for genlock).
+    public let capture: Scenario.CaptureMode
     /// Realtime (ns since the epoch) of the grandmaster at true time 0.
     public static let epochNs: Int64 = 1_800_000_000_000_000_000
 
@@ -76,6 +78,7 @@ public final class Simulation: @unchecked Sendable {
         self.scenario = scenario
         self.seed = seed ?? scenario.seed
         self.strategy = strategy ?? scenario.strategy
+        capture = scenario.capture(for: self.strategy)
         random = SimRandom(seed: self.seed)
         let n = scenario.nodes
         network = SimNetwork(
@@ -140,10 +143,10 @@ public final class Simulation: @unchecked Sendable {
             }
             let sm = scenario.sensor
             let crystalPpt = sm.crystalSpreadPpm == 0 ? 0 : Int64((r.unit() * 2 - 1) * sm.crystalSpreadPpm * Double(NodeClock.pptPerPpm))
-            let multiple = sm.mode == .continuous ? 1 : sm.rateMultiple
-            let timing = SensorTiming(
-                lineTimePs: sm.lineTimeNs * 1000, minFrameLengthLines: sm.minFrameLengthLines,
-                maxFrameLengthLines: sm.maxFrameLengthLines, controlDelayFrames: Int(sm.controlDelayFrames))
+            // Phase-locked capture streams at the rate whatever `sensor.mode` says (that key describes
+            // request-timed capture).
+            let multiple = sm.mode == .continuous || capture == .phaseLocked ? 1 : sm.rateMultiple
+            let timing = capture == .phaseLocked ? sm.streamingTiming : sm.timing
             let lines = timing.nominalLines(for: TimeSpan(nanoseconds: periodNs / multiple))
             let probe = SimSensor(timing: timing, crystalPpt: crystalPpt, frameLengthLines: lines, firstStartTrueNs: 0)
             let phase = r.int(in: 0...(probe.durationTrueNs(lines: lines) - 1))
@@ -229,6 +232,8 @@ public final class Simulation: @unchecked Sendable {
         case .watchdog:
             watchdog()
             schedule(.watchdog, at: event.timeNs + 100_000_000)
+        case .sensorFrame(let n, let g):
+            nodes[Int(n)].sensorInterrupt(generation: g)
         }
     }
 

@@ -17,11 +17,34 @@ public struct SimulationReport: Sendable, Codable {
         public var finalOffsetNs: Int64
         /// The node's realtime each time START reached it (once per incarnation).
         public var startReadingsNs: [Int64]
+        /// Phase-locked capture only.
+        public var phaseLock: PhaseLockReport?
+    }
+
+    /// A node's phase lock over the run.
+    public struct PhaseLockReport: Sendable, Codable {
+        public var framesAcquiring: Int64
+        public var framesLocked: Int64
+        public var framesLost: Int64
+        /// Per start of the controller: true ns until the first locked frame (nil: never locked).
+        public var timeToLockNs: [Int64?]
+        /// Per loss of lock: true ns until locked again (nil: not within the run).
+        public var relockNs: [Int64?]
+        public var transitions: [PhaseLockTransition]
+        /// |exposure start − Tn| while locked, as the node measured it through its clock pair.
+        public var lockedPhaseErrorNs: Quantiles?
+        /// The controller's estimate of the sensor's frequency error (ppm, positive: lines are long),
+        /// and the true one: a crystal fast by c makes lines 1/(1+c) long. The estimate is measured
+        /// against the node's PTP-disciplined realtime, so it also absorbs the realtime clock's error.
+        public var estimatedFrequencyErrorPpm: Double
+        public var trueFrequencyErrorPpm: Double
     }
 
     public var scenario: String
     public var seed: UInt64
     public var strategy: String
+    /// `request-timed` or `phase-locked`.
+    public var capture: String
     public var traceHash: String
     public var events: Int64
     public var simulatedNs: Int64
@@ -38,7 +61,10 @@ public struct SimulationReport: Sendable, Codable {
     public var deadlocks: [Deadlock]
     public var invariantViolations: [String]
     public var invariantViolationCount: Int64
+    /// Cross-camera spread of the instants the frame was requested (nil for phase-locked capture:
+    /// no request is timed there).
     public var requestSkewNs: Quantiles?
+    /// Cross-camera spread of the true exposure starts of row 0, per index.
     public var exposureSkewNs: Quantiles?
     public var messagesSent: Int64
     public var messagesLost: Int64
@@ -53,6 +79,7 @@ public struct SimulationReport: Sendable, Codable {
         scenario = sim.scenario.name
         seed = sim.seed
         strategy = sim.strategy.rawValue
+        capture = sim.capture.rawValue
         traceHash = sim.trace.description
         events = sim.eventsProcessed
         simulatedNs = sim.nowNs
@@ -68,7 +95,7 @@ public struct SimulationReport: Sendable, Codable {
         deadlocks = sim.deadlocks
         invariantViolations = sim.violations
         invariantViolationCount = sim.violationCount
-        requestSkewNs = sim.frames.requestSkew.summary
+        requestSkewNs = sim.capture == .phaseLocked ? nil : sim.frames.requestSkew.summary
         exposureSkewNs = sim.frames.exposureSkew.summary
         messagesSent = sim.networkStats.sent
         messagesLost = sim.networkStats.lost
@@ -81,7 +108,8 @@ public struct SimulationReport: Sendable, Codable {
                 wakeErrorNs: n.stats.wakeErrorNs.summary, reconvergenceNs: n.stats.reconvergenceNs,
                 servoSteps: n.stats.servoSteps, oscillatorPpm: Double(n.clock.oscillatorPpt) / 1e6,
                 finalOffsetNs: n.clock.realtime(atTrue: now).nanosecondsSinceEpoch - sim.referenceNs(atTrue: now),
-                startReadingsNs: n.stats.startReadingsNs)
+                startReadingsNs: n.stats.startReadingsNs,
+                phaseLock: sim.capture == .phaseLocked ? PhaseLockReport(n.stats.phaseLock, crystalPpt: n.sensor.crystalPpt) : nil)
         }
     }
 
@@ -89,10 +117,10 @@ public struct SimulationReport: Sendable, Codable {
     public func table() -> String {
         var lines: [String] = []
         func q(_ x: Quantiles?) -> String { x.map(\.description) ?? "n/a" }
-        lines.append("scenario \(scenario)  strategy \(strategy)  seed \(seed)  nodes \(nodes)")
+        lines.append("scenario \(scenario)  strategy \(strategy)  capture \(capture)  seed \(seed)  nodes \(nodes)")
         lines.append("simulated \(TimeSpanFormat.text(simulatedNs)), \(events) events, stop index \(stopIndex)")
         lines.append("frames recorded \(frames), skipped \(skippedFrames), indices shared by ≥2 cameras \(sharedIndices)")
-        lines.append("request skew   \(q(requestSkewNs))")
+        lines.append("request skew   \(capture == Scenario.CaptureMode.phaseLocked.rawValue ? "n/a (phase-locked: no request is timed)" : q(requestSkewNs))")
         lines.append("exposure skew  \(q(exposureSkewNs))")
         lines.append("control segments sent \(messagesSent) (retransmissions and connection attempts included), lost \(messagesLost)")
         lines.append("")
@@ -110,6 +138,22 @@ public struct SimulationReport: Sendable, Codable {
                     + pad(n.wakeErrorNs.map { TimeSpanFormat.text($0.max) } ?? "-", 11)
                     + pad(TimeSpanFormat.text(n.finalOffsetNs), 11) + (re.isEmpty ? "-" : re))
         }
+        if perNode.contains(where: { $0.phaseLock != nil }) {
+            lines.append("")
+            lines.append(pad("node", 5) + pad("acquiring", 10) + pad("locked", 9) + pad("lost", 6) + pad("to lock", 11) + pad("|err| p50", 11) + pad("|err| p99", 11) + pad("ppm est/true", 15) + "re-locked")
+            for n in perNode {
+                guard let p = n.phaseLock else { continue }
+                let toLock = p.timeToLockNs.map { $0.map { TimeSpanFormat.text($0) } ?? "never" }.joined(separator: ",")
+                let relock = p.relockNs.map { $0.map { TimeSpanFormat.text($0) } ?? "never" }.joined(separator: ",")
+                let ppm = ppmText(p.estimatedFrequencyErrorPpm) + "/" + ppmText(p.trueFrequencyErrorPpm)
+                lines.append(
+                    pad("\(n.node)", 5) + pad("\(p.framesAcquiring)", 10) + pad("\(p.framesLocked)", 9) + pad("\(p.framesLost)", 6)
+                        + pad(toLock.isEmpty ? "-" : toLock, 11)
+                        + pad(p.lockedPhaseErrorNs.map { TimeSpanFormat.text($0.p50) } ?? "-", 11)
+                        + pad(p.lockedPhaseErrorNs.map { TimeSpanFormat.text($0.p99) } ?? "-", 11)
+                        + pad(ppm, 15) + (relock.isEmpty ? "-" : relock))
+            }
+        }
         lines.append("")
         for d in deadlocks { lines.append("DEADLOCK: \(d)") }
         for v in invariantViolations.prefix(20) { lines.append("VIOLATION: \(v)") }
@@ -119,7 +163,23 @@ public struct SimulationReport: Sendable, Codable {
         return lines.joined(separator: "\n")
     }
 
+    /// `x` ppm to 0.1, signed.
+    private func ppmText(_ x: Double) -> String {
+        let r = (x * 10).rounded() / 10 + 0  // + 0 turns −0.0 into 0.0
+        return (r >= 0 ? "+" : "") + "\(r)"
+    }
+
     private func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+extension SimulationReport.PhaseLockReport {
+    init(_ s: PhaseLockStats, crystalPpt: Int64) {
+        self.init(
+            framesAcquiring: s.framesAcquiring, framesLocked: s.framesLocked, framesLost: s.framesLost,
+            timeToLockNs: s.timeToLockNs, relockNs: s.relockNs, transitions: s.transitions,
+            lockedPhaseErrorNs: s.lockedPhaseErrorNs.summary, estimatedFrequencyErrorPpm: s.frequencyErrorPpm,
+            trueFrequencyErrorPpm: (1e12 / (1e12 + Double(crystalPpt)) - 1) * 1e6)
     }
 }

@@ -78,11 +78,34 @@ public struct Scenario: Hashable, Sendable {
 
     public enum SensorMode: String, Hashable, Sendable { case requestTimed = "request-timed", continuous }
 
+    /// How the genlock strategy captures (see DESIGN.md, "Two capture modes").
+    public enum CaptureMode: String, CaseIterable, Hashable, Sendable, Codable {
+        /// A capture request at each `Tn`; the sensor runs as `sensor.mode` says.
+        case requestTimed = "request-timed"
+        /// The sensor streams at the rate, every frame is taken, and ``PhaseLock`` steers its frame
+        /// length until exposure starts land on `Tn`.
+        case phaseLocked = "phase-locked"
+    }
+
+    /// Where the row exposure windows start.
+    public enum Shutter: String, Hashable, Sendable, Codable {
+        /// Row r starts exposing r line times after row 0.
+        case rolling
+        /// Every row exposes together; the line time only sets the frame-length granularity.
+        case global
+    }
+
     public struct SensorModel: Hashable, Sendable {
+        /// The profile the values below came from (explicit keys override it).
+        public var profile: SensorProfile = .custom
+        /// Request-timed capture only: the sensor free-runs at `rateMultiple` × the rate
+        /// (`.requestTimed`) or at the rate (`.continuous`). Phase-locked capture always streams at the rate.
         public var mode: SensorMode = .requestTimed
         /// Each sensor's crystal error is uniform in ± this (ppm).
         public var crystalSpreadPpm: Double = 30
-        public var lineTimeNs: Int64 = 10_000
+        /// Nominal line time in picoseconds (a pixel clock does not divide into whole nanoseconds).
+        public var lineTimePs: Int64 = 10_000_000
+        public var shutter: Shutter = .rolling
         /// Request-timed sensors free-run this many times faster than the schedule.
         public var rateMultiple: Int64 = 2
         public var minFrameLengthLines: Int64 = 100
@@ -94,6 +117,25 @@ public struct Scenario: Hashable, Sendable {
         public var pipelineLatencyNs: Int64 = 0
         /// From the end of exposure of row 0 to the frame-start interrupt's timestamp.
         public var interruptLatencyNs: Int64 = 20_000
+
+        /// The sensor mode as the core sees it.
+        public var timing: SensorTiming {
+            SensorTiming(
+                lineTimePs: lineTimePs, minFrameLengthLines: minFrameLengthLines,
+                maxFrameLengthLines: maxFrameLengthLines, controlDelayFrames: Int(controlDelayFrames))
+        }
+
+        /// The sensor mode when streaming for phase-locked capture: no frame is shorter than its
+        /// exposure plus the interrupt latency (plus a line). Real sensors clamp the frame length to
+        /// the exposure plus a few lines (libcamera's `frameIntegrationDiff`, 22 lines on the IMX708);
+        /// the interrupt latency keeps each frame's interrupt before the next frame starts, so the
+        /// control delay counts from the frame in progress as the controller assumes.
+        public var streamingTiming: SensorTiming {
+            let busyLines = Int64((Int128(exposureNs + interruptLatencyNs) * 1000 + Int128(lineTimePs) - 1) / Int128(lineTimePs)) + 1
+            return SensorTiming(
+                lineTimePs: lineTimePs, minFrameLengthLines: min(max(minFrameLengthLines, busyLines), maxFrameLengthLines),
+                maxFrameLengthLines: maxFrameLengthLines, controlDelayFrames: Int(controlDelayFrames))
+        }
     }
 
     public struct NetworkModel: Hashable, Sendable {
@@ -128,6 +170,10 @@ public struct Scenario: Hashable, Sendable {
         public var naiveGranularityNs: Int64 = 1_000_000
         /// monotonic: re-anchor the realtime→monotonic mapping this often (0: never).
         public var monotonicReanchorNs: Int64 = 1_000_000_000
+        /// genlock: request-timed or phase-locked capture (the baselines are always request-timed).
+        public var capture: CaptureMode = .requestTimed
+        /// genlock, phase-locked: the controller's gains and thresholds (defaults justified in ``PhaseLock``).
+        public var phaseLock = PhaseLock.Configuration()
     }
 
     /// One entry of the fault timeline.
@@ -153,6 +199,9 @@ public struct Scenario: Hashable, Sendable {
         /// Where the fault was written (for messages).
         public var line: Int
     }
+
+    /// The capture mode `strategy` runs with: the scenario's for genlock; the baselines only know requests.
+    public func capture(for strategy: StrategyKind) -> CaptureMode { strategy == .genlock ? strategies.capture : .requestTimed }
 
     /// The nodes a fault applies to.
     public func targets(of fault: Fault) -> [Int] { fault.nodes ?? Array(0..<nodes) }

@@ -71,11 +71,20 @@ extension Scenario {
             try s.finish()
         }
         if var s = try f.section("sensor") {
+            // The profile first: every other key overrides it.
+            var profile = sensor.profile
+            try s.choice("profile", &profile, SensorProfile.allCases)
+            sensor = profile.applied(to: sensor)
             try s.choice("mode", &sensor.mode, [.requestTimed, .continuous])
             try s.double("crystal-spread-ppm", &sensor.crystalSpreadPpm, range: 0...1_000)
-            try s.duration("line-time", &sensor.lineTimeNs)
-            if sensor.lineTimeNs > 1_000_000_000 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be at most 1s") }
-            if sensor.lineTimeNs <= 0 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be positive") }
+            if s.hasKey("line-time") {
+                var lineTimeNs: Int64 = 0
+                try s.duration("line-time", &lineTimeNs)
+                if lineTimeNs > 1_000_000_000 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be at most 1s") }
+                if lineTimeNs <= 0 { throw ScenarioError(field: "sensor.line-time", line: s.line, reason: "must be positive") }
+                sensor.lineTimePs = lineTimeNs * 1000
+            }
+            try s.choice("shutter", &sensor.shutter, [.rolling, .global])
             try s.int("rate-multiple", &sensor.rateMultiple, range: 1...16)
             try s.int("min-frame-length-lines", &sensor.minFrameLengthLines, range: 1...100_000_000)
             try s.int("max-frame-length-lines", &sensor.maxFrameLengthLines, range: 1...100_000_000)
@@ -122,6 +131,8 @@ extension Scenario {
                 throw ScenarioError(field: "strategies", line: s.line, reason: "naive-poll and naive-granularity must be positive")
             }
             try s.duration("monotonic-reanchor", &strategies.monotonicReanchorNs)
+            try s.choice("capture", &strategies.capture, CaptureMode.allCases)
+            try Self.phaseLock(&s, &strategies.phaseLock)
             try s.finish()
         }
         if let (node, line) = f.node("faults") {
@@ -143,17 +154,50 @@ extension Scenario {
             }
         }
         try f.finish()
-        let multiple = sensor.mode == .continuous ? 1 : sensor.rateMultiple
-        let sensorPeriod = schedule.rate.nominalPeriod.nanoseconds / multiple
-        if sensorPeriod / sensor.lineTimeNs > sensor.maxFrameLengthLines {
+        try checkSensorFitsRate()
+    }
+
+    /// Checks that the sensor can run at the rate it must run at (the schedule's for continuous or
+    /// phase-locked capture, `rate-multiple` times it for request-timed sensors), and, for phase-locked
+    /// capture, that a frame can be longer than its exposure (``SensorModel/streamingTiming``).
+    /// Called after the reader and again after command-line overrides.
+    public func checkSensorFitsRate() throws(ScenarioError) {
+        let phaseLocked = capture(for: strategy) == .phaseLocked
+        let streams = sensor.mode == .continuous || phaseLocked
+        let multiple = streams ? 1 : sensor.rateMultiple
+        let sensorPeriodPs = Int128(schedule.rate.nominalPeriod.nanoseconds / multiple) * 1000
+        if sensorPeriodPs / Int128(sensor.lineTimePs) > Int128(sensor.maxFrameLengthLines) {
             throw ScenarioError(
                 field: "sensor.max-frame-length-lines", line: nil,
-                reason: "the sensor cannot run as slowly as \(multiple)× \(schedule.rate) fps with line-time \(sensor.lineTimeNs) ns")
+                reason: "the sensor cannot run as slowly as \(multiple)× \(schedule.rate) fps with line-time \(TimeSpanFormat.text(sensor.lineTimePs / 1000))")
         }
-        if sensor.lineTimeNs * sensor.minFrameLengthLines > sensorPeriod {
+        if Int128(sensor.lineTimePs) * Int128(sensor.minFrameLengthLines) > sensorPeriodPs {
             throw ScenarioError(
                 field: "sensor.line-time", line: nil,
-                reason: "the sensor cannot run at \(multiple)× \(schedule.rate) fps with min-frame-length-lines \(sensor.minFrameLengthLines)")
+                reason: "the sensor cannot run at \(multiple)× \(schedule.rate) fps with min-frame-length-lines \(sensor.minFrameLengthLines) (profile \(sensor.profile.rawValue))")
+        }
+        if phaseLocked && Int128(sensor.lineTimePs) * Int128(sensor.streamingTiming.minFrameLengthLines) > sensorPeriodPs {
+            throw ScenarioError(
+                field: "sensor.exposure", line: nil,
+                reason: "with phase-locked capture, a frame of \(schedule.rate) fps must be longer than exposure plus interrupt-latency")
+        }
+    }
+
+    /// `strategies.phase-gain` … `loss-threshold`: ``PhaseLock/Configuration``.
+    static func phaseLock(_ s: inout YAMLFields, _ c: inout PhaseLock.Configuration) throws(ScenarioError) {
+        try s.double("phase-gain", &c.phaseGain, range: 0.01...1.5)
+        try s.double("frequency-gain", &c.frequencyGain, range: 0...1)
+        var lock = c.lockThreshold.nanoseconds
+        try s.duration("lock-threshold", &lock)
+        c.lockThreshold = .nanoseconds(lock)
+        var frames = Int64(c.framesToLock)
+        try s.int("frames-to-lock", &frames, range: 1...10_000)
+        c.framesToLock = Int(frames)
+        var loss = c.lossThreshold.nanoseconds
+        try s.duration("loss-threshold", &loss)
+        c.lossThreshold = .nanoseconds(loss)
+        if c.lossThreshold < c.lockThreshold {
+            throw ScenarioError(field: "strategies.loss-threshold", line: s.line, reason: "is below strategies.lock-threshold")
         }
     }
 
