@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "GenlockPTP", targets: ["GenlockPTP"]),
         .library(name: "GenlockPTPLinux", targets: ["GenlockPTPLinux"]),
         .library(name: "GenlockMedia", targets: ["GenlockMedia"]),
+        .library(name: "GenlockLibcamera", targets: ["GenlockLibcamera"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
     ],
     dependencies: [
@@ -82,6 +83,19 @@ let package = Package(
             path: "Simulator/Sources/GenlockSimulator",
             swiftSettings: strict
         ),
+        // libcamera from Debian's libcamera-dev (or Raspberry Pi OS's), found through pkg-config: its
+        // include path and libraries reach the C++ shim; Swift sees only the version macros.
+        .systemLibrary(name: "CLibcamera", pkgConfig: "libcamera", providers: [.apt(["libcamera-dev"])]),
+        // A small C surface over libcamera's C++ API, with version guards for 0.0.x and newer.
+        .target(name: "CLibcameraShim", dependencies: ["CLibcamera"]),
+        // The libcamera camera backend: camera selection, configuration, fixed exposure, frame
+        // duration limits, frames handed to the node as mapped buffers.
+        .target(
+            name: "GenlockLibcamera",
+            dependencies: ["GenlockCore", "GenlockHAL", "CLibcamera", "CLibcameraShim"],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         // The control protocol: messages, authenticated framing, node and coordinator state
         // machines, rig configuration. Pure (no I/O), so the simulator can run it.
         .target(
@@ -102,7 +116,7 @@ let package = Package(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
-                "GenlockControl", "GenlockControlNIO",
+                "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
                 "GenlockSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,9 +158,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GenlockLibcameraTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GenlockCLITests",
             dependencies: ["GenlockCore"],
             swiftSettings: strict
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
