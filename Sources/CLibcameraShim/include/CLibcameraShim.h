@@ -2,7 +2,7 @@
 //
 // Kept deliberately narrow (one stream, YUV420, fixed exposure, frame duration limits) so the
 // differences between Debian's libcamera 0.0.x and Raspberry Pi OS's newer releases stay inside
-// shim.cpp, behind LIBCAMERA_VERSION_* guards.
+// the .cpp files, behind LIBCAMERA_VERSION_* guards.
 #pragma once
 
 #include <stddef.h>
