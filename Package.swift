@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockLibcameraTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera", "CLibcameraShim"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -22,15 +22,16 @@ final class ShimCamera: @unchecked Sendable {
 
 /// Turns the shim's completions into ``CameraCompletion``s on an unbounded stream.
 ///
-/// Separate from ``ShimCamera`` so that frames buffered in the stream (which own the camera)
-/// never form a cycle with the stream's own continuation.
+/// Separate from ``ShimCamera`` so that frames buffered in the stream (which own the camera
+/// through `releaseBuffer`) never form a cycle with the stream's own continuation.
 final class CompletionSink: Sendable {
     let completions: AsyncStream<CameraCompletion>
     private let continuation: AsyncStream<CameraCompletion>.Continuation
-    private let camera: ShimCamera
+    private let releaseBuffer: @Sendable (UInt32) -> Void
 
-    init(camera: ShimCamera) {
-        self.camera = camera
+    /// A sink whose frames give buffer `i` back with `releaseBuffer(i)`.
+    init(releaseBuffer: @escaping @Sendable (UInt32) -> Void) {
+        self.releaseBuffer = releaseBuffer
         // Unbounded: libcamera's thread must never wait for the node; the buffer count bounds how
         // many frames can be outstanding anyway.
         (completions, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
@@ -45,14 +46,14 @@ final class CompletionSink: Sendable {
         switch completion.kind {
         case GLC_COMPLETION_FRAME:
             let buffer = completion.buffer
-            let camera = self.camera
+            let releaseBuffer = self.releaseBuffer
             let frame = CameraFrame(
                 index: completion.frame_index,
                 sequence: Int64(completion.sequence),
                 sensorTimestamp: completion.sensor_timestamp_ns < 0
                     ? nil : MonotonicInstant(nanoseconds: completion.sensor_timestamp_ns),
                 planes: Self.planes(of: completion),
-                release: { glc_camera_release_buffer(camera.pointer, buffer) })
+                release: { releaseBuffer(buffer) })
             continuation.yield(.frame(frame))
         case GLC_COMPLETION_CANCELLED:
             continuation.yield(.cancelled(index: completion.frame_index))

@@ -33,7 +33,7 @@ public final class LibcameraCamera: FrameDeliveringCamera {
 
     init(camera: ShimCamera, identity: CameraIdentity, configuration: StreamConfiguration, strideBytes: Int, frameSizeBytes: Int) {
         self.camera = camera
-        self.sink = CompletionSink(camera: camera)
+        self.sink = CompletionSink { buffer in glc_camera_release_buffer(camera.pointer, buffer) }
         self.identity = identity
         self.configuration = configuration
         self.strideBytes = strideBytes

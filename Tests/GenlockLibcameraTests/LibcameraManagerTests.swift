@@ -1,5 +1,6 @@
 import Foundation
 import GenlockCore
+import CLibcameraShim
 import GenlockLibcamera
 import Testing
 
@@ -53,5 +54,21 @@ struct LibcameraManagerTests {
         let error = #expect(throws: LibcameraError.self) { try manager.open("imx708", configuration: configuration) }
         #expect(error?.description.hasPrefix("invalid camera configuration: ") == true)
         #expect(error?.description.contains(says) == true, "\(String(describing: error))")
+    }
+
+    /// The shim's C surface itself: an id no camera has, and listing past the end.
+    @Test func acquiringAnUnknownIdIsNoCameraWithItsNameAndListingPastTheEndFails() throws {
+        var error = glc_error()
+        let started = glc_manager_start(&error)
+        let manager = try #require(started, "the camera manager did not start")
+        defer { glc_manager_stop(manager) }
+        var id = [CChar](repeating: 0, count: 64)
+        var model = [CChar](repeating: 0, count: 64)
+        #expect(glc_camera_info(manager, glc_camera_count(manager), &id, id.count, &model, model.count) == GLC_NO_CAMERA)
+        var camera: OpaquePointer?
+        #expect(glc_camera_acquire(manager, "imx708", &camera, &error) == GLC_NO_CAMERA)
+        #expect(camera == nil)
+        let text = withUnsafeBytes(of: error.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        #expect(text == "no camera with id 'imx708'")
     }
 }
