@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GenlockControl", targets: ["GenlockControl"]),
         .library(name: "GenlockControlNIO", targets: ["GenlockControlNIO"]),
         .library(name: "GenlockGPIO", targets: ["GenlockGPIO"]),
+        .library(name: "GenlockLibcamera", targets: ["GenlockLibcamera"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
         .library(name: "GenlockHIL", targets: ["GenlockHIL"]),
         .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
@@ -94,6 +95,19 @@ let package = Package(
             path: "Simulator/Sources/GenlockSimulator",
             swiftSettings: strict
         ),
+        // libcamera from Debian's libcamera-dev (or Raspberry Pi OS's), found through pkg-config: its
+        // include path and libraries reach the C++ shim; Swift sees only the version macros.
+        .systemLibrary(name: "CLibcamera", pkgConfig: "libcamera", providers: [.apt(["libcamera-dev"])]),
+        // A small C surface over libcamera's C++ API, with version guards for 0.0.x and newer.
+        .target(name: "CLibcameraShim", dependencies: ["CLibcamera"]),
+        // The libcamera camera backend: camera selection, configuration, fixed exposure, frame
+        // duration limits, frames handed to the node as mapped buffers.
+        .target(
+            name: "GenlockLibcamera",
+            dependencies: ["GenlockCore", "GenlockHAL", "CLibcamera", "CLibcameraShim"],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         // The control protocol: messages, authenticated framing, node and coordinator state
         // machines, rig configuration. Pure (no I/O), so the simulator can run it.
         .target(
@@ -124,7 +138,7 @@ let package = Package(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
-                "GenlockGPIO", "GenlockControl", "GenlockControlNIO",
+                "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
                 "GenlockSimulator", "GenlockHIL", "GenlockHILMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,9 +190,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GenlockLibcameraTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera", "CLibcameraShim"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GenlockCLITests",
             dependencies: ["GenlockCore"],
             swiftSettings: strict
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
