@@ -192,9 +192,5 @@ extension Parse {
         guard let value = UInt32(text) else { throw Invalid("'\(text)' is not a GPIO line offset (a whole number from 0)") }
         return value
     }
-    static func flashCount(_ text: String) throws -> Int {
-        guard let value = Int(text) else { throw Invalid("'\(text)' is not a whole number") }
-        guard value >= 1 else { throw Invalid("must be at least 1, got \(value)") }
-        return value
-    }
+    static func flashCount(_ text: String) throws -> Int { Int(try frameCount(text)) }
 }
