@@ -11,6 +11,8 @@ private struct Run {
     var skips: [Range<Int64>]
     var problems: [String]
     var camera: ScriptedSensorCamera
+    /// The driver's status at the end (what STATUS reports).
+    var status: PhaseLock.Status?
 
     /// The true exposure start of the frame with `sequence`.
     func truth(_ frame: PhaseLockedFrame) -> ScriptedSensorCamera.Truth? {
@@ -44,7 +46,7 @@ private func run(
     driver.start(plan)
     camera.beginDelivering()
     let summary = await driver.run()
-    var result = Run(summary: summary, frames: [], states: [], skips: [], problems: [], camera: camera)
+    var result = Run(summary: summary, frames: [], states: [], skips: [], problems: [], camera: camera, status: driver.status)
     for report in reports.withLock({ $0 }) {
         switch report {
         case .frame(let f): result.frames.append(f)
@@ -88,6 +90,9 @@ struct PhaseLockDriverTests {
         let firstError = (first.exposureStart - plan.schedule.start).nanoseconds + 3 * periodNs
         #expect(abs(firstError) > periodNs * 45 / 100)
         #expect(r.states == [.acquiring, .locked])
+        // STATUS reports the state and the phase error of the last frame.
+        #expect(r.status?.state == .locked)
+        #expect(r.status?.phaseError == r.frames.last?.phaseError)
 
         // Locked within the control delay, one correction and framesToLock frames, with slack for
         // the frequency estimate to settle: 20 frames.
