@@ -160,6 +160,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GenlockHALTests",
+            dependencies: ["GenlockCore", "GenlockHAL"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GenlockPOSIXTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
             swiftSettings: strict

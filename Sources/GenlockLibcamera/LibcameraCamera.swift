@@ -98,3 +98,6 @@ public final class LibcameraCamera: FrameDeliveringCamera {
     // The shim calls back into `sink` while streaming, so streaming ends before the sink can go.
     deinit { stop() }
 }
+
+/// Per-request FrameDurationLimits are how the phase lock steers a libcamera sensor.
+extension LibcameraCamera: FrameDurationCamera {}

@@ -32,13 +32,13 @@ public final class LibcameraManager: Sendable {
         }
     }
 
-    /// Acquires the camera with id or model `selector` and configures its stream.
+    /// Acquires the camera with id or model `selector` (nil: the only camera) and configures its stream.
     ///
     /// Fails with ``LibcameraError/noCamera(_:libcamera:)`` when no single camera matches,
     /// ``LibcameraError/cameraInUse(id:)`` when it is held elsewhere, and
     /// ``LibcameraError/configurationAdjusted(requested:adjusted:)`` when libcamera would deliver a
     /// different size, format or buffer count (nothing is applied; ask again with those values).
-    public func open(_ selector: String, configuration: StreamConfiguration) throws(LibcameraError) -> LibcameraCamera {
+    public func open(_ selector: String?, configuration: StreamConfiguration) throws(LibcameraError) -> LibcameraCamera {
         guard let format = LibcameraPixelFormat(name: configuration.pixelFormat) else {
             throw .invalidConfiguration(
                 detail: "pixel format '\(configuration.pixelFormat)' is not supported (supported: \(LibcameraPixelFormat.supportedNames))")

@@ -25,6 +25,14 @@ struct CameraSettingsTests {
         #expect(unknown?.description == "no camera has id or model 'ov5647'; cameras: \(Self.global.id) (imx296)")
     }
 
+    @Test func withoutASelectorTheOnlyCameraIsChosenAndNoneOrSeveralSaySo() throws {
+        #expect(try CameraSelector.choose(nil, from: [Self.global]) == Self.global)
+        let none = #expect(throws: CameraSelectionError.self) { try CameraSelector.choose(nil, from: []) }
+        #expect(none?.description == "no cameras found")
+        let several = #expect(throws: CameraSelectionError.self) { try CameraSelector.choose(nil, from: [Self.front, Self.global]) }
+        #expect(several?.description == "2 cameras found; choose one by id: \(Self.front.id), \(Self.global.id)")
+    }
+
     @Test func changesListOnlyTheFieldsThatDiffer() {
         let asked = StreamConfiguration(width: 1920, height: 1080, pixelFormat: "YUV420", bufferCount: 4)
         #expect(asked.changes(to: asked).isEmpty)

@@ -15,21 +15,22 @@ public struct CameraIdentity: Hashable, Sendable, CustomStringConvertible {
 
 /// Why no single camera matched what was asked for.
 public enum CameraSelectionError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The backend found no cameras at all.
-    case noCameras(selector: String)
+    /// The backend found no cameras at all (`selector` nil: none was named).
+    case noCameras(selector: String?)
     /// Cameras exist, but none has this id or model.
     case notFound(selector: String, available: [CameraIdentity])
-    /// Several cameras have this model; the id must be given.
-    case ambiguous(selector: String, matches: [CameraIdentity])
+    /// Several cameras have this model (or none was named and there are several); the id must be given.
+    case ambiguous(selector: String?, matches: [CameraIdentity])
 
     public var description: String {
         switch self {
         case .noCameras(let selector):
-            "no cameras found (asked for '\(selector)')"
+            selector.map { "no cameras found (asked for '\($0)')" } ?? "no cameras found"
         case .notFound(let selector, let available):
             "no camera has id or model '\(selector)'; cameras: \(available.map(\.description).joined(separator: ", "))"
         case .ambiguous(let selector, let matches):
-            "\(matches.count) cameras are '\(selector)'; choose one by id: \(matches.map(\.id).joined(separator: ", "))"
+            (selector.map { "\(matches.count) cameras are '\($0)'" } ?? "\(matches.count) cameras found")
+                + "; choose one by id: \(matches.map(\.id).joined(separator: ", "))"
         }
     }
 }
@@ -37,11 +38,16 @@ public enum CameraSelectionError: Error, Equatable, Sendable, CustomStringConver
 /// Chooses a camera by id or by model.
 public enum CameraSelector {
     /// The camera whose id is `selector`, else the only camera whose model is `selector`
-    /// (compared without regard to case, as models are printed in either).
-    public static func choose(_ selector: String, from cameras: [CameraIdentity]) throws(CameraSelectionError)
+    /// (compared without regard to case, as models are printed in either); with no selector, the
+    /// only camera there is.
+    public static func choose(_ selector: String?, from cameras: [CameraIdentity]) throws(CameraSelectionError)
         -> CameraIdentity
     {
         guard !cameras.isEmpty else { throw .noCameras(selector: selector) }
+        guard let selector else {
+            guard cameras.count == 1 else { throw .ambiguous(selector: nil, matches: cameras) }
+            return cameras[0]
+        }
         if let exact = cameras.first(where: { $0.id == selector }) { return exact }
         let wanted = selector.lowercased()
         let byModel = cameras.filter { !$0.model.isEmpty && $0.model.lowercased() == wanted }

@@ -44,6 +44,15 @@ public struct SensorTiming: Hashable, Sendable {
     /// The nominal duration of `lines` lines, in nanoseconds (rounded to nearest).
     public func durationNs(lines: Int64) -> Int64 { (lines * lineTimePs + 500) / 1000 }
 
+    /// The frame duration to ask of a camera so that it programs exactly `lines` lines: the middle
+    /// of the last line, `(lines + ½) × line time`. libcamera carries durations in whole
+    /// microseconds and the Raspberry Pi IPA turns a duration back into lines by floor division;
+    /// `lines × line time` rounded to a microsecond can land just below the line boundary and lose
+    /// a line, while half a line (≥ 4.6 µs on these sensors) of margin survives the rounding.
+    public func frameDuration(lines: Int64) -> TimeSpan {
+        TimeSpan(nanoseconds: (lines * lineTimePs + lineTimePs / 2 + 500) / 1000)
+    }
+
     /// The frame length in lines closest to `period` (the sensor's free-running length at the rate).
     public func nominalLines(for period: TimeSpan) -> Int64 {
         let lines = (period.nanoseconds * 1000 + lineTimePs / 2) / lineTimePs

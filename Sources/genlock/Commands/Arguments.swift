@@ -30,3 +30,34 @@ struct Invalid: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// `--camera`: which camera a node drives.
+enum CameraChoice: Equatable {
+    /// The synthetic camera (no hardware): each capture request is logged, or rendered when recording.
+    case synthetic
+    /// A libcamera camera by id or model (nil: the only one).
+    case libcamera(selector: String?)
+
+    static func parse(_ text: String) throws -> CameraChoice {
+        if text == "synthetic" { return .synthetic }
+        if text == "libcamera" { return .libcamera(selector: nil) }
+        if text.hasPrefix("libcamera:"), text.count > "libcamera:".count { return .libcamera(selector: String(text.dropFirst("libcamera:".count))) }
+        throw Invalid("'\(text)' is not a camera: synthetic, libcamera or libcamera:ID_OR_MODEL")
+    }
+
+    /// What each camera captures with unless `--capture` says otherwise.
+    var defaultCapture: CaptureMode {
+        switch self {
+        case .synthetic: .requestTimed
+        case .libcamera: .phaseLocked
+        }
+    }
+}
+
+/// `--capture`: the two capture modes of DESIGN.md.
+enum CaptureMode: String, ExpressibleByArgument, CaseIterable {
+    /// A capture request queued at each `Tn`.
+    case requestTimed = "request-timed"
+    /// The sensor streams at the rate and its frame length is steered until exposures start on `Tn`.
+    case phaseLocked = "phase-locked"
+}

@@ -17,8 +17,20 @@ struct CameraCommand: ParsableCommand {
         abstract: "Run a camera node: capture frame n at T0 + n·P on the shared realtime clock."
     )
 
-    @Flag(help: "Use the synthetic camera (no camera hardware): each capture request is logged.")
+    @Flag(help: "The synthetic camera (no camera hardware), the same as --camera synthetic.")
     var synthetic = false
+
+    @Option(help: "Camera: synthetic (the default: each capture request is logged), libcamera (the only camera) or libcamera:ID_OR_MODEL.", transform: CameraChoice.parse)
+    var camera: CameraChoice?
+
+    @Option(help: "Capture mode: request-timed (the default with the synthetic camera) or phase-locked (the default with libcamera: the sensor streams and its frame length is steered until exposures start on Tn).")
+    var capture: CaptureMode?
+
+    @Option(help: "Fixed exposure time with libcamera (default 2ms).", transform: Parse.timeSpan)
+    var exposure: TimeSpan = .milliseconds(2)
+
+    @Option(help: "Sensor timing to use instead of the camera's model: imx708 or imx296 (libcamera).")
+    var sensor: String?
 
     @Option(help: "Node settings file (YAML: name, coordinator, key, out, session, codec, size, ptpSocket, ptpMaxOffset, coordinatorTimeout, joinMargin); flags override it.")
     var config: String?
@@ -87,8 +99,20 @@ struct CameraCommand: ParsableCommand {
 
     func validate() throws {
         let s = try settings()
-        guard synthetic else {
-            throw ValidationError("--synthetic is required: no camera backend is available on this machine yet")
+        let choice = try cameraChoice()
+        switch (choice, capture ?? choice.defaultCapture) {
+        case (.synthetic, .phaseLocked):
+            throw ValidationError("--capture phase-locked needs a streaming sensor (--camera libcamera); the synthetic camera is request-timed only")
+        case (.libcamera, .requestTimed):
+            throw ValidationError("--capture request-timed is not available with --camera libcamera yet; use phase-locked")
+        default: break
+        }
+        if case .libcamera = choice {
+            if s.out != nil { throw ValidationError("--out: recording libcamera frames is not wired yet; run without --out") }
+            if exposure <= .zero { throw ValidationError("--exposure must be positive") }
+        }
+        if let sensor, SensorMode.known(model: sensor) == nil {
+            throw ValidationError("--sensor: no timing for '\(sensor)'; known: \(SensorMode.known.map(\.model).joined(separator: ", "))")
         }
         if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
@@ -113,6 +137,13 @@ struct CameraCommand: ParsableCommand {
         let name = s.name, joinMargin = s.joinMargin
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: name)
+        // The camera first: with no camera the node says so before it connects or arms anything.
+        var phaseLocked: PhaseLockedNode?
+        if case .libcamera(let selector) = try cameraChoice() {
+            // libcamera logs INFO and WARN lines to stderr; keep only errors unless the user chose.
+            setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
+            phaseLocked = try PhaseLockedNode(selector: selector, sensor: sensor, exposure: exposure, joinMargin: joinMargin, log: log)
+        }
         let deadlineTimer: any DeadlineTimer
         do {
             deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu, lockMemory: mlock))
@@ -130,7 +161,8 @@ struct CameraCommand: ParsableCommand {
         if let coordinator = s.coordinator, let key = s.key {
             try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: s.coordinatorTimeout, joinMargin: joinMargin, log: log,
                        ptp: NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset),
-                       recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) })
+                       recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) },
+                       phaseLocked: phaseLocked)
                 .run(timer: AnyDeadlineTimer(deadlineTimer))
             return
         }
@@ -140,6 +172,16 @@ struct CameraCommand: ParsableCommand {
         let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
             ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
         let schedule = FrameSchedule(start: t0, rate: fps)
+        if let phaseLocked {
+            log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), phase-locked on \(phaseLocked.camera.name)")
+            let interrupt = Interrupt.stops(schedule: schedule, clock: clock, margin: joinMargin, log: log) { phaseLocked.stop(at: $0) }
+            phaseLocked.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames), clock: clock)
+            let summary = phaseLocked.waitForFinish()
+            interrupt.cancel()
+            Console.out(PhaseLockedNode.summaryLine(name: name, summary))
+            if let failure = PhaseLockedNode.failure(summary) { throw failure }
+            return
+        }
         let run = NodeRun(name: name, log: log)
         let driver = CaptureDriver(
             clock: clock, timer: AnyDeadlineTimer(deadlineTimer),
@@ -147,17 +189,7 @@ struct CameraCommand: ParsableCommand {
         ) { report in run.handle(report) }
 
         log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), timer \(timer.rawValue)")
-        // Ctrl-C is a local STOP: end at the first frame far enough ahead, like the coordinator does.
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler {
-            let now = clock.sample().realtime
-            if let stop = try? schedule.firstIndex(after: now, margin: joinMargin) {
-                log.info("interrupted: stopping at index \(stop)")
-                driver.stop(at: stop)
-            }
-        }
-        interrupt.resume()
+        let interrupt = Interrupt.stops(schedule: schedule, clock: clock, margin: joinMargin, log: log) { driver.stop(at: $0) }
         driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
         let summary = run.waitForFinish()
         interrupt.cancel()
@@ -166,56 +198,32 @@ struct CameraCommand: ParsableCommand {
     }
 }
 
-/// Collects one run's reports: logs each frame, keeps wake errors, and signals the end.
-final class NodeRun: Sendable {
-    private let name: String
-    private let log: Logger
-    private let wakeErrors = Mutex<[Int64]>([])
-    private let finished = DispatchSemaphore(value: 0)
-    private let summary = Mutex<CaptureSummary?>(nil)
-    /// Frames captured, skipped, and the last index, for STATUS while running.
-    let progress = Mutex<(captured: Int64, skipped: Int64, last: Int64?)>((0, 0, nil))
-
-    init(name: String, log: Logger) {
-        self.name = name
-        self.log = log
-    }
-
-    func handle(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
-        switch report {
-        case .capture(let request):
-            wakeErrors.withLock { $0.append(request.wakeError.nanoseconds) }
-            progress.withLock { $0.captured += 1; $0.last = request.index }
-            log.info("frame \(request.index) Capture request queued",
-                     metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
-        case .skip(let range):
-            progress.withLock { $0.skipped += Int64(range.count) }
-            log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
-        case .armFailed(let error):
-            log.error("arming the deadline timer failed: \(error)")
-        case .finish(let s):
-            summary.withLock { $0 = s }
-            finished.signal()
+/// Ctrl-C on a standalone node is a local STOP: end at the first frame far enough ahead, like the
+/// coordinator does.
+enum Interrupt {
+    static func stops(
+        schedule: FrameSchedule, clock: PosixClockPair, margin: TimeSpan, log: Logger, stop: @escaping @Sendable (Int64) -> Void
+    ) -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler {
+            if let index = try? schedule.firstIndex(after: clock.sample().realtime, margin: margin) {
+                log.info("interrupted: stopping at index \(index)")
+                stop(index)
+            }
         }
-    }
-
-    func waitForFinish() -> CaptureSummary {
-        finished.wait()
-        return summary.withLock { $0! }
-    }
-
-    func printSummary(_ s: CaptureSummary) {
-        let errors = wakeErrors.withLock { $0 }
-        let range = s.joinedAt.map { first in "\(first)...\(s.lastIndex.map(String.init) ?? "-")" } ?? "-"
-        var line = "summary [\(name)]: frames \(s.captured), skipped \(s.skipped), indices \(range)"
-        if let p = Percentiles(errors) {
-            line += ", wake error p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
-        }
-        Console.out(line)
+        interrupt.resume()
+        return interrupt
     }
 }
 
 extension CameraCommand {
+    /// `--camera`, or `--synthetic`, or the synthetic camera by default.
+    func cameraChoice() throws -> CameraChoice {
+        if synthetic, let camera, camera != .synthetic { throw ValidationError("--synthetic and --camera libcamera are exclusive") }
+        return camera ?? .synthetic
+    }
+
     /// The node's settings: each flag given, else the `--config` file's value, else the default.
     struct Settings {
         var name: String

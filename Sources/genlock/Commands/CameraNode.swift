@@ -13,6 +13,8 @@ import Synchronization
 /// A camera node under a coordinator: HELLO, then the START it is given runs the capture
 /// scheduler; STOP sets the common stop index. Losing the coordinator does not stop the recording
 /// until `timeout` has passed; then it stops at the next frame, keeping everything captured.
+/// With `phaseLocked` the sensor streams and is steered onto `Tn` instead of being sent requests,
+/// and STATUS carries the lock's state and phase error.
 struct CameraNode {
     let name: String
     let coordinator: String
@@ -22,6 +24,7 @@ struct CameraNode {
     let log: Logger
     let ptp: NodePTPReporter
     let recording: NodeRecording?
+    let phaseLocked: PhaseLockedNode?
 
     func run(timer: AnyDeadlineTimer) throws {
         guard let colon = coordinator.lastIndex(of: ":"), let port = Int(coordinator[coordinator.index(after: colon)...]), (1...65535).contains(port) else {
@@ -46,10 +49,15 @@ struct CameraNode {
         let name = self.name
         let log = self.log
         let ptp = self.ptp
+        let phaseLocked = self.phaseLocked
+        let stop: @Sendable (Int64) -> Void = { index in
+            if let phaseLocked { phaseLocked.stop(at: index) } else { driver.stop(at: index) }
+        }
+        let capabilities = phaseLocked == nil ? ["synthetic", "request-timed"] : ["libcamera", "phase-locked"]
         let client = NodeClient(
             host: host, port: port, key: key,
             hello: {
-                ControlMessage.Hello(nodeName: name, softwareVersion: GenlockVersion.current, capabilities: ["synthetic", "request-timed"], ptp: ptp.report, nonce: 0)
+                ControlMessage.Hello(nodeName: name, softwareVersion: GenlockVersion.current, capabilities: capabilities, ptp: ptp.report, nonce: 0)
             },
             onEvent: { event in
                 switch event {
@@ -69,7 +77,7 @@ struct CameraNode {
                         do {
                             let made = try recording.open(camera: name, schedule: plan.schedule, clock: clock) { error in
                                 log.error("recording failed: \(error)")
-                                if let stop = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) { driver.stop(at: stop) }
+                                if let index = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) { stop(index) }
                             }
                             pipeline.withLock { $0 = made }
                             log.info("recording to \(made.session.directory)")
@@ -77,11 +85,11 @@ struct CameraNode {
                             log.error("cannot record: \(error); capturing without recording")
                         }
                     }
-                    driver.start(plan)
+                    if let phaseLocked { phaseLocked.start(plan, clock: clock) } else { driver.start(plan) }
                 case .stop(let index):
                     log.info("STOP: stop index \(index)")
                     pipeline.withLock { $0?.pipeline }?.stop(at: index)
-                    driver.stop(at: index)
+                    stop(index)
                 }
             })
         ptp.start()
@@ -92,17 +100,18 @@ struct CameraNode {
         let ticker = DispatchSource.makeTimerSource(queue: .global())
         ticker.schedule(deadline: .now() + .milliseconds(500), repeating: .milliseconds(500))
         ticker.setEventHandler {
-            let p = run.progress.withLock { $0 }
-            client.send(status: .init(ptp: ptp.report, framesCaptured: p.captured, framesSkipped: p.skipped, lastIndex: p.last, finished: false))
+            let p = phaseLocked?.progress ?? run.progress.withLock { $0 }
+            client.send(status: .init(ptp: ptp.report, framesCaptured: p.captured, framesSkipped: p.skipped, lastIndex: p.last, finished: false,
+                                      phaseLock: phaseLocked?.report))
             let now = clock.sample().realtime
             let expired: StartPlan? = state.withLock { s in
                 guard let lost = s.disconnectedAt, let plan = s.plan, !s.stopSent, now - lost >= timeout else { return nil }
                 s.stopSent = true
                 return plan
             }
-            if let plan = expired, let stop = try? plan.schedule.firstIndex(after: now, margin: joinMargin) {
-                log.warning("no coordinator for \(timeout): stopping at index \(stop); frames recorded so far are kept")
-                driver.stop(at: stop)
+            if let plan = expired, let index = try? plan.schedule.firstIndex(after: now, margin: joinMargin) {
+                log.warning("no coordinator for \(timeout): stopping at index \(index); frames recorded so far are kept")
+                stop(index)
             }
         }
         ticker.resume()
@@ -116,13 +125,25 @@ struct CameraNode {
                 log.info("interrupted before START")
                 Glibc.exit(130)
             }
-            if let stop = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) {
-                log.info("interrupted: stopping at index \(stop)")
-                driver.stop(at: stop)
+            if let index = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) {
+                log.info("interrupted: stopping at index \(index)")
+                stop(index)
             }
         }
         interrupt.resume()
 
+        if let phaseLocked {
+            let summary = phaseLocked.waitForFinish()
+            ticker.cancel()
+            interrupt.cancel()
+            client.captureFinished()
+            _ = try? client.send(status: .init(ptp: ptp.report, framesCaptured: summary.captured, framesSkipped: summary.skipped,
+                                               lastIndex: summary.lastIndex, finished: true, phaseLock: phaseLocked.report)).wait()
+            client.shutdown()
+            Console.out(PhaseLockedNode.summaryLine(name: name, summary))
+            if let failure = PhaseLockedNode.failure(summary) { throw failure }
+            return
+        }
         let summary = run.waitForFinish()
         ticker.cancel()
         interrupt.cancel()

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@Suite("genlock camera --camera")
+struct CameraNodeCLITests {
+    @Test(.enabled(if: CamerasCLITests.noCameraDevices, "this machine has media devices"), arguments: [
+        (["--camera", "libcamera", "--coordinator", "127.0.0.1:9", "--key", "KEY", "--capture", "phase-locked"], "no cameras found (libcamera v"),
+        (["--camera", "libcamera:imx708", "--fps", "30", "--frames", "30"], "no cameras found (asked for 'imx708') (libcamera v"),
+    ])
+    func aPhaseLockedLibcameraNodeWithoutACameraFailsAtOnceWithLibcamerasMessage(arguments: [String], message: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-nodecam-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("rig.key").path
+        #expect(try GenlockBinary.run(["keygen", "--out", key]).status == 0)
+        let result = try GenlockBinary.run(["camera"] + arguments.map { $0 == "KEY" ? key : $0 }, timeoutSeconds: 20)
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        // One line, before any connection attempt (libcamera's own logging kept off stderr).
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("genlock: error: \(message)") == true, "stderr: \(result.stderr)")
+    }
+
+    @Test func withoutACameraOptionTheSyntheticCameraRunsRequestTimed() throws {
+        let result = try GenlockBinary.run(["camera", "--fps", "60", "--start-in", "200ms", "--frames", "3"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("summary [cam1]: frames 3, skipped 0, indices 0...2"), "stdout: \(result.stdout)")
+        #expect(result.stdout.contains("frame 2 Capture request queued"), "stdout: \(result.stdout)")
+    }
+}
