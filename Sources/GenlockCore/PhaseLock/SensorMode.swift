@@ -1,10 +1,10 @@
 /// A sensor mode the phase lock knows the timing of, looked up by the camera's model.
 ///
 /// The line time depends on the mode (binning, line length), so each entry names the output size
-/// that makes libcamera pick that mode on a Raspberry Pi. The numbers are the ones the simulator's
-/// sensor profiles use (`Simulator/.../SensorProfile.swift`, which cites the Linux drivers and
-/// libcamera's Raspberry Pi camera helpers); they live here too because the camera node must not
-/// depend on the simulator.
+/// that makes libcamera pick that mode on a Raspberry Pi. The numbers come from the Linux drivers
+/// and libcamera's Raspberry Pi camera helpers (cited per entry). The simulator's sensor profiles
+/// (`sensor.profile: imx708 | global-shutter`) take their timing from this table, so what the
+/// simulator proves about phase lock is proven for the constants a node uses.
 public struct SensorMode: Hashable, Sendable, CustomStringConvertible {
     /// The sensor model as libcamera reports it (`imx708`).
     public var model: String
