@@ -79,17 +79,7 @@ struct CameraCommand: ParsableCommand {
     @Option(name: .customLong("coordinator-timeout"), help: "With --coordinator: after losing the coordinator this long, stop at the next frame; what was recorded is kept (default 30s).", transform: Parse.timeSpan)
     var coordinatorTimeout: TimeSpan?
 
-    @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
-    var timer: DeadlineTimerKind = .nanosleep
-
-    @Option(name: .customLong("rt-priority"), help: "Run the timer thread SCHED_FIFO at this priority (1-99).")
-    var rtPriority: Int32?
-
-    @Option(help: "Pin the timer thread to this CPU.")
-    var cpu: Int32?
-
-    @Flag(help: "Lock all memory (mlockall) so page faults cannot delay wake-ups.")
-    var mlock = false
+    @OptionGroup var timing: TimerOptions
 
     @Option(name: .customLong("cpu-latency-us"), help: "Hold a /dev/cpu_dma_latency request (µs) while running, keeping idle CPUs out of deep sleep states (what cyclictest does).")
     var cpuLatencyUs: Int32?
@@ -116,9 +106,6 @@ struct CameraCommand: ParsableCommand {
         }
         if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
-        if let rtPriority, !(1...99).contains(rtPriority) {
-            throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)")
-        }
         if s.joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
         if s.coordinator != nil {
             if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --coordinator") }
@@ -144,12 +131,7 @@ struct CameraCommand: ParsableCommand {
             setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
             phaseLocked = try PhaseLockedNode(selector: selector, sensor: sensor, exposure: exposure, joinMargin: joinMargin, log: log)
         }
-        let deadlineTimer: any DeadlineTimer
-        do {
-            deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu, lockMemory: mlock))
-        } catch {
-            throw ValidationError("timer: \(error)")
-        }
+        let deadlineTimer = try timing.makeTimer()
         defer { deadlineTimer.shutdown() }
         let latencyRequest: CPULatencyRequest?
         do {
@@ -188,7 +170,7 @@ struct CameraCommand: ParsableCommand {
             configuration: .init(joinMargin: joinMargin)
         ) { report in run.handle(report) }
 
-        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), timer \(timer.rawValue)")
+        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), timer \(timing.timer.rawValue)")
         let interrupt = Interrupt.stops(schedule: schedule, clock: clock, margin: joinMargin, log: log) { driver.stop(at: $0) }
         driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
         let summary = run.waitForFinish()

@@ -84,14 +84,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .customLong("flush-interval"), help: "Flush the video to disk this often (the most a crash can lose).", transform: Parse.timeSpan)
     var flushInterval: TimeSpan = .milliseconds(500)
 
-    @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
-    var timer: DeadlineTimerKind = .nanosleep
-
-    @Option(name: .customLong("rt-priority"), help: "Run the timer thread SCHED_FIFO at this priority (1-99).")
-    var rtPriority: Int32?
-
-    @Option(help: "Pin the timer thread to this CPU.")
-    var cpu: Int32?
+    @OptionGroup var timing: TimerOptions
 
     @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
     var joinMargin: TimeSpan = .milliseconds(5)
@@ -105,7 +98,6 @@ struct RecordCommand: ParsableCommand {
         }
         if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
-        if let rtPriority, !(1...99).contains(rtPriority) { throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)") }
         if joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
         do {
             try pixelFormat.validate(width: size.width, height: size.height)
@@ -135,12 +127,7 @@ struct RecordCommand: ParsableCommand {
             throw CommandFailure("\(error)")
         }
 
-        let deadlineTimer: any DeadlineTimer
-        do {
-            deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu))
-        } catch {
-            throw ValidationError("timer: \(error)")
-        }
+        let deadlineTimer = try timing.makeTimer()
         defer { deadlineTimer.shutdown() }
 
         // The driver is created after the sink, but the sink's error handler must stop it.

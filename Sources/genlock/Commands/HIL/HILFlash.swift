@@ -59,17 +59,7 @@ struct HILFlash: ParsableCommand {
     @Flag(help: "Drive a simulated line instead of the chip (no hardware): the whole timing path, and flashes.csv, without an LED.")
     var simulated = false
 
-    @Option(help: "Deadline timer: nanosleep (clock_nanosleep thread) or timerfd.")
-    var timer: DeadlineTimerKind = .nanosleep
-
-    @Option(name: .customLong("rt-priority"), help: "Run the timer thread SCHED_FIFO at this priority (1-99).")
-    var rtPriority: Int32?
-
-    @Option(help: "Pin the timer thread to this CPU.")
-    var cpu: Int32?
-
-    @Flag(help: "Lock all memory (mlockall) so page faults cannot delay an edge.")
-    var mlock = false
+    @OptionGroup var timing: TimerOptions
 
     func validate() throws {
         if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
@@ -79,7 +69,6 @@ struct HILFlash: ParsableCommand {
         if period <= .zero { throw ValidationError("--period must be positive, got \(period)") }
         if sweepStep < .zero { throw ValidationError("--sweep-step must not be negative, got \(sweepStep)") }
         if lateTolerance < .zero { throw ValidationError("--late-tolerance must not be negative, got \(lateTolerance)") }
-        if let rtPriority, !(1...99).contains(rtPriority) { throw ValidationError("--rt-priority must be 1-99, got \(rtPriority)") }
         _ = try plan(firstFlash: RealtimeInstant(nanosecondsSinceEpoch: startAt ?? 0))
     }
 
@@ -108,12 +97,7 @@ struct HILFlash: ParsableCommand {
         }
         defer { gpio.release() }
         let log = try FlashLog(path: out)
-        let deadlineTimer: any DeadlineTimer
-        do {
-            deadlineTimer = try timer.make(options: TimerThreadOptions(fifoPriority: rtPriority, cpu: cpu, lockMemory: mlock))
-        } catch {
-            throw ValidationError("timer: \(error)")
-        }
+        let deadlineTimer = try timing.makeTimer()
         defer { deadlineTimer.shutdown() }
 
         let done = DispatchSemaphore(value: 0)
