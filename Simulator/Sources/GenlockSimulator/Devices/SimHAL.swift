@@ -24,7 +24,8 @@ public struct SimClockPair: ClockPair, @unchecked Sendable {
 /// clock reaches the deadline (tracking every frequency change on the way) plus a wake latency.
 public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
     unowned(unsafe) let node: SimNode
-    private var isShutDown = false
+    // Read on every arm; single-threaded, and no access spans a call (see SimNode).
+    @exclusivity(unchecked) private var isShutDown = false
 
     init(node: SimNode) { self.node = node }
 
@@ -46,7 +47,8 @@ public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
 public final class SimCamera: Camera, @unchecked Sendable {
     public let name: String
     unowned(unsafe) let node: SimNode
-    private(set) var stopped = false
+    // Read on every capture; single-threaded, and no access spans a call (see SimNode).
+    @exclusivity(unchecked) private(set) var stopped = false
 
     init(name: String, node: SimNode) {
         self.name = name

@@ -52,7 +52,7 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) var sensorRandom: SimRandom
     private(set) var camera: SimCamera!
     var strategy: SimStrategy?
-    public private(set) var up = true
+    @exclusivity(unchecked) public private(set) var up = true
     @exclusivity(unchecked) var stats = NodeStats()
 
     // Timer state: one armed deadline at a time; `generation` makes superseded events stale.

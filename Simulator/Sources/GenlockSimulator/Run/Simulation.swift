@@ -36,7 +36,8 @@ public final class Simulation: @unchecked Sendable {
     // and never holds an access to these across a call that could reach them again.
     @exclusivity(unchecked) var queue = EventQueue()
     @exclusivity(unchecked) var trace = TraceHash()
-    var nodes: [SimNode] = []
+    /// Filled once while building; read for every event after that.
+    @exclusivity(unchecked) var nodes: [SimNode] = []
     var network: SimNetwork
     var random: SimRandom
     /// The grandmaster's offset from true time (failover jumps it).
