@@ -173,7 +173,7 @@ public final class SimNode: @unchecked Sendable {
         case .realtime(let r): reach = clock.trueTime(whenRealtimeReaches: r, notBefore: now)
         }
         armedFireNs = reach + armedLatencyNs
-        engine.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs)
+        Borrowed(engine).borrow { $0.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs) }
     }
 
     func timerFired(generation g: UInt32) {
@@ -218,7 +218,7 @@ public final class SimNode: @unchecked Sendable {
     /// A strategy decided to capture frame `index` now; `reading` is the realtime it judged by.
     func capture(index: Int64, scheduled: RealtimeInstant, reading: ClockSample, wakeErrorNs: Int64) {
         guard up else { return }
-        engine.checkCapture(node: self, index: index, scheduled: scheduled, reading: reading.realtime)
+        Borrowed(engine).borrow { $0.checkCapture(node: self, index: index, scheduled: scheduled, reading: reading.realtime) }
         stats.captured += 1
         stats.wakeErrorNs.add(wakeErrorNs)
         lastCapturedIndex = index
@@ -235,11 +235,11 @@ public final class SimNode: @unchecked Sendable {
         let model = sensorModel
         let now = engine.nowNs
         let frame = sensor.firstFrame(startingAtOrAfter: now + model.pipelineLatencyNs)
-        engine.record(
-            FrameTruth(
-                node: id, index: request.index, requestTrueNs: now, exposureStartTrueNs: frame.startTrueNs,
-                exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: model.shutter == .global,
-                sensorFrame: frame.frame, sensorTimestamp: sensorTimestamp(startTrueNs: frame.startTrueNs)))
+        let truth = FrameTruth(
+            node: id, index: request.index, requestTrueNs: now, exposureStartTrueNs: frame.startTrueNs,
+            exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: model.shutter == .global,
+            sensorFrame: frame.frame, sensorTimestamp: sensorTimestamp(startTrueNs: frame.startTrueNs))
+        Borrowed(engine).borrow { $0.record(truth) }
     }
 
     /// What the Pi 5 driver stamps for a frame whose row 0 starts exposing at `startTrueNs`:

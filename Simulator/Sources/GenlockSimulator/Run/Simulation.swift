@@ -202,7 +202,7 @@ public final class Simulation: @unchecked Sendable {
         trace.record(event.timeNs, code.0, code.1, code.2)
         switch event.kind {
         case .timer(let n, let g):
-            nodes[Int(n)].timerFired(generation: g)
+            Borrowed(nodes[Int(n)]).borrow { $0.timerFired(generation: g) }
         case .servoSample(let n):
             servoSample(nodes[Int(n)])
             schedule(.servoSample(node: n), at: event.timeNs + scenario.servo.syncIntervalNs)
