@@ -224,7 +224,7 @@ public final class SimNode: @unchecked Sendable {
         lastCapturedIndex = index
         let request = CaptureRequest(index: index, scheduled: scheduled, wake: reading, wakeError: TimeSpan(nanoseconds: wakeErrorNs))
         do {
-            try camera.queue(request)
+            try Borrowed(camera).borrow { try $0.queue(request) }
         } catch {
             engine.violation("node \(id): camera refused frame \(index): \(error)")
         }
