@@ -39,6 +39,8 @@ public struct NodeStats: Sendable {
 /// (capture code) running on it. Owned by the ``Simulation``; single-threaded.
 public final class SimNode: @unchecked Sendable {
     public let id: Int
+    // Per-frame calls go through `Borrowed(engine)`: `unowned(unsafe)` alone still retains and
+    // releases around every call (see Borrowed).
     unowned(unsafe) let engine: Simulation
     // Per-frame state below is marked `@exclusivity(unchecked)`: the engine is single-threaded and
     // no access to these spans a call that could reach them again.
