@@ -51,10 +51,15 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
         perform(actions, wakeError: .zero)
     }
 
-    private func fired(_ index: Int64, _ firing: TimerFiring) {
+    private func fired(_ firing: TimerFiring) {
         // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
         let sample = clock.sample()
-        let actions = scheduler.withLock { $0.handle(.deadlineReached(index: index, sample)) }
+        let actions = scheduler.withLock { scheduler -> CaptureScheduler.Actions in
+            // The timer holds one deadline at a time and arming replaces it, so the firing is for the
+            // deadline armed now; one that is not (cancelled or superseded meanwhile) is stale.
+            guard case .armed(let armed) = scheduler.state, armed.deadline == firing.deadline else { return [] }
+            return scheduler.handle(.deadlineReached(index: armed.index, sample))
+        }
         perform(actions, wakeError: firing.wakeError)
     }
 
@@ -63,10 +68,12 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
             switch action {
             case .armDeadline(let d):
                 do {
-                    // A strong capture: the timer drops the handler once it fires or is cancelled, so
-                    // the cycle lasts only while a deadline is armed, and a weak reference would cost
-                    // a side-table allocation per frame.
-                    try timer.arm(at: d.deadline) { firing in self.fired(d.index, firing) }
+                    // The handler captures nothing but `self` (the armed index is read back from the
+                    // scheduler), so its context is `self` itself: no allocation per frame. A strong
+                    // capture: the timer drops the handler once it fires or is cancelled, so the cycle
+                    // lasts only while a deadline is armed, and a weak reference would cost a
+                    // side-table allocation per frame.
+                    try timer.arm(at: d.deadline) { [self] firing in fired(firing) }
                 } catch {
                     onReport(.armFailed(error))
                 }

@@ -149,6 +149,9 @@ public struct CaptureScheduler: Sendable {
         }
     }
 
+    // Inlined into `handle` so that the per-frame actions are built in the caller's result rather
+    // than in a temporary copied out (a 300-byte copy per frame in profiles).
+    @inline(__always)
     private mutating func deadlineReached(_ index: Int64, _ sample: ClockSample) -> Actions {
         guard case .armed(let armed) = state, armed.index == index, let plan else { return [] }
         let now = sample.realtime

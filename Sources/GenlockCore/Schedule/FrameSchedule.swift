@@ -70,6 +70,12 @@ public struct FrameSchedule: Hashable, Sendable, CustomStringConvertible {
     ///
     /// `⌊n·K/num⌋ <= d` holds exactly when `n·K < (d+1)·num`, so `n = ⌈(d+1)·num / K⌉ − 1`.
     public func lastIndex(atOrBefore instant: RealtimeInstant) throws(ScheduleError) -> Int64? {
+        // Within 64 bits (every wake-up of a run shorter than years), ⌈a/K⌉ − 1 = ⌊(a − 1)/K⌋ for
+        // a > 0 gives the same index as the 128-bit path below without its per-frame library call.
+        let (d64, o1) = instant.nanosecondsSinceEpoch.subtractingReportingOverflow(start.nanosecondsSinceEpoch)
+        let (a, o2) = (d64 &+ 1).multipliedReportingOverflow(by: rate.numerator)
+        let (k, o3) = rate.denominator.multipliedReportingOverflow(by: 1_000_000_000)
+        if !o1 && !o2 && !o3 && d64 >= 0 && d64 < .max { return (a - 1) / k }
         let d = Int128(instant.nanosecondsSinceEpoch) - Int128(start.nanosecondsSinceEpoch)
         guard d >= 0 else { return nil }
         let n = Self.ceilDiv((d + 1) * Int128(rate.numerator), periodNumerator) - 1

@@ -57,9 +57,21 @@ public struct NodeClock: Sendable {
     /// assuming the rate does not change before then (the engine recomputes when it does).
     public func trueTime(whenMonotonicReaches target: MonotonicInstant, notBefore: Int64) -> Int64 {
         if monotonicNs(notBefore) >= target.nanoseconds { return notBefore }
-        let dMono = Int128(target.nanoseconds - anchorMonoNs)
-        let denominator = Int128(1_000_000_000_000) + Int128(ratePpt)
-        var t = anchorTrueNs + Int64((dMono * 1_000_000_000_000 + denominator - 1) / denominator)
+        // t − anchor = ⌈dMono·10¹² / (10¹² + rate)⌉ = dMono − ⌊dMono·rate / (10¹² + rate)⌋: the second
+        // form stays in 64 bits between servo updates (no 128-bit division per armed timer); the wide
+        // form covers long free-running stretches. Either is only the starting point of the exact
+        // settling below.
+        let dMono = target.nanoseconds - anchorMonoNs
+        let denominator = 1_000_000_000_000 + ratePpt
+        var t: Int64
+        let (product, overflow) = dMono.multipliedReportingOverflow(by: ratePpt)
+        if !overflow {
+            let q = product / denominator
+            t = anchorTrueNs + dMono - (product % denominator < 0 ? q - 1 : q)
+        } else {
+            let wide = Int128(denominator)
+            t = anchorTrueNs + Int64((Int128(dMono) * 1_000_000_000_000 + wide - 1) / wide)
+        }
         // Integer rounding in monotonicNs can leave us a nanosecond either side: settle exactly.
         while monotonicNs(t) < target.nanoseconds { t += 1 }
         while t - 1 >= notBefore && monotonicNs(t - 1) >= target.nanoseconds { t -= 1 }

@@ -4,40 +4,41 @@ import GenlockHAL
 // The simulator's implementations of the HAL protocols. The engine is single-threaded and these
 // objects never leave it, so they are `@unchecked Sendable`: the protocols demand Sendable for
 // the real, threaded backends, and nothing here is ever touched from a second thread. The
-// Simulation owns every node and device and none outlives it, so they refer to each other
-// `unowned(unsafe)`: no reference counting on the per-frame path.
+// Simulation owns every node and device and none outlives it, so the devices refer to their node
+// through ``Borrowed``: no reference counting on the per-frame path.
 
 /// The clock pair of one simulated node: monotonic, realtime, monotonic reads a few tens of
 /// nanoseconds apart in virtual time (occasionally preempted), through the same
 /// ``ClockPairSampling`` policy as the POSIX backend.
 public struct SimClockPair: ClockPair, @unchecked Sendable {
-    unowned(unsafe) let node: SimNode
+    let node: Borrowed<SimNode>
     public var sampling = ClockPairSampling()
 
-    init(node: SimNode) { self.node = node }
+    init(node: SimNode) { self.node = Borrowed(node) }
 
-    public func sample() -> ClockSample { node.sampleClockPair(sampling) }
-    public func monotonicNow() -> MonotonicInstant { node.clock.monotonic(atTrue: node.engine.nowNs) }
+    public func sample() -> ClockSample { node.borrow { $0.sampleClockPair(sampling) } }
+    public func monotonicNow() -> MonotonicInstant { node.borrow { $0.monotonicNow } }
 }
 
 /// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic
 /// clock reaches the deadline (tracking every frequency change on the way) plus a wake latency.
 public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
-    unowned(unsafe) let node: SimNode
-    private var isShutDown = false
+    let node: Borrowed<SimNode>
+    // Read on every arm; single-threaded, and no access spans a call (see SimNode).
+    @exclusivity(unchecked) private var isShutDown = false
 
-    init(node: SimNode) { self.node = node }
+    init(node: SimNode) { self.node = Borrowed(node) }
 
     public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
         if isShutDown { throw .shutDown }
-        node.armDeadline(deadline, handler)
+        node.borrow { $0.armDeadline(deadline, handler) }
     }
 
-    public func cancel() { node.cancelTimer() }
+    public func cancel() { node.borrow { $0.cancelTimer() } }
 
     public func shutdown() {
         isShutDown = true
-        node.cancelTimer()
+        node.borrow { $0.cancelTimer() }
     }
 }
 
@@ -45,17 +46,18 @@ public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
 /// answers with ground truth recorded by the engine.
 public final class SimCamera: Camera, @unchecked Sendable {
     public let name: String
-    unowned(unsafe) let node: SimNode
-    private(set) var stopped = false
+    let node: Borrowed<SimNode>
+    // Read on every capture; single-threaded, and no access spans a call (see SimNode).
+    @exclusivity(unchecked) private(set) var stopped = false
 
     init(name: String, node: SimNode) {
         self.name = name
-        self.node = node
+        self.node = Borrowed(node)
     }
 
     public func queue(_ request: CaptureRequest) throws {
         if stopped { throw SimCameraError.stopped(name) }
-        node.sensorTakes(request)
+        node.borrow { $0.sensorTakes(request) }
     }
 
     public func stop() { stopped = true }

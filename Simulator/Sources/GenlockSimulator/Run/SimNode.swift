@@ -39,6 +39,8 @@ public struct NodeStats: Sendable {
 /// (capture code) running on it. Owned by the ``Simulation``; single-threaded.
 public final class SimNode: @unchecked Sendable {
     public let id: Int
+    // Per-frame calls go through `Borrowed(engine)`: `unowned(unsafe)` alone still retains and
+    // releases around every call (see Borrowed).
     unowned(unsafe) let engine: Simulation
     // Per-frame state below is marked `@exclusivity(unchecked)`: the engine is single-threaded and
     // no access to these spans a call that could reach them again.
@@ -52,7 +54,7 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) var sensorRandom: SimRandom
     private(set) var camera: SimCamera!
     var strategy: SimStrategy?
-    public private(set) var up = true
+    @exclusivity(unchecked) public private(set) var up = true
     @exclusivity(unchecked) var stats = NodeStats()
 
     // Timer state: one armed deadline at a time; `generation` makes superseded events stale.
@@ -173,14 +175,14 @@ public final class SimNode: @unchecked Sendable {
         case .realtime(let r): reach = clock.trueTime(whenRealtimeReaches: r, notBefore: now)
         }
         armedFireNs = reach + armedLatencyNs
-        engine.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs)
+        Borrowed(engine).borrow { $0.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs) }
     }
 
     func timerFired(generation g: UInt32) {
-        guard g == generation, up, armedTarget != nil, let handler = armedHandler else { return }
+        guard g == generation, up, armedTarget != nil, armedHandler != nil else { return }
         armedTarget = nil
-        armedHandler = nil
-        switch handler {
+        // Moved out rather than copied and then cleared: one retain and release less per frame.
+        switch armedHandler.take()! {
         case .woke(let h): h(monotonicNow)
         case .firing(let h, let deadline): h(TimerFiring(deadline: deadline, wokeAt: monotonicNow))
         }
@@ -218,13 +220,13 @@ public final class SimNode: @unchecked Sendable {
     /// A strategy decided to capture frame `index` now; `reading` is the realtime it judged by.
     func capture(index: Int64, scheduled: RealtimeInstant, reading: ClockSample, wakeErrorNs: Int64) {
         guard up else { return }
-        engine.checkCapture(node: self, index: index, scheduled: scheduled, reading: reading.realtime)
+        Borrowed(engine).borrow { $0.checkCapture(node: self, index: index, scheduled: scheduled, reading: reading.realtime) }
         stats.captured += 1
         stats.wakeErrorNs.add(wakeErrorNs)
         lastCapturedIndex = index
         let request = CaptureRequest(index: index, scheduled: scheduled, wake: reading, wakeError: TimeSpan(nanoseconds: wakeErrorNs))
         do {
-            try camera.queue(request)
+            try Borrowed(camera).borrow { try $0.queue(request) }
         } catch {
             engine.violation("node \(id): camera refused frame \(index): \(error)")
         }
@@ -235,11 +237,11 @@ public final class SimNode: @unchecked Sendable {
         let model = sensorModel
         let now = engine.nowNs
         let frame = sensor.firstFrame(startingAtOrAfter: now + model.pipelineLatencyNs)
-        engine.record(
-            FrameTruth(
-                node: id, index: request.index, requestTrueNs: now, exposureStartTrueNs: frame.startTrueNs,
-                exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: model.shutter == .global,
-                sensorFrame: frame.frame, sensorTimestamp: sensorTimestamp(startTrueNs: frame.startTrueNs)))
+        let truth = FrameTruth(
+            node: id, index: request.index, requestTrueNs: now, exposureStartTrueNs: frame.startTrueNs,
+            exposureNs: exposureNs, lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: model.shutter == .global,
+            sensorFrame: frame.frame, sensorTimestamp: sensorTimestamp(startTrueNs: frame.startTrueNs))
+        Borrowed(engine).borrow { $0.record(truth) }
     }
 
     /// What the Pi 5 driver stamps for a frame whose row 0 starts exposing at `startTrueNs`:

@@ -36,7 +36,8 @@ public final class Simulation: @unchecked Sendable {
     // and never holds an access to these across a call that could reach them again.
     @exclusivity(unchecked) var queue = EventQueue()
     @exclusivity(unchecked) var trace = TraceHash()
-    var nodes: [SimNode] = []
+    /// Filled once while building; read for every event after that.
+    @exclusivity(unchecked) var nodes: [SimNode] = []
     var network: SimNetwork
     var random: SimRandom
     /// The grandmaster's offset from true time (failover jumps it).
@@ -201,7 +202,7 @@ public final class Simulation: @unchecked Sendable {
         trace.record(event.timeNs, code.0, code.1, code.2)
         switch event.kind {
         case .timer(let n, let g):
-            nodes[Int(n)].timerFired(generation: g)
+            Borrowed(nodes[Int(n)]).borrow { $0.timerFired(generation: g) }
         case .servoSample(let n):
             servoSample(nodes[Int(n)])
             schedule(.servoSample(node: n), at: event.timeNs + scenario.servo.syncIntervalNs)

@@ -16,21 +16,26 @@ final class GenlockStrategy: SimStrategy {
         driver = CaptureDriver(
             clock: SimClockPair(node: node), timer: timer,
             configuration: .init(joinMargin: TimeSpan(nanoseconds: joinMarginNs))
-        ) { [unowned(unsafe) node] report in
-            switch report {
-            case .capture(let request):
-                node.capture(index: request.index, scheduled: request.scheduled, reading: request.wake, wakeErrorNs: request.wakeError.nanoseconds)
-            case .skip(let range):
-                node.skipped(range)
-            case .armFailed(let error):
-                node.engine.violation("node \(node.id): arming a deadline failed: \(error)")
-            case .finish(let summary):
-                node.stats.earlyWakes += summary.earlyWakes
-                // Frames captured before STOP arrived but at or after its index are counted where the
-                // recording layer drops them (Simulation.record), not here, so nothing counts twice.
-                if case .failed(let error) = summary.outcome {
-                    node.engine.violation("node \(node.id): schedule failed: \(error)")
-                }
+        ) { [node = Borrowed(node)] report in
+            node.borrow { Self.forward(report, to: $0) }
+        }
+    }
+
+    /// Hands one of the driver's reports to the node (every frame passes here).
+    private static func forward(_ report: CaptureDriver<SimClockPair, SimDeadlineTimer>.Report, to node: SimNode) {
+        switch report {
+        case .capture(let request):
+            node.capture(index: request.index, scheduled: request.scheduled, reading: request.wake, wakeErrorNs: request.wakeError.nanoseconds)
+        case .skip(let range):
+            node.skipped(range)
+        case .armFailed(let error):
+            node.engine.violation("node \(node.id): arming a deadline failed: \(error)")
+        case .finish(let summary):
+            node.stats.earlyWakes += summary.earlyWakes
+            // Frames captured before STOP arrived but at or after its index are counted where the
+            // recording layer drops them (Simulation.record), not here, so nothing counts twice.
+            if case .failed(let error) = summary.outcome {
+                node.engine.violation("node \(node.id): schedule failed: \(error)")
             }
         }
     }
