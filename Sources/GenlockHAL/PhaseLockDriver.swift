@@ -160,7 +160,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
             let sample = clock.sample()
             let exposureStart = sample.realtime(
                 at: configuration.timestampMeaning.exposureStart(timestamp: timestamp, exposure: configuration.exposure))
-            let step = state.withLock { decide(frame, timestamp: timestamp, exposureStart: exposureStart, &$0) }
+            let step = state.withLock {
+                decide(frame, timestamp: timestamp, sensorRealtime: sample.realtime(at: timestamp), exposureStart: exposureStart, &$0)
+            }
             if let lines = step.lines { queue(lines: lines) }
             if !step.keepFrame { frame.release() }
             for report in step.reports { onReport(report) }
@@ -168,7 +170,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         }
     }
 
-    private func decide(_ frame: CameraFrame, timestamp: MonotonicInstant, exposureStart: RealtimeInstant, _ s: inout State) -> Step {
+    private func decide(
+        _ frame: CameraFrame, timestamp: MonotonicInstant, sensorRealtime: RealtimeInstant, exposureStart: RealtimeInstant, _ s: inout State
+    ) -> Step {
         guard s.lock != nil, !s.finished else { return Step() }
         let decision: PhaseLock.Decision
         do {
@@ -209,7 +213,7 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         s.summary.lastIndex = index
         step.keepFrame = true
         step.reports.append(.frame(PhaseLockedFrame(
-            index: index, scheduled: scheduled, sensorTimestamp: timestamp, exposureStart: exposureStart,
+            index: index, scheduled: scheduled, sensorTimestamp: timestamp, sensorRealtime: sensorRealtime, exposureStart: exposureStart,
             phaseError: decision.phaseError, state: decision.state, frame: frame)))
         if index + 1 >= stop { step.finish = .stopped }
         return step

@@ -17,6 +17,9 @@ public struct PhaseLockedFrame: Sendable {
     public var scheduled: RealtimeInstant
     /// The sensor's timestamp (monotonic), as the camera reported it.
     public var sensorTimestamp: MonotonicInstant
+    /// ``sensorTimestamp`` on the shared timeline, through the clock pair sampled when the frame
+    /// arrived (what a recording's sidecar lists as the sensor's realtime instant).
+    public var sensorRealtime: RealtimeInstant
     /// The exposure start of row 0 on the shared timeline (the timestamp read per its meaning and
     /// mapped through a clock pair sampled when the frame arrived).
     public var exposureStart: RealtimeInstant
@@ -26,6 +29,20 @@ public struct PhaseLockedFrame: Sendable {
     public var state: PhaseLock.State
     /// The image. The receiver releases it once encoded or copied.
     public var frame: CameraFrame
+
+    public init(
+        index: Int64, scheduled: RealtimeInstant, sensorTimestamp: MonotonicInstant, sensorRealtime: RealtimeInstant,
+        exposureStart: RealtimeInstant, phaseError: TimeSpan, state: PhaseLock.State, frame: CameraFrame
+    ) {
+        self.index = index
+        self.scheduled = scheduled
+        self.sensorTimestamp = sensorTimestamp
+        self.sensorRealtime = sensorRealtime
+        self.exposureStart = exposureStart
+        self.phaseError = phaseError
+        self.state = state
+        self.frame = frame
+    }
 }
 
 /// How a phase-locked run ended.

@@ -28,6 +28,7 @@ struct CLITests {
         (["camera", "--synthetic", "--camera", "libcamera", "--fps", "30", "--frames", "3"], "--synthetic and --camera"),
         (["camera", "--camera", "libcamera", "--sensor", "ov5647", "--fps", "30", "--frames", "3"], "--sensor"),
         (["camera", "--camera", "libcamera", "--exposure", "0ms", "--fps", "30", "--frames", "3"], "--exposure"),
+        (["camera", "--camera", "libcamera", "--coordinator", "h:1", "--key", "k", "--out", "o", "--size", "640x480"], "--size: libcamera"),
         (["schedule", "--t0", "x", "--fps", "30", "--index", "1"], "--t0"),
         (["schedule", "--t0", "0", "--fps", "30", "--index", "-1"], "--index"),
         (["schedule", "--t0", "0", "--fps", "30"], "--index"),

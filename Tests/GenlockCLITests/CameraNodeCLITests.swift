@@ -5,6 +5,9 @@ import Testing
 struct CameraNodeCLITests {
     @Test(.enabled(if: CamerasCLITests.noCameraDevices, "this machine has media devices"), arguments: [
         (["--camera", "libcamera", "--coordinator", "127.0.0.1:9", "--key", "KEY", "--capture", "phase-locked"], "no cameras found (libcamera v"),
+        // Recording is wired: --out gets as far as opening the camera.
+        (["--camera", "libcamera", "--coordinator", "127.0.0.1:9", "--key", "KEY", "--capture", "phase-locked", "--out", "OUT"],
+         "no cameras found (libcamera v"),
         (["--camera", "libcamera:imx708", "--fps", "30", "--frames", "30"], "no cameras found (asked for 'imx708') (libcamera v"),
     ])
     func aPhaseLockedLibcameraNodeWithoutACameraFailsAtOnceWithLibcamerasMessage(arguments: [String], message: String) throws {
@@ -13,13 +16,16 @@ struct CameraNodeCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let key = dir.appendingPathComponent("rig.key").path
         #expect(try GenlockBinary.run(["keygen", "--out", key]).status == 0)
-        let result = try GenlockBinary.run(["camera"] + arguments.map { $0 == "KEY" ? key : $0 }, timeoutSeconds: 20)
+        let out = dir.appendingPathComponent("rec").path
+        let result = try GenlockBinary.run(["camera"] + arguments.map { $0 == "KEY" ? key : $0 == "OUT" ? out : $0 }, timeoutSeconds: 20)
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         // One line, before any connection attempt (libcamera's own logging kept off stderr).
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "stderr: \(result.stderr)")
         #expect(lines.first?.hasPrefix("genlock: error: \(message)") == true, "stderr: \(result.stderr)")
+        // Nothing is written before START.
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 
     @Test func withoutACameraOptionTheSyntheticCameraRunsRequestTimed() throws {

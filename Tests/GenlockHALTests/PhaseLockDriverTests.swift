@@ -107,6 +107,8 @@ struct PhaseLockDriverTests {
             #expect(abs(trueError) <= bound, "frame \(frame.index): true phase error \(trueError) ns")
             // The reported error is the measured one: truth plus at most the jitter.
             #expect(frame.phaseError == frame.exposureStart - frame.scheduled)
+            // The timestamp (start of readout) on the same sample's timeline: one exposure later.
+            #expect(frame.sensorRealtime - frame.exposureStart == .milliseconds(2))
             #expect(abs(frame.phaseError.nanoseconds - trueError) <= script.jitterNs)
         }
         // The sensor ran at lengths the controller chose, not at the free-running length.

@@ -67,7 +67,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Codec when recording: x264 (default), ffv1 or raw.", transform: Parse.codec)
     var codec: VideoCodec?
 
-    @Option(help: "Frame size WIDTHxHEIGHT when recording (default 640x480).", transform: Parse.frameSize)
+    @Option(help: "Frame size WIDTHxHEIGHT when recording the synthetic camera (default 640x480; libcamera records at its sensor mode's size).", transform: Parse.frameSize)
     var size: FrameSize?
 
     @Option(name: .customLong("ptp-uds"), help: "ptp4l's management socket, for the PTP status reported to the coordinator (default /var/run/ptp4l).")
@@ -98,7 +98,7 @@ struct CameraCommand: ParsableCommand {
         default: break
         }
         if case .libcamera = choice {
-            if s.out != nil { throw ValidationError("--out: recording libcamera frames is not wired yet; run without --out") }
+            if size != nil { throw ValidationError("--size: libcamera records at its sensor mode's size (imx708 1536x864, imx296 1456x1088)") }
             if exposure <= .zero { throw ValidationError("--exposure must be positive") }
         }
         if let sensor, SensorMode.known(model: sensor) == nil {

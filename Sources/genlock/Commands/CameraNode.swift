@@ -14,7 +14,8 @@ import Synchronization
 /// scheduler; STOP sets the common stop index. Losing the coordinator does not stop the recording
 /// until `timeout` has passed; then it stops at the next frame, keeping everything captured.
 /// With `phaseLocked` the sensor streams and is steered onto `Tn` instead of being sent requests,
-/// and STATUS carries the lock's state and phase error.
+/// and STATUS carries the lock's state and phase error; its numbered frames are recorded through a
+/// ``CameraFrameRecorder`` at the sensor mode's size.
 struct CameraNode {
     let name: String
     let coordinator: String
@@ -37,6 +38,7 @@ struct CameraNode {
         let state = Mutex<(plan: StartPlan?, disconnectedAt: RealtimeInstant?, stopSent: Bool)>((nil, nil, false))
         // The recorder can only be made once START gives T0 (the files' timeline origin).
         let pipeline = Mutex<(session: SessionRecorder, pipeline: SyntheticRecordingPipeline)?>(nil)
+        let frameRecorder = Mutex<CameraFrameRecorder?>(nil)
         let driver = CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { report in
             run.handle(report)
             guard let p = pipeline.withLock({ $0?.pipeline }) else { return }
@@ -73,19 +75,30 @@ struct CameraNode {
                 case .begin(let plan):
                     state.withLock { $0.plan = plan }
                     log.info("START: T0=\(plan.schedule.start.nanosecondsSinceEpoch) ns, \(plan.schedule.rate) fps, first index \(plan.firstIndex)")
-                    if let recording {
-                        do {
-                            let made = try recording.open(camera: name, schedule: plan.schedule, clock: clock) { error in
-                                log.error("recording failed: \(error)")
-                                if let index = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) { stop(index) }
-                            }
+                    let onError: @Sendable (MediaError) -> Void = { error in
+                        log.error("recording failed: \(error)")
+                        if let index = try? plan.schedule.firstIndex(after: clock.sample().realtime, margin: joinMargin) { stop(index) }
+                    }
+                    do {
+                        if let recording, let phaseLocked {
+                            let recorder = try recording.recorder(camera: name, size: phaseLocked.size, schedule: plan.schedule)
+                            frameRecorder.withLock { $0 = CameraFrameRecorder(
+                                recorder: recorder, schedule: plan.schedule, exposure: phaseLocked.exposure,
+                                maximumPending: PhaseLockedNode.framesWaitingToEncode, onError: onError) }
+                            log.info("recording \(phaseLocked.size) to \(recorder.files.directory)")
+                        } else if let recording {
+                            let made = try recording.open(camera: name, schedule: plan.schedule, clock: clock, onError: onError)
                             pipeline.withLock { $0 = made }
                             log.info("recording to \(made.session.directory)")
-                        } catch {
-                            log.error("cannot record: \(error); capturing without recording")
                         }
+                    } catch {
+                        log.error("cannot record: \(error); capturing without recording")
                     }
-                    if let phaseLocked { phaseLocked.start(plan, clock: clock) } else { driver.start(plan) }
+                    if let phaseLocked {
+                        phaseLocked.start(plan, clock: clock, recorder: frameRecorder.withLock { $0 })
+                    } else {
+                        driver.start(plan)
+                    }
                 case .stop(let index):
                     log.info("STOP: stop index \(index)")
                     pipeline.withLock { $0?.pipeline }?.stop(at: index)
@@ -137,11 +150,21 @@ struct CameraNode {
             ticker.cancel()
             interrupt.cancel()
             client.captureFinished()
+            var recordingFailure: String?
+            if let recorder = frameRecorder.withLock({ $0 }) {
+                do {
+                    let cam = try recorder.finish(stopIndex: summary.stopIndex)
+                    log.info("recorded: \(cam)")
+                } catch {
+                    recordingFailure = "\(error)"
+                }
+            }
             _ = try? client.send(status: .init(ptp: ptp.report, framesCaptured: summary.captured, framesSkipped: summary.skipped,
                                                lastIndex: summary.lastIndex, finished: true, phaseLock: phaseLocked.report)).wait()
             client.shutdown()
             Console.out(PhaseLockedNode.summaryLine(name: name, summary))
             if let failure = PhaseLockedNode.failure(summary) { throw failure }
+            if let recordingFailure { throw CommandFailure("recording failed: \(recordingFailure)") }
             return
         }
         let summary = run.waitForFinish()
@@ -176,14 +199,28 @@ struct NodeRecording: Sendable {
     let codec: VideoCodec
     let size: FrameSize
 
+    /// The synthetic camera's pipeline, rendering at `size`.
     func open(camera: String, schedule: FrameSchedule, clock: PosixClockPair, onError: @escaping @Sendable (MediaError) -> Void)
         throws -> (session: SessionRecorder, pipeline: SyntheticRecordingPipeline)
     {
-        let sessionRecorder = try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: schedule.start))
-        let recorder = try sessionRecorder.camera(camera, configuration: RecordingConfiguration(
-            codec: codec, width: size.width, height: size.height, layout: .yuv420p, frameRate: schedule.rate, epoch: schedule.start))
+        let sessionRecorder = try session(schedule)
+        let recorder = try sessionRecorder.camera(camera, configuration: configuration(size, schedule))
         let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock, onError: onError)
         return (sessionRecorder, pipeline)
+    }
+
+    /// `camera`'s recorder for frames of `frameSize` (a real camera's, whatever `--size` says).
+    func recorder(camera: String, size frameSize: FrameSize, schedule: FrameSchedule) throws -> CameraRecorder {
+        try session(schedule).camera(camera, configuration: configuration(frameSize, schedule))
+    }
+
+    private func session(_ schedule: FrameSchedule) throws -> SessionRecorder {
+        try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: schedule.start))
+    }
+
+    private func configuration(_ frameSize: FrameSize, _ schedule: FrameSchedule) -> RecordingConfiguration {
+        RecordingConfiguration(
+            codec: codec, width: frameSize.width, height: frameSize.height, layout: .yuv420p, frameRate: schedule.rate, epoch: schedule.start)
     }
 }
 

@@ -3,6 +3,7 @@ import GenlockControl
 import GenlockCore
 import GenlockHAL
 import GenlockLibcamera
+import GenlockMedia
 import GenlockPOSIX
 import Logging
 import Synchronization
@@ -10,14 +11,16 @@ import Synchronization
 /// A camera node's phase-locked capture on a libcamera sensor: the camera is opened at launch (so
 /// a missing camera fails at once), streams from START, and a ``PhaseLockDriver`` steers its frame
 /// length until exposures start on `Tn`. The lock's state changes and problems are logged; STATUS
-/// carries its state and phase error.
+/// carries its state and phase error. With a recorder, every numbered frame goes to it (and is
+/// released there); without one, frames are released as soon as they are logged.
 final class PhaseLockedNode: Sendable {
     let camera: LibcameraCamera
     let mode: SensorMode
-    private let exposure: TimeSpan
+    let exposure: TimeSpan
     private let joinMargin: TimeSpan
     private let log: Logger
     private let driver = Mutex<PhaseLockDriver<PosixClockPair, LibcameraCamera>?>(nil)
+    private let recorder = Mutex<CameraFrameRecorder?>(nil)
     private let pendingStop = Mutex<Int64?>(nil)
     private let outcome = Mutex<PhaseLockSummary?>(nil)
     private let finished = DispatchSemaphore(value: 0)
@@ -38,8 +41,9 @@ final class PhaseLockedNode: Sendable {
             let known = SensorMode.known.map(\.model).joined(separator: ", ")
             throw CommandFailure("no sensor timing for '\(model)' (camera \(identity.id)); known sensors: \(known) (--sensor)")
         }
-        // Requests in flight (one per control-delay frame) plus frames the node still holds.
-        let buffers = mode.timing.controlDelayFrames + 3
+        // Requests in flight (one per control-delay frame), the frame being handled when the next
+        // request is queued, and the frames waiting for the recorder's encoder.
+        let buffers = mode.timing.controlDelayFrames + 1 + Self.framesWaitingToEncode
         camera = try manager.open(identity.id, configuration: StreamConfiguration(
             width: mode.width, height: mode.height, pixelFormat: "YUV420", bufferCount: buffers))
         self.mode = mode
@@ -48,8 +52,16 @@ final class PhaseLockedNode: Sendable {
         self.log = log
     }
 
-    /// Streams at the schedule's rate and starts the phase lock for `plan`.
-    func start(_ plan: StartPlan, clock: PosixClockPair) {
+    /// Frames the recorder may hold before it drops new ones (each holds a camera buffer).
+    static let framesWaitingToEncode = 2
+
+    /// The frames' size, the sensor mode's.
+    var size: FrameSize { FrameSize(width: mode.width, height: mode.height) }
+
+    /// Streams at the schedule's rate and starts the phase lock for `plan`; numbered frames and
+    /// skipped indices go to `recorder` when given.
+    func start(_ plan: StartPlan, clock: PosixClockPair, recorder: CameraFrameRecorder? = nil) {
+        self.recorder.withLock { $0 = recorder }
         let timing = mode.timing
         let period = timing.frameDuration(lines: timing.nominalLines(for: plan.schedule.rate.nominalPeriod))
         do {
@@ -99,9 +111,10 @@ final class PhaseLockedNode: Sendable {
         case .frame(let f):
             log.info("frame \(f.index) exposed \(Self.signed(f.phaseError)) from Tn (\(f.state.rawValue))",
                      metadata: [ClassicLogHandler.realtimeKey: "\(f.exposureStart.nanosecondsSinceEpoch)"])
-            f.frame.release()
+            if let recorder = recorder.withLock({ $0 }) { recorder.record(f) } else { f.frame.release() }
         case .skip(let range):
             log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: no sensor frame was nearest their Tn")
+            recorder.withLock { $0 }?.skipped(range)
         case .stateChanged(let status):
             log.info("\(status)")
         case .problem(let message):
