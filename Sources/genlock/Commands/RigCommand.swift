@@ -70,9 +70,11 @@ struct RigCommand: ParsableCommand {
             throw CommandFailure("cannot write the run's key to \(keyPath)")
         }
         let names = (1...cameras).map { "cam\($0)" }
+        // STOP goes out `duration` after T0; the last frame is the first at least this far after it.
+        let stopMargin = TimeSpan.milliseconds(300)
         let log: @Sendable (String) -> Void = { Console.out("[coordinator] \($0)") }
         let server = CoordinatorServer(
-            configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: .milliseconds(300), ptpGate: false, maximumPTPOffset: .microseconds(1)),
+            configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: stopMargin, ptpGate: false, maximumPTPOffset: .microseconds(1)),
             key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample().realtime }, log: log)
         let port = try server.bind(host: "127.0.0.1", port: 0)
         log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
@@ -97,8 +99,8 @@ struct RigCommand: ParsableCommand {
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         interrupt.setEventHandler { server.requestStop() }
         interrupt.resume()
-        StopTimer.stop(server, after: duration, clock: clock, progress: { index, stop in
-            Console.progress("recording: frame \(index)\(stop.map { " of \($0)" } ?? "")")
+        StopTimer.stop(server, after: duration, stopMargin: stopMargin, clock: clock, progress: { index, stop in
+            Console.progress("recording: frame \(index)\(stop.map { ", stopping at about frame \($0)" } ?? "")")
         })
         let summary = try server.waitUntilFinished()
         interrupt.cancel()
@@ -114,9 +116,11 @@ struct RigCommand: ParsableCommand {
     }
 }
 
-/// Requests STOP `duration` after T0 (polling for START), printing progress each second.
+/// Requests STOP `duration` after T0 (polling for START), printing progress each second. The
+/// progress names the stop index to expect: STOP at `T0 + duration` picks the first frame at least
+/// the stop margin after it (one later when STOP goes out a little late, hence "about").
 enum StopTimer {
-    static func stop(_ server: CoordinatorServer, after duration: TimeSpan, clock: PosixClockPair,
+    static func stop(_ server: CoordinatorServer, after duration: TimeSpan, stopMargin: TimeSpan = .zero, clock: PosixClockPair,
                      progress: (@Sendable (Int64, Int64?) -> Void)? = nil) {
         Thread.detachNewThread {
             while true {
@@ -125,7 +129,7 @@ enum StopTimer {
                 if let progress, let rate = server.rate {
                     let schedule = FrameSchedule(start: t0, rate: rate)
                     if let i = try? schedule.lastIndex(atOrBefore: now) {
-                        progress(i, try? schedule.firstIndex(atOrAfter: t0 + duration))
+                        progress(i, try? schedule.firstIndex(atOrAfter: t0 + duration + stopMargin))
                     }
                 }
                 let wait = (t0 + duration) - now
