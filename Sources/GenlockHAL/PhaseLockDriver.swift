@@ -63,6 +63,8 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         var finished = false
         var reportedState: PhaseLock.State?
         var requests: Int64 = 0
+        /// Monotonic time of the start, or of the last completion since.
+        var lastHeardFrom: MonotonicInstant?
     }
 
     /// What one completed frame leads to, decided under the lock and carried out outside it.
@@ -99,8 +101,10 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
             finish(.failed(error))
             return
         }
+        let heardFrom = clock.monotonicNow()
         let lines: Int64? = state.withLock { s in
             guard s.lock == nil, !s.finished else { return nil }
+            s.lastHeardFrom = heardFrom
             s.summary.joinedAt = join
             if let stop = plan.stopIndex { s.summary.stopIndex = min(stop, s.summary.stopIndex ?? stop) }
             let lock = PhaseLock(schedule: plan.schedule, sensor: configuration.sensor, firstIndex: join, configuration: configuration.phaseLock)
@@ -144,7 +148,27 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         return state.withLock { $0.summary }
     }
 
+    /// Ends the run as ``PhaseLockSummary/Outcome/cameraSilent(_:)`` when the camera has delivered
+    /// nothing for `limit` since the start (or its last completion). A streaming sensor completes a
+    /// request every frame, so silence means a wedged pipeline or a pulled cable; without this the
+    /// node would wait forever. The node calls it periodically (a second or so; a limit of a few
+    /// frame periods plus the pipeline's start-up). Returns true when it ended the run.
+    @discardableResult
+    public func endIfSilent(for limit: TimeSpan) -> Bool {
+        let now = clock.monotonicNow()
+        let silent = state.withLock { s -> TimeSpan? in
+            guard !s.finished, let last = s.lastHeardFrom else { return nil }
+            let quiet = now - last
+            return quiet >= limit ? quiet : nil
+        }
+        guard let silent else { return false }
+        finish(.cameraSilent(silent))
+        return true
+    }
+
     private func handle(_ completion: CameraCompletion) {
+        let heardFrom = clock.monotonicNow()
+        state.withLock { s in if s.lastHeardFrom != nil { s.lastHeardFrom = heardFrom } }
         switch completion {
         case .cancelled:
             return

@@ -52,6 +52,8 @@ public struct PhaseLockSummary: Hashable, Sendable {
         case stopped
         /// The camera's completions ended before the stop index (the camera stopped or failed).
         case cameraEnded
+        /// The camera delivered nothing (no frame, no failed request) for this long while running.
+        case cameraSilent(TimeSpan)
         /// A frame's exposure start lies outside the schedule's 64-bit range.
         case failed(ScheduleError)
     }

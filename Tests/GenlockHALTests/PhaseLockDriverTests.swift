@@ -216,4 +216,38 @@ struct PhaseLockDriverTests {
         #expect(r.summary.outcome == .cameraEnded)
         #expect(r.summary.captured == 39)
     }
+
+    @Test func aCameraThatFallsSilentEndsTheRunOnceTheLimitPasses() async throws {
+        let mode = SensorMode.imx708
+        let firstStart = monotonicStartNs + 10_000_000
+        let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: 0), stopIndex: 1_000)
+        var script = ScriptedSensorCamera.Script(
+            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+        script.stallAt = 20
+        let clock = VirtualClock(nowNs: monotonicStartNs, realtimeOffsetNs: realtimeOffsetNs)
+        let camera = ScriptedSensorCamera(script, clock: clock)
+        let driver = PhaseLockDriver(camera: camera, clock: clock, configuration: .init(sensor: mode.timing, exposure: .milliseconds(2))) { report in
+            if case .frame(let frame) = report { frame.frame.release() }
+        }
+        let limit = TimeSpan.seconds(3)
+        // Silence is counted from the start, before any frame.
+        #expect(!driver.endIfSilent(for: limit))
+        driver.start(plan)
+        camera.beginDelivering()
+        let running = Task { await driver.run() }
+        // Wait (bounded) until the 20 frames before the stall went through the driver.
+        for _ in 0..<2_000 where camera.counts.released < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(camera.counts.released == 20)
+        let lastHeardNs = clock.monotonicNow().nanoseconds
+        clock.advance(toNs: lastHeardNs + limit.nanoseconds - 1)
+        #expect(!driver.endIfSilent(for: limit), "one nanosecond short of the limit")
+        #expect(!camera.isStopped)
+        clock.advance(toNs: lastHeardNs + limit.nanoseconds)
+        #expect(driver.endIfSilent(for: limit))
+        let summary = await running.value
+        #expect(summary.outcome == .cameraSilent(limit))
+        #expect(summary.captured == 19)  // frame 0 of the sensor is the pre-roll before index 0
+        #expect(camera.isStopped)
+        #expect(!driver.endIfSilent(for: limit), "a finished run is not ended twice")
+    }
 }

@@ -30,6 +30,9 @@ final class ScriptedSensorCamera: FrameDurationCamera {
         var initialLines: Int64
         /// Sensor frames after which the camera stops delivering (the stream ends).
         var maxFrames: Int64 = 2_000
+        /// The sequence from which the camera delivers nothing more but keeps its stream open (a
+        /// wedged pipeline).
+        var stallAt: Int64?
         /// Realtime steps (ns) applied just before the frame with that sequence completes.
         var realtimeSteps: [Int64: Int64] = [:]
         /// Sequences whose request completes as failed.
@@ -119,6 +122,7 @@ final class ScriptedSensorCamera: FrameDurationCamera {
         enum Next { case frame(CameraFrame), failed(Int64), end, none }
         let next: Next = state.withLock { s in
             guard !s.stopped, !s.outstanding else { return .none }
+            if let stall = script.stallAt, s.nextSequence >= stall { return .none }
             while s.nextSequence < script.maxFrames {
                 let sequence = s.nextSequence
                 let startNs = s.nextStartNs

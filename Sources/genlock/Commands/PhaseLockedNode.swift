@@ -80,6 +80,21 @@ final class PhaseLockedNode: Sendable {
         if let stop = pendingStop.withLock({ $0 }) { driver.stop(at: stop) }
         driver.start(plan)
         Task { _ = await driver.run() }
+        // A streaming sensor completes a request every frame; silence for this long means the
+        // pipeline is wedged, and the run ends (keeping what was recorded) instead of waiting forever.
+        let silenceLimit = Self.silenceLimit(period: plan.schedule.rate.nominalPeriod)
+        Task { [self] in
+            while outcome.withLock({ $0 == nil }) {
+                try? await Task.sleep(for: .milliseconds(500))
+                if driver.endIfSilent(for: silenceLimit) { return }
+            }
+        }
+    }
+
+    /// How long the camera may deliver nothing: ten frame periods, and never less than 3 s, which
+    /// covers the pipeline's start-up before the first frame.
+    static func silenceLimit(period: TimeSpan) -> TimeSpan {
+        max(.seconds(3), TimeSpan(nanoseconds: period.nanoseconds * 10))
     }
 
     /// Numbers only frames before `index`.
@@ -146,6 +161,7 @@ final class PhaseLockedNode: Sendable {
         switch s.outcome {
         case .stopped: nil
         case .cameraEnded: CommandFailure("the camera stopped delivering frames before the stop index")
+        case .cameraSilent(let quiet): CommandFailure("the camera delivered nothing for \(quiet): stopped before the stop index (what was recorded is kept)")
         case .failed(let error): CommandFailure("schedule: \(error)")
         }
     }
