@@ -131,8 +131,9 @@ struct CameraCommand: ParsableCommand {
             setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
             phaseLocked = try PhaseLockedNode(selector: selector, sensor: sensor, exposure: exposure, joinMargin: joinMargin, log: log)
         }
-        let deadlineTimer = try timing.makeTimer()
-        defer { deadlineTimer.shutdown() }
+        // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
+        let deadlineTimer = phaseLocked == nil ? try timing.makeTimer() : nil
+        defer { deadlineTimer?.shutdown() }
         let latencyRequest: CPULatencyRequest?
         do {
             latencyRequest = try cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
@@ -145,7 +146,7 @@ struct CameraCommand: ParsableCommand {
                        ptp: NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset),
                        recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) },
                        phaseLocked: phaseLocked)
-                .run(timer: AnyDeadlineTimer(deadlineTimer))
+                .run(timer: deadlineTimer.map(AnyDeadlineTimer.init))
             return
         }
         guard let fps, let frames else { return }
@@ -164,6 +165,7 @@ struct CameraCommand: ParsableCommand {
             if let failure = PhaseLockedNode.failure(summary) { throw failure }
             return
         }
+        guard let deadlineTimer else { return }
         let run = NodeRun(name: name, log: log)
         let driver = CaptureDriver(
             clock: clock, timer: AnyDeadlineTimer(deadlineTimer),

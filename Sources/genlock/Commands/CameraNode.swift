@@ -27,7 +27,8 @@ struct CameraNode {
     let recording: NodeRecording?
     let phaseLocked: PhaseLockedNode?
 
-    func run(timer: AnyDeadlineTimer) throws {
+    /// Runs the node; `timer` wakes request-timed capture (nil when phase-locked).
+    func run(timer: AnyDeadlineTimer?) throws {
         guard let colon = coordinator.lastIndex(of: ":"), let port = Int(coordinator[coordinator.index(after: colon)...]), (1...65535).contains(port) else {
             throw ValidationError("--coordinator: '\(coordinator)' is not HOST:PORT")
         }
@@ -39,13 +40,15 @@ struct CameraNode {
         // The recorder can only be made once START gives T0 (the files' timeline origin).
         let pipeline = Mutex<(session: SessionRecorder, pipeline: SyntheticRecordingPipeline)?>(nil)
         let frameRecorder = Mutex<CameraFrameRecorder?>(nil)
-        let driver = CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { report in
-            run.handle(report)
-            guard let p = pipeline.withLock({ $0?.pipeline }) else { return }
-            switch report {
-            case .capture(let request): p.capture(request)
-            case .skip(let range): p.skipped(range)
-            default: break
+        let driver = timer.map { timer in
+            CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { report in
+                run.handle(report)
+                guard let p = pipeline.withLock({ $0?.pipeline }) else { return }
+                switch report {
+                case .capture(let request): p.capture(request)
+                case .skip(let range): p.skipped(range)
+                default: break
+                }
             }
         }
         let name = self.name
@@ -53,7 +56,7 @@ struct CameraNode {
         let ptp = self.ptp
         let phaseLocked = self.phaseLocked
         let stop: @Sendable (Int64) -> Void = { index in
-            if let phaseLocked { phaseLocked.stop(at: index) } else { driver.stop(at: index) }
+            if let phaseLocked { phaseLocked.stop(at: index) } else { driver?.stop(at: index) }
         }
         let capabilities = phaseLocked == nil ? ["synthetic", "request-timed"] : ["libcamera", "phase-locked"]
         let client = NodeClient(
@@ -97,7 +100,7 @@ struct CameraNode {
                     if let phaseLocked {
                         phaseLocked.start(plan, clock: clock, recorder: frameRecorder.withLock { $0 })
                     } else {
-                        driver.start(plan)
+                        driver?.start(plan)
                     }
                 case .stop(let index):
                     log.info("STOP: stop index \(index)")
