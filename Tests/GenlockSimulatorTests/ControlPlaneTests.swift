@@ -39,6 +39,21 @@ struct ControlPlaneTests {
         #expect(frames[3].map(\.index) == Array(join..<report.stopIndex))
         // STOP reached everyone through the losses: every node ends on the same frame.
         for n in 0..<3 { #expect(frames[n].map(\.index) == Array(0..<report.stopIndex)) }
+        // Every node's STATUS (finished) got through too, and the coordinator ended the session.
+        let stop = try #require(lines(report, "STOP:").first)
+        let finished = try #require(report.coordinatorFinishedNs)
+        #expect(finished > stop.trueNs)
+        #expect(lines(report, "session finished at stop index \(report.stopIndex)").count == 1)
+    }
+
+    @Test("a node that deadlocked never reports its run finished, so the coordinator does not end the session")
+    func deadlockedNodeKeepsTheSessionOpen() throws {
+        let (report, _, _) = runCollecting(try Shipped.scenario("step-storm"), strategy: .naive)
+        #expect(!report.deadlocks.isEmpty)
+        #expect(report.coordinatorFinishedNs == nil)
+        #expect(lines(report, "session finished").isEmpty)
+        let genlock = Simulation(scenario: try Shipped.scenario("step-storm")).run()
+        #expect(genlock.coordinatorFinishedNs != nil)
     }
 
     @Test("late-joiner: the connection outlives the partition, START arrives by retransmission, and the coordinator names the late node")

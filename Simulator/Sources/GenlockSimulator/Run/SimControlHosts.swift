@@ -33,6 +33,8 @@ struct SimNodeHost: Sendable {
     var backoffNs: Int64 = 100_000_000
     /// A connect attempt is scheduled.
     var connecting = false
+    /// This process told the coordinator its run finished (STATUS with `finished`).
+    var reportedFinished = false
 }
 
 /// A line the coordinator logged, at the true time it did.

@@ -197,8 +197,9 @@ extension Simulation {
                 perform(coordinator.handle(.disconnected(id)))
             case .log(let text):
                 coordinatorLog(text)
-            case .finished:
-                coordinatorFinished = true
+            case .finished(let summary):
+                coordinatorFinishedNs = nowNs
+                coordinatorLog("session finished at stop index \(summary.stopIndex.map(String.init) ?? "-"): every camera reported its run finished or is gone")
             }
         }
     }
@@ -233,6 +234,23 @@ extension Simulation {
             // (After a crash, only the frames since the crash.)
             let from = node.crashedAtNs.map { $0 - periodNs } ?? scenario.schedule.startAtNs
             disturb(node: i, fromNs: from, untilNs: t.nanosecondsSinceEpoch - Self.epochNs, cause: "joined late")
+        }
+    }
+
+    /// A node whose run has ended says so in a STATUS, as `genlock camera` does when its capture
+    /// finishes; the coordinator ends the session once every node that joined has. Checked on the
+    /// watchdog's 100 ms tick (a real node sends STATUS twice a second).
+    func reportFinishedRuns() {
+        for i in nodes.indices where !nodeHosts[i].reportedFinished {
+            let node = nodes[i]
+            guard node.up, node.strategy?.isFinished == true, let id = nodeHosts[i].connection,
+                  let c = connections[id], c.established, c.nodeEnd.peerNonce != 0 else { continue }
+            nodeHosts[i].reportedFinished = true
+            nodeHosts[i].control.captureFinished()
+            let status = ControlMessage.Status(
+                ptp: PTPReport(locked: node.servo != nil, offsetNs: nil, portState: "SLAVE"), framesCaptured: node.stats.captured,
+                framesSkipped: node.stats.skipped, lastIndex: node.lastCapturedIndex, finished: true)
+            sendFromNode(id, .status(status))
         }
     }
 

@@ -50,7 +50,9 @@ public final class Simulation: @unchecked Sendable {
     /// The stop index STOP announces.
     public let stopIndex: Int64
     var coordinator: CoordinatorCore
-    var coordinatorFinished = false
+    /// True time the coordinator ended the session (every node that joined reported its run
+    /// finished, or is gone), nil while it waits.
+    var coordinatorFinishedNs: Int64?
     var coordinatorLogLines: [CoordinatorLogLine] = []
     var nodeHosts: [SimNodeHost]
     var connections: [ConnectionID: SimConnection] = [:]
@@ -232,6 +234,7 @@ public final class Simulation: @unchecked Sendable {
             connect(node: node.id)
         case .watchdog:
             watchdog()
+            reportFinishedRuns()
             schedule(.watchdog, at: event.timeNs + 100_000_000)
         case .sensorFrame(let n, let g):
             nodes[Int(n)].sensorInterrupt(generation: g)

@@ -70,6 +70,8 @@ public struct SimulationReport: Sendable, Codable {
     public var messagesLost: Int64
     /// What the coordinator (the real `CoordinatorCore`) logged: connections, START, late ACKs, STOP.
     public var coordinatorLog: [CoordinatorLogLine]
+    /// True time the coordinator ended the session, nil when it was still waiting at the run's end.
+    public var coordinatorFinishedNs: Int64?
     public var perNode: [NodeReport]
 
     /// True when every invariant held and nothing deadlocked.
@@ -100,6 +102,7 @@ public struct SimulationReport: Sendable, Codable {
         messagesSent = sim.networkStats.sent
         messagesLost = sim.networkStats.lost
         coordinatorLog = sim.coordinatorLogLines
+        coordinatorFinishedNs = sim.coordinatorFinishedNs
         let now = sim.nowNs
         perNode = sim.nodes.map { n in
             NodeReport(
