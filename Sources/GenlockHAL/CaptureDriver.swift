@@ -54,12 +54,7 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
     private func fired(_ firing: TimerFiring) {
         // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
         let sample = clock.sample()
-        let actions = scheduler.withLock { scheduler -> CaptureScheduler.Actions in
-            // The timer holds one deadline at a time and arming replaces it, so the firing is for the
-            // deadline armed now; one that is not (cancelled or superseded meanwhile) is stale.
-            guard case .armed(let armed) = scheduler.state, armed.deadline == firing.deadline else { return [] }
-            return scheduler.handle(.deadlineReached(index: armed.index, sample))
-        }
+        let actions = scheduler.withLock { $0.handle(.deadlineReached(deadline: firing.deadline, sample)) }
         perform(actions, wakeError: firing.wakeError)
     }
 
@@ -68,8 +63,8 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
             switch action {
             case .armDeadline(let d):
                 do {
-                    // The handler captures nothing but `self` (the armed index is read back from the
-                    // scheduler), so its context is `self` itself: no allocation per frame. A strong
+                    // The handler captures nothing but `self` (the firing names its deadline, which the
+                    // scheduler matches), so its context is `self` itself: no allocation per frame. A strong
                     // capture: the timer drops the handler once it fires or is cancelled, so the cycle
                     // lasts only while a deadline is armed, and a weak reference would cost a
                     // side-table allocation per frame.

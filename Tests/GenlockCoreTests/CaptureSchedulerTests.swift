@@ -45,7 +45,7 @@ struct CaptureSchedulerTests {
             // Monotonic time moves forward to the armed deadline (a timer never fires early on its own clock).
             clock.monotonicNs = max(clock.monotonicNs, d.deadline.nanoseconds + latencyNs)
             beforeFiring(d.index, &clock)
-            actions = scheduler.handle(.deadlineReached(index: d.index, clock.sample))
+            actions = scheduler.handle(.deadlineReached(deadline: d.deadline, clock.sample))
             captured += actions.captured
             if let s = actions.summary { return (captured, s) }
         }
@@ -97,14 +97,14 @@ struct CaptureSchedulerTests {
         for _ in 0..<3 {
             let d = try #require(actions.armed)
             clock.monotonicNs = d.deadline.nanoseconds + 10_000
-            actions = scheduler.handle(.deadlineReached(index: d.index, clock.sample))
+            actions = scheduler.handle(.deadlineReached(deadline: d.deadline, clock.sample))
         }
         let d3 = try #require(actions.armed)
         #expect(d3.index == 3)
         // Realtime steps back 50 ms after frame 3 was armed; its monotonic deadline now comes too early.
         clock.offsetNs -= 50_000_000
         clock.monotonicNs = d3.deadline.nanoseconds + 10_000
-        actions = scheduler.handle(.deadlineReached(index: 3, clock.sample))
+        actions = scheduler.handle(.deadlineReached(deadline: d3.deadline, clock.sample))
         #expect(actions.captured.isEmpty)
         let rearmed = try #require(actions.armed)
         #expect(rearmed.index == 3)
@@ -112,7 +112,7 @@ struct CaptureSchedulerTests {
         #expect(rearmed.deadline == d3.deadline + .milliseconds(50))
         // Firing at the new deadline captures frame 3 at Tn on the (stepped) realtime clock.
         clock.monotonicNs = rearmed.deadline.nanoseconds
-        actions = scheduler.handle(.deadlineReached(index: 3, clock.sample))
+        actions = scheduler.handle(.deadlineReached(deadline: rearmed.deadline, clock.sample))
         #expect(actions.captured == [3])
         let (rest, summary) = runToEnd(&scheduler, &clock, first: actions)
         #expect(rest == Array(4..<10))
@@ -142,7 +142,7 @@ struct CaptureSchedulerTests {
         for _ in 0..<5 {
             let d = try #require(actions.armed)
             clock.monotonicNs = d.deadline.nanoseconds
-            actions = scheduler.handle(.deadlineReached(index: d.index, clock.sample))
+            actions = scheduler.handle(.deadlineReached(deadline: d.deadline, clock.sample))
         }
         // Frames 0..4 are captured and 5 is armed; STOP(3) arrives late.
         #expect(actions.armed?.index == 5)
@@ -153,7 +153,7 @@ struct CaptureSchedulerTests {
         #expect(summary.captured == 5)
         #expect(summary.capturedAtOrAfterStop == 2)
         // Once finished, nothing more happens, even for the stale deadline.
-        #expect(scheduler.handle(.deadlineReached(index: 5, clock.sample)).isEmpty)
+        #expect(scheduler.handle(.deadlineReached(deadline: MonotonicInstant(nanoseconds: 5), clock.sample)).isEmpty)
     }
 
     @Test func stopAheadEndsOnExactlyTheStopIndex() throws {
@@ -165,7 +165,7 @@ struct CaptureSchedulerTests {
         while let d = actions.armed {
             clock.monotonicNs = d.deadline.nanoseconds + 1_000
             if d.index == 2 { _ = scheduler.handle(.stop(stopIndex: 7)) }
-            actions = scheduler.handle(.deadlineReached(index: d.index, clock.sample))
+            actions = scheduler.handle(.deadlineReached(deadline: d.deadline, clock.sample))
             captured += actions.captured
         }
         #expect(captured == Array(0..<7))
@@ -177,7 +177,7 @@ struct CaptureSchedulerTests {
         let schedule = FrameSchedule(start: clock.realtime + .milliseconds(10), rate: rate30)
         var scheduler = CaptureScheduler()
         _ = scheduler.handle(.start(StartPlan(schedule: schedule), clock.sample))
-        #expect(scheduler.handle(.deadlineReached(index: 7, clock.sample)).isEmpty)
+        #expect(scheduler.handle(.deadlineReached(deadline: MonotonicInstant(nanoseconds: 7), clock.sample)).isEmpty)
         guard case .armed(let d) = scheduler.state else {
             Issue.record("expected armed state")
             return

@@ -79,8 +79,9 @@ public struct CaptureScheduler: Sendable {
     public enum Event: Hashable, Sendable {
         /// Begin the schedule; `sample` is a fresh clock pair.
         case start(StartPlan, ClockSample)
-        /// The deadline armed for `index` fired; `sample` was taken on wake-up.
-        case deadlineReached(index: Int64, ClockSample)
+        /// The timer armed for `deadline` fired; `sample` was taken on wake-up. A firing for any
+        /// deadline but the one armed now (cancelled or superseded meanwhile) is stale and ignored.
+        case deadlineReached(deadline: MonotonicInstant, ClockSample)
         /// Capture only frames before `stopIndex`.
         case stop(stopIndex: Int64)
     }
@@ -127,8 +128,8 @@ public struct CaptureScheduler: Sendable {
         switch event {
         case .start(let plan, let sample):
             return start(plan, sample)
-        case .deadlineReached(let index, let sample):
-            return deadlineReached(index, sample)
+        case .deadlineReached(let deadline, let sample):
+            return deadlineReached(deadline, sample)
         case .stop(let stopIndex):
             return stop(stopIndex)
         }
@@ -152,8 +153,9 @@ public struct CaptureScheduler: Sendable {
     // Inlined into `handle` so that the per-frame actions are built in the caller's result rather
     // than in a temporary copied out (a 300-byte copy per frame in profiles).
     @inline(__always)
-    private mutating func deadlineReached(_ index: Int64, _ sample: ClockSample) -> Actions {
-        guard case .armed(let armed) = state, armed.index == index, let plan else { return [] }
+    private mutating func deadlineReached(_ deadline: MonotonicInstant, _ sample: ClockSample) -> Actions {
+        guard case .armed(let armed) = state, armed.deadline == deadline, let plan else { return [] }
+        let index = armed.index
         let now = sample.realtime
         if now < armed.scheduled {
             // Realtime has not reached Tn although the monotonic deadline passed: realtime was stepped
