@@ -25,7 +25,7 @@ public final class NodeClient: @unchecked Sendable {
     private var control = NodeControl()
     private var connection: ControlConnection?
     private var channel: Channel?
-    private var backoffMs: Int64 = 100
+    private var backoff = ReconnectBackoff()
     private var shuttingDown = false
 
     public init(host: String, port: Int, key: RigKey, hello: @escaping @Sendable () -> ControlMessage.Hello,
@@ -85,14 +85,13 @@ public final class NodeClient: @unchecked Sendable {
     private func retry(_ reason: String) {
         guard !shuttingDown else { return }
         onEvent(.disconnected(reason: reason))
-        let delay = backoffMs
-        backoffMs = min(backoffMs * 2, 2_000)
-        loop.scheduleTask(in: .milliseconds(delay)) { [self] in connect() }
+        let delay = backoff.nextDelay()
+        loop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in connect() }
     }
 
     private func opened(_ ch: Channel) {
         channel = ch
-        backoffMs = 100
+        backoff.reset()
         control.connectionOpened()
         var c = ControlConnection(role: .node, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
         var hello = makeHello()

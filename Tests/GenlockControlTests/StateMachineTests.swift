@@ -140,3 +140,14 @@ struct CoordinatorCoreTests {
         #expect(r.contains(.close(1)))
     }
 }
+
+@Suite("ReconnectBackoff")
+struct ReconnectBackoffTests {
+    @Test func doublesToTheCapAndStartsOverAfterAConnection() {
+        var b = ReconnectBackoff()
+        let delays = (0..<7).map { _ in b.nextDelay().nanoseconds / 1_000_000 }
+        #expect(delays == [100, 200, 400, 800, 1_600, 2_000, 2_000])
+        b.reset()
+        #expect(b.nextDelay() == .milliseconds(100))
+    }
+}

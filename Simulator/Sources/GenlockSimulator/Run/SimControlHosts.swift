@@ -29,8 +29,8 @@ struct SimSegment: Sendable {
 struct SimNodeHost: Sendable {
     var control = NodeControl()
     var connection: ConnectionID?
-    /// Reconnect delay, as `NodeClient`'s: 100 ms doubling to 2 s, reset by a connection.
-    var backoffNs: Int64 = 100_000_000
+    /// Reconnect delays, as `NodeClient`'s.
+    var backoff = ReconnectBackoff()
     /// A connect attempt is scheduled.
     var connecting = false
     /// This process told the coordinator its run finished (STATUS with `finished`).

@@ -18,6 +18,12 @@ extension Simulation {
 
     static func nodeName(_ i: Int) -> String { "node\(i)" }
 
+    /// What a node tells the coordinator of its PTP state: locked whenever its servo runs (the
+    /// simulated coordinator does not gate START on PTP, so the offset is not reported).
+    func ptpReport(_ node: SimNode) -> PTPReport {
+        PTPReport(locked: node.servo != nil, offsetNs: nil, portState: "SLAVE")
+    }
+
     var coordinatorNow: RealtimeInstant { RealtimeInstant(nanosecondsSinceEpoch: Self.epochNs + nowNs) }
 
     // MARK: Connections
@@ -44,8 +50,7 @@ extension Simulation {
     func retryConnect(node i: Int) {
         guard !nodeHosts[i].connecting else { return }
         nodeHosts[i].connecting = true
-        schedule(.connect(node: Int32(i)), at: nowNs + nodeHosts[i].backoffNs)
-        nodeHosts[i].backoffNs = min(nodeHosts[i].backoffNs * 2, 2_000_000_000)
+        schedule(.connect(node: Int32(i)), at: nowNs + nodeHosts[i].backoff.nextDelay().nanoseconds)
     }
 
     /// The coordinator accepts; the node's end opens and sends HELLO (as `NodeClient.opened`).
@@ -56,11 +61,11 @@ extension Simulation {
         }
         c.established = true
         let i = c.node
-        nodeHosts[i].backoffNs = 100_000_000
+        nodeHosts[i].backoff.reset()
         nodeHosts[i].control.connectionOpened()
         let hello = ControlMessage.Hello(
             nodeName: Self.nodeName(i), softwareVersion: "sim", capabilities: [],
-            ptp: PTPReport(locked: nodes[i].servo != nil, offsetNs: nil, portState: "SLAVE"), nonce: c.nodeEnd.localNonce)
+            ptp: ptpReport(nodes[i]), nonce: c.nodeEnd.localNonce)
         connections[id] = c
         sendFromNode(id, .hello(hello))
     }
@@ -248,7 +253,7 @@ extension Simulation {
             nodeHosts[i].reportedFinished = true
             nodeHosts[i].control.captureFinished()
             let status = ControlMessage.Status(
-                ptp: PTPReport(locked: node.servo != nil, offsetNs: nil, portState: "SLAVE"), framesCaptured: node.stats.captured,
+                ptp: ptpReport(node), framesCaptured: node.stats.captured,
                 framesSkipped: node.stats.skipped, lastIndex: node.lastCapturedIndex, finished: true)
             sendFromNode(id, .status(status))
         }
