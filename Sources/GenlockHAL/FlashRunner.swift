@@ -74,11 +74,15 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
     }
 
     private func feed(_ event: FlashSequencer.Event) {
+        // Reports are collected and delivered after the lock is released and every action (the
+        // next edge's arming included) is done: what a report does (write the log, print) never
+        // delays an edge or runs under the runner's lock.
+        var reports: [Report] = []
         state.withLock { s in
             var actions = s.sequencer.handle(event)
             while !actions.isEmpty {
-                if let failure = perform(actions, &s) {
-                    onReport(.failed(failure))
+                if let failure = perform(actions, &s, &reports) {
+                    reports.append(.failed(failure))
                     // The line may be lit (the failure came after the on edge); best effort off.
                     try? line.set(false)
                     actions = s.sequencer.handle(.abort)
@@ -87,15 +91,20 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
                 }
             }
         }
+        for report in reports { onReport(report) }
     }
 
-    /// Performs `actions` in order; stops at the first failure and returns it.
-    private func perform(_ actions: [FlashSequencer.Action], _ s: inout State) -> FlashRunnerFailure? {
+    /// Performs `actions` in order, appending what to report; stops at the first failure and returns it.
+    private func perform(_ actions: [FlashSequencer.Action], _ s: inout State, _ reports: inout [Report]) -> FlashRunnerFailure? {
+        // The sample read right after driving an edge also maps the edge armed next (an on edge is
+        // always followed by arming its off edge): one clock-pair read fewer per flash.
+        var fresh: ClockSample?
         for action in actions {
             switch action {
             case .arm(let edge):
                 // A fresh sample per edge: a step since the last one moves this deadline with it.
-                let deadline = clock.sample().monotonic(at: edge.due)
+                let deadline = fresh?.monotonic(at: edge.due) ?? clock.deadline(for: edge.due)
+                fresh = nil
                 do {
                     try timer.arm(at: deadline) { _ in self.fired(edge) }
                 } catch {
@@ -108,21 +117,23 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
                     return .line(error)
                 }
                 // Read after the change returned: the LED is known to be in its new state by then.
-                let at = clock.sample().realtime
+                let sample = clock.sample()
+                fresh = sample
+                let at = sample.realtime
                 switch edge.level {
                 case .on:
                     s.litAt = at
                 case .off:
                     let plannedOn = s.sequencer.plan.onInstant(edge.flash)
-                    onReport(.flash(FlashRecord(index: edge.flash, plannedOn: plannedOn, on: s.litAt ?? at, off: at)))
+                    reports.append(.flash(FlashRecord(index: edge.flash, plannedOn: plannedOn, on: s.litAt ?? at, off: at)))
                     s.litAt = nil
                 }
             case .skip(let range):
-                onReport(.skip(range))
+                reports.append(.skip(range))
             case .cancel:
                 timer.cancel()
             case .finish(let summary):
-                onReport(.finish(summary))
+                reports.append(.finish(summary))
             }
         }
         return nil

@@ -97,4 +97,31 @@ import Testing
         #expect(timer.deadline == nil)
         #expect(timer.fire() == false)
     }
+
+    @Test func aLineThatFailsOnTheLastOffEdgeStillEndsTheRun() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 1)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()  // on
+        let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
+        line.failFromNowOn(with: lost)
+        timer.fire()  // off: the edge whose actions also finish the run
+        #expect(reports.failures == [.line(lost)])
+        #expect(reports.summary?.outcome == .aborted)
+    }
+
+    @Test func aLineThatFailsWhileStoppingALitLEDStillEndsTheRun() throws {
+        let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 3)
+        let timer = self.timer
+        let (runner, line, reports) = make(plan, timer: timer)
+        runner.start()
+        timer.fire()  // on: the LED is lit
+        let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
+        line.failFromNowOn(with: lost)
+        runner.stop()
+        #expect(reports.failures == [.line(lost)])
+        #expect(reports.summary?.outcome == .aborted)
+        #expect(timer.deadline == nil)
+    }
 }

@@ -106,6 +106,12 @@ public struct FlashSequencer: Sendable {
     /// Feeds one event and returns what to do, in order.
     public mutating func handle(_ event: Event) -> [Action] {
         switch (event, state) {
+        case (.abort, .finished(var summary)) where summary.outcome != .aborted:
+            // The actions that finished the run failed before their `.finish` was carried out (the
+            // last off edge, or the off edge of a stop): the run ends aborted instead.
+            summary.outcome = .aborted
+            state = .finished(summary)
+            return [.finish(summary)]
         case (_, .finished):
             return []
         case (.start(let now), .idle):
