@@ -47,6 +47,4 @@ public final class SimulatedGPIOLine: GPIOLine {
     public var edges: [Edge] { state.withLock { $0.edges } }
     /// The level now.
     public var isHigh: Bool { state.withLock { $0.high } }
-    /// Whether ``release()`` was called.
-    public var isReleased: Bool { state.withLock { $0.released } }
 }

@@ -59,34 +59,10 @@ public struct FlashPlan: Hashable, Sendable {
 
     /// Off-instant of flash `k`.
     public func offInstant(_ k: Int) -> RealtimeInstant { onInstant(k) + width }
-
-    /// Flashes that are lit at some moment of `[from, to)`, in order.
-    public func flashes(overlapping from: RealtimeInstant, _ to: RealtimeInstant) -> [Int] {
-        guard from < to else { return [] }
-        // Flash k starts no earlier than firstFlash + k·period, and ends before firstFlash + (k+1)·period.
-        let first = firstFlash.nanosecondsSinceEpoch
-        func periods(since t: RealtimeInstant) -> Int64 {
-            let (d, overflow) = t.nanosecondsSinceEpoch.subtractingReportingOverflow(first)
-            if overflow { return t.nanosecondsSinceEpoch < first ? Int64.min / 2 : Int64.max / 2 }
-            return d.dividedFloor(by: period.nanoseconds)
-        }
-        let lo = max(0, periods(since: from) - 1)
-        let hi = min(Int64(count - 1), periods(since: to))
-        guard lo <= hi else { return [] }
-        return (Int(lo)...Int(hi)).filter { onInstant($0) < to && offInstant($0) > from }
-    }
 }
 
 /// Why a flash plan was refused.
 public struct FlashPlanError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-extension Int64 {
-    /// Division rounding toward negative infinity.
-    fileprivate func dividedFloor(by d: Int64) -> Int64 {
-        let (q, r) = quotientAndRemainder(dividingBy: d)
-        return (r != 0 && (r < 0) != (d < 0)) ? q - 1 : q
-    }
 }
