@@ -40,37 +40,37 @@ struct SimCommand: ParsableCommand {
     var json: String?
 
     func run() throws {
-        guard let scenario = scenarioPath else { badInput("give the scenario file: genlock sim SCENARIO.yaml") }
+        guard let scenario = scenarioPath else { Console.badInput("give the scenario file: genlock sim SCENARIO.yaml") }
         var sc: Scenario
         let text: String
         do {
             text = try String(contentsOfFile: scenario, encoding: .utf8)
         } catch {
-            badInput("cannot read scenario '\(scenario)': \((error as NSError).localizedDescription)")
+            Console.badInput("cannot read scenario '\(scenario)': \((error as NSError).localizedDescription)")
         }
         do {
             sc = try Scenario(yaml: text)
         } catch {
-            badInput("\(scenario): \(error)")
+            Console.badInput("\(scenario): \(error)")
         }
         var seedValue = sc.seed
         if let seed {
-            guard let v = UInt64(seed) else { badInput("--seed: '\(seed)' is not a whole number 0...\(UInt64.max)") }
+            guard let v = UInt64(seed) else { Console.badInput("--seed: '\(seed)' is not a whole number 0...\(UInt64.max)") }
             seedValue = v
         }
         var kind = sc.strategy
         if let strategy {
             guard let k = StrategyKind(rawValue: strategy) else {
-                badInput("--strategy: '\(strategy)' is not one of \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                Console.badInput("--strategy: '\(strategy)' is not one of \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             kind = k
         }
         if let capture {
             guard let c = Scenario.CaptureMode(rawValue: capture) else {
-                badInput("--capture: '\(capture)' is not one of \(Scenario.CaptureMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                Console.badInput("--capture: '\(capture)' is not one of \(Scenario.CaptureMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if c == .phaseLocked && kind != .genlock {
-                badInput("--capture: phase-locked capture is the genlock strategy's; strategy is \(kind.rawValue)")
+                Console.badInput("--capture: phase-locked capture is the genlock strategy's; strategy is \(kind.rawValue)")
             }
             sc.strategies.capture = c
         }
@@ -79,19 +79,19 @@ struct SimCommand: ParsableCommand {
             // The sensor must still fit the rate with the capture mode and strategy chosen here.
             try sc.checkSensorFitsRate()
         } catch {
-            badInput("\(scenario): \(error)")
+            Console.badInput("\(scenario): \(error)")
         }
         if let duration {
             do {
                 let d = try TimeSpan(parsing: duration)
-                guard d > .zero else { badInput("--duration: must be positive") }
-                guard d.nanoseconds <= Scenario.maximumSpanNs else { badInput("--duration: at most 1000h") }
+                guard d > .zero else { Console.badInput("--duration: must be positive") }
+                guard d.nanoseconds <= Scenario.maximumSpanNs else { Console.badInput("--duration: at most 1000h") }
                 sc.schedule.durationNs = d.nanoseconds
             } catch {
-                badInput("--duration: \(error)")
+                Console.badInput("--duration: \(error)")
             }
         }
-        if let json, json.isEmpty { badInput("--json: empty path") }
+        if let json, json.isEmpty { Console.badInput("--json: empty path") }
 
         Console.out("seed \(seedValue)")
         let began = ContinuousClock.now
@@ -106,7 +106,7 @@ struct SimCommand: ParsableCommand {
             do {
                 try write(report, to: json)
             } catch {
-                badInput("--json: cannot write '\(json)': \(error)")
+                Console.badInput("--json: cannot write '\(json)': \(error)")
             }
         }
         if !report.passed {
@@ -148,10 +148,6 @@ struct SimCommand: ParsableCommand {
         }
     }
 
-    private func badInput(_ message: String) -> Never {
-        Console.err("genlock: error: \(message)")
-        Glibc.exit(2)
-    }
 
     private func shellQuoted(_ s: String) -> String {
         s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"

@@ -6,6 +6,13 @@ enum Console {
     static func out(_ line: String) { write(1, line) }
     static func err(_ line: String) { write(2, line) }
 
+    /// Bad input (a file, a value): one line on stderr and exit status 2, the status `genlock sim`
+    /// and `genlock hil` document for it (argument parser errors exit 64).
+    static func badInput(_ message: String) -> Never {
+        err("genlock: error: \(message)")
+        Glibc.exit(2)
+    }
+
     /// A progress line that rewrites itself on a terminal (nil clears it); plain lines otherwise.
     static func progress(_ text: String?) {
         if isatty(1) != 0 {

@@ -36,14 +36,14 @@ struct HILAnalyze: ParsableCommand {
     func run() throws {
         var region: PixelRegion?
         if let roi {
-            do { region = try PixelRegion(parsing: roi) } catch { badInput("--roi: \(error)") }
+            do { region = try PixelRegion(parsing: roi) } catch { Console.badInput("--roi: \(error)") }
         }
-        for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { badInput("\(name): empty path") }
+        for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { Console.badInput("\(name): empty path") }
         let result: SessionAnalyzer.Result
         do {
             result = try SessionAnalyzer(directory: sessionDirectory, region: region).run()
         } catch {
-            badInput("\(error)")
+            Console.badInput("\(error)")
         }
         let session = (sessionDirectory.hasSuffix("/") ? String(sessionDirectory.dropLast()) : sessionDirectory)
             .split(separator: "/").last.map(String.init) ?? sessionDirectory
@@ -62,11 +62,7 @@ struct HILAnalyze: ParsableCommand {
 
     /// Whole or absent: through a temporary file and a rename.
     private func write(_ text: String, to path: String, option: String) {
-        do { try FileSystem.writeAtomically(text, to: path) } catch { badInput("\(option): \(error)") }
+        do { try FileSystem.writeAtomically(text, to: path) } catch { Console.badInput("\(option): \(error)") }
     }
 
-    private func badInput(_ message: String) -> Never {
-        Console.err("genlock: error: \(message)")
-        Glibc.exit(2)
-    }
 }

@@ -132,7 +132,7 @@ struct HILFlash: ParsableCommand {
         let (summary, failure) = result.withLock { ($0.summary!, $0.failure) }
         var line = "summary: flashes fired \(summary.fired) of \(count), skipped \(summary.skipped)"
         if let p = Percentiles(log.onErrors) {
-            line += ", on error p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
+            line += ", on error \(p)"
         }
         Console.out(line + (summary.outcome == .stopped ? " (stopped early)" : ""))
         if let failure { throw CommandFailure("flashing stopped: \(failure)") }

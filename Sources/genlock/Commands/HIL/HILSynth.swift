@@ -69,16 +69,16 @@ struct HILSynth: ParsableCommand {
     func run() throws {
         let text: String
         do { text = try String(contentsOfFile: scenarioPath, encoding: .utf8) } catch {
-            badInput("cannot read scenario '\(scenarioPath)': \((error as NSError).localizedDescription)")
+            Console.badInput("cannot read scenario '\(scenarioPath)': \((error as NSError).localizedDescription)")
         }
         let scenario: Scenario
-        do { scenario = try Scenario(yaml: text) } catch { badInput("\(scenarioPath): \(error)") }
+        do { scenario = try Scenario(yaml: text) } catch { Console.badInput("\(scenarioPath): \(error)") }
         let videoCodec: VideoCodec
-        do { videoCodec = try VideoCodec(parsing: codec) } catch { badInput("--codec: \(error)") }
-        guard videoCodec != .raw else { badInput("--codec: use ffv1 or x264 for synthetic sessions") }
-        guard let shutterKind = Shutter(rawValue: shutter) else { badInput("--shutter: '\(shutter)' is not rolling or global") }
-        do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { badInput("--size: \(error)") }
-        guard flashLuma >= 0, noise >= 0 else { badInput("--flash-luma and --noise must not be negative") }
+        do { videoCodec = try VideoCodec(parsing: codec) } catch { Console.badInput("--codec: \(error)") }
+        guard videoCodec != .raw else { Console.badInput("--codec: use ffv1 or x264 for synthetic sessions") }
+        guard let shutterKind = Shutter(rawValue: shutter) else { Console.badInput("--shutter: '\(shutter)' is not rolling or global") }
+        do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { Console.badInput("--size: \(error)") }
+        guard flashLuma >= 0, noise >= 0 else { Console.badInput("--flash-luma and --noise must not be negative") }
 
         let simulation = Simulation(scenario: scenario)
         let schedule = simulation.plan.schedule
@@ -93,13 +93,13 @@ struct HILSynth: ParsableCommand {
         let plan: FlashPlan
         do {
             let every = flashPeriod ?? .nanoseconds(period.nanoseconds * 17 / 64)
-            guard every > .zero else { badInput("--flash-period: must be positive") }
+            guard every > .zero else { Console.badInput("--flash-period: must be positive") }
             // Enough flashes to cover every rendered frame.
             let flashCount = Int(min(Int128(last + 1) * Int128(period.nanoseconds) / Int128(every.nanoseconds) + 2, 10_000_000))
             plan = try FlashPlan(firstFlash: schedule.start + flashOffset, width: flashWidth, period: every, count: flashCount,
                                  sweepStep: sweepStep, sweepSteps: sweepSteps)
         } catch {
-            badInput("flash plan: \(error)")
+            Console.badInput("flash plan: \(error)")
         }
         let cameras = (0..<scenario.nodes).map { node in
             SynthCamera(name: "cam\(node + 1)", frames: (0..<last).map { n in
@@ -119,12 +119,8 @@ struct HILSynth: ParsableCommand {
             let captured = truths.map(\.count).reduce(0, +)
             Console.out("wrote \(dir): \(scenario.nodes) cameras, frames 0..<\(last) (\(captured) captured), \(plan.count) flashes of \(flashWidth), \(videoCodec) \(size)")
         } catch {
-            badInput("\(error)")
+            Console.badInput("\(error)")
         }
     }
 
-    private func badInput(_ message: String) -> Never {
-        Console.err("genlock: error: \(message)")
-        Glibc.exit(2)
-    }
 }
