@@ -84,7 +84,8 @@ struct HILCLITests {
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("not a session folder"))
 
-        _ = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "4"])
+        let synth = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "4"])
+        #expect(synth.status == 0, "stderr: \(synth.stderr)")
         let session = dir.appendingPathComponent("s").path
         let roi = try GenlockBinary.run(["hil", "analyze", session, "--roi", "10,10,5"])
         #expect(roi.status == 2 && roi.stderr.contains("--roi"))

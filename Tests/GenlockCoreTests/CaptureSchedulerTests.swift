@@ -145,15 +145,17 @@ struct CaptureSchedulerTests {
             actions = scheduler.handle(.deadlineReached(deadline: d.deadline, clock.sample))
         }
         // Frames 0..4 are captured and 5 is armed; STOP(3) arrives late.
-        #expect(actions.armed?.index == 5)
+        let d5 = try #require(actions.armed)
+        #expect(d5.index == 5)
         let stop = scheduler.handle(.stop(stopIndex: 3))
         #expect(stop.first == .cancelDeadline)
         let summary = try #require(stop.summary)
         #expect(summary.stopIndex == 3)
         #expect(summary.captured == 5)
         #expect(summary.capturedAtOrAfterStop == 2)
-        // Once finished, nothing more happens, even for the stale deadline.
-        #expect(scheduler.handle(.deadlineReached(deadline: MonotonicInstant(nanoseconds: 5), clock.sample)).isEmpty)
+        // Once finished, nothing more happens, even when the deadline armed before STOP fires.
+        clock.monotonicNs = d5.deadline.nanoseconds
+        #expect(scheduler.handle(.deadlineReached(deadline: d5.deadline, clock.sample)).isEmpty)
     }
 
     @Test func stopAheadEndsOnExactlyTheStopIndex() throws {

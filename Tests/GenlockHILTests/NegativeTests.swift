@@ -12,6 +12,7 @@ struct NegativeTests {
         rig.scene.flashLuma = 0
         rig.frames = 12
         let analysis = try rig.analyze().analysis
+        try #require(analysis.cameras.count == rig.offsets.count)
         #expect(!analysis.complete)
         for camera in analysis.cameras {
             #expect(camera.estimates.isEmpty)
@@ -26,6 +27,7 @@ struct NegativeTests {
         rig.scene.flashLuma = 600
         rig.frames = 12
         let analysis = try rig.analyze().analysis
+        try #require(analysis.cameras.count == rig.offsets.count)
         for camera in analysis.cameras {
             #expect(camera.estimates.isEmpty)
             let saturated = try #require(camera.diagnostics.first { $0.kind == .saturated })
@@ -40,6 +42,7 @@ struct NegativeTests {
         rig.scene.ambientLuma = 300
         rig.frames = 12
         let analysis = try rig.analyze().analysis
+        try #require(analysis.cameras.count == rig.offsets.count)
         for camera in analysis.cameras {
             #expect(camera.estimates.isEmpty)
             #expect(camera.diagnostics.contains { $0.kind == .saturated })
@@ -52,6 +55,7 @@ struct NegativeTests {
         rig.plan = try FlashPlan(firstFlash: SyntheticRig.t0 + .microseconds(2500), width: .microseconds(1500),
                                  period: .nanoseconds(SyntheticRig.periodNs / 2), count: 40, sweepStep: .milliseconds(1), sweepSteps: 3)
         let analysis = try rig.analyze().analysis
+        try #require(analysis.cameras.count == rig.offsets.count)
         for camera in analysis.cameras {
             #expect(camera.estimates.isEmpty)
             let long = try #require(camera.diagnostics.first { $0.kind == .flashLongerThanExposure })
@@ -67,6 +71,7 @@ struct NegativeTests {
         rig.offsets = [{ _ in 0 }, { _ in 37_000 }]
         rig.dropped = [1: [7, 8, 9]]
         let analysis = try rig.analyze().analysis
+        try #require(analysis.cameras.count == rig.offsets.count)
         let cam2 = analysis.cameras[1]
         let dropped = try #require(cam2.diagnostics.first { $0.kind == .droppedNearFlash })
         #expect(dropped.indices == [7, 8, 9])

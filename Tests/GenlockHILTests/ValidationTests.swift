@@ -36,6 +36,7 @@ struct ValidationTests {
         var rig = SyntheticRig()
         rig.offsets = [{ _ in 0 }, { _ in 37_000 }]
         let result = try rig.analyze(region: PixelRegion(x: 140, y: 0, width: 40, height: 240))
+        try #require(result.readings.count == rig.offsets.count)
         #expect(result.readings.allSatisfy { $0.region == PixelRegion(x: 140, y: 0, width: 40, height: 240) })
         try expectTruth(result, rig: rig, toleranceNs: SyntheticRig.lineTimeNs, label: "roi")
     }
@@ -43,6 +44,7 @@ struct ValidationTests {
     @Test func foundRegionLiesInsideTheDiffuser() throws {
         let result = try SyntheticRig().analyze()
         let led = SyntheticRig().scene.led
+        try #require(result.readings.count == SyntheticRig().offsets.count)
         for reading in result.readings {
             let region = try #require(reading.region)
             #expect(region.x >= led.x && region.x + region.width <= led.x + led.width, "\(region) vs \(led)")

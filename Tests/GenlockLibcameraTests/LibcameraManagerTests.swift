@@ -36,11 +36,11 @@ struct LibcameraManagerTests {
     }
 
     @Test func aSecondManagerIsRefusedUntilTheFirstStops() throws {
-        var first: LibcameraManager? = try LibcameraManager()
-        let error = #expect(throws: LibcameraError.self) { try LibcameraManager() }
+        let error = withExtendedLifetime(try LibcameraManager()) {
+            #expect(throws: LibcameraError.self) { try LibcameraManager() }
+        }
         #expect(error?.description.contains("already running") == true)
-        #expect(first != nil)
-        first = nil
+        // The first manager is gone now, so a new one starts.
         _ = try LibcameraManager()
     }
 

@@ -113,8 +113,9 @@ struct SendablePointers: @unchecked Sendable {
         let sink = CameraFrameRecorder(recorder: recorder, schedule: frames.schedule, exposure: nil, maximumPending: 1) { _ in }
         // Frame 0 holds the queue (inside its release, after its copy) until frames 1-3 were handed over.
         let held = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
-        sink.record(try frames.frame(0) { held.signal(); gate.wait() })
-        held.wait()
+        // Bounded waits: a recorder that released on the caller's thread would otherwise hang here.
+        sink.record(try frames.frame(0) { held.signal(); _ = gate.wait(timeout: .now() + .seconds(30)) })
+        #expect(held.wait(timeout: .now() + .seconds(30)) == .success)
         for index in Int64(1)...3 { sink.record(try frames.frame(index)) }
         // Released before the encoder got to them.
         #expect(frames.releases.withLock { $0 } == [0: 1, 1: 1, 2: 1, 3: 1])

@@ -30,7 +30,7 @@ struct ControlPlaneTests {
         let dropped = try #require(lines(report, "node3 disconnected").first)
         #expect(dropped.trueNs >= start.trueNs + scenario.network.connectionTimeoutNs)
         let connects = lines(report, "node3 connected")
-        #expect(connects.count == 2)
+        try #require(connects.count == 2)
         #expect(connects[1].trueNs >= 3_500_000_000, "it cannot reconnect before the partition lifts")
         let node3 = report.perNode[3]
         #expect(node3.startReadingsNs.count == 1)
@@ -72,7 +72,7 @@ struct ControlPlaneTests {
         let gone = try #require(lines(report, "node2 disconnected").first)
         #expect(gone.trueNs >= 4_500_000_000)
         let back = lines(report, "node2 connected").map(\.trueNs)
-        #expect(back.count == 2)
+        try #require(back.count == 2)
         #expect(back[1] >= 6_000_000_000, "the process is down for 1.5 s")
         // One START line: the rejoin reuses the session rather than starting a new one.
         #expect(lines(report, "START:").count == 1)
