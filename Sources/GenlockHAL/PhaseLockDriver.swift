@@ -63,6 +63,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         var finished = false
         var reportedState: PhaseLock.State?
         var requests: Int64 = 0
+        /// Requests the camera refused, to queue again with the next frame: the driver keeps
+        /// exactly `controlDelayFrames` in flight, or every later length would land a frame early.
+        var owed = 0
         /// Monotonic time of the start, or of the last completion since.
         var lastHeardFrom: MonotonicInstant?
     }
@@ -70,6 +73,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
     /// What one completed frame leads to, decided under the lock and carried out outside it.
     private struct Step {
         var lines: Int64?
+        /// Refused requests to queue again (at the free-running length, which the lock corrects).
+        var owed = 0
+        var freeRunningLines: Int64 = 0
         var reports: [Report] = []
         var keepFrame = false
         var finish: PhaseLockSummary.Outcome?
@@ -93,7 +99,8 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
     /// Begins numbering frames for `plan` and queues the first `controlDelayFrames` requests at the
     /// free-running length for the rate.
     public func start(_ plan: StartPlan) {
-        let now = clock.sample().realtime
+        let sample = clock.sample()
+        let now = sample.realtime
         let join: Int64
         do {
             join = max(plan.firstIndex, try plan.schedule.firstIndex(after: now, margin: configuration.joinMargin))
@@ -101,10 +108,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
             finish(.failed(error))
             return
         }
-        let heardFrom = clock.monotonicNow()
         let lines: Int64? = state.withLock { s in
             guard s.lock == nil, !s.finished else { return nil }
-            s.lastHeardFrom = heardFrom
+            s.lastHeardFrom = sample.monotonic
             s.summary.joinedAt = join
             if let stop = plan.stopIndex { s.summary.stopIndex = min(stop, s.summary.stopIndex ?? stop) }
             let lock = PhaseLock(schedule: plan.schedule, sensor: configuration.sensor, firstIndex: join, configuration: configuration.phaseLock)
@@ -116,7 +122,7 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
             finish(.stopped)  // nothing left before the stop index
             return
         }
-        for _ in 0..<configuration.sensor.controlDelayFrames { queue(lines: lines) }
+        for _ in 0..<configuration.sensor.controlDelayFrames { queue(lines: lines, sample) }
     }
 
     /// Numbers only frames before `stopIndex`; stops at once if the last numbered frame is just before it.
@@ -167,8 +173,6 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
     }
 
     private func handle(_ completion: CameraCompletion) {
-        let heardFrom = clock.monotonicNow()
-        state.withLock { s in if s.lastHeardFrom != nil { s.lastHeardFrom = heardFrom } }
         switch completion {
         case .cancelled:
             return
@@ -180,14 +184,17 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
                 failed("frame \(frame.sequence) has no sensor timestamp")
                 return
             }
-            // A fresh pair per frame, so a realtime step affects at most the frames around it.
+            // One fresh pair per frame (so a realtime step affects at most the frames around it):
+            // it maps the timestamp, marks the camera as heard from, and stamps the next request.
             let sample = clock.sample()
             let exposureStart = sample.realtime(
                 at: configuration.timestampMeaning.exposureStart(timestamp: timestamp, exposure: configuration.exposure))
-            let step = state.withLock {
-                decide(frame, timestamp: timestamp, sensorRealtime: sample.realtime(at: timestamp), exposureStart: exposureStart, &$0)
+            let step = state.withLock { s in
+                if s.lastHeardFrom != nil { s.lastHeardFrom = sample.monotonic }
+                return decide(frame, timestamp: timestamp, sensorRealtime: sample.realtime(at: timestamp), exposureStart: exposureStart, &s)
             }
-            if let lines = step.lines { queue(lines: lines) }
+            if let lines = step.lines { queue(lines: lines, sample) }
+            for _ in 0..<step.owed { queue(lines: step.freeRunningLines, sample) }
             if !step.keepFrame { frame.release() }
             for report in step.reports { onReport(report) }
             if let outcome = step.finish { finish(outcome) }
@@ -205,7 +212,8 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         } catch {
             return Step(finish: .failed(error))
         }
-        var step = Step(lines: decision.frameLengthLines)
+        var step = Step(lines: decision.frameLengthLines, owed: s.owed, freeRunningLines: s.lock!.freeRunningLines)
+        s.owed = 0
         s.summary.status = s.lock!.status
         if decision.state != s.reportedState {
             s.reportedState = decision.state
@@ -243,9 +251,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         return step
     }
 
-    /// Queues the next request with the frame duration that programs `lines` lines.
-    private func queue(lines: Int64) {
-        let sample = clock.sample()
+    /// Queues the next request with the frame duration that programs `lines` lines; `sample` is
+    /// the clock pair the caller already read (the request records when it was queued).
+    private func queue(lines: Int64, _ sample: ClockSample) {
         let number = state.withLock { s in
             defer { s.requests += 1 }
             return s.requests
@@ -254,7 +262,10 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         do {
             try camera.queue(request, frameDuration: configuration.sensor.frameDuration(lines: lines))
         } catch {
-            state.withLock { $0.summary.failures += 1 }
+            state.withLock { s in
+                s.summary.failures += 1
+                s.owed += 1
+            }
             onReport(.problem("request \(number) not queued: \(error)"))
         }
     }
@@ -262,12 +273,17 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
     /// A request came back without a usable frame: count it and queue a replacement at the
     /// free-running length, so the requests in flight stay one per control-delay frame.
     private func failed(_ message: String) {
-        let lines = state.withLock { s -> Int64? in
+        let sample = clock.sample()
+        let lines = state.withLock { s -> Int64?? in
+            // After the run ended, failures are the stop's cancellations: nothing to count.
+            guard !s.finished else { return nil }
+            if s.lastHeardFrom != nil { s.lastHeardFrom = sample.monotonic }
             s.summary.failures += 1
-            return s.finished ? nil : s.lock?.freeRunningLines
+            return .some(s.lock?.freeRunningLines)
         }
+        guard let lines else { return }
         onReport(.problem(message))
-        if let lines { queue(lines: lines) }
+        if let lines { queue(lines: lines, sample) }
     }
 
     private func finish(_ outcome: PhaseLockSummary.Outcome) {

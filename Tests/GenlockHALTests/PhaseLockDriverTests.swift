@@ -205,6 +205,30 @@ struct PhaseLockDriverTests {
         #expect(r.frames.map(\.index) == Array(0..<29) + Array(30..<60))
     }
 
+    @Test(arguments: [SensorMode.imx708, SensorMode.imx296])
+    func aRefusedRequestIsQueuedAgainSoTheLockStaysOnTn(mode: SensorMode) async throws {
+        let firstStart = monotonicStartNs + 10_000_000
+        let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: periodNs / 2), stopIndex: 120)
+        var script = ScriptedSensorCamera.Script(
+            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+        let clean = await run(script, plan: plan)
+        script.refusing = [40]
+        let r = await run(script, plan: plan)
+        #expect(r.summary.outcome == .stopped)
+        #expect(r.problems.count == 1 && r.problems[0].contains("not queued"))
+        // The refused request was made good, so the lengths kept landing on the frames they were
+        // decided for: the run ends locked, on the stop index, with every true start near Tn.
+        #expect(r.states.last == .locked)
+        #expect(r.frames.last?.index == 119)
+        // As many requests were in flight when the stop cancelled them as in a run with no refusal.
+        #expect(r.camera.counts.cancelled == clean.camera.counts.cancelled)
+        let lineNs = mode.timing.lineTimePs / 1000
+        for frame in r.frames.suffix(20) {
+            let truth = try #require(r.truth(frame))
+            #expect(abs((truth.exposureStart - frame.scheduled).nanoseconds) <= lineNs + 2 * 2_000, "frame \(frame.index)")
+        }
+    }
+
     @Test func theCameraEndingBeforeTheStopIndexIsReportedAsSuch() async {
         let mode = SensorMode.imx708
         let firstStart = monotonicStartNs + 10_000_000

@@ -37,6 +37,8 @@ final class ScriptedSensorCamera: FrameDurationCamera {
         var realtimeSteps: [Int64: Int64] = [:]
         /// Sequences whose request completes as failed.
         var failing: Set<Int64> = []
+        /// Request numbers the camera refuses when they are queued (no free buffer).
+        var refusing: Set<Int64> = []
     }
 
     /// What really happened to one sensor frame.
@@ -81,6 +83,7 @@ final class ScriptedSensorCamera: FrameDurationCamera {
 
     func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         let t = script.timing
+        if script.refusing.contains(request.index) { throw ScriptedRefusal() }
         state.withLock { s in
             guard !s.stopped else { return }
             // The frame this request will fill (the requests ahead of it take the frames before it),
@@ -174,3 +177,6 @@ final class ScriptedSensorCamera: FrameDurationCamera {
         return Int64((rng &* 2_685_821_657_736_338_717) % UInt64(2 * script.jitterNs + 1)) - script.jitterNs
     }
 }
+
+/// The scripted camera's refusal of a request.
+struct ScriptedRefusal: Error {}
