@@ -18,10 +18,6 @@ public final class LibcameraCamera: FrameDeliveringCamera {
     public let identity: CameraIdentity
     /// The stream as configured (exactly what was asked: adjustments are refused).
     public let configuration: StreamConfiguration
-    /// Bytes per row of the luma plane (chroma planes: half).
-    public let strideBytes: Int
-    /// Bytes in one whole frame.
-    public let frameSizeBytes: Int
     /// Completions, handed over from libcamera's thread without blocking it.
     /// One consumer: the node's capture loop.
     public var completions: AsyncStream<CameraCompletion> { sink.completions }
@@ -31,13 +27,11 @@ public final class LibcameraCamera: FrameDeliveringCamera {
     // Serializes start, queue and stop; never taken on libcamera's thread.
     private let state = Mutex(State.configured)
 
-    init(camera: ShimCamera, identity: CameraIdentity, configuration: StreamConfiguration, strideBytes: Int, frameSizeBytes: Int) {
+    init(camera: ShimCamera, identity: CameraIdentity, configuration: StreamConfiguration) {
         self.camera = camera
         self.sink = CompletionSink { buffer in glc_camera_release_buffer(camera.pointer, buffer) }
         self.identity = identity
         self.configuration = configuration
-        self.strideBytes = strideBytes
-        self.frameSizeBytes = frameSizeBytes
     }
 
     /// Starts streaming with auto-exposure off, `settings.exposure` fixed, and the frame duration

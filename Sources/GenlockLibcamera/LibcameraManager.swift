@@ -72,9 +72,8 @@ public final class LibcameraManager: Sendable {
         stream.buffer_count = buffers
         switch glc_camera_configure(camera.pointer, &stream, &error) {
         case GLC_OK:
-            return LibcameraCamera(
-                camera: camera, identity: identity, configuration: configuration,
-                strideBytes: Int(stream.stride), frameSizeBytes: Int(stream.frame_size))
+            // Each frame's planes carry their own strides (libcamera's per-plane layout).
+            return LibcameraCamera(camera: camera, identity: identity, configuration: configuration)
         case GLC_CONFIGURATION_ADJUSTED:
             let adjusted = StreamConfiguration(
                 width: Int(stream.width), height: Int(stream.height),

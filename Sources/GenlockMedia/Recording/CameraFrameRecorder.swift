@@ -76,9 +76,6 @@ public final class CameraFrameRecorder: Sendable {
     /// The driver found no frame for these indices.
     public func skipped(_ range: Range<Int64>) { sink.skipped(range) }
 
-    /// Frames at or after `index` are not recorded.
-    public func stop(at index: Int64) { sink.stop(at: index) }
-
     /// Waits for the frames handed over so far, then closes the recording. Frames at or after
     /// `stopIndex` are left out, so every camera ends on the same frame.
     @discardableResult
