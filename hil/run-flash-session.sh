@@ -13,7 +13,9 @@
 #   RIG=rig.yaml KEY=rig.key   paths on the coordinator / camera nodes
 #   FLASH_ARGS="--chip gpiochip0 --line 17 --width 200us --period 1013ms --count 60"
 #                              (a period that is not a whole number of frames: see the README)
-#   FLASH_DELAY=8s             first flash this long after the coordinator starts (> its lead)
+#   FLASH_DELAY=8s             first flash this long after `genlock hil flash` starts on the LED
+#                              node (ssh start-up included): keep it well above the coordinator's
+#                              lead, or the first flashes fall before T0 and are simply not recorded
 #   DURATION=75s               STOP this long after T0 (longer than the flashes)
 #   CAMERA_ARGS=--synthetic    until the libcamera backend lands, cameras are synthetic
 #   SESSION=hil-<UTC time>     session folder name, the same on every node
