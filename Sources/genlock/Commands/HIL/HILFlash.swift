@@ -131,6 +131,8 @@ struct HILFlash: ParsableCommand {
 
         let (summary, failure) = result.withLock { ($0.summary!, $0.failure) }
         var line = "summary: flashes fired \(summary.fired) of \(count), skipped \(summary.skipped)"
+        // Early wakes mean realtime was stepped back under an armed edge (re-armed, never early).
+        if summary.earlyWakes > 0 { line += ", early wake-ups re-armed \(summary.earlyWakes)" }
         if let p = Percentiles(log.onErrors) {
             line += ", on error \(p)"
         }
