@@ -218,6 +218,12 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         if decision.state != s.reportedState {
             s.reportedState = decision.state
             step.reports.append(.stateChanged(s.lock!.status))
+            if decision.state == .unpaced, let interval = s.lock!.lastInterval {
+                step.reports.append(.problem(
+                    "the camera does not follow the frame lengths it is asked for (frames \(interval.measured) apart, asked "
+                        + "\(interval.programmed)): no phase lock is possible; frames are still numbered by the nearest Tn "
+                        + "(libcamera's virtual pipeline completes requests as fast as they are queued)"))
+            }
         }
         guard let index = decision.index else {
             // Before any frame was numbered it is the pre-roll; afterwards its index was taken.

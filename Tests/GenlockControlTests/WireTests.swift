@@ -16,6 +16,7 @@ let sampleMessages: [ControlMessage] = [
     .status(.init(ptp: PTPReport(locked: false, offsetNs: nil, portState: "LISTENING"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: true)),
     .status(.init(ptp: .unknown, framesCaptured: 30, framesSkipped: 0, lastIndex: 29, finished: false, phaseLock: .init(state: .locked, phaseErrorNs: -1_234))),
     .status(.init(ptp: .unknown, framesCaptured: 3, framesSkipped: 0, lastIndex: 2, finished: false, phaseLock: .init(state: .lost, phaseErrorNs: 16_000_000))),
+    .status(.init(ptp: .unknown, framesCaptured: 90, framesSkipped: 0, lastIndex: 89, finished: true, phaseLock: .init(state: .unpaced, phaseErrorNs: -15_000_000))),
     .error(ControlError(.busy, "already recording")),
 ]
 

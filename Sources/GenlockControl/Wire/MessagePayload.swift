@@ -136,6 +136,7 @@ extension PhaseLock.State {
         case .acquiring: 0
         case .locked: 1
         case .lost: 2
+        case .unpaced: 3
         }
     }
 
@@ -144,6 +145,7 @@ extension PhaseLock.State {
         case 0: self = .acquiring
         case 1: self = .locked
         case 2: self = .lost
+        case 3: self = .unpaced
         default: return nil
         }
     }

@@ -33,16 +33,27 @@ public struct PhaseLock: Sendable {
         public var framesToLock: Int
         /// |phase error| above this, once locked, declares the lock lost (a clock step, a dropped frame).
         public var lossThreshold: TimeSpan
+        /// A frame interval off its programmed length by more than this fraction does not follow
+        /// the lengths asked. Real sensors are within a few hundred ppm (crystal, kernel frequency
+        /// adjustment) plus µs of timestamp jitter; 5 % of even an 8 ms frame is 400 µs.
+        public var pacingTolerance: Double
+        /// Consecutive off-pace intervals that declare the camera ``State/unpaced`` (one
+        /// realtime step between two frames makes one interval off; a camera that ignores frame
+        /// lengths makes them all off). As many on-pace intervals leave it.
+        public var framesToJudgePacing: Int
 
         public init(
             phaseGain: Double = 1.0, frequencyGain: Double = 0.05, lockThreshold: TimeSpan = .microseconds(10),
-            framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100)
+            framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100), pacingTolerance: Double = 0.05,
+            framesToJudgePacing: Int = 10
         ) {
             self.phaseGain = phaseGain
             self.frequencyGain = frequencyGain
             self.lockThreshold = lockThreshold
             self.framesToLock = framesToLock
             self.lossThreshold = lossThreshold
+            self.pacingTolerance = pacingTolerance
+            self.framesToJudgePacing = framesToJudgePacing
         }
     }
 
@@ -54,6 +65,24 @@ public struct PhaseLock: Sendable {
         case locked
         /// Was locked, then the error grew past the loss threshold; re-acquiring.
         case lost
+        /// The camera does not follow the frame lengths it is given (its frames come at intervals
+        /// far from the lengths programmed: libcamera's virtual pipeline, which completes requests
+        /// as fast as they are queued, or a pipeline ignoring FrameDurationLimits). No lock is
+        /// possible; the controller stops steering (free-running lengths) and frames are still
+        /// numbered by the nearest `Tn`.
+        case unpaced
+    }
+
+    /// A frame interval as measured against the length programmed for it.
+    public struct Interval: Hashable, Sendable {
+        /// Exposure start to exposure start of two consecutive sensor frames.
+        public var measured: TimeSpan
+        /// The length programmed for the first of them.
+        public var programmed: TimeSpan
+        public init(measured: TimeSpan, programmed: TimeSpan) {
+            self.measured = measured
+            self.programmed = programmed
+        }
     }
 
     /// One completed sensor frame.
@@ -110,8 +139,12 @@ public struct PhaseLock: Sendable {
     public private(set) var lastIndex: Int64?
     /// Exposure start minus the nearest `Tn` of the last frame (nil before the first frame).
     public private(set) var phaseError: TimeSpan?
+    /// The last interval between consecutive sensor frames (nil until two consecutive frames came).
+    public private(set) var lastInterval: Interval?
     /// Consecutive frames within the lock threshold (while acquiring or lost).
     private var onTarget = 0
+    /// Consecutive intervals off (or, while unpaced, on) their programmed length.
+    private var pacingRun = 0
     /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
     // Frame lengths programmed per sequence number for the frames in flight: a ring of
@@ -157,6 +190,13 @@ public struct PhaseLock: Sendable {
 
         updateFrequency(frame)
         updateState(error)
+        guard state != .unpaced else {
+            // Steering a camera that ignores frame lengths only adds noise to what it is asked.
+            previous = frame
+            return Decision(
+                index: index, phaseError: error, applySequence: frame.sequence + Int64(sensor.controlDelayFrames),
+                frameLengthLines: nominalLines, state: state, frequencyErrorPpm: frequencyErrorPpm)
+        }
 
         // Predict the phase error at the first frame we can still change, from the lengths already
         // in flight, and correct a fraction of it with that frame's length.
@@ -222,15 +262,30 @@ public struct PhaseLock: Sendable {
         let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
         let expected = lines * Double(sensor.lineTimePs) / 1000
         let ratio = measured / expected - 1
+        lastInterval = Interval(measured: frame.exposureStart - previous.exposureStart, programmed: TimeSpan(nanoseconds: Int64(expected.rounded())))
+        updatePacing(offPace: abs(ratio) > configuration.pacingTolerance)
         // A realtime step between the two frames makes this one measurement meaningless (the
         // kernel bounds real frequency errors at ±500 ppm); skip it rather than corrupt the estimate.
         guard abs(ratio) < 1e-3 else { return }
         frequencyError += configuration.frequencyGain * (ratio - frequencyError)
     }
 
+    /// Enters ``State/unpaced`` after a run of off-pace intervals, and leaves it (acquiring anew)
+    /// after as long a run of on-pace ones.
+    private mutating func updatePacing(offPace: Bool) {
+        let judging = state == .unpaced ? !offPace : offPace
+        pacingRun = judging ? pacingRun + 1 : 0
+        guard pacingRun >= configuration.framesToJudgePacing else { return }
+        pacingRun = 0
+        onTarget = 0
+        state = state == .unpaced ? .acquiring : .unpaced
+    }
+
     private mutating func updateState(_ error: TimeSpan) {
         let magnitude = TimeSpan(nanoseconds: abs(error.nanoseconds))
         switch state {
+        case .unpaced:
+            break
         case .acquiring, .lost:
             onTarget = magnitude <= configuration.lockThreshold ? onTarget + 1 : 0
             if onTarget >= configuration.framesToLock { state = .locked }

@@ -58,4 +58,16 @@ public struct SensorTiming: Hashable, Sendable {
         let lines = (period.nanoseconds * 1000 + lineTimePs / 2) / lineTimePs
         return min(max(lines, minFrameLengthLines), maxFrameLengthLines)
     }
+
+    /// How many times faster than `period` a free-running sensor runs for request-timed capture:
+    /// `preferred` (the classic design's 2) when a frame of `period / preferred` is at least the
+    /// mode's minimum frame length, else the largest multiple that fits, at least 1. A request
+    /// queued at `Tn` is filled by the next sensor frame, so it waits up to `period / multiple`.
+    public func requestTimedMultiple(for period: TimeSpan, preferring preferred: Int = 2) -> Int {
+        var multiple = max(preferred, 1)
+        while multiple > 1, period.nanoseconds / Int64(multiple) * 1000 < minFrameLengthLines * lineTimePs {
+            multiple -= 1
+        }
+        return multiple
+    }
 }

@@ -4,7 +4,7 @@ import GenlockCore
 public struct PhaseLockTransition: Hashable, Sendable, Codable {
     /// True time (ns since the run began) of the frame that changed it.
     public var atNs: Int64
-    /// `acquiring`, `locked` or `lost` (``PhaseLock/State``'s raw value).
+    /// `acquiring`, `locked`, `lost` or `unpaced` (``PhaseLock/State``'s raw value).
     public var state: String
 }
 
@@ -14,6 +14,8 @@ public struct PhaseLockStats: Sendable {
     public var framesAcquiring: Int64 = 0
     public var framesLocked: Int64 = 0
     public var framesLost: Int64 = 0
+    /// Frames while the sensor did not follow the lengths asked (no simulated sensor does that).
+    public var framesUnpaced: Int64 = 0
     /// Per (re)start of the controller: true ns from streaming start to the first locked frame
     /// (nil: never locked).
     public var timeToLockNs: [Int64?] = []
@@ -46,6 +48,7 @@ public struct PhaseLockStats: Sendable {
             framesLocked += 1
             lockedPhaseErrorNs.add(abs(d.phaseError.nanoseconds))
         case .lost: framesLost += 1
+        case .unpaced: framesUnpaced += 1
         }
         frequencyErrorPpm = d.frequencyErrorPpm
         guard d.state != last else { return }
@@ -60,7 +63,7 @@ public struct PhaseLockStats: Sendable {
         case .lost:
             relockNs.append(nil)
             since = atNs
-        case .acquiring:
+        case .acquiring, .unpaced:
             break
         }
         last = d.state
