@@ -3,6 +3,7 @@
 #include "internal.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,15 +24,69 @@ void report(const StreamConfiguration &stream, glc_stream_config *config) {
     glcCopyText(stream.pixelFormat.toString(), config->pixel_format_name, sizeof config->pixel_format_name);
 }
 
+/// Row stride and byte length of plane `plane` of a 4:2:0 frame whose luma rows are `stride`
+/// bytes apart: YUV420 (I420) has half-width, half-height U and V planes; NV12 one half-height
+/// plane of interleaved U,V pairs, as wide in bytes as the luma plane.
+struct PlaneLayout {
+    uint32_t stride;
+    uint32_t length;
+};
+
+PlaneLayout planeLayout(const StreamConfiguration &stream, size_t plane) {
+    // A pipeline that leaves the stride unset packs rows.
+    const uint32_t stride = stream.stride ? stream.stride : stream.size.width, height = stream.size.height;
+    if (plane == 0) return {stride, stride * height};
+    if (stream.pixelFormat == formats::NV12) return {stride, stride * ((height + 1) / 2)};
+    return {stride / 2, (stride / 2) * ((height + 1) / 2)};
+}
+
+size_t planeCount(const StreamConfiguration &stream) { return stream.pixelFormat == formats::NV12 ? 2 : 3; }
+
+/// Buffers over memfd planes, one memfd per buffer with the planes laid out back to back (as a
+/// pipeline's own single-dmabuf buffers are). For machines where the allocator cannot allocate:
+/// there is no /dev/dma_heap or /dev/udmabuf without a camera, and a pipeline that writes frames
+/// with the CPU (the virtual one) maps any fd it is given.
+bool makeMemfdBuffers(glc_camera *camera, const StreamConfiguration &stream, glc_error *error) {
+    for (unsigned int index = 0; index < stream.bufferCount; index++) {
+        std::vector<FrameBuffer::Plane> planes;
+        size_t total = 0;
+        for (size_t p = 0; p < planeCount(stream); p++) total += planeLayout(stream, p).length;
+        total = std::max<size_t>(total, stream.frameSize);
+        int fd = memfd_create("genlock-frame", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, static_cast<off_t>(total)) < 0) {
+            glcFail(error, "making frame buffer %u (%zu bytes) over memfd failed: %s", index, total, strerror(errno));
+            if (fd >= 0) close(fd);
+            return false;
+        }
+        SharedFD shared(std::move(fd));
+        unsigned int offset = 0;
+        for (size_t p = 0; p < planeCount(stream); p++) {
+            FrameBuffer::Plane plane;
+            plane.fd = shared;
+            plane.offset = offset;
+            plane.length = planeLayout(stream, p).length;
+            offset += plane.length;
+            planes.push_back(plane);
+        }
+        camera->ownBuffers.push_back(std::make_unique<FrameBuffer>(planes));
+    }
+    return true;
+}
+
 /// Maps every buffer's planes once; planes that share a dmabuf share its mapping.
-bool mapBuffers(glc_camera *camera, const StreamConfiguration &stream, glc_error *error) {
+bool mapBuffers(glc_camera *camera, const StreamConfiguration &stream, const std::vector<FrameBuffer *> &buffers,
+                glc_error *error) {
     std::map<int, const uint8_t *> mapped;
-    const auto &buffers = camera->allocator->buffers(camera->stream);
     for (size_t index = 0; index < buffers.size(); index++) {
-        FrameBuffer *buffer = buffers[index].get();
+        FrameBuffer *buffer = buffers[index];
         GlcSlot slot;
         slot.buffer = buffer;
         const auto &planes = buffer->planes();
+        if (planes.size() != planeCount(stream)) {
+            glcFail(error, "frame buffer %zu has %zu planes; %s has %zu", index, planes.size(),
+                    stream.pixelFormat.toString().c_str(), planeCount(stream));
+            return false;
+        }
         for (size_t p = 0; p < planes.size(); p++) {
             const FrameBuffer::Plane &plane = planes[p];
             int fd = plane.fd.get();
@@ -47,9 +102,7 @@ bool mapBuffers(glc_camera *camera, const StreamConfiguration &stream, glc_error
                 camera->mappings.push_back({address, length});
                 mapped[fd] = static_cast<const uint8_t *>(address);
             }
-            // YUV420 (I420): the chroma planes are half as wide as the luma plane.
-            uint32_t stride = p == 0 ? stream.stride : stream.stride / 2;
-            slot.planes.push_back({mapped[fd] + plane.offset, stride, plane.length});
+            slot.planes.push_back({mapped[fd] + plane.offset, planeLayout(stream, p).stride, plane.length});
         }
         slot.request = camera->camera->createRequest(index);
         if (!slot.request || slot.request->addBuffer(camera->stream, buffer) < 0) {
@@ -67,6 +120,7 @@ void releaseBuffers(glc_camera *camera) {
     camera->mappings.clear();
     if (camera->allocator && camera->stream) camera->allocator->free(camera->stream);
     camera->allocator.reset();
+    camera->ownBuffers.clear();
     camera->stream = nullptr;
 }
 
@@ -111,13 +165,22 @@ glc_status glc_camera_configure(glc_camera *camera, glc_stream_config *config, g
     camera->configuration = std::move(generated);
     camera->stream = stream.stream();
     camera->allocator = std::make_unique<FrameBufferAllocator>(camera->camera);
+    std::vector<FrameBuffer *> buffers;
     ret = camera->allocator->allocate(camera->stream);
-    if (ret < 0) {
-        glcFail(error, "allocating %u frame buffers failed: %s", stream.bufferCount, strerror(-ret));
-        releaseBuffers(camera);
-        return GLC_FAILED;
+    if (ret > 0) {
+        config->buffer_source = GLC_BUFFERS_ALLOCATOR;
+        for (const auto &buffer : camera->allocator->buffers(camera->stream)) buffers.push_back(buffer.get());
+    } else {
+        // The pipeline could not export buffers (no dma-heap here): make our own.
+        camera->allocator.reset();
+        if (!makeMemfdBuffers(camera, stream, error)) {
+            releaseBuffers(camera);
+            return GLC_FAILED;
+        }
+        config->buffer_source = GLC_BUFFERS_MEMFD;
+        for (const auto &buffer : camera->ownBuffers) buffers.push_back(buffer.get());
     }
-    if (!mapBuffers(camera, stream, error)) {
+    if (!mapBuffers(camera, stream, buffers, error)) {
         releaseBuffers(camera);
         return GLC_FAILED;
     }

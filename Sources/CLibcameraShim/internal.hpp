@@ -8,13 +8,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
+
 
 /// Fills `error` (when given) with a printf-formatted sentence.
 void glcFail(glc_error *error, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
-/// Copies `text` into a C buffer of `size` bytes, truncating and terminating.
-void glcCopyText(const std::string &text, char *out, size_t size);
+/// Copies `text` into a C buffer of `size` bytes, truncating and terminating. A string_view, so
+/// both a `std::string` (0.0.x) and the `std::string_view` string controls of 0.5+ fit.
+void glcCopyText(std::string_view text, char *out, size_t size);
 
 struct glc_manager {
     std::unique_ptr<libcamera::CameraManager> manager;
@@ -41,6 +44,8 @@ struct glc_camera {
     std::shared_ptr<libcamera::Camera> camera;
     std::unique_ptr<libcamera::CameraConfiguration> configuration;
     std::unique_ptr<libcamera::FrameBufferAllocator> allocator;
+    /// Buffers the shim made itself (memfd planes) when the allocator could not allocate.
+    std::vector<std::unique_ptr<libcamera::FrameBuffer>> ownBuffers;
     libcamera::Stream *stream = nullptr;
     std::vector<GlcSlot> slots;
     std::vector<GlcMapping> mappings;

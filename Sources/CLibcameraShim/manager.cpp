@@ -18,9 +18,9 @@ void glcFail(glc_error *error, const char *format, ...) {
     va_end(args);
 }
 
-void glcCopyText(const std::string &text, char *out, size_t size) {
+void glcCopyText(std::string_view text, char *out, size_t size) {
     if (!out || size == 0) return;
-    snprintf(out, size, "%s", text.c_str());
+    snprintf(out, size, "%.*s", static_cast<int>(text.size()), text.data());
 }
 
 namespace {
@@ -69,8 +69,11 @@ glc_status glc_camera_info(const glc_manager *manager, size_t index, char *id, s
     if (index >= manager->cameras.size()) return GLC_NO_CAMERA;
     const auto &camera = manager->cameras[index];
     glcCopyText(camera->id(), id, id_size);
-    auto name = camera->properties().get(properties::Model);
-    glcCopyText(name ? *name : std::string(), model, model_size);
+    // properties::Model is a std::string in 0.0.x and a std::string_view in 0.5+.
+    if (auto name = camera->properties().get(properties::Model))
+        glcCopyText(*name, model, model_size);
+    else
+        glcCopyText({}, model, model_size);
     return GLC_OK;
 }
 

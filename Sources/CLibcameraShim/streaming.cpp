@@ -1,25 +1,23 @@
 // Streaming: start with fixed controls, queue, completions, release, stop.
 //
-// Version guards: Debian 12 ships libcamera 0.0.3, Raspberry Pi OS a newer release with the
-// Pi pipeline handlers. The differences this file touches are guarded with LIBCAMERA_VERSION_*.
+// Version guards: Debian 12 ships libcamera 0.0.3, Raspberry Pi OS the Raspberry Pi fork (0.5 and
+// later) with the Pi pipeline handlers. Controls that came or went between them are guarded by
+// the per-control macros libcamera's generated control_ids.h defines since it has had them
+// (LIBCAMERA_HAS_LIBCAMERA_VENDOR_CONTROLS_<NAME>; 0.0.3 defines none, and has neither control).
 
 #include "internal.hpp"
-
-#include <libcamera/version.h>
 
 #include <algorithm>
 #include <cstring>
 
 using namespace libcamera;
 
-// libcamera 0.5 replaced AeEnable with ExposureTimeMode (manual/auto per quantity).
-#define GLC_HAS_EXPOSURE_TIME_MODE (LIBCAMERA_VERSION_MAJOR > 0 || LIBCAMERA_VERSION_MINOR >= 5)
-
 void glc_camera::requestCompleted(Request *request) {
     GlcSlot &slot = slots[request->cookie()];
     glc_completion completion{};
     completion.buffer = static_cast<uint32_t>(request->cookie());
     completion.sensor_timestamp_ns = -1;
+    completion.wall_clock_ns = -1;
     const FrameMetadata &frame = slot.buffer->metadata();
     completion.sequence = frame.sequence;
     if (request->status() == Request::RequestCancelled) {
@@ -30,6 +28,11 @@ void glc_camera::requestCompleted(Request *request) {
         completion.kind = GLC_COMPLETION_FRAME;
         if (auto timestamp = request->metadata().get(controls::SensorTimestamp))
             completion.sensor_timestamp_ns = *timestamp;
+#ifdef LIBCAMERA_HAS_LIBCAMERA_VENDOR_CONTROLS_FRAME_WALL_CLOCK
+        // The Pi pipelines report it (the virtual pipeline does not): see CameraFrame.wallClock.
+        if (auto wallClock = request->metadata().get(controls::FrameWallClock))
+            completion.wall_clock_ns = *wallClock;
+#endif
         completion.plane_count = static_cast<uint32_t>(std::min<size_t>(slot.planes.size(), GLC_MAX_PLANES));
         for (uint32_t i = 0; i < completion.plane_count; i++) completion.planes[i] = slot.planes[i];
     }
@@ -55,7 +58,7 @@ glc_status glc_camera_start(glc_camera *camera, const glc_start_controls *contro
         return GLC_WRONG_STATE;
     }
     ControlList list(controls::controls);
-#if GLC_HAS_EXPOSURE_TIME_MODE
+#ifdef LIBCAMERA_HAS_LIBCAMERA_VENDOR_CONTROLS_EXPOSURE_TIME_MODE
     list.set(controls::ExposureTimeMode, controls::ExposureTimeModeManual);
 #else
     list.set(controls::AeEnable, false);
@@ -121,6 +124,19 @@ void glc_camera_release_buffer(glc_camera *camera, uint32_t buffer) {
     if (slot.state != GlcSlot::State::held) return;
     slot.request->reuse(Request::ReuseBuffers);
     slot.state = GlcSlot::State::free;
+}
+
+glc_buffer_counts glc_camera_buffer_counts(glc_camera *camera) {
+    glc_buffer_counts counts{};
+    std::lock_guard<std::mutex> guard(camera->lock);
+    for (const auto &slot : camera->slots) {
+        switch (slot.state) {
+        case GlcSlot::State::free: counts.free++; break;
+        case GlcSlot::State::queued: counts.queued++; break;
+        case GlcSlot::State::held: counts.held++; break;
+        }
+    }
+    return counts;
 }
 
 void glc_camera_stop(glc_camera *camera) {

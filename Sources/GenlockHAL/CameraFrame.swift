@@ -37,17 +37,24 @@ public final class CameraFrame: Sendable {
     /// the start of readout of the first line, about one exposure time after it began exposing.
     /// `nil` when the pipeline reported none.
     public let sensorTimestamp: MonotonicInstant?
-    /// The image planes (Y, U, V for YUV420).
+    /// The same instant on CLOCK_REALTIME as the camera's pipeline mapped it (libcamera 0.5+'s
+    /// `FrameWallClock`, which the Pi pipelines report), nil when it reports none. The pipeline's
+    /// mapping is a regression smoothed over many frames, so it lags a realtime step by frames:
+    /// the phase lock maps ``sensorTimestamp`` through a fresh clock pair instead (DESIGN.md's
+    /// rule), and recordings list this as the frame's realtime instant when it is there.
+    public let wallClock: RealtimeInstant?
+    /// The image planes (Y, U, V for YUV420; Y, UV for NV12).
     public let planes: [FramePlane]
     private let releaseBuffer: Mutex<(@Sendable () -> Void)?>
 
     public init(
-        index: Int64, sequence: Int64, sensorTimestamp: MonotonicInstant?, planes: [FramePlane],
-        release: @escaping @Sendable () -> Void
+        index: Int64, sequence: Int64, sensorTimestamp: MonotonicInstant?, wallClock: RealtimeInstant? = nil,
+        planes: [FramePlane], release: @escaping @Sendable () -> Void
     ) {
         self.index = index
         self.sequence = sequence
         self.sensorTimestamp = sensorTimestamp
+        self.wallClock = wallClock
         self.planes = planes
         self.releaseBuffer = Mutex(release)
     }

@@ -52,6 +52,7 @@ final class CompletionSink: Sendable {
                 sequence: Int64(completion.sequence),
                 sensorTimestamp: completion.sensor_timestamp_ns < 0
                     ? nil : MonotonicInstant(nanoseconds: completion.sensor_timestamp_ns),
+                wallClock: completion.wall_clock_ns < 0 ? nil : RealtimeInstant(nanosecondsSinceEpoch: completion.wall_clock_ns),
                 planes: Self.planes(of: completion),
                 release: { releaseBuffer(buffer) })
             continuation.yield(.frame(frame))

@@ -3,8 +3,8 @@ import GenlockCore
 import GenlockHAL
 import Synchronization
 
-/// A camera driven through libcamera: fixed exposure, frame duration limits, one YUV420 stream,
-/// frames handed over as mapped buffers (no copy).
+/// A camera driven through libcamera: fixed exposure, frame duration limits, one 4:2:0 stream
+/// (YUV420 or NV12), frames handed over as mapped buffers (no copy).
 ///
 /// Lifecycle: ``LibcameraManager/open(_:configuration:)`` → ``start(_:)`` → ``queue(_:frameDuration:)``
 /// per frame → ``stop()``. A camera streams once; open it again to stream again. The camera is
@@ -12,12 +12,38 @@ import Synchronization
 public final class LibcameraCamera: FrameDeliveringCamera {
     private enum State { case configured, streaming, stopped }
 
+    /// Where the frame buffers came from.
+    public enum BufferSource: String, Sendable {
+        /// libcamera's FrameBufferAllocator: the pipeline's own buffers (a Pi).
+        case allocator
+        /// memfd planes the shim made because the allocator could not allocate (no dma-heap: a
+        /// machine without a camera, running libcamera's virtual pipeline).
+        case memfd
+    }
+
+    /// How many buffers are free, queued to the camera, and held by frames not yet released.
+    public struct BufferCounts: Hashable, Sendable, CustomStringConvertible {
+        public var free: Int
+        public var queued: Int
+        public var held: Int
+        public var total: Int { free + queued + held }
+        public init(free: Int, queued: Int, held: Int) {
+            self.free = free
+            self.queued = queued
+            self.held = held
+        }
+        public var description: String { "\(free) of \(total) buffers free, \(queued) queued, \(held) held" }
+    }
+
     /// The camera's id.
     public var name: String { identity.id }
     /// Which camera this is.
     public let identity: CameraIdentity
-    /// The stream as configured (exactly what was asked: adjustments are refused).
+    /// The stream as configured: the size asked, in the 4:2:0 format and with the buffer count
+    /// libcamera settled on (see ``LibcameraManager/open(_:configuration:)``).
     public let configuration: StreamConfiguration
+    /// Where the frame buffers came from.
+    public let bufferSource: BufferSource
     /// Completions, handed over from libcamera's thread without blocking it.
     /// One consumer: the node's capture loop.
     public var completions: AsyncStream<CameraCompletion> { sink.completions }
@@ -27,11 +53,19 @@ public final class LibcameraCamera: FrameDeliveringCamera {
     // Serializes start, queue and stop; never taken on libcamera's thread.
     private let state = Mutex(State.configured)
 
-    init(camera: ShimCamera, identity: CameraIdentity, configuration: StreamConfiguration) {
+    init(camera: ShimCamera, identity: CameraIdentity, configuration: StreamConfiguration, bufferSource: BufferSource) {
         self.camera = camera
         self.sink = CompletionSink { buffer in glc_camera_release_buffer(camera.pointer, buffer) }
         self.identity = identity
         self.configuration = configuration
+        self.bufferSource = bufferSource
+    }
+
+    /// The buffers' states now. After ``stop()``, with every delivered frame released, all are
+    /// free: anything queued or held then is a leak.
+    public var bufferCounts: BufferCounts {
+        let counts = glc_camera_buffer_counts(camera.pointer)
+        return BufferCounts(free: Int(counts.free), queued: Int(counts.queued), held: Int(counts.held))
     }
 
     /// Starts streaming with auto-exposure off, `settings.exposure` fixed, and the frame duration

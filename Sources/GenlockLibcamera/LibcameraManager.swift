@@ -34,10 +34,13 @@ public final class LibcameraManager: Sendable {
 
     /// Acquires the camera with id or model `selector` (nil: the only camera) and configures its stream.
     ///
+    /// The pixel format asked is a preference between the 4:2:0 formats the backend hands on
+    /// (``LibcameraPixelFormat``): when libcamera offers the other one at the same size, or another
+    /// buffer count, that is taken, and the camera's ``LibcameraCamera/configuration`` says so.
     /// Fails with ``LibcameraError/noCamera(_:libcamera:)`` when no single camera matches,
     /// ``LibcameraError/cameraInUse(id:)`` when it is held elsewhere, and
     /// ``LibcameraError/configurationAdjusted(requested:adjusted:)`` when libcamera would deliver a
-    /// different size, format or buffer count (nothing is applied; ask again with those values).
+    /// different size or a format the backend cannot hand on (nothing is applied).
     public func open(_ selector: String?, configuration: StreamConfiguration) throws(LibcameraError) -> LibcameraCamera {
         guard let format = LibcameraPixelFormat(name: configuration.pixelFormat) else {
             throw .invalidConfiguration(
@@ -70,21 +73,31 @@ public final class LibcameraManager: Sendable {
         stream.height = height
         stream.pixel_format = format.fourcc
         stream.buffer_count = buffers
-        switch glc_camera_configure(camera.pointer, &stream, &error) {
+        var status = glc_camera_configure(camera.pointer, &stream, &error)
+        if status == GLC_CONFIGURATION_ADJUSTED, stream.width == width, stream.height == height,
+            LibcameraPixelFormat(fourcc: stream.pixel_format) != nil, stream.buffer_count > 0
+        {
+            // The other 4:2:0 layout or the pipeline's own buffer count: both fine for the node.
+            // Asking again with exactly what libcamera offered validates without adjustment.
+            status = glc_camera_configure(camera.pointer, &stream, &error)
+        }
+        let delivered = StreamConfiguration(
+            width: Int(stream.width), height: Int(stream.height),
+            pixelFormat: LibcameraPixelFormat(fourcc: stream.pixel_format)?.name ?? Self.text(of: stream.pixel_format_name),
+            bufferCount: Int(stream.buffer_count))
+        switch status {
         case GLC_OK:
             // Each frame's planes carry their own strides (libcamera's per-plane layout).
-            return LibcameraCamera(camera: camera, identity: identity, configuration: configuration)
-        case GLC_CONFIGURATION_ADJUSTED:
-            let adjusted = StreamConfiguration(
-                width: Int(stream.width), height: Int(stream.height),
-                pixelFormat: withUnsafeBytes(of: stream.pixel_format_name) {
-                    String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
-                },
-                bufferCount: Int(stream.buffer_count))
-            throw .configurationAdjusted(requested: configuration, adjusted: adjusted)
+            let source: LibcameraCamera.BufferSource = stream.buffer_source == GLC_BUFFERS_MEMFD ? .memfd : .allocator
+            return LibcameraCamera(camera: camera, identity: identity, configuration: delivered, bufferSource: source)
+        case GLC_CONFIGURATION_ADJUSTED: throw .configurationAdjusted(requested: configuration, adjusted: delivered)
         case GLC_CONFIGURATION_INVALID: throw .invalidConfiguration(detail: message(of: error))
         default: throw .failed(detail: message(of: error))
         }
+    }
+
+    private static func text<T>(of chars: T) -> String {
+        withUnsafeBytes(of: chars) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     private static func string(_ chars: [CChar]) -> String {
@@ -92,27 +105,39 @@ public final class LibcameraManager: Sendable {
     }
 }
 
-/// The pixel formats the backend hands to the node, by libcamera's name and DRM fourcc.
-enum LibcameraPixelFormat: CaseIterable {
+/// The pixel formats the backend hands to the node, by libcamera's name and DRM fourcc: both
+/// 4:2:0, which the recorder takes as they come (`yuv420p`, `nv12`).
+public enum LibcameraPixelFormat: CaseIterable, Sendable {
+    /// Planar Y, U, V (I420): what the Pi's ISP is asked for.
     case yuv420
+    /// Y, then interleaved U,V: the only format of libcamera's virtual pipeline.
+    case nv12
 
-    init?(name: String) {
+    public init?(name: String) {
         guard let format = Self.allCases.first(where: { $0.name == name }) else { return nil }
         self = format
     }
 
-    var name: String {
+    init?(fourcc: UInt32) {
+        guard let format = Self.allCases.first(where: { $0.fourcc == fourcc }) else { return nil }
+        self = format
+    }
+
+    /// libcamera's name of the format.
+    public var name: String {
         switch self {
         case .yuv420: "YUV420"
+        case .nv12: "NV12"
         }
     }
 
-    /// DRM_FORMAT_YUV420 is the fourcc 'YU12', little-endian.
+    /// DRM_FORMAT_YUV420 is the fourcc 'YU12', DRM_FORMAT_NV12 'NV12', little-endian.
     var fourcc: UInt32 {
-        switch self {
-        case .yuv420: UInt32(UInt8(ascii: "Y")) | UInt32(UInt8(ascii: "U")) << 8 | UInt32(UInt8(ascii: "1")) << 16
-            | UInt32(UInt8(ascii: "2")) << 24
+        let code = switch self {
+        case .yuv420: "YU12"
+        case .nv12: "NV12"
         }
+        return code.utf8.reversed().reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     static var supportedNames: String { allCases.map(\.name).joined(separator: ", ") }

@@ -1,8 +1,8 @@
 // A small C surface over libcamera's C++ API, for Swift.
 //
-// Kept deliberately narrow (one stream, YUV420, fixed exposure, frame duration limits) so the
-// differences between Debian's libcamera 0.0.x and Raspberry Pi OS's newer releases stay inside
-// the .cpp files, behind LIBCAMERA_VERSION_* guards.
+// Kept deliberately narrow (one 4:2:0 stream, fixed exposure, frame duration limits) so the
+// differences between Debian's libcamera 0.0.x and Raspberry Pi OS's newer releases (the fork,
+// 0.5 and later) stay inside the .cpp files, behind LIBCAMERA_VERSION_* guards.
 #pragma once
 
 #include <stddef.h>
@@ -49,9 +49,19 @@ glc_status glc_camera_info(const glc_manager *manager, size_t index, char *id, s
 /// Acquires the camera with exactly this id for exclusive use.
 glc_status glc_camera_acquire(glc_manager *manager, const char *id, glc_camera **camera, glc_error *error);
 
-/// One output stream. Inputs: width, height, pixel_format (a DRM fourcc), buffer_count.
-/// Outputs: stride and frame_size once configured; on GLC_CONFIGURATION_ADJUSTED every field
-/// holds libcamera's adjusted value and `pixel_format_name` its name.
+/// Where a configured stream's frame buffers came from.
+typedef enum glc_buffer_source {
+    /// libcamera's FrameBufferAllocator (the pipeline's own dmabufs: what a Pi uses).
+    GLC_BUFFERS_ALLOCATOR = 0,
+    /// Buffers the shim made over memfd planes, when the allocator could not allocate (no
+    /// /dev/dma_heap or /dev/udmabuf, as on a machine without a camera).
+    GLC_BUFFERS_MEMFD = 1,
+} glc_buffer_source;
+
+/// One output stream. Inputs: width, height, pixel_format (a DRM fourcc: YUV420 or NV12),
+/// buffer_count. Outputs: stride, frame_size and buffer_source once configured; on
+/// GLC_CONFIGURATION_ADJUSTED every field holds libcamera's adjusted value and
+/// `pixel_format_name` its name.
 typedef struct glc_stream_config {
     uint32_t width;
     uint32_t height;
@@ -59,12 +69,14 @@ typedef struct glc_stream_config {
     uint32_t buffer_count;
     uint32_t stride;
     uint32_t frame_size;
+    glc_buffer_source buffer_source;
     char pixel_format_name[32];
 } glc_stream_config;
 
-/// Validates and applies the configuration, allocates the buffers and maps them once.
-/// When libcamera would change the size, format or buffer count, nothing is applied and
-/// GLC_CONFIGURATION_ADJUSTED is returned with the adjusted values in `config`.
+/// Validates and applies the configuration, allocates the buffers (the allocator's, else memfd
+/// ones) and maps them once. When libcamera would change the size, format or buffer count,
+/// nothing is applied and GLC_CONFIGURATION_ADJUSTED is returned with the adjusted values in
+/// `config`.
 glc_status glc_camera_configure(glc_camera *camera, glc_stream_config *config, glc_error *error);
 
 /// Fixed controls applied at start. Durations in microseconds, libcamera's unit.
@@ -100,6 +112,9 @@ typedef struct glc_completion {
     uint32_t sequence;
     /// controls::SensorTimestamp in ns; -1 when the pipeline reported none.
     int64_t sensor_timestamp_ns;
+    /// controls::FrameWallClock in ns (libcamera 0.5 and later: the same instant on
+    /// CLOCK_REALTIME, through the pipeline's smoothed clock model); -1 when not reported.
+    int64_t wall_clock_ns;
     uint32_t buffer;
     uint32_t plane_count;
     glc_plane planes[GLC_MAX_PLANES];
@@ -119,6 +134,17 @@ glc_status glc_camera_queue(glc_camera *camera, int64_t frame_index, int64_t fra
 
 /// Hands a buffer from a GLC_COMPLETION_FRAME back for reuse. Safe from any thread.
 void glc_camera_release_buffer(glc_camera *camera, uint32_t buffer);
+
+/// How many of the configured buffers are free, queued to the camera, and held by the caller.
+typedef struct glc_buffer_counts {
+    uint32_t free;
+    uint32_t queued;
+    uint32_t held;
+} glc_buffer_counts;
+
+/// The buffers' states now (safe from any thread): after stop, with every frame released, all
+/// are free; anything else is a leak.
+glc_buffer_counts glc_camera_buffer_counts(glc_camera *camera);
 
 /// Stops streaming. Pending requests complete as GLC_COMPLETION_CANCELLED before this returns;
 /// afterwards no completion runs. Safe to call when not started.
