@@ -47,21 +47,28 @@ public final class CameraFrameRecorder: Sendable {
 
     /// Hands `locked`'s frame to the encoder, or releases it as dropped when too many wait; the
     /// frame is released exactly once either way. Frames must come in increasing index order.
+    /// The row's realtime instant is the camera's own wall-clock stamp when it has one (see
+    /// ``CameraFrame/wallClock``), else the driver's mapping.
     public func record(_ locked: PhaseLockedFrame) {
-        let record = FrameRecord(
+        record(locked.frame, as: FrameRecord(
             index: locked.index, scheduled: locked.scheduled, sensorMonotonic: locked.sensorTimestamp,
-            sensorRealtime: locked.sensorRealtime, exposure: exposure)
-        let frame = locked.frame
+            sensorRealtime: locked.frame.wallClock ?? locked.sensorRealtime, exposure: exposure))
+    }
+
+    /// Hands `frame` to the encoder with its sidecar row `record` (its exposure filled in when
+    /// unknown), or releases it as dropped when too many wait; the frame is released exactly
+    /// once either way. Frames must come in increasing index order.
+    public func record(_ frame: CameraFrame, as record: FrameRecord) {
+        var record = record
+        if record.exposure == nil { record.exposure = exposure }
         if pending.add(1, ordering: .acquiringAndReleasing).newValue > maximumPending {
             pending.subtract(1, ordering: .acquiringAndReleasing)
             frame.release()
-            var dropped = record
-            dropped.flags.insert(.dropped)
-            let row = dropped
-            // Through the queue, so the sink still sees indices in order.
-            queue.async { [sink] in sink.receive(.dropped(row)) }
+            record.flags.insert(.dropped)
+            dropped(record)
             return
         }
+        let row = record
         let width = sink.recorder.configuration.width, height = sink.recorder.configuration.height
         let layout = sink.recorder.configuration.layout
         queue.async { [self] in
@@ -69,8 +76,18 @@ public final class CameraFrameRecorder: Sendable {
             // One copy, so the buffer goes back to the camera before the (slower) encoding.
             let planes = frame.planes.map { VideoFrame.Plane(bytes: Array($0.bytes), stride: $0.strideBytes) }
             frame.release()
-            sink.receive(.frame(VideoFrame(width: width, height: height, layout: layout, planes: planes), record))
+            sink.receive(.frame(VideoFrame(width: width, height: height, layout: layout, planes: planes), row))
         }
+    }
+
+    /// A requested frame that will not be in the video (the camera failed or cancelled it, or
+    /// refused the request): a `dropped` row, in index order with the frames.
+    public func dropped(_ record: FrameRecord) {
+        var row = record
+        row.flags.insert(.dropped)
+        let dropped = row
+        // Through the queue, so the sink still sees indices in order.
+        queue.async { [sink] in sink.receive(.dropped(dropped)) }
     }
 
     /// The driver found no frame for these indices.
