@@ -43,6 +43,11 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
         feed(.stop(stopIndex: stopIndex))
     }
 
+    /// Ends the run where it stands (the node's rule for a deadline the timer could not arm).
+    public func abort() {
+        feed(.abort)
+    }
+
     /// The scheduler's state (for status reports).
     public var state: CaptureScheduler.State { scheduler.withLock { $0.state } }
 

@@ -187,6 +187,31 @@ struct CaptureSchedulerTests {
         #expect(d.index == 0)
     }
 
+    /// The arm-failure rule: a deadline that cannot be armed ends the run where it stands, with
+    /// the frames captured so far; the scheduler never stays armed for a timer that will not fire.
+    @Test func abortEndsTheRunWhereItStandsAndDisarms() throws {
+        let clock = ScriptedClock()
+        let schedule = FrameSchedule(start: clock.realtime + .milliseconds(10), rate: rate30)
+        var scheduler = CaptureScheduler()
+        let first = scheduler.handle(.start(StartPlan(schedule: schedule), clock.sample))
+        let d0 = try #require(first.armed)
+        var later = clock
+        later.monotonicNs = d0.deadline.nanoseconds
+        let captured = scheduler.handle(.deadlineReached(deadline: d0.deadline, later.sample))
+        #expect(captured.captured == [0])
+        let actions = scheduler.handle(.abort)
+        #expect(actions.first == .cancelDeadline)
+        #expect(actions.summary?.outcome == .aborted)
+        #expect(actions.summary?.captured == 1)
+        #expect(actions.summary?.lastIndex == 0)
+        guard case .finished = scheduler.state else {
+            Issue.record("expected finished, got \(scheduler.state)")
+            return
+        }
+        // Nothing more happens after it.
+        #expect(scheduler.handle(.stop(stopIndex: 5)).isEmpty)
+    }
+
     @Test func stopBeforeStartIsKept() throws {
         let clock = ScriptedClock()
         let schedule = FrameSchedule(start: clock.realtime + .milliseconds(10), rate: rate30)

@@ -42,6 +42,9 @@ public struct CaptureSummary: Hashable, Sendable {
         case stopped
         /// The schedule could not be computed (an index beyond 64-bit time).
         case failed(ScheduleError)
+        /// The run was ended where it stood (``CaptureScheduler/Event/abort``: the deadline timer
+        /// could not be armed, so no later frame could be captured on time).
+        case aborted
     }
     public var outcome: Outcome
     /// The index this node started at (later than the session's first index for a late joiner).
@@ -84,6 +87,9 @@ public struct CaptureScheduler: Sendable {
         case deadlineReached(deadline: MonotonicInstant, ClockSample)
         /// Capture only frames before `stopIndex`.
         case stop(stopIndex: Int64)
+        /// End the run now, whatever is armed. A node whose timer cannot arm a deadline has no
+        /// rule that would ever fire it: waiting for a STOP to cover the frame would hang the run.
+        case abort
     }
 
     public enum Action: Hashable, Sendable {
@@ -132,6 +138,8 @@ public struct CaptureScheduler: Sendable {
             return deadlineReached(deadline, sample)
         case .stop(let stopIndex):
             return stop(stopIndex)
+        case .abort:
+            return [.cancelDeadline, finish(.aborted)]
         }
     }
 
