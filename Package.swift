@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "GenlockLibcamera", targets: ["GenlockLibcamera"]),
         .library(name: "GenlockSimulator", targets: ["GenlockSimulator"]),
         .library(name: "GenlockHIL", targets: ["GenlockHIL"]),
+        .library(name: "GenlockNode", targets: ["GenlockNode"]),
         .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
     ],
     dependencies: [
@@ -134,12 +135,17 @@ let package = Package(
             dependencies: ["GenlockCore", "GenlockHIL", "GenlockMedia"],
             swiftSettings: strict
         ),
+        // The camera node: its lifecycle (pure) and the runtime that wires control, capture,
+        // recording and PTP reporting through the HAL's protocols.
+        .target(name: "GenlockNode", dependencies: ["GenlockCore", "GenlockHAL", "GenlockControl"], swiftSettings: strict),
+        // The one set of test doubles and fixtures, shared by every test target.
+        .target(name: "GenlockTesting", dependencies: ["GenlockCore", "GenlockHAL"], swiftSettings: strict),
         .executableTarget(
             name: "genlock",
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
-                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia",
+                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -196,12 +202,17 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockLibcameraTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera", "CLibcameraShim"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockLibcamera", "CLibcameraShim", "GenlockTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockNodeTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GenlockCLITests",
-            dependencies: ["GenlockCore"],
+            dependencies: ["GenlockCore", "GenlockTesting"],
             swiftSettings: strict
         ),
     ],

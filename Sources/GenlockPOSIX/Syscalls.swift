@@ -103,4 +103,30 @@ enum Syscalls {
     static func lockAllMemory() throws(Errno) {
         _ = try retryingEINTR { mlockall(Int32(MCL_CURRENT | MCL_FUTURE)) }
     }
+
+    /// A signal set holding `signals`.
+    static func signalSet(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        return set
+    }
+
+    /// Blocks `signals` in the calling thread (and so in every thread it starts afterwards).
+    static func blockSignals(_ signals: [Int32]) {
+        var set = signalSet(signals)
+        // pthread_sigmask returns the error number; with a valid set and SIG_BLOCK it cannot fail.
+        let rc = pthread_sigmask(SIG_BLOCK, &set, nil)
+        precondition(rc == 0, "pthread_sigmask failed: \(Errno(rawValue: rc))")
+    }
+
+    /// Waits until one of `signals` (blocked in every thread) is pending and takes it. sigwait
+    /// is not interrupted by other signals (EINTR is not among its errors), so no retry.
+    static func waitForSignal(_ signals: [Int32]) -> Int32 {
+        var set = signalSet(signals)
+        var number: Int32 = 0
+        let rc = sigwait(&set, &number)
+        precondition(rc == 0, "sigwait failed: \(Errno(rawValue: rc))")
+        return number
+    }
 }

@@ -1,0 +1,133 @@
+import GenlockCore
+import GenlockNode
+import Testing
+
+/// The node's lifecycle rules, with no loop, no clock and no process: events in, actions out.
+@Suite struct NodeLifecycleTests {
+    let plan: StartPlan
+    /// A clock reading `offset` after T0 (monotonic runs 1 000 s behind realtime's epoch offset).
+    func at(_ offset: TimeSpan) -> ClockSample {
+        let realtime = plan.schedule.start + offset
+        return ClockSample(realtime: realtime, monotonic: MonotonicInstant(nanoseconds: 1_000_000_000_000 + offset.nanoseconds))
+    }
+
+    init() throws {
+        plan = StartPlan(schedule: FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: 1_800_000_000_000_000_000), rate: try FrameRate(numerator: 30)))
+    }
+
+    static let timeout = TimeSpan.seconds(30)
+
+    func capturing(_ configuration: NodeLifecycle.Configuration = .init(coordinatorTimeout: timeout)) -> NodeLifecycle {
+        var node = NodeLifecycle(configuration: configuration)
+        #expect(node.handle(.scheduleReceived(plan, at(.seconds(-1)))) == [.beginCapture(plan)])
+        return node
+    }
+
+    @Test func aCleanRunBeginsStopsClosesReportsAndExitsZero() {
+        var node = capturing()
+        #expect(node.handle(.stopReceived(90)) == [.stopCapture(at: 90)])
+        #expect(node.handle(.captureFinished(stopIndex: 90, failure: nil)) == [.closeRecording(stopIndex: 90)])
+        #expect(node.handle(.recordingClosed(failure: nil)) == [.sendStatus(finished: true), .exit(NodeExit(status: 0, reason: nil))])
+        #expect(node.phase == .exited(NodeExit(status: 0, reason: nil)))
+        #expect(node.handle(.tick(at(.seconds(5)))).isEmpty)
+    }
+
+    @Test func aLocalStopLandsOnTheFirstFrameAtLeastTheJoinMarginAhead() {
+        var node = capturing()
+        // 10.01 ms after T0 + 30 frames: frame 30 is 0.01 ms behind, 31 is 33.3 − 0.01 ms ahead (≥ 5 ms).
+        let sample = at(TimeSpan(nanoseconds: 1_000_000_000 + 10_000))
+        #expect(node.handle(.localStop(reason: "SIGTERM", sample)) == [.log(.info, "SIGTERM: stopping at index 31"), .stopCapture(at: 31)])
+        // A later STOP further on changes nothing; an earlier one wins.
+        #expect(node.handle(.stopReceived(40)).isEmpty)
+        #expect(node.handle(.stopReceived(35)).isEmpty)
+        #expect(node.handle(.stopReceived(31)).isEmpty)
+        #expect(node.handle(.stopReceived(30)) == [.stopCapture(at: 30)])
+        #expect(node.stopIndex == 30)
+    }
+
+    @Test func aLocalStopBeforeStartExitsCleanlyAndAStopBeforeStartIsKept() {
+        var stopped = NodeLifecycle()
+        #expect(stopped.handle(.stopReceived(12)).isEmpty)
+        var plan = self.plan
+        plan.stopIndex = 20
+        var expected = plan
+        expected.stopIndex = 12
+        #expect(stopped.handle(.scheduleReceived(plan, at(.zero))) == [.beginCapture(expected)])
+
+        var interrupted = NodeLifecycle()
+        let actions = interrupted.handle(.localStop(reason: "SIGINT", at(.zero)))
+        #expect(actions == [.exit(NodeExit(status: 0, reason: "SIGINT before START: nothing was recorded"))])
+    }
+
+    @Test func losingTheCoordinatorStopsOnlyAfterTheTimeoutOnTheMonotonicClock() {
+        var node = capturing()
+        let lost = at(.seconds(2))
+        #expect(node.handle(.coordinatorLost(lost.monotonic)).isEmpty)
+        // A second report of the loss does not restart the count.
+        #expect(node.handle(.coordinatorLost(at(.seconds(10)).monotonic)).isEmpty)
+        #expect(node.handle(.tick(at(.seconds(31)))) == [.sendStatus(finished: false)])
+        // Realtime stepped back 20 s meanwhile: the timeout still counts monotonic time.
+        var stepped = at(.seconds(32))
+        stepped.realtime = stepped.realtime - .seconds(20)
+        let actions = node.handle(.tick(stepped))
+        #expect(actions.first == .sendStatus(finished: false))
+        let stop = try? plan.schedule.firstIndex(after: stepped.realtime, margin: .milliseconds(5))
+        #expect(actions.dropFirst().last == stop.map { .stopCapture(at: $0) })
+        let warnings = actions.compactMap { if case .log(.warning, let text) = $0 { text } else { nil } }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("no coordinator for ") == true)
+        #expect(warnings.first?.hasSuffix("stopping at index \(stop ?? -1); frames recorded so far are kept") == true)
+        // Once only.
+        #expect(node.handle(.tick(at(.seconds(40)))) == [.sendStatus(finished: false)])
+    }
+
+    @Test func hearingTheCoordinatorAgainResetsTheTimeout() {
+        var node = capturing()
+        _ = node.handle(.coordinatorLost(at(.seconds(2)).monotonic))
+        _ = node.handle(.coordinatorHeard(at(.seconds(20)).monotonic))
+        #expect(node.coordinatorLostAt == nil)
+        #expect(node.handle(.tick(at(.seconds(40)))) == [.sendStatus(finished: false)])
+        _ = node.handle(.coordinatorLost(at(.seconds(41)).monotonic))
+        #expect(node.handle(.tick(at(.seconds(70)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(71)))).count == 3)
+    }
+
+    @Test func aStandaloneNodeHasNoCoordinatorToLose() {
+        var node = capturing(NodeLifecycle.Configuration(coordinatorTimeout: nil))
+        _ = node.handle(.coordinatorLost(at(.zero).monotonic))
+        #expect(node.handle(.tick(at(.seconds(3600)))) == [.sendStatus(finished: false)])
+    }
+
+    @Test func aDeadlineThatCannotBeArmedEndsTheRunAndTheNodeExitsOne() {
+        var node = capturing()
+        let actions = node.handle(.armFailed(reason: "timerfd_settime: EINVAL"))
+        #expect(actions.last == .abortCapture)
+        #expect(node.handle(.captureFinished(stopIndex: nil, failure: nil)) == [.closeRecording(stopIndex: nil)])
+        let exit = NodeExit(status: 1, reason: "arming the deadline timer failed: timerfd_settime: EINVAL")
+        #expect(node.handle(.recordingClosed(failure: nil)) == [.sendStatus(finished: true), .exit(exit)])
+    }
+
+    @Test func aRecordingFailureStopsAtTheNextReachableFrameKeepsTheFirstFailureAndExitsOne() {
+        var node = capturing()
+        let actions = node.handle(.recordingFailed(reason: "disk full", at(.milliseconds(100))))
+        #expect(actions.first == .log(.error, "recording failed: disk full"))
+        #expect(actions.last == .stopCapture(at: 4))
+        #expect(node.handle(.recordingFailed(reason: "disk still full", at(.milliseconds(120)))).isEmpty)
+        _ = node.handle(.captureFinished(stopIndex: 4, failure: nil))
+        #expect(node.handle(.recordingClosed(failure: "could not finalize")).last == .exit(NodeExit(status: 1, reason: "recording failed: disk full")))
+    }
+
+    @Test func aFailedRunExitsOneWithItsReason() {
+        var node = capturing()
+        _ = node.handle(.captureFinished(stopIndex: nil, failure: "the camera delivered nothing for 3s"))
+        #expect(node.handle(.recordingClosed(failure: nil)).last == .exit(NodeExit(status: 1, reason: "the camera delivered nothing for 3s")))
+    }
+
+    @Test func statusGoesOutOnEveryTickBeforeAndDuringTheRunAndASecondStartChangesNothing() {
+        var node = NodeLifecycle()
+        #expect(node.handle(.tick(at(.zero))) == [.sendStatus(finished: false)])
+        _ = node.handle(.scheduleReceived(plan, at(.zero)))
+        #expect(node.handle(.scheduleReceived(plan, at(.seconds(1)))).isEmpty)
+        #expect(node.handle(.tick(at(.seconds(1)))) == [.sendStatus(finished: false)])
+    }
+}
