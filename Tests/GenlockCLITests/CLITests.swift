@@ -24,7 +24,6 @@ struct CLITests {
         (["camera", "--synthetic", "--fps", "30", "--frames", "3", "--timer", "sundial"], "--timer"),
         (["camera", "--camera", "webcam", "--fps", "30", "--frames", "3"], "--camera"),
         (["camera", "--capture", "phase-locked", "--fps", "30", "--frames", "3"], "--capture phase-locked"),
-        (["camera", "--camera", "libcamera", "--capture", "request-timed", "--fps", "30", "--frames", "3"], "--capture request-timed"),
         (["camera", "--synthetic", "--camera", "libcamera", "--fps", "30", "--frames", "3"], "--synthetic and --camera"),
         (["camera", "--camera", "libcamera", "--sensor", "ov5647", "--fps", "30", "--frames", "3"], "--sensor"),
         (["camera", "--camera", "libcamera", "--exposure", "0ms", "--fps", "30", "--frames", "3"], "--exposure"),

@@ -1,14 +1,17 @@
 import Foundation
+import GenlockTesting
 import Testing
 
 @Suite("genlock camera --camera")
 struct CameraNodeCLITests {
-    @Test(.enabled(if: CamerasCLITests.noCameraDevices, "this machine has media devices"), arguments: [
+    @Test(.enabled(if: CamerasCLITests.noCameraDevices && VirtualCameras.path == nil, "this machine has cameras"), arguments: [
         (["--camera", "libcamera", "--coordinator", "127.0.0.1:9", "--key", "KEY", "--capture", "phase-locked"], "no cameras found (libcamera v"),
         // Recording is wired: --out gets as far as opening the camera.
         (["--camera", "libcamera", "--coordinator", "127.0.0.1:9", "--key", "KEY", "--capture", "phase-locked", "--out", "OUT"],
          "no cameras found (libcamera v"),
         (["--camera", "libcamera:imx708", "--fps", "30", "--frames", "30"], "no cameras found (asked for 'imx708') (libcamera v"),
+        // Request-timed capture on libcamera gets as far as the camera too.
+        (["--camera", "libcamera", "--capture", "request-timed", "--fps", "30", "--frames", "30"], "no cameras found (libcamera v"),
     ])
     func aPhaseLockedLibcameraNodeWithoutACameraFailsAtOnceWithLibcamerasMessage(arguments: [String], message: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-nodecam-\(UUID().uuidString)")

@@ -23,7 +23,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Camera: synthetic (the default: each capture request is logged), libcamera (the only camera) or libcamera:ID_OR_MODEL.", transform: CameraChoice.parse)
     var camera: CameraChoice?
 
-    @Option(help: "Capture mode: request-timed (the default with the synthetic camera) or phase-locked (the default with libcamera: the sensor streams and its frame length is steered until exposures start on Tn).")
+    @Option(help: "Capture mode: request-timed (the default with the synthetic camera; with libcamera the sensor free-runs at a multiple of the rate and one request is queued per Tn) or phase-locked (the default with libcamera: the sensor streams and its frame length is steered until exposures start on Tn).")
     var capture: CaptureMode?
 
     @Option(help: "Fixed exposure time with libcamera (default 2ms).", transform: Parse.timeSpan)
@@ -58,7 +58,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Rig key file (with --coordinator).")
     var key: String?
 
-    @Option(help: "With --coordinator: record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).")
+    @Option(help: "Record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).")
     var out: String?
 
     @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC, the same on every node).")
@@ -93,8 +93,6 @@ struct CameraCommand: ParsableCommand {
         switch (choice, capture ?? choice.defaultCapture) {
         case (.synthetic, .phaseLocked):
             throw ValidationError("--capture phase-locked needs a streaming sensor (--camera libcamera); the synthetic camera is request-timed only")
-        case (.libcamera, .requestTimed):
-            throw ValidationError("--capture request-timed is not available with --camera libcamera yet; use phase-locked")
         default: break
         }
         if case .libcamera = choice {
@@ -107,97 +105,19 @@ struct CameraCommand: ParsableCommand {
         if startAt != nil, startIn != nil { throw ValidationError("--start-at and --start-in are exclusive") }
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
         if s.joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
+        do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
         if s.coordinator != nil {
             if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --coordinator") }
             if fps != nil || frames != nil { throw ValidationError("--fps and --frames come from the coordinator's START; omit them with --coordinator") }
             if s.coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
-            do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
         } else {
-            if s.out != nil { throw ValidationError("--out records a node under a coordinator; for a standalone recording use `genlock record`") }
             if fps == nil { throw ValidationError("--fps is required (or --coordinator)") }
             if frames == nil { throw ValidationError("--frames is required (or --coordinator)") }
         }
     }
 
     func run() throws {
-        let s = try settings()
-        let name = s.name, joinMargin = s.joinMargin
-        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
-        let log = Logger(label: name)
-        // The camera first: with no camera the node says so before it connects or arms anything.
-        var phaseLocked: PhaseLockedNode?
-        if case .libcamera(let selector) = try cameraChoice() {
-            // libcamera logs INFO and WARN lines to stderr; keep only errors unless the user chose.
-            setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
-            phaseLocked = try PhaseLockedNode(selector: selector, sensor: sensor, exposure: exposure, joinMargin: joinMargin, log: log)
-        }
-        // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
-        let deadlineTimer = phaseLocked == nil ? try timing.makeTimer() : nil
-        defer { deadlineTimer?.shutdown() }
-        let latencyRequest: CPULatencyRequest?
-        do {
-            latencyRequest = try cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
-        } catch {
-            throw ValidationError("--cpu-latency-us: \(error)")
-        }
-        defer { latencyRequest?.release() }
-        if let coordinator = s.coordinator, let key = s.key {
-            try CameraNode(name: name, coordinator: coordinator, keyPath: key, timeout: s.coordinatorTimeout, joinMargin: joinMargin, log: log,
-                       ptp: NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset),
-                       recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) },
-                       phaseLocked: phaseLocked)
-                .run(timer: deadlineTimer.map(AnyDeadlineTimer.init))
-            return
-        }
-        guard let fps, let frames else { return }
-        let clock = PosixClockPair()
-
-        let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
-            ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
-        let schedule = FrameSchedule(start: t0, rate: fps)
-        if let phaseLocked {
-            log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), phase-locked on \(phaseLocked.camera.name)")
-            let interrupt = Interrupt.stops(schedule: schedule, clock: clock, margin: joinMargin, log: log) { phaseLocked.stop(at: $0) }
-            phaseLocked.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames), clock: clock)
-            let summary = phaseLocked.waitForFinish()
-            interrupt.cancel()
-            Console.out(PhaseLockedNode.summaryLine(name: name, summary))
-            if let failure = PhaseLockedNode.failure(summary) { throw failure }
-            return
-        }
-        guard let deadlineTimer else { return }
-        let run = NodeRun(name: name, log: log)
-        let driver = CaptureDriver(
-            clock: clock, timer: AnyDeadlineTimer(deadlineTimer),
-            configuration: .init(joinMargin: joinMargin)
-        ) { report in run.handle(report) }
-
-        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), timer \(timing.timer.rawValue)")
-        let interrupt = Interrupt.stops(schedule: schedule, clock: clock, margin: joinMargin, log: log) { driver.stop(at: $0) }
-        driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
-        let summary = run.waitForFinish()
-        interrupt.cancel()
-        run.printSummary(summary)
-        if case .failed(let error) = summary.outcome { throw ValidationError("schedule: \(error)") }
-    }
-}
-
-/// Ctrl-C on a standalone node is a local STOP: end at the first frame far enough ahead, like the
-/// coordinator does.
-enum Interrupt {
-    static func stops(
-        schedule: FrameSchedule, clock: PosixClockPair, margin: TimeSpan, log: Logger, stop: @escaping @Sendable (Int64) -> Void
-    ) -> any DispatchSourceSignal {
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler {
-            if let index = try? schedule.firstIndex(after: clock.sample().realtime, margin: margin) {
-                log.info("interrupted: stopping at index \(index)")
-                stop(index)
-            }
-        }
-        interrupt.resume()
-        return interrupt
+        try runNode(try settings())
     }
 }
 

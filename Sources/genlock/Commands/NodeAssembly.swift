@@ -1,0 +1,186 @@
+import ArgumentParser
+import Dispatch
+import GenlockControl
+import GenlockControlNIO
+import GenlockCore
+import GenlockHAL
+import GenlockLibcamera
+import GenlockMedia
+import GenlockNode
+import GenlockPOSIX
+import Glibc
+import Logging
+import NIOCore
+import Synchronization
+
+/// `genlock camera`, every way it runs (standalone or under a coordinator; synthetic or libcamera;
+/// request-timed or phase-locked; recording or not), as one ``NodeRuntime``: this file only picks
+/// the devices and outputs for the settings and connects the runtime to the process (the control
+/// link, SIGINT/SIGTERM on a `sigwait` thread, a ticker), then waits for the node to exit.
+extension CameraCommand {
+    func runNode(_ s: Settings) throws {
+        // Before any other thread exists, so every thread inherits the mask and only the signal
+        // thread ever takes SIGINT or SIGTERM.
+        SignalWaiter.block([SIGINT, SIGTERM])
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: s.name)
+        let clock = PosixClockPair()
+        let choice = try cameraChoice()
+        let mode = capture ?? choice.defaultCapture
+        // The camera first: with no camera the node says so before it connects or arms anything.
+        var opened: LibcameraSensor?
+        if case .libcamera(let selector) = choice {
+            // libcamera logs INFO and WARN lines to stderr; keep only errors unless the user chose.
+            setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
+            opened = try LibcameraSensor.open(selector: selector, sensor: sensor, exposure: exposure, log: log) { sensorMode in
+                mode == .phaseLocked
+                    // Requests in flight (one per control-delay frame), the frame being handled when
+                    // the next request is queued, and the frames waiting for the recorder's encoder.
+                    ? sensorMode.timing.controlDelayFrames + 1 + LibcameraSensor.framesWaitingToEncode
+                    // A request queued at Tn waits for the next sensor frame; the recorder may hold 2 more.
+                    : 4
+            }
+        }
+        let sensor = opened
+        let latencyRequest: CPULatencyRequest?
+        do {
+            latencyRequest = try cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
+        } catch {
+            throw ValidationError("--cpu-latency-us: \(error)")
+        }
+        defer { latencyRequest?.release() }
+        let recording = s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) }
+
+        // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
+        var timer: (any DeadlineTimer)?
+        defer { timer?.shutdown() }
+        let capture: any NodeCapture
+        let closingLine: @Sendable () -> String?
+        if let sensor, mode == .phaseLocked {
+            let observer = PhaseLockedLog(name: s.name, log: log)
+            closingLine = { observer.summaryLine }
+            capture = PhaseLockedCapture(
+                camera: sensor.camera, clock: clock,
+                configuration: .init(sensor: sensor.mode.timing, timestampMeaning: .startOfReadout, exposure: sensor.exposure, joinMargin: s.joinMargin),
+                startStreaming: { plan in try sensor.startPhaseLocked(rate: plan.schedule.rate, log: log) },
+                makeOutput: { plan, onError in
+                    try recording.map {
+                        try $0.frameRecorder(
+                            camera: s.name, sensor: sensor, maximumPending: sensor.framesTheRecorderMayHold, schedule: plan.schedule, log: log,
+                            onError: onError)
+                    }
+                },
+                observe: observer.observe)
+        } else {
+            let made = try timing.makeTimer()
+            timer = made
+            let observer = RequestTimedLog(name: s.name, log: log)
+            closingLine = { observer.summaryLine }
+            capture = RequestTimedCapture(
+                clock: clock, timer: AnyDeadlineTimer(made), joinMargin: s.joinMargin,
+                makeOutput: { plan, onError -> any CaptureOutput in
+                    if let sensor {
+                        let recorder = try recording.map {
+                            try $0.frameRecorder(
+                                camera: s.name, sensor: sensor, maximumPending: LibcameraSensor.framesWaitingToEncode, schedule: plan.schedule,
+                                log: log, onError: onError)
+                        }
+                        return try LibcameraRequestCapture(sensor: sensor, rate: plan.schedule.rate, recorder: recorder, log: log)
+                    }
+                    guard let recording else { return LoggedCaptures() }
+                    let opened = try recording.open(camera: s.name, schedule: plan.schedule, clock: clock) { onError("\($0)") }
+                    log.info("recording to \(opened.session.directory)")
+                    return opened.pipeline
+                },
+                observe: observer.observe)
+        }
+
+        let ptp = s.coordinator.map { _ in NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset) }
+        let client = Mutex<NodeClient?>(nil)
+        let finalStatus = Mutex<EventLoopFuture<Void>?>(nil)
+        let result = Mutex<NodeExit?>(nil)
+        let exited = DispatchSemaphore(value: 0)
+        let runtime = NodeRuntime(
+            configuration: .init(joinMargin: s.joinMargin, coordinatorTimeout: s.coordinator == nil ? nil : s.coordinatorTimeout),
+            clock: clock, capture: capture,
+            outputs: .init(
+                sendStatus: { status in
+                    guard let sent = client.withLock({ $0 })?.send(status: status), status.finished else { return }
+                    finalStatus.withLock { $0 = sent }
+                },
+                ptp: { ptp?.report ?? .unknown },
+                log: { level, text in
+                    switch level {
+                    case .info: log.info("\(text)")
+                    case .warning: log.warning("\(text)")
+                    case .error: log.error("\(text)")
+                    }
+                },
+                exit: { node in
+                    result.withLock { $0 = node }
+                    exited.signal()
+                }))
+        _ = SignalWaiter([SIGINT, SIGTERM]) { number in runtime.localStop(reason: SignalWaiter.name(number)) }
+
+        if let coordinator = s.coordinator, let keyPath = s.key {
+            let (host, port) = try Self.hostAndPort(coordinator)
+            let key = try RigKeyFile.read(keyPath, option: "--key")
+            let capabilities = [sensor == nil ? "synthetic" : "libcamera", mode.rawValue]
+            let lost = Mutex(false)
+            let name = s.name
+            client.withLock { $0 = NodeClient(
+                host: host, port: port, key: key,
+                hello: {
+                    ControlMessage.Hello(nodeName: name, softwareVersion: GenlockVersion.current, capabilities: capabilities, ptp: ptp?.report ?? .unknown, nonce: 0)
+                },
+                onEvent: { event in
+                    switch event {
+                    case .connected:
+                        lost.withLock { $0 = false }
+                        log.info("connected to coordinator \(host):\(port)")
+                        runtime.coordinatorHeard()
+                    case .disconnected(let reason):
+                        // Every failed reconnect says so; the log says it once per loss.
+                        if lost.withLock({ was in defer { was = true }; return !was }) { log.warning("coordinator lost: \(reason); retrying") }
+                        runtime.coordinatorLost()
+                    case .begin(let plan):
+                        runtime.scheduleReceived(plan)
+                    case .stop(let index):
+                        log.info("STOP: stop index \(index)")
+                        runtime.stopReceived(index)
+                    }
+                }) }
+            ptp?.start()
+            client.withLock { $0 }?.start()
+        } else if let fps, let frames {
+            let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) } ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
+            let how = mode == .phaseLocked ? "phase-locked on \(sensor?.camera.name ?? "?")" : "timer \(timing.timer.rawValue)"
+            log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), \(how)")
+            runtime.scheduleReceived(StartPlan(schedule: FrameSchedule(start: t0, rate: fps), firstIndex: 0, stopIndex: frames))
+        }
+
+        // STATUS, the coordinator-loss timeout and camera silence: twice a second.
+        let ticker = DispatchSource.makeTimerSource(queue: .global())
+        ticker.schedule(deadline: .now() + .milliseconds(500), repeating: .milliseconds(500))
+        ticker.setEventHandler { runtime.tick() }
+        ticker.resume()
+        exited.wait()
+        ticker.cancel()
+        // Report the end; a coordinator that is gone simply doesn't hear it.
+        _ = try? finalStatus.withLock({ $0 })?.wait()
+        client.withLock { $0 }?.shutdown()
+        ptp?.stop()
+        let node = result.withLock { $0 } ?? NodeExit(status: 1, reason: "the node ended without a result")
+        if let line = closingLine() { Console.out(line) }
+        if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }
+        if let reason = node.reason { log.info("\(reason)") }
+    }
+
+    /// `HOST:PORT` (the last colon separates them, so an IPv6 host in brackets works).
+    static func hostAndPort(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw ValidationError("--coordinator: '\(text)' is not HOST:PORT")
+        }
+        return (String(text[..<colon]), port)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import GenlockControl
+import GenlockCore
+import GenlockMedia
+import GenlockPOSIX
+import Glibc
+import Logging
+
+/// Where and how a node records: `<out>/<session>/<camera>.mkv` plus sidecars.
+struct NodeRecording: Sendable {
+    let out: String
+    let session: String?
+    let codec: VideoCodec
+    let size: FrameSize
+
+    /// The synthetic camera's pipeline, rendering at `size`.
+    func open(camera: String, schedule: FrameSchedule, clock: PosixClockPair, onError: @escaping @Sendable (MediaError) -> Void)
+        throws -> (session: SessionRecorder, pipeline: SyntheticRecordingPipeline)
+    {
+        let sessionRecorder = try session(schedule)
+        let recorder = try sessionRecorder.camera(camera, configuration: configuration(size, .yuv420p, schedule))
+        let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock, onError: onError)
+        return (sessionRecorder, pipeline)
+    }
+
+    /// A libcamera sensor's frames recorded at its mode's size and layout (whatever `--size`
+    /// says), off the capture path, with up to `maximumPending` frames (camera buffers) waiting
+    /// for the encoder; `onError` hears of the first recording failure.
+    func frameRecorder(
+        camera: String, sensor: LibcameraSensor, maximumPending: Int, schedule: FrameSchedule, log: Logger,
+        onError: @escaping @Sendable (String) -> Void
+    ) throws -> CameraFrameRecorder {
+        let recorder = try session(schedule).camera(camera, configuration: configuration(sensor.size, sensor.layout, schedule))
+        log.info("recording \(sensor.size) \(sensor.layout) to \(recorder.files.directory)")
+        return CameraFrameRecorder(
+            recorder: recorder, schedule: schedule, exposure: sensor.exposure, maximumPending: maximumPending
+        ) { onError("\($0)") }
+    }
+
+    private func session(_ schedule: FrameSchedule) throws -> SessionRecorder {
+        try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: schedule.start))
+    }
+
+    private func configuration(_ frameSize: FrameSize, _ layout: PixelLayout, _ schedule: FrameSchedule) -> RecordingConfiguration {
+        RecordingConfiguration(
+            codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start)
+    }
+}
+
+/// Reading and writing rig key files.
+enum RigKeyFile {
+    static func read(_ path: String, option: String) throws -> RigKey {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ValidationError("\(option): cannot read rig key \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = Glibc.read(fd, &buffer, buffer.count)
+        guard n >= 0 else { throw ValidationError("\(option): cannot read rig key \(path): \(String(cString: strerror(errno)))") }
+        // The file holds the key as hex (64 digits), so it can be copied by hand.
+        let text = String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count == 64, let bytes = hexBytes(text) else {
+            throw ValidationError("\(option): \(path) is not a rig key (expected 64 hex digits, as written by genlock keygen)")
+        }
+        return try RigKey(bytes: bytes)
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var it = text.makeIterator()
+        while let a = it.next() {
+            guard let b = it.next(), let hi = a.hexDigitValue, let lo = b.hexDigitValue else { return nil }
+            bytes.append(UInt8(hi * 16 + lo))
+        }
+        return bytes
+    }
+}
+
+/// The software version sent in HELLO.
+enum GenlockVersion {
+    static let current = "0.1.0"
+}
