@@ -134,6 +134,11 @@ let package = Package(
             dependencies: ["GenlockCore", "GenlockHIL", "GenlockMedia"],
             swiftSettings: strict
         ),
+        // The one set of test doubles every test target shares: the virtual clock pair (a test clock
+        // that also drives the manual deadline timers) and the scripted streaming camera. The
+        // recording GPIO line is GenlockHAL's SimulatedGPIOLine, which `genlock hil flash
+        // --simulated` uses too. Not a product: nothing outside this package's tests needs it.
+        .target(name: "GenlockTesting", dependencies: ["GenlockCore", "GenlockHAL"], swiftSettings: strict),
         .executableTarget(
             name: "genlock",
             dependencies: [
