@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockHALTests",
-            dependencies: ["GenlockCore", "GenlockHAL"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(
