@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockMediaTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(
