@@ -170,6 +170,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GenlockTestingTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GenlockPOSIXTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
             swiftSettings: strict
