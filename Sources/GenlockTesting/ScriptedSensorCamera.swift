@@ -25,6 +25,7 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
         public var timing: SensorTiming
         /// The sensor crystal's error, parts per billion.
         public var crystalPpb: Int64
+        /// How long row 0 exposes before its readout starts (the sensor timestamp).
         public var exposure: TimeSpan
         /// Timestamps are off by a deterministic amount in [−jitter, +jitter].
         public var jitter: TimeSpan
@@ -44,6 +45,8 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
         /// Request numbers the camera refuses when they are queued (no free buffer).
         public var refusing: Set<Int64> = []
 
+        /// A sensor in `timing`'s mode whose frame 0 starts at `firstStart`, `initialLines` long;
+        /// no faults until the test sets them.
         public init(
             timing: SensorTiming, crystalPpb: Int64 = 0, exposure: TimeSpan = .milliseconds(2), jitter: TimeSpan = .microseconds(2),
             firstStart: MonotonicInstant, initialLines: Int64
@@ -59,9 +62,11 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
 
     /// What really happened to one sensor frame.
     public struct Truth: Hashable, Sendable {
+        /// The sensor's frame counter.
         public var sequence: Int64
         /// The exposure start of row 0 on the realtime timeline (the offset in force when it completed).
         public var exposureStart: RealtimeInstant
+        /// The frame length the sensor ran at.
         public var lines: Int64
     }
 
@@ -158,9 +163,11 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
     public var truths: [Truth] { state.withLock { $0.truths } }
     /// Frame lengths programmed by requests, in the order queued.
     public var programmedLines: [Int64] { state.withLock { $0.programmed } }
+    /// How many requests met which end so far.
     public var counts: Counts {
         state.withLock { Counts(delivered: $0.delivered, released: $0.released, cancelled: $0.cancelled, queued: $0.programmed.count) }
     }
+    /// Whether ``stop()`` was called.
     public var isStopped: Bool { state.withLock { $0.stopped } }
 
     private func deliverNext() {
