@@ -138,7 +138,10 @@ let package = Package(
         // The camera node: its lifecycle (pure) and the runtime that wires control, capture,
         // recording and PTP reporting through the HAL's protocols.
         .target(name: "GenlockNode", dependencies: ["GenlockCore", "GenlockHAL", "GenlockControl"], swiftSettings: strict),
-        // The one set of test doubles and fixtures, shared by every test target.
+        // The one set of test doubles and fixtures every test target shares: the virtual clock pair
+        // (a test clock that also drives the manual deadline timers), the scripted streaming camera,
+        // libcamera's virtual cameras. The recording GPIO line is GenlockHAL's SimulatedGPIOLine,
+        // which `genlock hil flash --simulated` uses too. Not a product: only this package's tests need it.
         .target(name: "GenlockTesting", dependencies: ["GenlockCore", "GenlockHAL"], swiftSettings: strict),
         .executableTarget(
             name: "genlock",
@@ -167,7 +170,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockHALTests",
-            dependencies: ["GenlockCore", "GenlockHAL"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockTestingTests",
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -187,7 +195,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockMediaTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockMedia", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(

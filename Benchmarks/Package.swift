@@ -49,6 +49,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The recorder's side of recorder-vs-ffmpeg.sh: a raw frame file recorded as fast as it can.
+        .executableTarget(
+            name: "recorder-bench",
+            dependencies: [
+                .product(name: "GenlockCore", package: "Genlock"),
+                .product(name: "GenlockMedia", package: "Genlock"),
+                .product(name: "GenlockPOSIX", package: "Genlock"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         // Wake error of cyclictest-style periodic loops, in the form cyclictest reports it,
         // for Benchmarks/timers-vs-cyclictest.sh.
         .executableTarget(

@@ -27,8 +27,9 @@ case "$CODEC" in
   *) echo "unknown CODEC '$CODEC' (x264, ffv1 or raw)" >&2; exit 2 ;;
 esac
 
-swift build -c release --product genlock >/dev/null
-GENLOCK=.build/release/genlock
+# The recorder's side is recorder-bench, from the nested Benchmarks package (not the genlock binary).
+swift build --package-path Benchmarks -c release --product recorder-bench >/dev/null
+RECORDER_BENCH="$(swift build --package-path Benchmarks -c release --show-bin-path)/recorder-bench"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -49,7 +50,7 @@ run_ffmpeg() {
 run_genlock() {
   rm -rf "$work/g"; sync
   local t0; t0=$(now)
-  /usr/bin/time -f "%U %S" -o "$work/time" "$GENLOCK" bench-recorder --input "$work/frames.yuv" --out "$work/g" --size "$SIZE" --pixel-format $PIX \
+  /usr/bin/time -f "%U %S" -o "$work/time" "$RECORDER_BENCH" --input "$work/frames.yuv" --out "$work/g" --size "$SIZE" --pixel-format $PIX \
     --fps "$FPS" --codec "$CODEC" --keyframe-interval 30 >/dev/null
   gl=$(( ($(now) - t0) / 1000000 )); glcpu=$(cpu_ms)
 }

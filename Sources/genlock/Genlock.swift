@@ -8,7 +8,7 @@ struct Genlock: ParsableCommand {
         commandName: "genlock",
         abstract: "Synchronized multi-camera recording: frame n of every camera exposed at T0 + n·P.",
         subcommands: [
-            CameraCommand.self, CamerasCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self, BenchRecorderCommand.self,
+            CameraCommand.self, CamerasCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self,
             SimCommand.self, KeygenCommand.self, CoordinatorCommand.self, RigCommand.self, HILCommand.self,
         ]
     )

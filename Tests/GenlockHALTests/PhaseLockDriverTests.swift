@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHAL
+import GenlockTesting
 import Synchronization
 import Testing
 
@@ -23,16 +24,22 @@ private struct Run {
 private let monotonicStartNs: Int64 = 1_000_000_000
 private let realtimeOffsetNs: Int64 = 1_700_000_000_000_000_000
 
+/// The clocks every run starts from: realtime is monotonic plus `realtimeOffsetNs`.
+private func startClock() -> VirtualClockPair {
+    VirtualClockPair(monotonic: MonotonicInstant(nanoseconds: monotonicStartNs),
+                     realtime: RealtimeInstant(nanosecondsSinceEpoch: monotonicStartNs + realtimeOffsetNs))
+}
+
 /// Runs a driver for `plan` over a camera following `script`; `onFrame` may act on the driver
 /// (a STOP arriving mid-run).
 private func run(
     _ script: ScriptedSensorCamera.Script, plan: StartPlan, exposureNs: Int64 = 2_000_000,
-    onFrame: @escaping @Sendable (PhaseLockedFrame, PhaseLockDriver<VirtualClock, ScriptedSensorCamera>) -> Void = { _, _ in }
+    onFrame: @escaping @Sendable (PhaseLockedFrame, PhaseLockDriver<VirtualClockPair, ScriptedSensorCamera>) -> Void = { _, _ in }
 ) async -> Run {
-    let clock = VirtualClock(nowNs: monotonicStartNs, realtimeOffsetNs: realtimeOffsetNs)
+    let clock = startClock()
     let camera = ScriptedSensorCamera(script, clock: clock)
-    let reports = Mutex<[PhaseLockDriver<VirtualClock, ScriptedSensorCamera>.Report]>([])
-    let box = Mutex<PhaseLockDriver<VirtualClock, ScriptedSensorCamera>?>(nil)
+    let reports = Mutex<[PhaseLockDriver<VirtualClockPair, ScriptedSensorCamera>.Report]>([])
+    let box = Mutex<PhaseLockDriver<VirtualClockPair, ScriptedSensorCamera>?>(nil)
     let driver = PhaseLockDriver(
         camera: camera, clock: clock, configuration: .init(sensor: script.timing, exposure: .nanoseconds(exposureNs))
     ) { report in
@@ -78,7 +85,7 @@ struct PhaseLockDriverTests {
         // sensor crystal 40 ppm fast.
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 3, phaseNs: periodNs / 2 - 1_000), stopIndex: 150)
         let script = ScriptedSensorCamera.Script(
-            timing: mode.timing, crystalPpb: 40_000, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, crystalPpb: 40_000, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         let r = await run(script, plan: plan)
 
         #expect(r.summary.outcome == .stopped)
@@ -100,7 +107,7 @@ struct PhaseLockDriverTests {
         #expect(lockedAt + 3 <= 20)
         // Once locked every true exposure start is on Tn within a line (the length is whole lines)
         // plus the timestamp jitter twice (measured once, corrected once).
-        let bound = mode.timing.lineTimePs / 1000 + 2 * script.jitterNs
+        let bound = mode.timing.lineTimePs / 1000 + 2 * script.jitter.nanoseconds
         for frame in r.frames[lockedAt...] {
             let truth = try #require(r.truth(frame))
             let trueError = (truth.exposureStart - frame.scheduled).nanoseconds
@@ -109,7 +116,7 @@ struct PhaseLockDriverTests {
             #expect(frame.phaseError == frame.exposureStart - frame.scheduled)
             // The timestamp (start of readout) on the same sample's timeline: one exposure later.
             #expect(frame.sensorRealtime - frame.exposureStart == .milliseconds(2))
-            #expect(abs(frame.phaseError.nanoseconds - trueError) <= script.jitterNs)
+            #expect(abs(frame.phaseError.nanoseconds - trueError) <= script.jitter.nanoseconds)
         }
         // The sensor ran at lengths the controller chose, not at the free-running length.
         #expect(Set(r.camera.programmedLines).count > 2)
@@ -123,8 +130,8 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: 0), stopIndex: 200)
         var script = ScriptedSensorCamera.Script(
-            timing: mode.timing, crystalPpb: -25_000, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
-        script.realtimeSteps = [60: -periodNs * 6 / 10, 120: periodNs * 3 / 2]
+            timing: mode.timing, crystalPpb: -25_000, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+        script.realtimeSteps = [60: .nanoseconds(-periodNs * 6 / 10), 120: .nanoseconds(periodNs * 3 / 2)]
         let r = await run(script, plan: plan)
 
         #expect(r.summary.outcome == .stopped)
@@ -151,7 +158,7 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: periodNs / 4))
         let script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         // STOP arrives with frame 20: stop index 24, as a coordinator's margin would give.
         let r = await run(script, plan: plan) { frame, driver in
             if frame.index == 20 { driver.stop(at: 24) }
@@ -175,7 +182,7 @@ struct PhaseLockDriverTests {
         // T0 was 100 frames ago: the first index at least the join margin ahead is about 100.
         let late = schedule(firstStartNs: firstStart, framesAhead: -100, phaseNs: 0)
         let script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         let joined = await run(script, plan: StartPlan(schedule: late, firstIndex: 0, stopIndex: 130))
         let join = try #require(joined.summary.joinedAt)
         let expectedJoin = try late.firstIndex(
@@ -195,7 +202,7 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: 0), stopIndex: 60)
         var script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         script.failing = [30]
         let r = await run(script, plan: plan)
         #expect(r.summary.outcome == .stopped)
@@ -210,7 +217,7 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: periodNs / 2), stopIndex: 120)
         var script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         let clean = await run(script, plan: plan)
         script.refusing = [40]
         let r = await run(script, plan: plan)
@@ -234,7 +241,7 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: 0), stopIndex: 1_000)
         var script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         script.maxFrames = 40
         let r = await run(script, plan: plan)
         #expect(r.summary.outcome == .cameraEnded)
@@ -246,9 +253,9 @@ struct PhaseLockDriverTests {
         let firstStart = monotonicStartNs + 10_000_000
         let plan = StartPlan(schedule: schedule(firstStartNs: firstStart, framesAhead: 1, phaseNs: 0), stopIndex: 1_000)
         var script = ScriptedSensorCamera.Script(
-            timing: mode.timing, firstStartNs: firstStart, initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
+            timing: mode.timing, firstStart: MonotonicInstant(nanoseconds: firstStart), initialLines: mode.timing.nominalLines(for: rate.nominalPeriod))
         script.stallAt = 20
-        let clock = VirtualClock(nowNs: monotonicStartNs, realtimeOffsetNs: realtimeOffsetNs)
+        let clock = startClock()
         let camera = ScriptedSensorCamera(script, clock: clock)
         let driver = PhaseLockDriver(camera: camera, clock: clock, configuration: .init(sensor: mode.timing, exposure: .milliseconds(2))) { report in
             if case .frame(let frame) = report { frame.frame.release() }
@@ -262,11 +269,11 @@ struct PhaseLockDriverTests {
         // Wait (bounded) until the 20 frames before the stall went through the driver.
         for _ in 0..<2_000 where camera.counts.released < 20 { try await Task.sleep(for: .milliseconds(1)) }
         #expect(camera.counts.released == 20)
-        let lastHeardNs = clock.monotonicNow().nanoseconds
-        clock.advance(toNs: lastHeardNs + limit.nanoseconds - 1)
+        let lastHeard = clock.monotonicNow()
+        clock.advance(to: lastHeard + limit - .nanoseconds(1))
         #expect(!driver.endIfSilent(for: limit), "one nanosecond short of the limit")
         #expect(!camera.isStopped)
-        clock.advance(toNs: lastHeardNs + limit.nanoseconds)
+        clock.advance(to: lastHeard + limit)
         #expect(driver.endIfSilent(for: limit))
         let summary = await running.value
         #expect(summary.outcome == .cameraSilent(limit))

@@ -2,16 +2,9 @@ import Dispatch
 import GenlockCore
 import GenlockHAL
 @testable import GenlockMedia
+import GenlockTesting
 import Synchronization
 import Testing
-
-/// A clock pair that reads a fixed mapping (realtime = monotonic + 1 s).
-struct FixedClockPair: ClockPair {
-    func sample() -> ClockSample {
-        ClockSample(realtime: RealtimeInstant(nanosecondsSinceEpoch: 2_000_000_000), monotonic: MonotonicInstant(nanoseconds: 1_000_000_000))
-    }
-    func monotonicNow() -> MonotonicInstant { MonotonicInstant(nanoseconds: 1_000_000_000) }
-}
 
 final class Collector: Sendable {
     let outputs = Mutex<[CameraOutput]>([])
@@ -25,13 +18,17 @@ final class Collector: Sendable {
 }
 
 @Suite struct SyntheticCameraTests {
+    /// Time stands still: every frame is stamped monotonic 1 s (realtime = monotonic + 1 s).
+    let clock = VirtualClockPair(monotonic: MonotonicInstant(nanoseconds: 1_000_000_000),
+                                 realtime: RealtimeInstant(nanosecondsSinceEpoch: 2_000_000_000))
+
     func request(_ index: Int64) -> CaptureRequest {
-        CaptureRequest(index: index, scheduled: RealtimeInstant(nanosecondsSinceEpoch: 1_000 + index), wake: FixedClockPair().sample(), wakeError: .microseconds(index))
+        CaptureRequest(index: index, scheduled: RealtimeInstant(nanosecondsSinceEpoch: 1_000 + index), wake: clock.sample(), wakeError: .microseconds(index))
     }
 
     @Test func rendersEachRequestInOrderWithItsIndexInThePixels() throws {
         let collector = Collector()
-        let camera = try SyntheticCamera(name: "cam1", width: 320, height: 240, layout: .nv12, clock: FixedClockPair(), maximumPending: 100) {
+        let camera = try SyntheticCamera(name: "cam1", width: 320, height: 240, layout: .nv12, clock: clock, maximumPending: 100) {
             collector.add($0)
         }
         for index in 0..<10 { try camera.queue(request(Int64(index))) }
@@ -54,7 +51,7 @@ final class Collector: Sendable {
     @Test func requestsBeyondThePendingLimitAreDeliveredAsDroppedInOrder() throws {
         let collector = Collector()
         let gate = DispatchSemaphore(value: 0)
-        let camera = try SyntheticCamera(name: "cam1", width: 64, height: 48, clock: FixedClockPair(), maximumPending: 1) { output in
+        let camera = try SyntheticCamera(name: "cam1", width: 64, height: 48, clock: clock, maximumPending: 1) { output in
             if case .frame(_, let r) = output, r.index == 0 { gate.wait() }
             collector.add(output)
         }
@@ -77,7 +74,7 @@ final class Collector: Sendable {
     }
 
     @Test func oddSizesAreRefused() {
-        #expect(throws: MediaError.self) { try SyntheticCamera(name: "c", width: 63, height: 48, clock: FixedClockPair()) { _ in } }
+        #expect(throws: MediaError.self) { try SyntheticCamera(name: "c", width: 63, height: 48, clock: clock) { _ in } }
     }
 
     @Test func theSinkMergesSkipsIntoIndexOrderAndStopsAtTheStopIndex() throws {

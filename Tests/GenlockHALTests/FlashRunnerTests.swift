@@ -1,28 +1,31 @@
 import GenlockCore
 import GenlockHAL
+import GenlockTesting
 import Testing
 
-/// The flash runner against a simulated line, a virtual clock pair and a virtual timer: every
+/// The flash runner against a simulated line, a virtual clock pair and a manual timer: every
 /// instant is exact, so the tests can assert where each edge landed on the realtime timeline.
 @Suite struct FlashRunnerTests {
     let clock = VirtualClockPair()
-    var timer: VirtualDeadlineTimer { VirtualDeadlineTimer(clock: clock) }
 
-    func make(_ plan: FlashPlan, timer: VirtualDeadlineTimer) -> (FlashRunner<VirtualClockPair, VirtualDeadlineTimer>, SimulatedGPIOLine, RunnerReports) {
+    /// A runner for `plan` on this clock, with a timer whose wake-ups come `wakeLatency` late.
+    func make(_ plan: FlashPlan, wakeLatency: TimeSpan = .zero)
+        -> (FlashRunner<VirtualClockPair, ManualDeadlineTimer>, ManualDeadlineTimer, SimulatedGPIOLine, RunnerReports)
+    {
         let clock = self.clock
+        let timer = ManualDeadlineTimer(clock: clock, wakeLatency: wakeLatency)
         let line = SimulatedGPIOLine(name: "sim line 17") { clock.realtimeNow }
         let reports = RunnerReports()
         let runner = FlashRunner(plan: plan, clock: clock, timer: timer, line: line) { reports.append($0) }
-        return (runner, line, reports)
+        return (runner, timer, line, reports)
     }
 
     @Test func everyFlashGoesOnAndOffAtItsPlannedInstantsAndIsRecorded() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .milliseconds(100),
                                  count: 5, sweepStep: .microseconds(250), sweepSteps: 3)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, _, line, reports) = make(plan, wakeLatency: .microseconds(7))
         runner.start()
-        while timer.fire(latency: .microseconds(7)) {}
+        clock.run()
         let expected = (0..<5).flatMap { k in
             [SimulatedGPIOLine.Edge(high: true, at: plan.onInstant(k) + .microseconds(7)),
              SimulatedGPIOLine.Edge(high: false, at: plan.offInstant(k) + .microseconds(7))]
@@ -36,13 +39,12 @@ import Testing
 
     @Test func aBackwardStepAfterArmingIsFollowedAndTheFlashIsNeverEarly() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 2)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, _, line, reports) = make(plan)
         runner.start()
-        timer.fire()  // flash 0 on
-        timer.fire()  // flash 0 off, flash 1 armed through the pair sampled now
+        clock.fireNext()  // flash 0 on
+        clock.fireNext()  // flash 0 off, flash 1 armed through the pair sampled now
         clock.stepRealtime(by: .milliseconds(-3))
-        while timer.fire() {}
+        clock.run()
         // The first wake for flash 1 found realtime 3 ms short, re-armed, and fired on time.
         #expect(line.edges.map(\.at) == [plan.onInstant(0), plan.offInstant(0), plan.onInstant(1), plan.offInstant(1)])
         #expect(reports.summary?.earlyWakes == 1)
@@ -51,14 +53,13 @@ import Testing
 
     @Test func aForwardStepSkipsTheFlashesItJumpedOverAndReportsThem() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 6)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, _, line, reports) = make(plan)
         runner.start()
-        timer.fire()
-        timer.fire()
+        clock.fireNext()
+        clock.fireNext()
         // Flash 1 is armed; the step is only seen when it wakes, at realtime on(1) + 1.5 s = on(2) + 0.5 s.
         clock.stepRealtime(by: .milliseconds(1_500))
-        while timer.fire() {}
+        clock.run()
         #expect(reports.skips == [1..<3])
         #expect(reports.records.map(\.index) == [0, 3, 4, 5])
         #expect(reports.records.allSatisfy { $0.on == $0.plannedOn })
@@ -68,15 +69,14 @@ import Testing
 
     @Test func stopWhileLitTurnsTheLineOffAndRecordsTheFlash() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .milliseconds(5), period: .seconds(1), count: 3)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, timer, line, reports) = make(plan)
         runner.start()
-        timer.fire()
+        clock.fireNext()
         #expect(line.isHigh)
         clock.advance(to: clock.monotonicNow() + .milliseconds(1))
         runner.stop()
         #expect(!line.isHigh)
-        #expect(timer.deadline == nil)
+        #expect(timer.armed == nil)
         #expect(reports.records == [FlashRecord(index: 0, plannedOn: plan.onInstant(0), on: plan.onInstant(0),
                                                 off: plan.onInstant(0) + .milliseconds(1))])
         #expect(reports.summary?.outcome == .stopped)
@@ -84,44 +84,42 @@ import Testing
 
     @Test func aLineThatFailsAbortsTheRunWithItsError() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 3)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, timer, line, reports) = make(plan)
         runner.start()
-        timer.fire()
-        timer.fire()
+        clock.fireNext()
+        clock.fireNext()
         let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
         line.failFromNowOn(with: lost)
-        timer.fire()
+        clock.fireNext()
         #expect(reports.failures == [.line(lost)])
         #expect(reports.summary == FlashSummary(outcome: .aborted, fired: 1, skipped: 0, earlyWakes: 0))
-        #expect(timer.deadline == nil)
-        #expect(timer.fire() == false)
+        #expect(timer.armed == nil)
+        #expect(clock.fireNext() == false)
+        #expect(clock.pendingDeadlines.isEmpty)
     }
 
     @Test func aLineThatFailsOnTheLastOffEdgeStillEndsTheRun() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 1)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, _, line, reports) = make(plan)
         runner.start()
-        timer.fire()  // on
+        clock.fireNext()  // on
         let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
         line.failFromNowOn(with: lost)
-        timer.fire()  // off: the edge whose actions also finish the run
+        clock.fireNext()  // off: the edge whose actions also finish the run
         #expect(reports.failures == [.line(lost)])
         #expect(reports.summary?.outcome == .aborted)
     }
 
     @Test func aLineThatFailsWhileStoppingALitLEDStillEndsTheRun() throws {
         let plan = try FlashPlan(firstFlash: clock.realtimeNow + .seconds(1), width: .microseconds(200), period: .seconds(1), count: 3)
-        let timer = self.timer
-        let (runner, line, reports) = make(plan, timer: timer)
+        let (runner, timer, line, reports) = make(plan)
         runner.start()
-        timer.fire()  // on: the LED is lit
+        clock.fireNext()  // on: the LED is lit
         let lost = GPIOError.system(operation: "set value", chip: "gpiochip0", line: 17, detail: "No such device")
         line.failFromNowOn(with: lost)
         runner.stop()
         #expect(reports.failures == [.line(lost)])
         #expect(reports.summary?.outcome == .aborted)
-        #expect(timer.deadline == nil)
+        #expect(timer.armed == nil)
     }
 }
