@@ -220,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockCLITests",
-            dependencies: ["GenlockCore", "GenlockTesting"],
+            dependencies: ["GenlockCore", "GenlockPTP", "GenlockTesting", "genlock"],
             swiftSettings: strict
         ),
     ],

@@ -29,6 +29,8 @@ public struct PTPConfigRequest: Hashable, Sendable {
     public var configDirectory: String
     /// The camera node program the node unit starts once PTP is locked.
     public var nodeCommand: String
+    /// The node as a service runs it: every setting in its node file (name, coordinator, key, out).
+    public static let defaultNodeCommand = "/usr/local/bin/genlock camera --config /etc/genlock/node.yaml"
     /// The `genlock` binary the units call for `ptp wait`.
     public var genlockPath: String
     /// The gate the node unit waits for before starting the camera node.
@@ -40,7 +42,7 @@ public struct PTPConfigRequest: Hashable, Sendable {
     public init(
         role: Role, interface: String, transport: Transport = .udpv4, domain: Int = 0,
         managementSocket: String = "/var/run/ptp4l", configDirectory: String = "/etc/genlock",
-        nodeCommand: String = "/usr/local/bin/genlock node", genlockPath: String = "/usr/local/bin/genlock",
+        nodeCommand: String = PTPConfigRequest.defaultNodeCommand, genlockPath: String = "/usr/local/bin/genlock",
         waitMaxOffset: String = "1us", waitTimeout: String = "120s", waitMaxSystemOffset: String = "10us"
     ) {
         self.role = role

@@ -76,8 +76,8 @@ struct PTPConfigCommand: ParsableCommand {
     @Option(name: .customLong("uds"), help: "ptp4l's management socket on the node.")
     var socketPath = "/var/run/ptp4l"
 
-    @Option(name: .customLong("node-command"), help: "What genlock-node.service starts once PTP is locked.")
-    var nodeCommand = "/usr/local/bin/genlock node"
+    @Option(name: .customLong("node-command"), help: "What genlock-node.service starts once PTP is locked (default: \(PTPConfigRequest.defaultNodeCommand)).")
+    var nodeCommand = PTPConfigRequest.defaultNodeCommand
 
     @Option(help: "Output directory (created if missing; files are replaced atomically).")
     var out: String
