@@ -44,3 +44,46 @@ struct CameraNodeCLITests {
         #expect(indices == indices.sorted() && Set(indices).count == indices.count && indices.allSatisfy { (0..<3).contains($0) })
     }
 }
+
+/// systemd stops a service with SIGTERM: the node must stop at the next reachable frame and close
+/// its recording, exactly as for Ctrl-C.
+@Suite("genlock camera stopped by a signal")
+struct CameraNodeSignalTests {
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalStopsARecordingNodeAtTheNextReachableFrameWithItsFileFinalized(signal: Int32) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-sigterm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let node = try CoordinatorProcessTests.Child(
+            ["camera", "--synthetic", "--fps", "30", "--start-in", "300ms", "--frames", "100000", "--out", dir.path, "--session", "s",
+             "--codec", "ffv1", "--size", "160x120"],
+            log: dir.appendingPathComponent("node.log"))
+        // Wait (bounded) until it has captured a few frames, then signal it.
+        let deadline = Date().addingTimeInterval(30)
+        while node.frames.count < 5, node.process.isRunning, Date() < deadline { usleep(50_000) }
+        try #require(node.frames.count >= 5, "node: \(node.log)")
+        kill(node.process.processIdentifier, signal)
+        #expect(node.wait(30) == 0, "node: \(node.log)")
+        let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+        let stop = try #require(node.log.split(separator: "\n").first { $0.contains("\(name): stopping at index ") }, "node: \(node.log)")
+        let stopIndex = try #require(Int(stop.split(separator: " ").last ?? ""))
+        #expect(node.log.contains("summary [cam1]: frames "))
+        // The file is whole: ffprobe decodes exactly the recorded rows, which end just before the stop index.
+        let session = dir.appendingPathComponent("s")
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+        probe.arguments = ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0",
+                           session.appendingPathComponent("cam1.mkv").path]
+        let out = Pipe()
+        probe.standardOutput = out
+        try probe.run()
+        let decoded = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        probe.waitUntilExit()
+        #expect(probe.terminationStatus == 0)
+        let sidecar = try String(contentsOf: session.appendingPathComponent("cam1.frames.csv"), encoding: .utf8)
+        let rows = sidecar.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let recorded = rows.filter { $0.last?.isEmpty == true }
+        #expect(decoded == recorded.count)
+        #expect(rows.last.flatMap { Int($0[0]) } == stopIndex - 1)
+    }
+}
