@@ -71,6 +71,13 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
 
         func run() {
             while true {
+                // Nothing armed: wait on the condition (arm and shutdown signal it) rather than in
+                // poll, so an idle timer holds no wake-up source at all.
+                let idleEnded = lock.withLock { () -> Bool in
+                    while armed == nil, !isShutDown { lock.wait() }
+                    return !isShutDown
+                }
+                guard idleEnded else { return }
                 guard let ready = try? Syscalls.pollReadable([timerFD, wakeFD]) else { return }
                 let wokeAt = MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
                 if ready[1] {
@@ -103,13 +110,18 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
                 throw .system(operation: "timerfd_settime(TFD_TIMER_ABSTIME)", detail: "\(error)")
             }
             armed = Armed(deadline: deadline, handler: handler)
+            lock.broadcast()
         }
 
         func cancel() {
-            lock.withLock {
-                armed = nil
+            let wasArmed = lock.withLock { () -> Bool in
+                defer { armed = nil }
                 try? Syscalls.timerfdSet(timerFD, nil)
+                return armed != nil
             }
+            // Kick the thread out of poll (the disarmed descriptor will never wake it) back to
+            // the idle wait. Cancels are rare (a STOP), so the extra write costs nothing per frame.
+            if wasArmed { try? Syscalls.writeCounter(wakeFD, 1) }
         }
 
         func beginShutdown() -> Bool {
@@ -117,6 +129,7 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
                 guard !isShutDown else { return false }
                 isShutDown = true
                 armed = nil
+                lock.broadcast()
                 return true
             }
             if first { try? Syscalls.writeCounter(wakeFD, 1) }
