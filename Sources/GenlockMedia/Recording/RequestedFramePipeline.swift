@@ -88,6 +88,11 @@ public final class RequestedFramePipeline<Source: FrameDeliveringCamera>: Sendab
     /// Frames, drops so far.
     public var progress: Counts { state.withLock { $0.counts } }
 
+    /// Requests queued and not yet completed. The last request of a run is queued at the last
+    /// `Tn` and filled by the next sensor frame: stopping the camera before it completes would
+    /// cancel it, so the node waits for this to reach 0 (bounded) before it stops the camera.
+    public var requestsInFlight: Int { state.withLock { $0.inFlight.count } }
+
     /// Closes the recording (nil without one), once the camera stopped and its last completion was
     /// handled. Frames at or after `stopIndex` are left out.
     @discardableResult

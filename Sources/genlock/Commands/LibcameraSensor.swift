@@ -1,7 +1,9 @@
 import Dispatch
+import Glibc
 import GenlockCore
 import GenlockLibcamera
 import GenlockMedia
+import GenlockPOSIX
 import Logging
 
 /// A libcamera camera opened at launch in its sensor's known mode, for either capture mode: a
@@ -113,6 +115,11 @@ final class LibcameraRequestCapture: Sendable {
     /// Stops the camera, waits for its last completion, closes the recording (nil without one),
     /// and logs whether every buffer came back. Call from a thread that may block (not a task).
     func finish(stopIndex: Int64?, log: Logger) throws(MediaError) -> CameraSummary? {
+        // The last request was queued at the last Tn; let the sensor fill it (a frame or two of the
+        // free-running sensor) instead of cancelling it, but never wait for a wedged camera.
+        let clock = PosixClockPair()
+        let giveUp = clock.monotonicNow() + .seconds(1)
+        while pipeline.requestsInFlight > 0, clock.monotonicNow() < giveUp { usleep(1_000) }
         sensor.camera.stop()
         pumped.wait()
         defer { sensor.logBuffers(log) }

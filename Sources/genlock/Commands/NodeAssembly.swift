@@ -170,6 +170,9 @@ extension CameraCommand {
         _ = try? finalStatus.withLock({ $0 })?.wait()
         client.withLock { $0 }?.shutdown()
         ptp?.stop()
+        // Request-timed capture logged its buffers when it stopped the camera; the phase lock's
+        // camera stopped at the stop index and the recording has released every frame by now.
+        if mode == .phaseLocked { sensor?.logBuffers(log) }
         let node = result.withLock { $0 } ?? NodeExit(status: 1, reason: "the node ended without a result")
         if let line = closingLine() { Console.out(line) }
         if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }
