@@ -29,14 +29,14 @@ import Testing
         #expect(node.handle(.captureFinished(stopIndex: 90, failure: nil)) == [.closeRecording(stopIndex: 90)])
         #expect(node.handle(.recordingClosed(failure: nil)) == [.sendStatus(finished: true), .exit(NodeExit(status: 0, reason: nil))])
         #expect(node.phase == .exited(NodeExit(status: 0, reason: nil)))
-        #expect(node.handle(.tick(at(.seconds(5)))).isEmpty)
+        #expect(node.handle(.tick(at(.seconds(5)), lastCaptured: nil)).isEmpty)
     }
 
     @Test func aLocalStopLandsOnTheFirstFrameAtLeastTheJoinMarginAhead() {
         var node = capturing()
         // 10.01 ms after T0 + 30 frames: frame 30 is 0.01 ms behind, 31 is 33.3 − 0.01 ms ahead (≥ 5 ms).
         let sample = at(TimeSpan(nanoseconds: 1_000_000_000 + 10_000))
-        #expect(node.handle(.localStop(reason: "SIGTERM", sample)) == [.log(.info, "SIGTERM: stopping at index 31"), .stopCapture(at: 31)])
+        #expect(node.handle(.localStop(reason: "SIGTERM", sample, lastCaptured: 30)) == [.log(.info, "SIGTERM: stopping at index 31"), .stopCapture(at: 31)])
         // A later STOP further on changes nothing; an earlier one wins.
         #expect(node.handle(.stopReceived(40)).isEmpty)
         #expect(node.handle(.stopReceived(35)).isEmpty)
@@ -55,7 +55,7 @@ import Testing
         #expect(stopped.handle(.scheduleReceived(plan, at(.zero))) == [.beginCapture(expected)])
 
         var interrupted = NodeLifecycle()
-        let actions = interrupted.handle(.localStop(reason: "SIGINT", at(.zero)))
+        let actions = interrupted.handle(.localStop(reason: "SIGINT", at(.zero), lastCaptured: nil))
         #expect(actions == [.exit(NodeExit(status: 0, reason: "SIGINT before START: nothing was recorded"))])
     }
 
@@ -65,20 +65,22 @@ import Testing
         #expect(node.handle(.coordinatorLost(lost.monotonic)).isEmpty)
         // A second report of the loss does not restart the count.
         #expect(node.handle(.coordinatorLost(at(.seconds(10)).monotonic)).isEmpty)
-        #expect(node.handle(.tick(at(.seconds(31)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(31)), lastCaptured: nil)) == [.sendStatus(finished: false)])
         // Realtime stepped back 20 s meanwhile: the timeout still counts monotonic time.
         var stepped = at(.seconds(32))
         stepped.realtime = stepped.realtime - .seconds(20)
-        let actions = node.handle(.tick(stepped))
+        // Frames up to 900 were captured before the step: the stop never lands before them,
+        // although "reachable" by the stepped clock is about index 360.
+        let actions = node.handle(.tick(stepped, lastCaptured: 900))
         #expect(actions.first == .sendStatus(finished: false))
-        let stop = try? plan.schedule.firstIndex(after: stepped.realtime, margin: .milliseconds(5))
+        let stop: Int64? = 901
         #expect(actions.dropFirst().last == stop.map { .stopCapture(at: $0) })
         let warnings = actions.compactMap { if case .log(.warning, let text) = $0 { text } else { nil } }
         #expect(warnings.count == 1)
         #expect(warnings.first?.hasPrefix("no coordinator for ") == true)
         #expect(warnings.first?.hasSuffix("stopping at index \(stop ?? -1); frames recorded so far are kept") == true)
         // Once only.
-        #expect(node.handle(.tick(at(.seconds(40)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(40)), lastCaptured: nil)) == [.sendStatus(finished: false)])
     }
 
     @Test func hearingTheCoordinatorAgainResetsTheTimeout() {
@@ -86,16 +88,16 @@ import Testing
         _ = node.handle(.coordinatorLost(at(.seconds(2)).monotonic))
         _ = node.handle(.coordinatorHeard(at(.seconds(20)).monotonic))
         #expect(node.coordinatorLostAt == nil)
-        #expect(node.handle(.tick(at(.seconds(40)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(40)), lastCaptured: nil)) == [.sendStatus(finished: false)])
         _ = node.handle(.coordinatorLost(at(.seconds(41)).monotonic))
-        #expect(node.handle(.tick(at(.seconds(70)))) == [.sendStatus(finished: false)])
-        #expect(node.handle(.tick(at(.seconds(71)))).count == 3)
+        #expect(node.handle(.tick(at(.seconds(70)), lastCaptured: nil)) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(71)), lastCaptured: nil)).count == 3)
     }
 
     @Test func aStandaloneNodeHasNoCoordinatorToLose() {
         var node = capturing(NodeLifecycle.Configuration(coordinatorTimeout: nil))
         _ = node.handle(.coordinatorLost(at(.zero).monotonic))
-        #expect(node.handle(.tick(at(.seconds(3600)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(3600)), lastCaptured: nil)) == [.sendStatus(finished: false)])
     }
 
     @Test func aDeadlineThatCannotBeArmedEndsTheRunAndTheNodeExitsOne() {
@@ -109,10 +111,10 @@ import Testing
 
     @Test func aRecordingFailureStopsAtTheNextReachableFrameKeepsTheFirstFailureAndExitsOne() {
         var node = capturing()
-        let actions = node.handle(.recordingFailed(reason: "disk full", at(.milliseconds(100))))
+        let actions = node.handle(.recordingFailed(reason: "disk full", at(.milliseconds(100)), lastCaptured: 2))
         #expect(actions.first == .log(.error, "recording failed: disk full"))
         #expect(actions.last == .stopCapture(at: 4))
-        #expect(node.handle(.recordingFailed(reason: "disk still full", at(.milliseconds(120)))).isEmpty)
+        #expect(node.handle(.recordingFailed(reason: "disk still full", at(.milliseconds(120)), lastCaptured: 3)).isEmpty)
         _ = node.handle(.captureFinished(stopIndex: 4, failure: nil))
         #expect(node.handle(.recordingClosed(failure: "could not finalize")).last == .exit(NodeExit(status: 1, reason: "recording failed: disk full")))
     }
@@ -125,9 +127,9 @@ import Testing
 
     @Test func statusGoesOutOnEveryTickBeforeAndDuringTheRunAndASecondStartChangesNothing() {
         var node = NodeLifecycle()
-        #expect(node.handle(.tick(at(.zero))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.zero), lastCaptured: nil)) == [.sendStatus(finished: false)])
         _ = node.handle(.scheduleReceived(plan, at(.zero)))
         #expect(node.handle(.scheduleReceived(plan, at(.seconds(1)))).isEmpty)
-        #expect(node.handle(.tick(at(.seconds(1)))) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(1)), lastCaptured: nil)) == [.sendStatus(finished: false)])
     }
 }

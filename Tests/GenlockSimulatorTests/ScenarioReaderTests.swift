@@ -107,7 +107,7 @@ struct ScenarioReaderTests {
     func profiles() throws {
         let imx = try Scenario(yaml: "schedule:\n  rate: 30\nsensor:\n  profile: imx708\n")
         #expect(imx.sensor.profile == .imx708)
-        #expect(imx.sensor.timing == SensorTiming(lineTimePs: 9_209_040, minFrameLengthLines: 904, maxFrameLengthLines: 65_535, controlDelayFrames: 3))
+        #expect(imx.sensor.timing == SensorTiming(lineTimePs: 9_209_040, minFrameLengthLines: 904, maxFrameLengthLines: 65_500, controlDelayFrames: 3))
         #expect(imx.sensor.shutter == .rolling)
         let gs = try Scenario(yaml: "schedule:\n  rate: 30\nsensor:\n  profile: global-shutter\n  control-delay-frames: 4\n  line-time: 14us\n")
         #expect(gs.sensor.shutter == .global)

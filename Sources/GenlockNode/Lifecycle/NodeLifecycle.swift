@@ -29,17 +29,19 @@ public struct NodeLifecycle: Sendable {
         /// The coordinator's STOP: capture only frames before this index.
         case stopReceived(Int64)
         /// A local stop (`reason` names it: "SIGTERM"): end at the next reachable frame.
-        case localStop(reason: String, ClockSample)
+        /// `lastCaptured` is the last index captured so far (the stop never lands before it: after a
+        /// realtime step back, "reachable" by the clock can be behind what was already captured).
+        case localStop(reason: String, ClockSample, lastCaptured: Int64?)
         /// The connection to the coordinator is gone (monotonic time of the loss).
         case coordinatorLost(MonotonicInstant)
         /// Authenticated traffic from the coordinator arrived.
         case coordinatorHeard(MonotonicInstant)
         /// The periodic tick (STATUS, the coordinator-loss timeout); `sample` is fresh.
-        case tick(ClockSample)
+        case tick(ClockSample, lastCaptured: Int64?)
         /// The deadline timer could not be armed (`reason` says why).
         case armFailed(reason: String)
         /// Writing the recording failed (`reason` says why); `sample` is fresh.
-        case recordingFailed(reason: String, ClockSample)
+        case recordingFailed(reason: String, ClockSample, lastCaptured: Int64?)
         /// The capture run ended: its stop index, and why it failed if it did.
         case captureFinished(stopIndex: Int64?, failure: String?)
         /// The recording is closed (nil), or closing it failed (the reason).
@@ -100,10 +102,10 @@ public struct NodeLifecycle: Sendable {
             return []
         case (.capturing, .stopReceived(let index)):
             return stop(at: index)
-        case (.waiting, .localStop(let reason, _)):
+        case (.waiting, .localStop(let reason, _, _)):
             return exit(NodeExit(status: 0, reason: "\(reason) before START: nothing was recorded"))
-        case (.capturing(let plan), .localStop(let reason, let sample)):
-            return stopAtNextReachable(plan, sample, because: reason, level: .info)
+        case (.capturing(let plan), .localStop(let reason, let sample, let last)):
+            return stopAtNextReachable(plan, sample, after: last, because: reason, level: .info)
         case (_, .coordinatorLost(let at)):
             guard coordinatorLostAt == nil else { return [] }
             coordinatorLostAt = at
@@ -111,12 +113,12 @@ public struct NodeLifecycle: Sendable {
         case (_, .coordinatorHeard):
             coordinatorLostAt = nil
             return []
-        case (.capturing(let plan), .tick(let sample)):
+        case (.capturing(let plan), .tick(let sample, let last)):
             var actions: [Action] = [.sendStatus(finished: false)]
             if let lost = coordinatorLostAt, let timeout = configuration.coordinatorTimeout, !timedOut, sample.monotonic - lost >= timeout {
                 timedOut = true
                 actions += stopAtNextReachable(
-                    plan, sample, because: "no coordinator for \(timeout)", level: .warning, note: "; frames recorded so far are kept")
+                    plan, sample, after: last, because: "no coordinator for \(timeout)", level: .warning, note: "; frames recorded so far are kept")
             }
             return actions
         case (.waiting, .tick):
@@ -124,10 +126,11 @@ public struct NodeLifecycle: Sendable {
         case (.capturing, .armFailed(let reason)):
             fail("arming the deadline timer failed: \(reason)")
             return [.log(.error, "arming the deadline timer failed: \(reason); ending the run (what was recorded is kept)"), .abortCapture]
-        case (.capturing(let plan), .recordingFailed(let reason, let sample)):
+        case (.capturing(let plan), .recordingFailed(let reason, let sample, let last)):
             guard failure == nil else { return [] }
             fail("recording failed: \(reason)")
-            return [.log(.error, "recording failed: \(reason)")] + stopAtNextReachable(plan, sample, because: "recording failed", level: .info)
+            return [.log(.error, "recording failed: \(reason)")]
+                + stopAtNextReachable(plan, sample, after: last, because: "recording failed", level: .info)
         case (.capturing, .captureFinished(let stop, let runFailure)):
             if let runFailure { fail(runFailure) }
             phase = .closing
@@ -146,14 +149,16 @@ public struct NodeLifecycle: Sendable {
         return [.stopCapture(at: index)]
     }
 
-    /// The first frame at least the join margin ahead: the soonest every camera can still reach.
+    /// The first frame at least the join margin ahead: the soonest every camera can still reach,
+    /// and never before the frame after `last` (what was captured stays in the recording).
     private mutating func stopAtNextReachable(
-        _ plan: StartPlan, _ sample: ClockSample, because reason: String, level: NodeLogLevel, note: String = ""
+        _ plan: StartPlan, _ sample: ClockSample, after last: Int64?, because reason: String, level: NodeLogLevel, note: String = ""
     ) -> [Action] {
-        guard let index = try? plan.schedule.firstIndex(after: sample.realtime, margin: configuration.joinMargin) else {
+        guard let reachable = try? plan.schedule.firstIndex(after: sample.realtime, margin: configuration.joinMargin) else {
             // No index after now fits in 64-bit time: nothing more can be captured.
             return [.log(level, "\(reason): ending the run"), .abortCapture]
         }
+        let index = max(reachable, last.map { $0 + 1 } ?? reachable)
         let actions = stop(at: index)
         guard !actions.isEmpty else { return [] }
         return [.log(level, "\(reason): stopping at index \(index)\(note)")] + actions

@@ -52,7 +52,9 @@ public final class NodeRuntime: Sendable {
     public func stopReceived(_ index: Int64) { feed(.stopReceived(index)) }
 
     /// SIGINT, SIGTERM, or another local reason to end at the next reachable frame.
-    public func localStop(reason: String) { feed(.localStop(reason: reason, clock.sample())) }
+    public func localStop(reason: String) {
+        feed(.localStop(reason: reason, clock.sample(), lastCaptured: capture.progress.lastIndex))
+    }
 
     /// The connection to the coordinator is gone.
     public func coordinatorLost() { feed(.coordinatorLost(clock.monotonicNow())) }
@@ -63,7 +65,7 @@ public final class NodeRuntime: Sendable {
     /// The host's periodic tick (twice a second on a node): STATUS, timeouts, camera silence.
     public func tick() {
         capture.tick()
-        feed(.tick(clock.sample()))
+        feed(.tick(clock.sample(), lastCaptured: capture.progress.lastIndex))
     }
 
     /// Where the lifecycle stands.
@@ -80,7 +82,7 @@ public final class NodeRuntime: Sendable {
     private func captured(_ report: NodeCaptureReport) {
         switch report {
         case .armFailed(let reason): feed(.armFailed(reason: reason))
-        case .recordingFailed(let reason): feed(.recordingFailed(reason: reason, clock.sample()))
+        case .recordingFailed(let reason): feed(.recordingFailed(reason: reason, clock.sample(), lastCaptured: capture.progress.lastIndex))
         case .finished(let stopIndex, let failure): feed(.captureFinished(stopIndex: stopIndex, failure: failure))
         }
     }
