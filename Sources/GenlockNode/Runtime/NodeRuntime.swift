@@ -21,15 +21,21 @@ public final class NodeRuntime: Sendable {
         public var log: @Sendable (NodeLogLevel, String) -> Void
         /// The node is done (once).
         public var exit: @Sendable (NodeExit) -> Void
+        /// Runs work that may block (closing the recording waits for its encoder) away from the
+        /// thread that reported the event: that may be the recorder's own queue, or the timer's.
+        /// A host in virtual time runs it inline.
+        public var offload: @Sendable (@escaping @Sendable () -> Void) -> Void
 
         public init(
             sendStatus: @escaping @Sendable (ControlMessage.Status) -> Void, ptp: @escaping @Sendable () -> PTPReport,
-            log: @escaping @Sendable (NodeLogLevel, String) -> Void, exit: @escaping @Sendable (NodeExit) -> Void
+            log: @escaping @Sendable (NodeLogLevel, String) -> Void, exit: @escaping @Sendable (NodeExit) -> Void,
+            offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
         ) {
             self.sendStatus = sendStatus
             self.ptp = ptp
             self.log = log
             self.exit = exit
+            self.offload = offload
         }
     }
 
@@ -105,7 +111,7 @@ public final class NodeRuntime: Sendable {
         case .sendStatus(let finished):
             outputs.sendStatus(status(finished: finished))
         case .closeRecording(let stopIndex):
-            feed(.recordingClosed(failure: capture.closeRecording(stopIndex: stopIndex)))
+            outputs.offload { [self] in feed(.recordingClosed(failure: capture.closeRecording(stopIndex: stopIndex))) }
         case .log(let level, let text):
             outputs.log(level, text)
         case .exit(let result):

@@ -59,8 +59,16 @@ public final class PhaseLockedCapture<Clock: ClockPair, Sensor: FrameDurationCam
         let output: (any PhaseLockedOutput)?
         do {
             output = try makeOutput(plan) { reason in report(.recordingFailed(reason)) }
+        } catch {
+            // Nothing can be recorded: end the run before its first frame, and say why.
+            report(.finished(stopIndex: plan.stopIndex, failure: "\(error)"))
+            return
+        }
+        do {
             try startStreaming(plan)
         } catch {
+            // The recording was opened: it is closed (empty) like any other.
+            state.withLock { $0.output = output }
             report(.finished(stopIndex: plan.stopIndex, failure: "camera \(camera.name) did not start: \(error)"))
             return
         }

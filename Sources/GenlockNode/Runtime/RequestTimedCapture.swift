@@ -54,9 +54,8 @@ public final class RequestTimedCapture<Clock: ClockPair, Timer: DeadlineTimer>: 
         do {
             output = try makeOutput(plan) { reason in report(.recordingFailed(reason)) }
         } catch {
-            // Nothing can be kept: end the run before its first frame, and say why.
-            report(.recordingFailed("\(error)"))
-            report(.finished(stopIndex: plan.stopIndex, failure: nil))
+            // Nothing can be recorded: end the run before its first frame, and say why.
+            report(.finished(stopIndex: plan.stopIndex, failure: "\(error)"))
             return
         }
         let driver = CaptureDriver(clock: clock, timer: timer, configuration: .init(joinMargin: joinMargin)) { [self] event in

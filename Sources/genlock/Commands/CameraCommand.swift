@@ -117,7 +117,14 @@ struct CameraCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runNode(try settings())
+        let s = try settings()
+        let choice = try cameraChoice()
+        try NodeLaunch.run(NodeOptions(
+            name: s.name, camera: choice, capture: capture ?? choice.defaultCapture, sensor: sensor, exposure: exposure,
+            coordinator: s.coordinator, key: s.key, coordinatorTimeout: s.coordinatorTimeout, ptpSocket: s.ptpSocket,
+            ptpMaxOffset: s.ptpMaxOffset, fps: fps, frames: frames, startAt: startAt, startIn: startIn,
+            recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil) },
+            joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs))
     }
 }
 

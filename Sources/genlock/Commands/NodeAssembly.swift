@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import GenlockControl
 import GenlockControlNIO
 import GenlockCore
@@ -13,26 +14,52 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// `genlock camera`, every way it runs (standalone or under a coordinator; synthetic or libcamera;
-/// request-timed or phase-locked; recording or not), as one ``NodeRuntime``: this file only picks
-/// the devices and outputs for the settings and connects the runtime to the process (the control
-/// link, SIGINT/SIGTERM on a `sigwait` thread, a ticker), then waits for the node to exit.
-extension CameraCommand {
-    func runNode(_ s: Settings) throws {
+/// What a node is asked to be: `genlock camera`'s settings, or `genlock record`'s.
+struct NodeOptions {
+    var name: String
+    var camera: CameraChoice
+    var capture: CaptureMode
+    var sensor: String?
+    var exposure: TimeSpan
+    /// `HOST:PORT` of the coordinator, or nil for a standalone node with its own schedule.
+    var coordinator: String?
+    var key: String?
+    var coordinatorTimeout: TimeSpan
+    var ptpSocket: String
+    var ptpMaxOffset: TimeSpan
+    /// A standalone node's schedule: the rate, the stop index, and T0 (or a delay to it).
+    var fps: FrameRate?
+    var frames: Int64?
+    var startAt: Int64?
+    var startIn: TimeSpan?
+    var recording: NodeRecording?
+    var joinMargin: TimeSpan
+    var timing: TimerOptions
+    var cpuLatencyUs: Int32?
+    /// No line per frame.
+    var quiet = false
+}
+
+/// Every node the CLI runs (`genlock camera` standalone or under a coordinator, synthetic or
+/// libcamera, request-timed or phase-locked, recording or not; `genlock record`) as one
+/// ``NodeRuntime``: this file only picks the devices and outputs for the options and connects the
+/// runtime to the process (the control link, SIGINT/SIGTERM on a `sigwait` thread, a ticker), then
+/// waits for the node to exit.
+enum NodeLaunch {
+    static func run(_ s: NodeOptions) throws {
         // Before any other thread exists, so every thread inherits the mask and only the signal
         // thread ever takes SIGINT or SIGTERM.
         SignalWaiter.block([SIGINT, SIGTERM])
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: s.name)
         let clock = PosixClockPair()
-        let choice = try cameraChoice()
-        let mode = capture ?? choice.defaultCapture
+        let mode = s.capture
         // The camera first: with no camera the node says so before it connects or arms anything.
         var opened: LibcameraSensor?
-        if case .libcamera(let selector) = choice {
+        if case .libcamera(let selector) = s.camera {
             // libcamera logs INFO and WARN lines to stderr; keep only errors unless the user chose.
             setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0)
-            opened = try LibcameraSensor.open(selector: selector, sensor: sensor, exposure: exposure, log: log) { sensorMode in
+            opened = try LibcameraSensor.open(selector: selector, sensor: s.sensor, exposure: s.exposure, log: log) { sensorMode in
                 mode == .phaseLocked
                     // Requests in flight (one per control-delay frame), the frame being handled when
                     // the next request is queued, and the frames waiting for the recorder's encoder.
@@ -44,15 +71,16 @@ extension CameraCommand {
         let sensor = opened
         let latencyRequest: CPULatencyRequest?
         do {
-            latencyRequest = try cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
+            latencyRequest = try s.cpuLatencyUs.map { try CPULatencyRequest(targetUs: $0) }
         } catch {
             throw ValidationError("--cpu-latency-us: \(error)")
         }
         defer { latencyRequest?.release() }
-        let recording = s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size) }
+        let recording = s.recording
 
         // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
         var timer: (any DeadlineTimer)?
+        let synthetic = Mutex<SyntheticCaptures?>(nil)
         defer { timer?.shutdown() }
         let capture: any NodeCapture
         let closingLine: @Sendable () -> String?
@@ -72,9 +100,9 @@ extension CameraCommand {
                 },
                 observe: observer.observe)
         } else {
-            let made = try timing.makeTimer()
+            let made = try s.timing.makeTimer()
             timer = made
-            let observer = RequestTimedLog(name: s.name, log: log)
+            let observer = RequestTimedLog(name: s.name, log: log, quiet: s.quiet)
             closingLine = { observer.summaryLine }
             capture = RequestTimedCapture(
                 clock: clock, timer: AnyDeadlineTimer(made), joinMargin: s.joinMargin,
@@ -85,12 +113,19 @@ extension CameraCommand {
                                 camera: s.name, sensor: sensor, maximumPending: LibcameraSensor.framesWaitingToEncode, schedule: plan.schedule,
                                 log: log, onError: onError)
                         }
-                        return try LibcameraRequestCapture(sensor: sensor, rate: plan.schedule.rate, recorder: recorder, log: log)
+                        do {
+                            return try LibcameraRequestCapture(sensor: sensor, rate: plan.schedule.rate, recorder: recorder, log: log)
+                        } catch {
+                            // The camera did not start: close the (empty) recording before saying so.
+                            _ = try? recorder?.finish(stopIndex: nil)
+                            throw CommandFailure("camera \(sensor.camera.name) did not start: \(error)")
+                        }
                     }
                     guard let recording else { return LoggedCaptures() }
                     let opened = try recording.open(camera: s.name, schedule: plan.schedule, clock: clock) { onError("\($0)") }
-                    log.info("recording to \(opened.session.directory)")
-                    return opened.pipeline
+                    log.info("recording \(recording.codec) \(recording.size) \(recording.layout) to \(opened.session.directory)")
+                    synthetic.withLock { $0 = opened }
+                    return opened
                 },
                 observe: observer.observe)
         }
@@ -119,7 +154,8 @@ extension CameraCommand {
                 exit: { node in
                     result.withLock { $0 = node }
                     exited.signal()
-                }))
+                },
+                offload: { work in Thread.detachNewThread(work) }))
         _ = SignalWaiter([SIGINT, SIGTERM]) { number in runtime.localStop(reason: SignalWaiter.name(number)) }
 
         if let coordinator = s.coordinator, let keyPath = s.key {
@@ -152,9 +188,9 @@ extension CameraCommand {
                 }) }
             ptp?.start()
             client.withLock { $0 }?.start()
-        } else if let fps, let frames {
-            let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) } ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
-            let how = mode == .phaseLocked ? "phase-locked on \(sensor?.camera.name ?? "?")" : "timer \(timing.timer.rawValue)"
+        } else if let fps = s.fps, let frames = s.frames {
+            let t0 = s.startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) } ?? PosixClockPair.realtimeNow() + (s.startIn ?? .seconds(2))
+            let how = mode == .phaseLocked ? "phase-locked on \(sensor?.camera.name ?? "?")" : "timer \(s.timing.timer.rawValue)"
             log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), \(how)")
             runtime.scheduleReceived(StartPlan(schedule: FrameSchedule(start: t0, rate: fps), firstIndex: 0, stopIndex: frames))
         }
@@ -174,12 +210,19 @@ extension CameraCommand {
         // camera stopped at the stop index and the recording has released every frame by now.
         if mode == .phaseLocked { sensor?.logBuffers(log) }
         let node = result.withLock { $0 } ?? NodeExit(status: 1, reason: "the node ended without a result")
+        // A standalone recording is the session: say what its files hold, and where.
         if let line = closingLine() { Console.out(line) }
+        if let captures = synthetic.withLock({ $0 }), recording?.writesSessionExports == true {
+            Console.out("summary [\(s.name)]: \(captures.summary), files in \(captures.session.directory)")
+            if node.status != 0 {
+                throw CommandFailure("\(node.reason ?? "the node failed"); kept \(captures.summary.recorded) frames in \(captures.session.directory)")
+            }
+        }
         if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }
         if let reason = node.reason { log.info("\(reason)") }
     }
 
-    /// `HOST:PORT` (the last colon separates them, so an IPv6 host in brackets works).
+    /// `HOST:PORT` (the last colon separates them).
     static func hostAndPort(_ text: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
             throw ValidationError("--coordinator: '\(text)' is not HOST:PORT")

@@ -18,13 +18,6 @@ final class LoggedCaptures: CaptureOutput {
     func close(stopIndex: Int64?) -> String? { nil }
 }
 
-extension SyntheticRecordingPipeline: CaptureOutput {
-    public func close(stopIndex: Int64?) -> String? {
-        do { try finish(stopIndex: stopIndex) } catch { return "\(error)" }
-        return nil
-    }
-}
-
 extension LibcameraRequestCapture: CaptureOutput {
     func capture(_ request: CaptureRequest) { pipeline.capture(request) }
     func skipped(_ range: Range<Int64>) { pipeline.skipped(range) }
@@ -47,18 +40,22 @@ extension CameraFrameRecorder: PhaseLockedOutput {
 final class RequestTimedLog: Sendable {
     private let name: String
     private let log: Logger
+    private let quiet: Bool
     private let wakeErrors = Mutex<[Int64]>([])
     private let summary = Mutex<CaptureSummary?>(nil)
 
-    init(name: String, log: Logger) {
+    /// `quiet`: no line per frame (the skips and the end are still logged).
+    init(name: String, log: Logger, quiet: Bool = false) {
         self.name = name
         self.log = log
+        self.quiet = quiet
     }
 
     func observe(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
         switch report {
         case .capture(let request):
             wakeErrors.withLock { $0.append(request.wakeError.nanoseconds) }
+            guard !quiet else { return }
             log.info("frame \(request.index) Capture request queued",
                      metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
         case .skip(let range):

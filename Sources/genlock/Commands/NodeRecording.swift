@@ -1,7 +1,9 @@
 import ArgumentParser
 import GenlockControl
 import GenlockCore
+import GenlockHAL
 import GenlockMedia
+import GenlockNode
 import GenlockPOSIX
 import Glibc
 import Logging
@@ -11,16 +13,23 @@ struct NodeRecording: Sendable {
     let out: String
     let session: String?
     let codec: VideoCodec
+    /// The synthetic camera's frame size and layout (a libcamera sensor records at its mode's).
     let size: FrameSize
+    var layout: PixelLayout = .yuv420p
+    var segment: TimeSpan?
+    var flushInterval: TimeSpan = .milliseconds(500)
+    /// Write the session's exports (summary.csv, timestamps.csv) when the node's run ends: a
+    /// standalone recording is the whole session; under a coordinator the collector writes them.
+    var writesSessionExports = false
 
-    /// The synthetic camera's pipeline, rendering at `size`.
+    /// The synthetic camera's pipeline, rendering at `size` in `layout`.
     func open(camera: String, schedule: FrameSchedule, clock: PosixClockPair, onError: @escaping @Sendable (MediaError) -> Void)
-        throws -> (session: SessionRecorder, pipeline: SyntheticRecordingPipeline)
+        throws -> SyntheticCaptures
     {
         let sessionRecorder = try session(schedule)
-        let recorder = try sessionRecorder.camera(camera, configuration: configuration(size, .yuv420p, schedule))
+        let recorder = try sessionRecorder.camera(camera, configuration: configuration(size, layout, schedule))
         let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock, onError: onError)
-        return (sessionRecorder, pipeline)
+        return SyntheticCaptures(session: sessionRecorder, pipeline: pipeline, writesSessionExports: writesSessionExports)
     }
 
     /// A libcamera sensor's frames recorded at its mode's size and layout (whatever `--size`
@@ -43,8 +52,38 @@ struct NodeRecording: Sendable {
 
     private func configuration(_ frameSize: FrameSize, _ layout: PixelLayout, _ schedule: FrameSchedule) -> RecordingConfiguration {
         RecordingConfiguration(
-            codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start)
+            codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
+            segmentDuration: segment, flushInterval: flushInterval)
     }
+}
+
+/// The synthetic camera's recording: its pipeline, and the session it writes into.
+final class SyntheticCaptures: CaptureOutput {
+    let session: SessionRecorder
+    let pipeline: SyntheticRecordingPipeline
+    let writesSessionExports: Bool
+
+    init(session: SessionRecorder, pipeline: SyntheticRecordingPipeline, writesSessionExports: Bool) {
+        self.session = session
+        self.pipeline = pipeline
+        self.writesSessionExports = writesSessionExports
+    }
+
+    func capture(_ request: CaptureRequest) { pipeline.capture(request) }
+    func skipped(_ range: Range<Int64>) { pipeline.skipped(range) }
+    func stop(at index: Int64) { pipeline.stop(at: index) }
+
+    func close(stopIndex: Int64?) -> String? {
+        var failure: String?
+        do { try pipeline.finish(stopIndex: stopIndex) } catch { failure = "\(error)" }
+        if writesSessionExports {
+            do { _ = try session.finish() } catch { failure = failure ?? "\(error)" }
+        }
+        return failure
+    }
+
+    /// The camera's counts as written (after ``close(stopIndex:)``).
+    var summary: CameraSummary { pipeline.sink.recorder.summary }
 }
 
 /// Reading and writing rig key files.

@@ -108,118 +108,16 @@ struct RecordCommand: ParsableCommand {
         if flushInterval <= .zero { throw ValidationError("--flush-interval must be positive") }
     }
 
+    /// A standalone synthetic node recording its session: `genlock camera --synthetic --out`, with
+    /// the recorder's own options; the session's exports are written when it ends.
     func run() throws {
-        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
-        let log = Logger(label: name)
-        let clock = PosixClockPair()
-        let t0 = startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
-            ?? PosixClockPair.realtimeNow() + (startIn ?? .seconds(2))
-        let schedule = FrameSchedule(start: t0, rate: fps)
-
-        let sessionRecorder: SessionRecorder
-        let recorder: CameraRecorder
-        do {
-            sessionRecorder = try SessionRecorder(outputRoot: out, session: session ?? SessionRecorder.defaultName(epoch: t0))
-            recorder = try sessionRecorder.camera(name, configuration: RecordingConfiguration(
-                codec: codec, width: size.width, height: size.height, layout: pixelFormat, frameRate: fps,
-                epoch: t0, segmentDuration: segment, flushInterval: flushInterval))
-        } catch {
-            throw CommandFailure("\(error)")
-        }
-
-        let deadlineTimer = try timing.makeTimer()
-        defer { deadlineTimer.shutdown() }
-
-        // The driver is created after the sink, but the sink's error handler must stop it.
-        let driverBox = Mutex<CaptureDriver<PosixClockPair, AnyDeadlineTimer>?>(nil)
-        let stopSoon: @Sendable (String) -> Void = { reason in
-            let now = clock.sample().realtime
-            guard let stop = try? schedule.firstIndex(after: now, margin: joinMargin) else { return }
-            log.info("\(reason): stopping at index \(stop)")
-            driverBox.withLock { $0 }?.stop(at: stop)
-        }
-        let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock) { error in
-            log.error("recording failed: \(error)")
-            stopSoon("recording failed")
-        }
-        let run = RecordRun(log: log, pipeline: pipeline, quiet: quiet)
-        let driver = CaptureDriver(
-            clock: clock, timer: AnyDeadlineTimer(deadlineTimer), configuration: .init(joinMargin: joinMargin)
-        ) { report in run.handle(report) }
-        driverBox.withLock { $0 = driver }
-
-        log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), \(codec) \(size) \(pixelFormat) to \(sessionRecorder.directory)")
-        // SIGINT and SIGTERM are a local STOP: end at the first frame far enough ahead, then
-        // finalize the files like a normal end.
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stopSoon(signalNumber == SIGINT ? "interrupted" : "terminated") }
-            source.resume()
-            sources.append(source)
-        }
-        driver.start(StartPlan(schedule: schedule, firstIndex: 0, stopIndex: frames))
-        let summary = run.waitForFinish()
-        sources.forEach { $0.cancel() }
-
-        var failure = pipeline.error
-        let cameraSummary: CameraSummary
-        do {
-            cameraSummary = try pipeline.finish(stopIndex: summary.stopIndex)
-        } catch {
-            failure = failure ?? error
-            cameraSummary = recorder.summary
-        }
-        do {
-            try sessionRecorder.finish()
-        } catch {
-            failure = failure ?? error
-        }
-        Console.out("summary [\(name)]: \(cameraSummary), files in \(sessionRecorder.directory)")
-        if case .failed(let error) = summary.outcome { throw CommandFailure("schedule: \(error)") }
-        if let failure {
-            throw CommandFailure("recording failed: \(failure); kept \(cameraSummary.recorded) frames in \(sessionRecorder.directory)")
-        }
-    }
-}
-
-/// Collects one recording run's driver reports: queues captures on the camera, logs, and
-/// signals the end.
-final class RecordRun: Sendable {
-    private let log: Logger
-    private let pipeline: SyntheticRecordingPipeline
-    private let quiet: Bool
-    private let finished = DispatchSemaphore(value: 0)
-    private let summary = Mutex<CaptureSummary?>(nil)
-
-    init(log: Logger, pipeline: SyntheticRecordingPipeline, quiet: Bool) {
-        self.log = log
-        self.pipeline = pipeline
-        self.quiet = quiet
-    }
-
-    func handle(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
-        switch report {
-        case .capture(let request):
-            pipeline.capture(request)
-            if !quiet {
-                log.info("frame \(request.index) Capture request queued",
-                         metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
-            }
-        case .skip(let range):
-            pipeline.skipped(range)
-            log.warning("frames \(range.lowerBound)..<\(range.upperBound) skipped: their deadlines passed")
-        case .armFailed(let error):
-            log.error("arming the deadline timer failed: \(error)")
-        case .finish(let s):
-            summary.withLock { $0 = s }
-            finished.signal()
-        }
-    }
-
-    func waitForFinish() -> CaptureSummary {
-        finished.wait()
-        return summary.withLock { $0! }
+        let recording = NodeRecording(
+            out: out, session: session, codec: codec, size: size, layout: pixelFormat, segment: segment, flushInterval: flushInterval,
+            writesSessionExports: true)
+        try NodeLaunch.run(NodeOptions(
+            name: name, camera: .synthetic, capture: .requestTimed, sensor: nil, exposure: .zero, coordinator: nil, key: nil,
+            coordinatorTimeout: .seconds(30), ptpSocket: "/var/run/ptp4l", ptpMaxOffset: .microseconds(1),
+            fps: fps, frames: frames, startAt: startAt, startIn: startIn, recording: recording,
+            joinMargin: joinMargin, timing: timing, cpuLatencyUs: nil, quiet: quiet))
     }
 }
