@@ -31,6 +31,21 @@ struct CameraNodeCLITests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// No camera needed for phase lock: the synthetic sensor streams on its own crystal and the
+    /// real PhaseLockDriver steers it until exposures start on Tn.
+    @Test func theSyntheticStreamingSensorIsPhaseLockedAndItsCrystalErrorFound() throws {
+        let result = try GenlockBinary.run(
+            ["camera", "--synthetic", "--capture", "phase-locked", "--crystal-ppm=-30", "--fps", "30", "--start-in", "300ms", "--frames", "60"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("phase lock locked"), "stdout: \(result.stdout)")
+        let summary = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("summary [cam1]: frames ") })
+        #expect(summary.contains("frames 60, skipped 0, indices 0...59"), "\(summary)")
+        // The controller's estimate of the sensor's frequency error converges on the crystal's.
+        let sensor = try #require(summary.range(of: "sensor "), "\(summary)")
+        let ppm = try #require(Double(summary[sensor.upperBound...].prefix { $0 != " " }), "\(summary)")
+        #expect(abs(ppm + 30) < 3, "\(summary)")
+    }
+
     @Test func withoutACameraOptionTheSyntheticCameraRunsRequestTimed() throws {
         let result = try GenlockBinary.run(["camera", "--fps", "60", "--start-in", "200ms", "--frames", "3"])
         #expect(result.status == 0, "stderr: \(result.stderr)")

@@ -17,6 +17,21 @@ struct RigCommandTests {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 
+    @Test func aPhaseLockedRigOfSyntheticSensorsReportsItsExposureSkew() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigpl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try GenlockBinary.run(["rig", "--cameras", "3", "--fps", "30", "--duration", "1500ms", "--out", dir.path, "--session", "s",
+                                       "--size", "160x120", "--capture", "phase-locked"], timeoutSeconds: 90)
+        #expect(r.status == 0, "stderr: \(r.stderr)\nstdout: \(r.stdout)")
+        #expect(r.stdout.contains("exposure-start skew across 3 cameras"), "stdout: \(r.stdout)")
+        for cam in ["cam1", "cam2", "cam3"] {
+            let log = try String(contentsOf: dir.appendingPathComponent("s/logs/\(cam).log"), encoding: .utf8)
+            #expect(log.contains("phase lock locked"), "\(cam): \(log)")
+            let pts = try ptsList(dir.appendingPathComponent("s/\(cam).mkv").path)
+            #expect(!pts.isEmpty)
+        }
+    }
+
     @Test func aShortRigRecordsEveryCameraOverTheSameIndices() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigtest-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -29,8 +29,11 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Fixed exposure time with libcamera (default 2ms).", transform: Parse.timeSpan)
     var exposure: TimeSpan = .milliseconds(2)
 
-    @Option(help: "Sensor timing to use instead of the camera's model: imx708 or imx296 (libcamera).")
+    @Option(help: "Sensor timing to use instead of the camera's model: imx708 or imx296 (libcamera; the synthetic streaming sensor's timing, imx708 by default).")
     var sensor: String?
+
+    @Option(name: .customLong("crystal-ppm"), help: ArgumentHelp("The synthetic streaming sensor's crystal error in ppm (phase-locked without a camera).", visibility: .hidden))
+    var crystalPpm: Double = 20
 
     @Option(help: "Node settings file (YAML: name, coordinator, key, out, session, codec, size, ptpSocket, ptpMaxOffset, coordinatorTimeout, joinMargin); flags override it.")
     var config: String?
@@ -90,15 +93,11 @@ struct CameraCommand: ParsableCommand {
     func validate() throws {
         let s = try settings()
         let choice = try cameraChoice()
-        switch (choice, capture ?? choice.defaultCapture) {
-        case (.synthetic, .phaseLocked):
-            throw ValidationError("--capture phase-locked needs a streaming sensor (--camera libcamera); the synthetic camera is request-timed only")
-        default: break
+        if case .libcamera = choice, size != nil {
+            throw ValidationError("--size: libcamera records at its sensor mode's size (imx708 1536x864, imx296 1456x1088)")
         }
-        if case .libcamera = choice {
-            if size != nil { throw ValidationError("--size: libcamera records at its sensor mode's size (imx708 1536x864, imx296 1456x1088)") }
-            if exposure <= .zero { throw ValidationError("--exposure must be positive") }
-        }
+        if exposure <= .zero { throw ValidationError("--exposure must be positive") }
+        if abs(crystalPpm) > 500 { throw ValidationError("--crystal-ppm must be within ±500 (the kernel's frequency adjustment range)") }
         if let sensor, SensorMode.known(model: sensor) == nil {
             throw ValidationError("--sensor: no timing for '\(sensor)'; known: \(SensorMode.known.map(\.model).joined(separator: ", "))")
         }
@@ -124,7 +123,7 @@ struct CameraCommand: ParsableCommand {
             coordinator: s.coordinator, key: s.key, coordinatorTimeout: s.coordinatorTimeout, ptpSocket: s.ptpSocket,
             ptpMaxOffset: s.ptpMaxOffset, fps: fps, frames: frames, startAt: startAt, startIn: startIn,
             recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil) },
-            joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs))
+            joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs, crystalPpm: crystalPpm))
     }
 }
 

@@ -38,6 +38,8 @@ struct NodeOptions {
     var cpuLatencyUs: Int32?
     /// No line per frame.
     var quiet = false
+    /// The synthetic streaming sensor's crystal error (phase-locked capture without a camera).
+    var crystalPpm: Double = 0
 }
 
 /// Every node the CLI runs (`genlock camera` standalone or under a coordinator, synthetic or
@@ -84,7 +86,35 @@ enum NodeLaunch {
         defer { timer?.shutdown() }
         let capture: any NodeCapture
         let closingLine: @Sendable () -> String?
-        if let sensor, mode == .phaseLocked {
+        if sensor == nil, mode == .phaseLocked {
+            // No camera: a synthetic sensor that streams on its own crystal, paced by a real timer,
+            // in the timing of the sensor named (imx708 by default).
+            let made = try s.timing.makeTimer()
+            timer = made
+            let sensorMode = SensorMode.known(model: s.sensor ?? "imx708") ?? .imx708
+            let size = recording?.size ?? FrameSize(width: 640, height: 480)
+            let camera = try StreamingSyntheticCamera(
+                name: "synthetic", width: size.width, height: size.height, timing: sensorMode.timing, exposure: s.exposure,
+                crystalPpm: s.crystalPpm, clock: clock, timer: AnyDeadlineTimer(made))
+            let observer = PhaseLockedLog(name: s.name, log: log)
+            closingLine = { observer.summaryLine }
+            capture = PhaseLockedCapture(
+                camera: camera, clock: clock,
+                configuration: .init(sensor: sensorMode.timing, timestampMeaning: .startOfReadout, exposure: s.exposure, joinMargin: s.joinMargin),
+                startStreaming: { plan in
+                    let frame = sensorMode.timing.frameDuration(lines: sensorMode.timing.nominalLines(for: plan.schedule.rate.nominalPeriod))
+                    try camera.start(frameDuration: frame)
+                    log.info("streaming a synthetic \(sensorMode) at \(s.crystalPpm >= 0 ? "+" : "")\(s.crystalPpm) ppm, exposure \(s.exposure)")
+                },
+                makeOutput: { plan, onError in
+                    try recording.map {
+                        try $0.frameRecorder(
+                            camera: s.name, size: size, layout: .yuv420p, exposure: s.exposure, maximumPending: LibcameraSensor.framesWaitingToEncode,
+                            schedule: plan.schedule, log: log, onError: onError)
+                    }
+                },
+                observe: observer.observe)
+        } else if let sensor, mode == .phaseLocked {
             let observer = PhaseLockedLog(name: s.name, log: log)
             closingLine = { observer.summaryLine }
             capture = PhaseLockedCapture(
@@ -94,8 +124,8 @@ enum NodeLaunch {
                 makeOutput: { plan, onError in
                     try recording.map {
                         try $0.frameRecorder(
-                            camera: s.name, sensor: sensor, maximumPending: sensor.framesTheRecorderMayHold, schedule: plan.schedule, log: log,
-                            onError: onError)
+                            camera: s.name, size: sensor.size, layout: sensor.layout, exposure: sensor.exposure,
+                            maximumPending: sensor.framesTheRecorderMayHold, schedule: plan.schedule, log: log, onError: onError)
                     }
                 },
                 observe: observer.observe)
@@ -110,8 +140,8 @@ enum NodeLaunch {
                     if let sensor {
                         let recorder = try recording.map {
                             try $0.frameRecorder(
-                                camera: s.name, sensor: sensor, maximumPending: LibcameraSensor.framesWaitingToEncode, schedule: plan.schedule,
-                                log: log, onError: onError)
+                                camera: s.name, size: sensor.size, layout: sensor.layout, exposure: sensor.exposure,
+                                maximumPending: LibcameraSensor.framesWaitingToEncode, schedule: plan.schedule, log: log, onError: onError)
                         }
                         do {
                             return try LibcameraRequestCapture(sensor: sensor, rate: plan.schedule.rate, recorder: recorder, log: log)
@@ -190,7 +220,7 @@ enum NodeLaunch {
             client.withLock { $0 }?.start()
         } else if let fps = s.fps, let frames = s.frames {
             let t0 = s.startAt.map { RealtimeInstant(nanosecondsSinceEpoch: $0) } ?? PosixClockPair.realtimeNow() + (s.startIn ?? .seconds(2))
-            let how = mode == .phaseLocked ? "phase-locked on \(sensor?.camera.name ?? "?")" : "timer \(s.timing.timer.rawValue)"
+            let how = mode == .phaseLocked ? "phase-locked on \(sensor?.camera.name ?? "a synthetic streaming sensor")" : "timer \(s.timing.timer.rawValue)"
             log.info("schedule T0=\(t0.nanosecondsSinceEpoch) ns, \(fps) fps, frames 0..<\(frames), \(how)")
             runtime.scheduleReceived(StartPlan(schedule: FrameSchedule(start: t0, rate: fps), firstIndex: 0, stopIndex: frames))
         }

@@ -91,7 +91,7 @@ final class PhaseLockedLog: Sendable {
         self.log = log
     }
 
-    func observe(_ report: PhaseLockDriver<PosixClockPair, LibcameraCamera>.Report) {
+    func observe<Camera: FrameDurationCamera>(_ report: PhaseLockDriver<PosixClockPair, Camera>.Report) {
         switch report {
         case .frame(let f):
             log.info("frame \(f.index) exposed \(Self.signed(f.phaseError)) from Tn (\(f.state.rawValue))",

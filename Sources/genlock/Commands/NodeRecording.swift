@@ -32,18 +32,16 @@ struct NodeRecording: Sendable {
         return SyntheticCaptures(session: sessionRecorder, pipeline: pipeline, writesSessionExports: writesSessionExports)
     }
 
-    /// A libcamera sensor's frames recorded at its mode's size and layout (whatever `--size`
-    /// says), off the capture path, with up to `maximumPending` frames (camera buffers) waiting
-    /// for the encoder; `onError` hears of the first recording failure.
+    /// A streaming camera's frames (a libcamera sensor's at its mode's size and layout, whatever
+    /// `--size` says) recorded off the capture path, with up to `maximumPending` frames (camera
+    /// buffers) waiting for the encoder; `onError` hears of the first recording failure.
     func frameRecorder(
-        camera: String, sensor: LibcameraSensor, maximumPending: Int, schedule: FrameSchedule, log: Logger,
-        onError: @escaping @Sendable (String) -> Void
+        camera: String, size frameSize: FrameSize, layout frameLayout: PixelLayout, exposure: TimeSpan, maximumPending: Int,
+        schedule: FrameSchedule, log: Logger, onError: @escaping @Sendable (String) -> Void
     ) throws -> CameraFrameRecorder {
-        let recorder = try session(schedule).camera(camera, configuration: configuration(sensor.size, sensor.layout, schedule))
-        log.info("recording \(sensor.size) \(sensor.layout) to \(recorder.files.directory)")
-        return CameraFrameRecorder(
-            recorder: recorder, schedule: schedule, exposure: sensor.exposure, maximumPending: maximumPending
-        ) { onError("\($0)") }
+        let recorder = try session(schedule).camera(camera, configuration: configuration(frameSize, frameLayout, schedule))
+        log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)")
+        return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
     }
 
     private func session(_ schedule: FrameSchedule) throws -> SessionRecorder {

@@ -41,6 +41,16 @@ struct RigCommand: ParsableCommand {
     @Option(name: .customLong("side-by-side"), help: "How many first frames to show side by side.")
     var sideBySide = 5
 
+    @Option(help: "Capture mode: request-timed (one request per Tn) or phase-locked (synthetic sensors streaming on crystals a few ppm apart, steered until exposures start on Tn).")
+    var capture: CaptureMode = .requestTimed
+
+    /// Each synthetic sensor's crystal error: spread over ±25 ppm, as real crystals are, so the
+    /// phase lock has a different frequency to find on every camera.
+    static func crystalPpm(camera: Int) -> Double {
+        let spread: [Double] = [18, -11, 25, -22, 7, -3, 13, -17]
+        return spread[camera % spread.count]
+    }
+
     func validate() throws {
         guard (1...64).contains(cameras) else { throw ValidationError("--cameras must be 1...64, got \(cameras)") }
         guard duration > .zero, duration <= .seconds(24 * 3600) else { throw ValidationError("--duration must be positive and at most 24h") }
@@ -85,7 +95,8 @@ struct RigCommand: ParsableCommand {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             p.arguments = ["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", keyPath,
                            "--out", out, "--session", sessionName, "--codec", codec.description, "--size", size.description,
-                           "--ptp-uds", keyDir.appendingPathComponent("no-ptp4l").path]
+                           "--ptp-uds", keyDir.appendingPathComponent("no-ptp4l").path, "--capture", capture.rawValue]
+                + (capture == .phaseLocked ? ["--crystal-ppm=\(Self.crystalPpm(camera: children.count))"] : [])
             let logURL = logDir.appendingPathComponent("\(name).log")
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
             let handle = try FileHandle(forWritingTo: logURL)
@@ -139,4 +150,5 @@ enum StopTimer {
             }
         }
     }
+
 }

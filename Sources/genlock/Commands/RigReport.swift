@@ -18,7 +18,9 @@ struct RigReport {
         for name in cameras {
             let log = (try? String(contentsOfFile: "\(logDirectory)/\(name).log", encoding: .utf8)) ?? ""
             var t: [Int64: String] = [:]
-            for line in log.split(separator: "\n") where line.hasSuffix("Capture request queued") {
+            // A request-timed frame's line ("frame n Capture request queued"), or a phase-locked
+            // one's ("frame n exposed +1.2 µs from Tn (locked)").
+            for line in log.split(separator: "\n") where line.hasSuffix("Capture request queued") || line.contains(" from Tn (") {
                 guard let close = line.firstIndex(of: "]"), let r = line.range(of: "] frame ") else { continue }
                 if let n = Int64(line[r.upperBound...].split(separator: " ").first ?? "") { t[n] = String(line[...close]) }
             }
@@ -41,7 +43,7 @@ struct RigReport {
         for n in first..<(first + Int64(frames)) {
             Console.out(pad("\(n)", 7) + cameras.map { pad(logTimes[$0]?[n] ?? "-", 30) }.joined())
         }
-        Console.out("(each line: [time] [INFO] [camera] frame n Capture request queued)")
+        Console.out("(each line: [time] [INFO] [camera] frame n Capture request queued, or, phase-locked, frame n exposed ... from Tn)")
     }
 
     func printSync(stopIndex: Int64?, exports: [CameraSummary]) {
@@ -53,12 +55,26 @@ struct RigReport {
                 instants[r.index, default: []].append(r.scheduled.nanosecondsSinceEpoch + wake.nanoseconds)
             }
         }
-        let skews = instants.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
+        // Phase-locked frames have no wake-up: their exposure start (the sensor's readout instant
+        // less the exposure) on the shared timeline is what lines up.
+        var exposures: [Int64: [Int64]] = [:]
+        for name in cameras {
+            for r in records[name] ?? [] where r.wakeError == nil && r.flags.isDisjoint(with: [.skipped, .dropped]) {
+                guard let sensor = r.sensorRealtime, let exposure = r.exposure else { continue }
+                exposures[r.index, default: []].append(sensor.nanosecondsSinceEpoch - exposure.nanoseconds)
+            }
+        }
         Console.out("")
         Console.out("sync report\(stopIndex.map { " (stop index \($0))" } ?? ""):")
-        if let p = Percentiles(skews) {
+        let requestSkews = instants.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
+        let exposureSkews = exposures.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
+        if let p = Percentiles(requestSkews) {
             Console.out("  capture-request skew across \(cameras.count) cameras over \(p.count) common frames: p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
-        } else {
+        }
+        if let p = Percentiles(exposureSkews) {
+            Console.out("  exposure-start skew across \(cameras.count) cameras over \(p.count) common frames (as each sensor reports it): p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
+        }
+        if requestSkews.isEmpty, exposureSkews.isEmpty {
             Console.out("  no frame was recorded by every camera")
         }
         for name in cameras {
