@@ -82,10 +82,10 @@ struct ConfigMapping {
     /// `HOST:PORT`.
     func hostPort(_ key: String) throws(ConfigurationError) -> (host: String, port: Int)? {
         guard let (text, line) = try scalar(key) else { return nil }
-        guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (1...65535).contains(p), colon != text.startIndex else {
+        guard let parsed = HostPort(parsing: text) else {
             throw ConfigurationError(field: key, line: line, reason: "'\(text)' is not HOST:PORT")
         }
-        return (String(text[..<colon]), p)
+        return (parsed.host, parsed.port)
     }
 
     /// A path; a relative one is resolved against `directory` (the file's own folder).

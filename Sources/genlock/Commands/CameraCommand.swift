@@ -107,6 +107,9 @@ struct CameraCommand: ParsableCommand {
         do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
         if s.coordinator != nil {
             if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --coordinator") }
+            if let coordinator = s.coordinator, HostPort(parsing: coordinator) == nil {
+                throw ValidationError("--coordinator: '\(coordinator)' is not HOST:PORT")
+            }
             if fps != nil || frames != nil { throw ValidationError("--fps and --frames come from the coordinator's START; omit them with --coordinator") }
             if s.coordinatorTimeout <= .zero { throw ValidationError("--coordinator-timeout must be positive") }
         } else {

@@ -47,11 +47,11 @@ struct CoordinatorRun: ParsableCommand {
         var host = rig.host
         var port = rig.port
         if let listen {
-            guard let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p) else {
+            guard let parsed = HostPort(parsing: listen, allowingPortZero: true) else {
                 throw ValidationError("--listen: '\(listen)' is not HOST:PORT")
             }
-            host = String(listen[..<colon])
-            port = p
+            host = parsed.host
+            port = parsed.port
         }
         let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
         let configuration = CoordinatorCore.Configuration(

@@ -189,7 +189,8 @@ enum NodeLaunch {
         _ = SignalWaiter([SIGINT, SIGTERM]) { number in runtime.localStop(reason: SignalWaiter.name(number)) }
 
         if let coordinator = s.coordinator, let keyPath = s.key {
-            let (host, port) = try Self.hostAndPort(coordinator)
+            guard let address = HostPort(parsing: coordinator) else { throw ValidationError("--coordinator: '\(coordinator)' is not HOST:PORT") }
+            let (host, port) = (address.host, address.port)
             let key = try RigKeyFile.read(keyPath, option: "--key")
             let capabilities = [sensor == nil ? "synthetic" : "libcamera", mode.rawValue]
             let lost = Mutex(false)
@@ -250,13 +251,5 @@ enum NodeLaunch {
         }
         if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }
         if let reason = node.reason { log.info("\(reason)") }
-    }
-
-    /// `HOST:PORT` (the last colon separates them).
-    static func hostAndPort(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-            throw ValidationError("--coordinator: '\(text)' is not HOST:PORT")
-        }
-        return (String(text[..<colon]), port)
     }
 }

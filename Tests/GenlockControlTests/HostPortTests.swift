@@ -1,0 +1,17 @@
+import GenlockControl
+import Testing
+
+@Suite struct HostPortTests {
+    @Test func theLastColonSeparatesHostAndPort() {
+        #expect(HostPort(parsing: "10.0.0.1:7400") == HostPort(parsing: "10.0.0.1:7400"))
+        #expect(HostPort(parsing: "10.0.0.1:7400")?.host == "10.0.0.1")
+        #expect(HostPort(parsing: "coordinator.local:7400")?.port == 7400)
+        #expect(HostPort(parsing: "127.0.0.1:0", allowingPortZero: true)?.port == 0)
+        #expect(HostPort(parsing: "127.0.0.1:7400")?.description == "127.0.0.1:7400")
+    }
+
+    @Test(arguments: ["7400", ":7400", "host:", "host:port", "host:0", "host:65536", "host:-1", ""])
+    func anythingElseIsRefused(text: String) {
+        #expect(HostPort(parsing: text) == nil)
+    }
+}
