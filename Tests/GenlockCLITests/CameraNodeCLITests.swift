@@ -85,18 +85,8 @@ struct CameraNodeSignalTests {
         #expect(node.log.contains("summary [cam1]: frames "))
         // The file is whole: ffprobe decodes exactly the recorded rows, which end just before the stop index.
         let session = dir.appendingPathComponent("s")
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        probe.arguments = ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0",
-                           session.appendingPathComponent("cam1.mkv").path]
-        let out = Pipe()
-        probe.standardOutput = out
-        try probe.run()
-        let decoded = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        probe.waitUntilExit()
-        #expect(probe.terminationStatus == 0)
-        let sidecar = try String(contentsOf: session.appendingPathComponent("cam1.frames.csv"), encoding: .utf8)
-        let rows = sidecar.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let decoded = try FFprobe.frameCount(session.appendingPathComponent("cam1.mkv").path)
+        let rows = try FFprobe.sidecarRows(session.appendingPathComponent("cam1.frames.csv").path)
         let recorded = rows.filter { $0.last?.isEmpty == true }
         #expect(decoded == recorded.count)
         #expect(rows.last.flatMap { Int($0[0]) } == stopIndex - 1)

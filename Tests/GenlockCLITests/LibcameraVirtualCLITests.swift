@@ -10,19 +10,8 @@ struct LibcameraVirtualCLITests {
 
     /// `(decodable frames, recorded sidecar rows, every sidecar index)` of a camera's recording.
     static func recording(_ session: URL, camera: String) throws -> (frames: Int, recorded: Int, indices: [Int]) {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        probe.arguments = ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames",
-                           "-of", "csv=p=0", session.appendingPathComponent("\(camera).mkv").path]
-        let out = Pipe()
-        probe.standardOutput = out
-        try probe.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        probe.waitUntilExit()
-        #expect(probe.terminationStatus == 0)
-        let frames = try #require(Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        let sidecar = try String(contentsOf: session.appendingPathComponent("\(camera).frames.csv"), encoding: .utf8)
-        let rows = sidecar.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let frames = try #require(try FFprobe.frameCount(session.appendingPathComponent("\(camera).mkv").path))
+        let rows = try FFprobe.sidecarRows(session.appendingPathComponent("\(camera).frames.csv").path)
         return (frames, rows.filter { $0.last?.isEmpty == true }.count, rows.compactMap { Int($0[0]) })
     }
 
