@@ -109,14 +109,14 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
-        // The control protocol: messages, authenticated framing, node and coordinator state
-        // machines, rig configuration. Pure (no I/O), so the simulator can run it.
+        // The control protocol: messages, authenticated framing, the node and coordinator endpoints
+        // (bytes in, outputs out), rig configuration. Pure (no I/O), so the simulator can run it.
         .target(
             name: "GenlockControl",
             dependencies: ["GenlockCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        // The control protocol over TCP with SwiftNIO.
+        // The control protocol over TCP with SwiftNIO: moves bytes between sockets and the endpoints.
         .target(
             name: "GenlockControlNIO",
             dependencies: [
@@ -156,7 +156,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockControlTests",
-            dependencies: ["GenlockCore", "GenlockControl"],
+            dependencies: [
+                "GenlockCore", "GenlockControl", "GenlockControlNIO",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,34 +3,41 @@ import GenlockCore
 import NIOCore
 import NIOPosix
 
-/// The coordinator over TCP: listens, runs ``CoordinatorCore`` on a single event loop (so no
-/// locks), and ticks it a few times a second.
+/// The coordinator over TCP: listens, moves bytes between each node's socket and
+/// ``CoordinatorEndpoint`` (which owns the protocol), and ticks it a few times a second.
+/// Everything runs on one event loop, so no locks.
 public final class CoordinatorServer: @unchecked Sendable {
     public typealias Log = @Sendable (String) -> Void
 
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let group: any EventLoopGroup
     private let loop: EventLoop
-    private let key: RigKey
     private let log: Log
     private let now: @Sendable () -> RealtimeInstant
     // Confined to `loop`.
-    private var core: CoordinatorCore
-    private var connections: [ConnectionID: (channel: Channel, protocol: ControlConnection)] = [:]
+    private var endpoint: CoordinatorEndpoint
+    private var channels: [ConnectionID: Channel] = [:]
+    private var connectionIDs: [ObjectIdentifier: ConnectionID] = [:]
     private var nextID: ConnectionID = 1
-    private var stopRequestedAt: RealtimeInstant?
     private let done: EventLoopPromise<CoordinatorCore.Summary>
     private var server: Channel?
-    private var isFinished = false
-    /// How long after STOP to wait for nodes to report their run finished.
+    /// How long after STOP (beyond the stop margin) to wait for nodes to report their run
+    /// finished. Set before ``bind(host:port:)``.
     public var finishTimeout: TimeSpan = .seconds(15)
 
-    public init(configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
-                now: @escaping @Sendable () -> RealtimeInstant, log: @escaping Log) {
+    public convenience init(configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
+                            now: @escaping @Sendable () -> RealtimeInstant, log: @escaping Log) {
+        self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), configuration: configuration, key: key,
+                  sessionID: sessionID, now: now, log: log)
+    }
+
+    /// A server on `group`'s next loop (tests pass an `EmbeddedEventLoop` and attach channels themselves).
+    init(group: any EventLoopGroup, configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
+         now: @escaping @Sendable () -> RealtimeInstant, log: @escaping Log) {
+        self.group = group
         self.loop = group.next()
-        self.key = key
         self.log = log
         self.now = now
-        self.core = CoordinatorCore(configuration: configuration, sessionID: sessionID)
+        self.endpoint = CoordinatorEndpoint(configuration: configuration, key: key, sessionID: sessionID)
         self.rate = configuration.rate
         self.done = loop.makePromise()
     }
@@ -40,23 +47,16 @@ public final class CoordinatorServer: @unchecked Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteStreamHandler(
-                        onActive: { [self] in accepted($0) },
-                        onBytes: { [self] in received($0, $1) },
-                        onInactive: { [self] in closed($0) }))
-                }
-            }
+            .childChannelInitializer { [self] channel in channel.eventLoop.makeCompletedFuture { try attach(to: channel) } }
         let channel = try bootstrap.bind(host: host, port: port).wait()
         server = channel
-        loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(100)) { [self] _ in tick() }
+        startTicking()
         return channel.localAddress?.port ?? port
     }
 
     /// Blocks until the session has finished (all nodes done after STOP, or the timeout).
     public func waitUntilFinished() throws -> CoordinatorCore.Summary {
-        let summary = try done.futureResult.wait()
+        let summary = try finished.wait()
         try? server?.close().wait()
         try? group.syncShutdownGracefully()
         return summary
@@ -64,7 +64,7 @@ public final class CoordinatorServer: @unchecked Sendable {
 
     /// T0 once START has been sent (readable from any thread).
     public var startedAt: RealtimeInstant? {
-        try? loop.submit { [self] in core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }.wait()
+        try? loop.submit { [self] in endpoint.core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }.wait()
     }
 
     /// The configured frame rate.
@@ -72,95 +72,55 @@ public final class CoordinatorServer: @unchecked Sendable {
 
     /// Ctrl-C or `genlock coordinator stop`: pick the common stop index and send STOP.
     public func requestStop() {
-        loop.execute { [self] in
-            let t = now()
-            if stopRequestedAt == nil { stopRequestedAt = t }
-            perform(core.handle(.stopRequested(now: t)))
-        }
+        loop.execute { [self] in perform(endpoint.stopRequested(now: now())) }
     }
 
-    private var connectionIDs: [ObjectIdentifier: ConnectionID] = [:]
+    /// The session's summary, once it has finished.
+    var finished: EventLoopFuture<CoordinatorCore.Summary> { done.futureResult }
+
+    /// Puts the protocol on an accepted `channel`, before it becomes active.
+    func attach(to channel: Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(ByteStreamHandler(
+            onActive: { [self] in accepted($0) },
+            onBytes: { [self] in received($0, $1) },
+            onInactive: { [self] in closed($0) }))
+    }
+
+    /// Ticks the endpoint every 100 ms (START, the late-ACK report, the finish timeout).
+    func startTicking() {
+        let timeout = finishTimeout
+        loop.execute { [self] in endpoint.finishTimeout = timeout }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(100)) { [self] _ in
+            perform(endpoint.tick(now: now()))
+        }
+    }
 
     private func accepted(_ channel: Channel) {
         let id = nextID
         nextID += 1
         connectionIDs[ObjectIdentifier(channel)] = id
-        connections[id] = (channel, ControlConnection(role: .coordinator, key: key, localNonce: UInt64.random(in: 1...UInt64.max)))
+        channels[id] = channel
+        endpoint.accepted(id, nonce: UInt64.random(in: 1...UInt64.max), peer: channel.remoteAddress?.description ?? "connection \(id)")
     }
 
     private func received(_ channel: Channel, _ bytes: [UInt8]) {
-        guard let id = connectionIDs[ObjectIdentifier(channel)], var entry = connections[id] else { return }
-        let inbound = entry.protocol.receive(bytes)
-        connections[id] = entry
-        for item in inbound {
-            switch item {
-            case .violation(let error):
-                log("rejected connection from \(channel.remoteAddress?.description ?? "?"): \(error)")
-                send(id, .error(error))
-                channel.close(promise: nil)
-                return
-            case .message(let message, _, let sequence):
-                switch message {
-                case .hello(let hello): perform(core.handle(.hello(id, hello)))
-                case .status(let status): perform(core.handle(.status(id, status)))
-                case .ack(let ack): perform(core.handle(.ack(id, sequence: ack.sequence)))
-                case .error(let error):
-                    log("node error: \(error)")
-                    channel.close(promise: nil)
-                case .start, .stop:
-                    let error = ControlError(.unexpected, "a node does not send \(message.name)")
-                    log("rejected connection: \(error)")
-                    send(id, .error(error))
-                    channel.close(promise: nil)
-                }
-                _ = sequence
-            }
-        }
+        guard let id = connectionIDs[ObjectIdentifier(channel)] else { return }
+        perform(endpoint.received(id, bytes))
     }
 
     private func closed(_ channel: Channel) {
         guard let id = connectionIDs.removeValue(forKey: ObjectIdentifier(channel)) else { return }
-        connections[id] = nil
-        perform(core.handle(.disconnected(id)))
+        channels[id] = nil
+        perform(endpoint.closed(id))
     }
 
-    private func tick() {
-        let t = now()
-        perform(core.handle(.tick(now: t)))
-        if let stoppedAt = stopRequestedAt, core.phase == .stopping, t - stoppedAt > finishTimeout + core.configuration.stopMargin {
-            log("nodes did not all report finished within \(finishTimeout) of STOP; ending")
-            finish(CoordinatorCore.Summary(start: core.start, stopIndex: core.stopIndex, nodes: [:]))
-        }
-    }
-
-    private func finish(_ summary: CoordinatorCore.Summary) {
-        guard !isFinished else { return }
-        isFinished = true
-        done.succeed(summary)
-    }
-
-    @discardableResult
-    private func send(_ id: ConnectionID, _ message: ControlMessage) -> UInt64? {
-        guard var entry = connections[id] else { return nil }
-        let message = entry.protocol.completingHelloAck(message)
-        let (bytes, sequence) = entry.protocol.encode(message, sessionID: core.sessionID)
-        connections[id] = entry
-        entry.channel.send(bytes).whenFailure { _ in }
-        return sequence
-    }
-
-    private func perform(_ actions: [CoordinatorCore.Action]) {
-        for action in actions {
-            switch action {
-            case .send(let id, let message):
-                let sequence = send(id, message)
-                if case .start = message, let sequence { core.sentStart(to: id, sequence: sequence) }
-            case .close(let id):
-                connections[id]?.channel.close(promise: nil)
-            case .log(let text):
-                log(text)
-            case .finished(let summary):
-                finish(summary)
+    private func perform(_ outputs: [CoordinatorEndpoint.Output]) {
+        for output in outputs {
+            switch output {
+            case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }
+            case .close(let id): channels[id]?.close(promise: nil)
+            case .log(let text): log(text)
+            case .finished(let summary): done.succeed(summary)
             }
         }
     }

@@ -9,6 +9,11 @@ private func start(_ t0: Int64 = 1_000_000_000_000, stop: Int64? = nil) -> Contr
 
 @Suite("NodeControl")
 struct NodeControlTests {
+    /// The actions end by closing the connection.
+    private func closes(_ actions: [NodeControl.Action]) -> Bool {
+        if case .close = actions.last { true } else { false }
+    }
+
     private func ready() -> NodeControl {
         var n = NodeControl()
         n.connectionOpened()
@@ -33,24 +38,24 @@ struct NodeControlTests {
         var n = ready()
         _ = n.received(start(), sessionID: 9, sequence: 2)
         let r = n.received(start(), sessionID: 10, sequence: 3)
-        #expect(r.last == .close)
         guard case .send(.error(let e)) = r.first else { Issue.record("no error"); return }
         #expect(e.code == .busy)
+        #expect(r.last == .close(.refusedMessage(e)))
     }
 
     @Test func stopMustNameTheSession() {
         var n = ready()
-        #expect(n.received(.stop(stopIndex: 5), sessionID: 9, sequence: 2).last == .close)
+        #expect(closes(n.received(.stop(stopIndex: 5), sessionID: 9, sequence: 2)))
         var m = ready()
         _ = m.received(start(), sessionID: 9, sequence: 2)
-        #expect(m.received(.stop(stopIndex: 5), sessionID: 8, sequence: 3).last == .close)
+        #expect(closes(m.received(.stop(stopIndex: 5), sessionID: 8, sequence: 3)))
         #expect(m.received(.stop(stopIndex: 5), sessionID: 9, sequence: 4) == [.send(.ack(.init(sequence: 4))), .stopCapture(5)])
     }
 
     @Test func nothingBeforeTheHelloIsAcknowledged() {
         var n = NodeControl()
         n.connectionOpened()
-        #expect(n.received(start(), sessionID: 9, sequence: 1).last == .close)
+        #expect(closes(n.received(start(), sessionID: 9, sequence: 1)))
     }
 }
 

@@ -2,9 +2,9 @@ import GenlockCore
 import Testing
 @testable import GenlockSimulator
 
-/// The simulator's control plane is the real protocol code: `CoordinatorCore`, `NodeControl` and
-/// authenticated `ControlConnection`s over simulated TCP connections. These runs check what that
-/// code did, from the coordinator's own log and the nodes' recordings.
+/// The simulator's control plane is the real protocol code: `CoordinatorEndpoint` and
+/// `NodeEndpoint`, with their bytes carried over simulated TCP connections. These runs check what
+/// that code did, from the coordinator's own log and the nodes' recordings.
 @Suite("Control protocol in the simulator")
 struct ControlPlaneTests {
     private func lines(_ report: SimulationReport, _ text: String) -> [CoordinatorLogLine] {

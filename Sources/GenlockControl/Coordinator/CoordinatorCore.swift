@@ -4,8 +4,8 @@ import GenlockCore
 public typealias ConnectionID = Int
 
 /// The coordinator's decisions: who is connected, when to START (T0 = now + lead, once enough
-/// locked nodes are present), and the common stop index. Pure: events in, actions out; the
-/// transport runs it on one thread.
+/// locked nodes are present), and the common stop index. Pure: events in, actions out;
+/// ``CoordinatorEndpoint`` runs it with the connections.
 public struct CoordinatorCore: Sendable {
     public struct Configuration: Hashable, Sendable {
         public var cameras: [String]
@@ -113,7 +113,7 @@ public struct CoordinatorCore: Sendable {
     }
 
     private mutating func hello_(_ id: ConnectionID, _ hello: ControlMessage.Hello) -> [Action] {
-        var actions: [Action] = [.send(id, .ack(.init(sequence: 1, nonce: 0)))]  // nonce filled in by the transport
+        var actions: [Action] = [.send(id, .ack(.init(sequence: 1, nonce: 0)))]  // the endpoint fills in its connection's nonce
         guard configuration.cameras.contains(hello.nodeName) else {
             return [.send(id, .error(ControlError(.unexpected, "camera '\(hello.nodeName)' is not in this rig's configuration"))), .close(id)]
         }
@@ -140,8 +140,9 @@ public struct CoordinatorCore: Sendable {
         return actions
     }
 
-    /// Records the sequence number under which START went to a connection (for ACK matching).
-    public mutating func sentStart(to id: ConnectionID, sequence: UInt64) {
+    /// Records the sequence number under which START went to a connection (for ACK matching):
+    /// ``CoordinatorEndpoint`` calls it as it frames START.
+    mutating func sentStart(to id: ConnectionID, sequence: UInt64) {
         guard let name = byConnection[id] else { return }
         nodes[name]?.startSequence = sequence
     }

@@ -43,7 +43,7 @@ public struct ControlConnection: Sendable {
 
     /// The coordinator's ACK of a HELLO (``CoordinatorCore`` leaves its nonce 0, as the core does
     /// not own connections) with this connection's nonce filled in; any other message unchanged.
-    public func completingHelloAck(_ message: ControlMessage) -> ControlMessage {
+    func completingHelloAck(_ message: ControlMessage) -> ControlMessage {
         guard role == .coordinator, case .ack(var ack) = message, ack.nonce == 0, ack.sequence == 1 else { return message }
         ack.nonce = localNonce
         return .ack(ack)

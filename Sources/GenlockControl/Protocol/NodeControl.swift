@@ -1,7 +1,8 @@
 import GenlockCore
 
 /// The camera node's side of the protocol: a pure state machine that outlives connections, so a
-/// node that reconnects keeps its session and is not started twice.
+/// node that reconnects keeps its session and is not started twice. ``NodeEndpoint`` runs it with
+/// the current connection.
 public struct NodeControl: Sendable {
     public enum Action: Hashable, Sendable {
         /// Send this message on the current connection.
@@ -13,13 +14,14 @@ public struct NodeControl: Sendable {
         /// Capture only frames before this index.
         case stopCapture(Int64)
         /// Close the connection (after sending any ERROR above).
-        case close
+        case close(NodeEndpoint.CloseReason)
     }
 
     /// The session being recorded, 0 before the first START.
     public private(set) var sessionID: UInt64 = 0
     public private(set) var capturing = false
-    private var helloAcknowledged = false
+    /// The coordinator acknowledged this connection's HELLO (and so authenticated itself).
+    public private(set) var helloAcknowledged = false
 
     public init() {}
 
@@ -31,6 +33,10 @@ public struct NodeControl: Sendable {
     /// A message arrived from the coordinator (already authenticated and in sequence).
     public mutating func received(_ message: ControlMessage, sessionID frameSession: UInt64, sequence: UInt64) -> [Action] {
         switch message {
+        case .error(let error):
+            // In any state, even before the ACK (a coordinator refusing this camera says why at
+            // once); never answered with an ERROR.
+            return [.close(.coordinatorError(error))]
         case .ack(let ack) where !helloAcknowledged:
             helloAcknowledged = true
             return [.usePeerNonce(ack.nonce)]
@@ -56,8 +62,6 @@ public struct NodeControl: Sendable {
                 return reject(.wrongSession, "STOP for session \(hex(frameSession)), but the session is \(hex(sessionID))")
             }
             return [.send(.ack(.init(sequence: sequence))), .stopCapture(stopIndex)]
-        case .error:
-            return [.close]
         case .hello, .status:
             return reject(.unexpected, "a coordinator does not send \(message.name)")
         }
@@ -67,7 +71,8 @@ public struct NodeControl: Sendable {
     public mutating func captureFinished() { capturing = false }
 
     private func reject(_ code: ControlError.Code, _ text: String) -> [Action] {
-        [.send(.error(ControlError(code, text))), .close]
+        let error = ControlError(code, text)
+        return [.send(.error(error)), .close(.refusedMessage(error))]
     }
 }
 

@@ -1,11 +1,12 @@
 import GenlockControl
 
-/// A simulated control connection: the real ``ControlConnection`` at each end (framing, HMAC,
-/// sequence checks run exactly as over TCP), and a ``SimStream`` per direction.
+/// A simulated TCP connection: a ``SimStream`` per direction, carrying the bytes of the real
+/// endpoints (framing, HMAC and sequence checks run exactly as over TCP).
 struct SimConnection: Sendable {
     let node: Int
-    var coordinatorEnd: ControlConnection
-    var nodeEnd: ControlConnection
+    /// Each end's connection nonce, drawn from the run's control stream when the node dials.
+    let coordinatorNonce: UInt64
+    let nodeNonce: UInt64
     var toCoordinator = SimStream()
     var toNode = SimStream()
     /// Both ends have it open (set when the coordinator accepts; cleared when either end closes).
@@ -24,10 +25,10 @@ struct SimSegment: Sendable {
     var payload: Payload
 }
 
-/// The camera node's process as far as control goes: the real ``NodeControl`` state machine
-/// (which outlives connections, as in `NodeClient`) and its current connection.
+/// The camera node's process as far as control goes: the real ``NodeEndpoint`` (whose session
+/// outlives connections, as in `NodeClient`) and its current connection.
 struct SimNodeHost: Sendable {
-    var control = NodeControl()
+    var endpoint: NodeEndpoint
     var connection: ConnectionID?
     /// Reconnect delays, as `NodeClient`'s.
     var backoff = ReconnectBackoff()
@@ -35,6 +36,10 @@ struct SimNodeHost: Sendable {
     var connecting = false
     /// This process told the coordinator its run finished (STATUS with `finished`).
     var reportedFinished = false
+
+    init(key: RigKey) {
+        endpoint = NodeEndpoint(key: key)
+    }
 }
 
 /// A line the coordinator logged, at the true time it did.

@@ -2,11 +2,12 @@ import GenlockControl
 import GenlockCore
 import GenlockHAL
 
-// The control plane: the real coordinator (`CoordinatorCore`) and node (`NodeControl`) state
-// machines over simulated TCP connections. The simulated coordinator runs on the grandmaster's
-// host, so its clock is the timeline itself (epoch + true time), and it starts at the scenario's
-// `start-at` with whoever is connected (as `genlock coordinator --min-cameras 0` would): every
-// scenario's T0 is fixed, and a node that is not connected then joins late.
+// The control plane: the real coordinator and node endpoints (`CoordinatorEndpoint`,
+// `NodeEndpoint`: the whole protocol, as `CoordinatorServer` and `NodeClient` run it), with only
+// their bytes carried over simulated TCP connections. The simulated coordinator runs on the
+// grandmaster's host, so its clock is the timeline itself (epoch + true time), and it starts at the
+// scenario's `start-at` with whoever is connected (as `genlock coordinator --min-cameras 0` would):
+// every scenario's T0 is fixed, and a node that is not connected then joins late.
 extension Simulation {
     /// The coordinator's configuration for a scenario.
     static func coordinatorConfiguration(_ scenario: Scenario) -> CoordinatorCore.Configuration {
@@ -39,10 +40,7 @@ extension Simulation {
         }
         let id = nextConnection
         nextConnection += 1
-        connections[id] = SimConnection(
-            node: i,
-            coordinatorEnd: ControlConnection(role: .coordinator, key: rigKey, localNonce: controlRandom.next() | 1),
-            nodeEnd: ControlConnection(role: .node, key: rigKey, localNonce: controlRandom.next() | 1))
+        connections[id] = SimConnection(node: i, coordinatorNonce: controlRandom.next() | 1, nodeNonce: controlRandom.next() | 1)
         nodeHosts[i].connection = id
         schedule(.accept(connection: Int32(id)), at: arrival)
     }
@@ -53,21 +51,19 @@ extension Simulation {
         schedule(.connect(node: Int32(i)), at: nowNs + nodeHosts[i].backoff.nextDelay().nanoseconds)
     }
 
-    /// The coordinator accepts; the node's end opens and sends HELLO (as `NodeClient.opened`).
+    /// The coordinator accepts; the node's end opens and sends HELLO (as `NodeClient` does).
     func accept(connection id: ConnectionID) {
         guard var c = connections[id], nodeHosts[c.node].connection == id, nodes[c.node].up else {
             connections[id] = nil
             return
         }
         c.established = true
+        connections[id] = c
         let i = c.node
         nodeHosts[i].backoff.reset()
-        nodeHosts[i].control.connectionOpened()
-        let hello = ControlMessage.Hello(
-            nodeName: Self.nodeName(i), softwareVersion: "sim", capabilities: [],
-            ptp: ptpReport(nodes[i]), nonce: c.nodeEnd.localNonce)
-        connections[id] = c
-        sendFromNode(id, .hello(hello))
+        coordinator.accepted(id, nonce: c.coordinatorNonce, peer: Self.nodeName(i))
+        let hello = ControlMessage.Hello(nodeName: Self.nodeName(i), softwareVersion: "sim", capabilities: [], ptp: ptpReport(nodes[i]), nonce: 0)
+        transmit(id, toCoordinator: true, .bytes(nodeHosts[i].endpoint.connectionOpened(nonce: c.nodeNonce, hello: hello)))
     }
 
     /// Closes `id` from one end: the other end learns it from a FIN.
@@ -85,11 +81,15 @@ extension Simulation {
     /// Both ends give up on a connection whose segment could not get through.
     func breakConnection(_ id: ConnectionID) {
         guard let c = connections.removeValue(forKey: id) else { return }
-        if nodeHosts[c.node].connection == id {
-            nodeHosts[c.node].connection = nil
-            retryConnect(node: c.node)
-        }
-        perform(coordinator.handle(.disconnected(id)))
+        if nodeHosts[c.node].connection == id { nodeLost(c.node) }
+        perform(coordinator.closed(id))
+    }
+
+    /// The node's connection is gone: it reconnects, as `NodeClient` does.
+    func nodeLost(_ i: Int) {
+        nodeHosts[i].connection = nil
+        nodeHosts[i].endpoint.connectionClosed()
+        retryConnect(node: i)
     }
 
     // MARK: Segments
@@ -114,92 +114,38 @@ extension Simulation {
         }
     }
 
-    func sendFromNode(_ id: ConnectionID, _ message: ControlMessage) {
-        guard var c = connections[id] else { return }
-        let (bytes, _) = c.nodeEnd.encode(message, sessionID: nodeHosts[c.node].control.sessionID)
-        connections[id] = c
-        transmit(id, toCoordinator: true, .bytes(bytes))
-    }
-
-    @discardableResult
-    func sendFromCoordinator(_ id: ConnectionID, _ message: ControlMessage) -> UInt64? {
-        guard var c = connections[id], c.established else { return nil }
-        let (bytes, sequence) = c.coordinatorEnd.encode(c.coordinatorEnd.completingHelloAck(message), sessionID: coordinator.sessionID)
-        connections[id] = c
-        transmit(id, toCoordinator: false, .bytes(bytes))
-        return sequence
-    }
-
     func deliver(_ segment: SimSegment) {
         let id = segment.connection
-        guard var c = connections[id] else { return }
+        guard let c = connections[id] else { return }
         if segment.toCoordinator {
             guard case .bytes(let bytes) = segment.payload else {
                 connections[id] = nil
-                perform(coordinator.handle(.disconnected(id)))
+                perform(coordinator.closed(id))
                 return
             }
-            let inbound = c.coordinatorEnd.receive(bytes)
-            connections[id] = c
-            for item in inbound {
-                switch item {
-                case .violation(let error):
-                    coordinatorLog("rejected connection from \(Self.nodeName(c.node)): \(error)")
-                    sendFromCoordinator(id, .error(error))
-                    close(id, byCoordinator: true)
-                    perform(coordinator.handle(.disconnected(id)))
-                    return
-                case .message(let message, _, let sequence):
-                    switch message {
-                    case .hello(let hello): perform(coordinator.handle(.hello(id, hello)))
-                    case .status(let status): perform(coordinator.handle(.status(id, status)))
-                    case .ack(let ack): perform(coordinator.handle(.ack(id, sequence: ack.sequence)))
-                    case .error(let error): coordinatorLog("node error: \(error)")
-                    case .start, .stop: violation("node \(c.node) sent \(message.name) (sequence \(sequence))")
-                    }
-                }
-            }
+            perform(coordinator.received(id, bytes))
         } else {
             guard nodeHosts[c.node].connection == id, nodes[c.node].up else { return }
             guard case .bytes(let bytes) = segment.payload else {
-                // The coordinator closed: reconnect, as `NodeClient` does.
+                // The coordinator closed.
                 connections[id] = nil
-                nodeHosts[c.node].connection = nil
-                retryConnect(node: c.node)
+                nodeLost(c.node)
                 return
             }
-            let inbound = c.nodeEnd.receive(bytes)
-            connections[id] = c
-            for item in inbound {
-                switch item {
-                case .violation(let error):
-                    sendFromNode(id, .error(error))
-                    close(id, byCoordinator: false)
-                    retryConnect(node: c.node)
-                    return
-                case .message(let message, let session, let sequence):
-                    let actions = nodeHosts[c.node].control.received(message, sessionID: session, sequence: sequence)
-                    for action in actions { performNode(c.node, id, action) }
-                }
-            }
+            performNode(c.node, id, nodeHosts[c.node].endpoint.received(bytes))
         }
     }
 
-    // MARK: State machine actions
+    // MARK: Endpoint outputs
 
-    func perform(_ actions: [CoordinatorCore.Action]) {
-        for action in actions {
-            switch action {
-            case .send(let id, let message):
-                let sequence = sendFromCoordinator(id, message)
-                if case .start(let s) = message {
-                    if let sequence { coordinator.sentStart(to: id, sequence: sequence) }
-                    if s.plan.schedule != plan.schedule { violation("the coordinator's START (T0 \(s.t0Ns)) is not the scenario's plan") }
-                }
-                if case .stop(let n) = message, n != stopIndex { violation("the coordinator's STOP(\(n)) is not the scenario's stop index \(stopIndex)") }
+    func perform(_ outputs: [CoordinatorEndpoint.Output]) {
+        for output in outputs {
+            switch output {
+            case .write(let id, let bytes):
+                // A socket the node has closed takes no more writes.
+                if connections[id]?.established == true { transmit(id, toCoordinator: false, .bytes(bytes)) }
             case .close(let id):
                 close(id, byCoordinator: true)
-                perform(coordinator.handle(.disconnected(id)))
             case .log(let text):
                 coordinatorLog(text)
             case .finished(let summary):
@@ -209,18 +155,33 @@ extension Simulation {
         }
     }
 
-    func performNode(_ i: Int, _ id: ConnectionID, _ action: NodeControl.Action) {
-        switch action {
-        case .send(let message): sendFromNode(id, message)
-        case .usePeerNonce(let nonce): connections[id]?.nodeEnd.learnPeerNonce(nonce)
-        case .beginCapture(let p): beginCapture(node: i, p)
-        case .stopCapture(let n):
-            let node = nodes[i]
-            node.knownStop = min(n, node.knownStop ?? n)
-            node.strategy?.stop(at: n)
-        case .close:
-            close(id, byCoordinator: false)
-            retryConnect(node: i)
+    /// The coordinator decides the scenario's session: T0 at start-at plus the lead, and its stop index.
+    func checkCoordinatorDecisions() {
+        if let start = coordinator.core.start, start.plan.schedule != plan.schedule {
+            violation("the coordinator's START (T0 \(start.t0Ns)) is not the scenario's plan")
+        }
+        if let n = coordinator.core.stopIndex, n != stopIndex {
+            violation("the coordinator's STOP(\(n)) is not the scenario's stop index \(stopIndex)")
+        }
+    }
+
+    func performNode(_ i: Int, _ id: ConnectionID, _ outputs: [NodeEndpoint.Output]) {
+        for output in outputs {
+            switch output {
+            case .write(let bytes):
+                transmit(id, toCoordinator: true, .bytes(bytes))
+            case .authenticated:
+                break  // the simulated node keeps no coordinator-loss timer
+            case .beginCapture(let p):
+                beginCapture(node: i, p)
+            case .stopCapture(let n):
+                let node = nodes[i]
+                node.knownStop = min(n, node.knownStop ?? n)
+                node.strategy?.stop(at: n)
+            case .close:
+                close(id, byCoordinator: false)
+                retryConnect(node: i)
+            }
         }
     }
 
@@ -249,21 +210,21 @@ extension Simulation {
         for i in nodes.indices where !nodeHosts[i].reportedFinished {
             let node = nodes[i]
             guard node.up, node.strategy?.isFinished == true, let id = nodeHosts[i].connection,
-                  let c = connections[id], c.established, c.nodeEnd.peerNonce != 0 else { continue }
+                  connections[id]?.established == true, nodeHosts[i].endpoint.isAuthenticated else { continue }
             nodeHosts[i].reportedFinished = true
-            nodeHosts[i].control.captureFinished()
+            nodeHosts[i].endpoint.captureFinished()
             let status = ControlMessage.Status(
                 ptp: ptpReport(node), framesCaptured: node.stats.captured,
                 framesSkipped: node.stats.skipped, lastIndex: node.lastCapturedIndex, finished: true)
-            sendFromNode(id, .status(status))
+            if let bytes = nodeHosts[i].endpoint.status(status) { transmit(id, toCoordinator: true, .bytes(bytes)) }
         }
     }
 
     /// The node's process died: its kernel closes the connection; a new process (after
-    /// `restart`) starts with a fresh `NodeControl`, as a restarted `genlock camera` does.
+    /// `restart`) starts with a fresh ``NodeEndpoint``, as a restarted `genlock camera` does.
     func nodeCrashed(_ i: Int) {
         if let id = nodeHosts[i].connection { close(id, byCoordinator: false) }
-        nodeHosts[i] = SimNodeHost()
+        nodeHosts[i] = SimNodeHost(key: rigKey)
     }
 
     func coordinatorLog(_ text: String) {

@@ -49,7 +49,7 @@ public final class Simulation: @unchecked Sendable {
     public let plan: StartPlan
     /// The stop index STOP announces.
     public let stopIndex: Int64
-    var coordinator: CoordinatorCore
+    var coordinator: CoordinatorEndpoint
     /// True time the coordinator ended the session (every node that joined reported its run
     /// finished, or is gone), nil while it waits.
     var coordinatorFinishedNs: Int64?
@@ -103,8 +103,9 @@ public final class Simulation: @unchecked Sendable {
         rigKey = try! RigKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: keyRandom.next()) })
         controlRandom = random.derived(0xC0117)
         var sessionRandom = random.derived(0x5E55)
-        coordinator = CoordinatorCore(configuration: Self.coordinatorConfiguration(scenario), sessionID: sessionRandom.next() | 1)
-        nodeHosts = Array(repeating: SimNodeHost(), count: n)
+        // No finish timeout: the report says whether every node reported its run finished.
+        coordinator = CoordinatorEndpoint(configuration: Self.coordinatorConfiguration(scenario), key: rigKey, sessionID: sessionRandom.next() | 1)
+        nodeHosts = Array(repeating: SimNodeHost(key: rigKey), count: n)
         disturbances = Array(repeating: [], count: n)
         frames = FrameTable(nodes: n, periodNs: periodNs)
         frames.limitIndex = stopIndex
@@ -212,7 +213,8 @@ public final class Simulation: @unchecked Sendable {
             if let segment = inFlight.removeValue(forKey: m) { deliver(segment) }
         case .coordinator(let step):
             // 0: a tick (START at start-at; the late-ACK report at T0); 1: the operator stops.
-            perform(coordinator.handle(step == 0 ? .tick(now: coordinatorNow) : .stopRequested(now: coordinatorNow)))
+            perform(step == 0 ? coordinator.tick(now: coordinatorNow) : coordinator.stopRequested(now: coordinatorNow))
+            checkCoordinatorDecisions()
         case .connect(let n):
             connect(node: Int(n))
         case .accept(let c):

@@ -68,7 +68,7 @@ public struct SimulationReport: Sendable, Codable {
     public var exposureSkewNs: Quantiles?
     public var messagesSent: Int64
     public var messagesLost: Int64
-    /// What the coordinator (the real `CoordinatorCore`) logged: connections, START, late ACKs, STOP.
+    /// What the coordinator (the real `CoordinatorEndpoint`) logged: connections, START, late ACKs, STOP.
     public var coordinatorLog: [CoordinatorLogLine]
     /// True time the coordinator ended the session, nil when it was still waiting at the run's end.
     public var coordinatorFinishedNs: Int64?
