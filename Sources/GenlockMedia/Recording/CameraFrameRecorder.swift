@@ -28,9 +28,7 @@ import Synchronization
 public final class CameraFrameRecorder: Sendable {
     public let sink: RecordingSink
     private let exposure: TimeSpan?
-    private let maximumPending: Int
-    private let queue: DispatchQueue
-    private let pending = Atomic<Int>(0)
+    private let handOff: BoundedHandOff
 
     /// Records into `recorder`; `exposure` is the fixed exposure the camera was set to (nil:
     /// unknown), written on every frame's row. `onError` runs once, on the first recording
@@ -41,8 +39,7 @@ public final class CameraFrameRecorder: Sendable {
     ) {
         sink = RecordingSink(recorder: recorder, schedule: schedule, onError: onError)
         self.exposure = exposure
-        self.maximumPending = maximumPending
-        queue = DispatchQueue(label: "genlock.record.\(recorder.camera)", qos: .userInitiated)
+        handOff = BoundedHandOff(label: "genlock.record.\(recorder.camera)", maximumPending: maximumPending)
     }
 
     /// Hands `locked`'s frame to the encoder, or releases it as dropped when too many wait; the
@@ -61,23 +58,22 @@ public final class CameraFrameRecorder: Sendable {
     public func record(_ frame: CameraFrame, as record: FrameRecord) {
         var record = record
         if record.exposure == nil { record.exposure = exposure }
-        if pending.add(1, ordering: .acquiringAndReleasing).newValue > maximumPending {
-            pending.subtract(1, ordering: .acquiringAndReleasing)
-            frame.release()
-            record.flags.insert(.dropped)
-            dropped(record)
-            return
-        }
         let row = record
         let width = sink.recorder.configuration.width, height = sink.recorder.configuration.height
         let layout = sink.recorder.configuration.layout
-        queue.async { [self] in
-            defer { pending.subtract(1, ordering: .acquiringAndReleasing) }
-            // One copy, so the buffer goes back to the camera before the (slower) encoding.
-            let planes = frame.planes.map { VideoFrame.Plane(bytes: Array($0.bytes), stride: $0.strideBytes) }
-            frame.release()
-            sink.receive(.frame(VideoFrame(width: width, height: height, layout: layout, planes: planes), row))
-        }
+        handOff.submit(
+            { [sink] in
+                // One copy, so the buffer goes back to the camera before the (slower) encoding.
+                let planes = frame.planes.map { VideoFrame.Plane(bytes: Array($0.bytes), stride: $0.strideBytes) }
+                frame.release()
+                sink.receive(.frame(VideoFrame(width: width, height: height, layout: layout, planes: planes), row))
+            },
+            refused: { frame.release() },
+            afterRefusal: { [sink] in
+                var dropped = row
+                dropped.flags.insert(.dropped)
+                sink.receive(.dropped(dropped))
+            })
     }
 
     /// A requested frame that will not be in the video (the camera failed or cancelled it, or
@@ -87,7 +83,7 @@ public final class CameraFrameRecorder: Sendable {
         row.flags.insert(.dropped)
         let dropped = row
         // Through the queue, so the sink still sees indices in order.
-        queue.async { [sink] in sink.receive(.dropped(dropped)) }
+        handOff.enqueue { [sink] in sink.receive(.dropped(dropped)) }
     }
 
     /// The driver found no frame for these indices.
@@ -97,7 +93,7 @@ public final class CameraFrameRecorder: Sendable {
     /// `stopIndex` are left out, so every camera ends on the same frame.
     @discardableResult
     public func finish(stopIndex: Int64?) throws(MediaError) -> CameraSummary {
-        queue.sync {}
+        handOff.drain()
         if let stopIndex { sink.stop(at: stopIndex) }
         return try sink.finish()
     }

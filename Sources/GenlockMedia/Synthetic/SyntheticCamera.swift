@@ -24,10 +24,8 @@ public final class SyntheticCamera: Camera {
     public let height: Int
     public let layout: PixelLayout
     private let clock: any ClockPair
-    private let maximumPending: Int
     private let deliver: @Sendable (CameraOutput) -> Void
-    private let queue: DispatchQueue
-    private let pending = Atomic<Int>(0)
+    private let handOff: BoundedHandOff
     private let stopped = Atomic<Bool>(false)
 
     /// A camera rendering `width`×`height` frames in `layout`; `deliver` runs on the camera's queue.
@@ -41,38 +39,33 @@ public final class SyntheticCamera: Camera {
         self.height = height
         self.layout = layout
         self.clock = clock
-        self.maximumPending = maximumPending
         self.deliver = deliver
-        queue = DispatchQueue(label: "genlock.synthetic.\(name)", qos: .userInitiated)
+        handOff = BoundedHandOff(label: "genlock.synthetic.\(name)", maximumPending: maximumPending)
     }
 
     public func queue(_ request: CaptureRequest) throws {
         guard !stopped.load(ordering: .acquiring) else { return }
         let base = FrameRecord(index: request.index, scheduled: request.scheduled, wakeError: request.wakeError)
-        if pending.add(1, ordering: .acquiringAndReleasing).newValue > maximumPending {
-            pending.subtract(1, ordering: .acquiringAndReleasing)
-            var dropped = base
-            dropped.flags.insert(.dropped)
-            let record = dropped
-            // Delivered through the queue so the consumer still sees indices in order.
-            queue.async { [deliver] in deliver(.dropped(record)) }
-            return
-        }
-        queue.async { [self] in
-            defer { pending.subtract(1, ordering: .acquiringAndReleasing) }
-            let sensor = clock.sample()
-            var record = base
-            record.sensorMonotonic = sensor.monotonic
-            record.sensorRealtime = sensor.realtime
-            let frame = TestPattern.render(
-                index: request.index, scheduledNs: request.scheduled.nanosecondsSinceEpoch,
-                width: width, height: height, layout: layout)
-            deliver(.frame(frame, record))
-        }
+        handOff.submit(
+            { [self] in
+                let sensor = clock.sample()
+                var record = base
+                record.sensorMonotonic = sensor.monotonic
+                record.sensorRealtime = sensor.realtime
+                let frame = TestPattern.render(
+                    index: request.index, scheduledNs: request.scheduled.nanosecondsSinceEpoch,
+                    width: width, height: height, layout: layout)
+                deliver(.frame(frame, record))
+            },
+            afterRefusal: { [deliver] in
+                var dropped = base
+                dropped.flags.insert(.dropped)
+                deliver(.dropped(dropped))
+            })
     }
 
     public func stop() { stopped.store(true, ordering: .releasing) }
 
     /// Waits until every queued frame has been delivered.
-    public func drain() { queue.sync {} }
+    public func drain() { handOff.drain() }
 }
