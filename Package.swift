@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "GenlockNode", targets: ["GenlockNode"]),
         .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
         .library(name: "GenlockDoctor", targets: ["GenlockDoctor"]),
+        .library(name: "GenlockDoctorLinux", targets: ["GenlockDoctorLinux"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -142,6 +143,15 @@ let package = Package(
         // `genlock doctor`, pure: each preflight check's verdict from the raw text and numbers it is
         // given (ethtool -T, systemctl is-active, governors, rlimits, disk numbers, pmc snapshots).
         .target(name: "GenlockDoctor", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
+        // `genlock doctor`, the I/O: runs the helper programs with deadlines, reads /proc and /sys,
+        // the limits, statvfs and a timed write, libcamera's camera list and the GPIO line.
+        .target(
+            name: "GenlockDoctorLinux",
+            dependencies: [
+                "GenlockCore", "GenlockDoctor", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockLibcamera", "GenlockGPIO",
+            ],
+            swiftSettings: strict
+        ),
         // The one set of test doubles and fixtures every test target shares: the virtual clock pair
         // (a test clock that also drives the manual deadline timers), the scripted streaming camera,
         // libcamera's virtual cameras. The recording GPIO line is GenlockHAL's SimulatedGPIOLine,
@@ -152,7 +162,7 @@ let package = Package(
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
-                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode",
+                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode", "GenlockDoctor", "GenlockDoctorLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
