@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockDoctorTests",
-            dependencies: ["GenlockCore", "GenlockPTP", "GenlockDoctor"],
+            dependencies: ["GenlockCore", "GenlockPTP", "GenlockDoctor", "GenlockDoctorLinux"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -22,8 +22,10 @@ public enum TimeServiceCheck {
     /// `systemctl` is `systemctl is-active UNIT...`'s output, one state per unit in the order of
     /// ``services`` (it exits non-zero when any unit is not active, which is no error here), or why
     /// systemctl could not be asked (no systemd in a container). `processes` are the running
-    /// processes' names.
-    public static func check(systemctl: Result<String, ProbeError>, processes: [String]) -> CheckResult {
+    /// processes' names. On the grandmaster (`isGrandmaster`, from ptp4l) a time service is
+    /// welcome: there phc2sys runs the other way (`-r -r`), making the NIC clock follow
+    /// CLOCK_REALTIME, which NTP or GPS may steer.
+    public static func check(systemctl: Result<String, ProbeError>, processes: [String], isGrandmaster: Bool = false) -> CheckResult {
         let name = "time-services"
         var active: [String] = []
         // A process already accounted for by its unit is not named twice.
@@ -43,6 +45,11 @@ public enum TimeServiceCheck {
         for service in services where running.contains(service.process) && !named.contains(service.process) {
             active.append("\(service.process) (running)")
             named.insert(service.process)
+        }
+        if isGrandmaster && !active.isEmpty {
+            return CheckResult(
+                check: name, status: .pass,
+                detail: "this node is the grandmaster: \(active.joined(separator: ", ")) may steer CLOCK_REALTIME, which the NIC clock follows\(note)")
         }
         guard active.isEmpty else {
             let units = services.map(\.unit).joined(separator: " ")

@@ -66,7 +66,7 @@ public enum Doctor {
 
         results.append(TimeServiceCheck.check(
             systemctl: SystemProbes.systemdStates(units: TimeServiceCheck.services.map(\.unit), timeoutNanoseconds: timeout),
-            processes: processes))
+            processes: processes, isGrandmaster: (try? reading.get())?.snapshot.isGrandmaster ?? false))
         results.append(NICTimestamping.check(
             interface: options.interface,
             ethtool: SystemProbes.ethtoolTimestamping(interface: options.interface, timeoutNanoseconds: timeout)))

@@ -59,6 +59,12 @@ struct TimeServiceCheckTests {
         #expect(result.detail.contains("systemctl disable --now chrony"))
     }
 
+    @Test func onTheGrandmasterAnNTPServiceIsWhereTimeComesFrom() {
+        let result = TimeServiceCheck.check(systemctl: .success(Fixtures.systemctlChronyActive), processes: ["chronyd"], isGrandmaster: true)
+        #expect(result.status == .pass)
+        #expect(result.detail == "this node is the grandmaster: chrony (systemd: active) may steer CLOCK_REALTIME, which the NIC clock follows")
+    }
+
     @Test func withoutSystemdTheProcessListDecidesAndSaysSo() {
         let noSystemd = ProbeError("System has not been booted with systemd as init system (PID 1). Can't operate.")
         let clean = TimeServiceCheck.check(systemctl: .failure(noSystemd), processes: ["bash"])
