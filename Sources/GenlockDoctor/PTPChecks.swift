@@ -6,10 +6,13 @@ import GenlockPTP
 public enum PTPChecks {
     /// The check `ptp4l` from one pmc snapshot (or why ptp4l could not be read), judged as
     /// `genlock ptp status` judges it: port SLAVE (or grandmaster) and |offset| below `maxOffset`.
-    public static func ptp4l(_ snapshot: Result<PTP4LSnapshot, ProbeError>, maxOffset: TimeSpan) -> CheckResult {
+    /// `processRunning` (a ptp4l in the process list) turns "start it" into "find its socket".
+    public static func ptp4l(_ snapshot: Result<PTP4LSnapshot, ProbeError>, processRunning: Bool = false, maxOffset: TimeSpan) -> CheckResult {
         let name = "ptp4l"
         let read: PTP4LSnapshot
         switch snapshot {
+        case .failure(let error) where processRunning:
+            return .fail(name, "\(error) although a ptp4l process runs", fix: "give that ptp4l's uds_address with --uds (ptp4l -m prints its configuration)")
         case .failure(let error):
             return .fail(name, error.description, fix: "start ptp4l with hardware time stamping (genlock ptp config writes the unit) and give its socket with --uds")
         case .success(let value): read = value

@@ -55,7 +55,8 @@ public enum Doctor {
             pmc: PMCClient(socketPath: options.socketPath, timeout: options.commandTimeout),
             systemOffset: SystemOffsetReader(interface: options.interface, timeout: options.commandTimeout))
         let reading = Result<PTPStatusReader.Reading, PTPReadError> { () throws(PTPReadError) in try reader.read() }
-        results.append(PTPChecks.ptp4l(reading.map(\.snapshot).mapError { ProbeError($0.description) }, maxOffset: options.maxOffset))
+        results.append(PTPChecks.ptp4l(
+            reading.map(\.snapshot).mapError { ProbeError($0.description) }, processRunning: processes.contains("ptp4l"), maxOffset: options.maxOffset))
         let systemOffset: Result<Int64, ProbeError> = switch reading {
         case .failure: .failure(ProbeError("measured only against a readable ptp4l (its UTC offset corrects the NIC clock)"))
         case .success(let r):

@@ -36,6 +36,13 @@ struct PTPCheckTests {
         #expect(result.detail.hasPrefix("ptp4l not running at /var/run/ptp4l (no socket there); fix: start ptp4l"))
     }
 
+    @Test func aRunningPtp4lThatCannotBeReadPointsAtItsSocket() {
+        let result = PTPChecks.ptp4l(
+            .failure(ProbeError("ptp4l not running at /var/run/ptp4l (no socket there)")), processRunning: true, maxOffset: .microseconds(1))
+        #expect(result.status == .fail)
+        #expect(result.detail.contains("although a ptp4l process runs; fix: give that ptp4l's uds_address with --uds"), "\(result.detail)")
+    }
+
     @Test func phc2sysRunningWithTheSystemClockCloseToTheNICClockPasses() {
         let result = PTPChecks.phc2sys(running: true, interface: "eth0", systemOffset: .success(-212), maxOffset: .microseconds(1))
         #expect(result.status == .pass)
