@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "GenlockHIL", targets: ["GenlockHIL"]),
         .library(name: "GenlockNode", targets: ["GenlockNode"]),
         .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
+        .library(name: "GenlockDoctor", targets: ["GenlockDoctor"]),
+        .library(name: "GenlockDoctorLinux", targets: ["GenlockDoctorLinux"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -138,6 +140,18 @@ let package = Package(
         // The camera node: its lifecycle (pure) and the runtime that wires control, capture,
         // recording and PTP reporting through the HAL's protocols.
         .target(name: "GenlockNode", dependencies: ["GenlockCore", "GenlockHAL", "GenlockControl"], swiftSettings: strict),
+        // `genlock doctor`, pure: each preflight check's verdict from the raw text and numbers it is
+        // given (ethtool -T, systemctl is-active, governors, rlimits, disk numbers, pmc snapshots).
+        .target(name: "GenlockDoctor", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
+        // `genlock doctor`, the I/O: runs the helper programs with deadlines, reads /proc and /sys,
+        // the limits, statvfs and a timed write, libcamera's camera list and the GPIO line.
+        .target(
+            name: "GenlockDoctorLinux",
+            dependencies: [
+                "GenlockCore", "GenlockDoctor", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockLibcamera", "GenlockGPIO",
+            ],
+            swiftSettings: strict
+        ),
         // The one set of test doubles and fixtures every test target shares: the virtual clock pair
         // (a test clock that also drives the manual deadline timers), the scripted streaming camera,
         // libcamera's virtual cameras. The recording GPIO line is GenlockHAL's SimulatedGPIOLine,
@@ -148,7 +162,7 @@ let package = Package(
             dependencies: [
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
-                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode",
+                "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode", "GenlockDoctor", "GenlockDoctorLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -219,6 +233,11 @@ let package = Package(
         .testTarget(
             name: "GenlockNodeTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockDoctorTests",
+            dependencies: ["GenlockCore", "GenlockPTP", "GenlockDoctor", "GenlockDoctorLinux"],
             swiftSettings: strict
         ),
         .testTarget(
