@@ -45,7 +45,14 @@ public final class CameraFrame: Sendable {
     public let wallClock: RealtimeInstant?
     /// The image planes (Y, U, V for YUV420; Y, UV for NV12).
     public let planes: [FramePlane]
-    private let releaseBuffer: Mutex<(@Sendable () -> Void)?>
+    private let releaseBuffer: Mutex<ReleaseHook>
+
+    /// The camera's release hook, in a struct so that the mutex holds the closure as it is: a bare
+    /// closure as the mutex's generic value is held behind a reabstraction thunk, an allocation for
+    /// every frame.
+    private struct ReleaseHook: Sendable {
+        var run: (@Sendable () -> Void)?
+    }
 
     public init(
         index: Int64, sequence: Int64, sensorTimestamp: MonotonicInstant?, wallClock: RealtimeInstant? = nil,
@@ -56,16 +63,16 @@ public final class CameraFrame: Sendable {
         self.sensorTimestamp = sensorTimestamp
         self.wallClock = wallClock
         self.planes = planes
-        self.releaseBuffer = Mutex(release)
+        self.releaseBuffer = Mutex(ReleaseHook(run: release))
     }
 
     /// Gives the buffer back to the camera. The planes must not be read afterwards. Idempotent.
     public func release() {
         let hook = releaseBuffer.withLock { hook in
-            defer { hook = nil }
+            defer { hook.run = nil }
             return hook
         }
-        hook?()
+        hook.run?()
     }
 
     deinit { release() }

@@ -8,8 +8,8 @@ import Synchronization
 /// - requests are filled in order by the next frames to start; a frame starting with no request
 ///   queued is lost (its sequence number is skipped);
 /// - a request's frame duration is turned into lines as libcamera and the Raspberry Pi IPA do
-///   (rounded to whole microseconds, floor-divided by the line time, clamped to the mode's limits)
-///   and, as libcamera's DelayedControls intends, reaches the frame that fills the request when it
+///   (``SensorTiming/linesProgrammed(for:)``: rounded to whole microseconds, floor-divided by the
+///   line time, clamped to the mode's limits) and, as libcamera's DelayedControls intends, reaches the frame that fills the request when it
 ///   was queued at least `controlDelayFrames` before that frame; a request queued later gets it as
 ///   soon as the sensor allows (`controlDelayFrames` after the frame in progress). It holds until changed;
 /// - each frame completes at its sensor timestamp, the start of readout of row 0 (Pi 5 meaning:
@@ -138,7 +138,7 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
             let earliest = max(s.nextSequence - 1 + Int64(t.controlDelayFrames), s.nextSequence)
             s.requests.append(request.index)
             guard let frameDuration else { return }
-            let lines = min(max(frameDuration.microsecondsRounded * 1_000_000 / t.lineTimePs, t.minFrameLengthLines), t.maxFrameLengthLines)
+            let lines = t.linesProgrammed(for: frameDuration)
             s.programmed.append(lines)
             s.pending[max(fills, earliest)] = lines
         }

@@ -3,18 +3,12 @@ import Testing
 
 @Suite("Sensor modes")
 struct SensorModeTests {
-    /// What libcamera and the Raspberry Pi IPA do with a requested frame duration: round it to whole
-    /// microseconds (the control's unit), then floor-divide by the line time.
-    private static func linesProgrammed(_ duration: TimeSpan, _ timing: SensorTiming) -> Int64 {
-        duration.microsecondsRounded * 1_000_000 / timing.lineTimePs
-    }
-
     @Test(arguments: SensorMode.known)
     func everyFrameLengthSurvivesMicrosecondRoundingAndTheIPAsFloorDivision(mode: SensorMode) {
         let timing = mode.timing
         let upper = min(timing.maxFrameLengthLines, 200_000)
         var lost = 0
-        for lines in timing.minFrameLengthLines...upper where Self.linesProgrammed(timing.frameDuration(lines: lines), timing) != lines {
+        for lines in timing.minFrameLengthLines...upper where timing.linesProgrammed(for: timing.frameDuration(lines: lines)) != lines {
             lost += 1
         }
         #expect(lost == 0)
@@ -25,9 +19,20 @@ struct SensorModeTests {
         // the reason frameDuration(lines:) asks for the middle of the last line.
         let timing = SensorMode.imx708.timing
         let lost = (timing.minFrameLengthLines...20_000).filter { lines in
-            Self.linesProgrammed(TimeSpan(nanoseconds: timing.durationNs(lines: lines)), timing) != lines
+            timing.linesProgrammed(for: TimeSpan(nanoseconds: timing.durationNs(lines: lines))) != lines
         }
         #expect(!lost.isEmpty)
+    }
+
+    @Test func durationsTravelInWholeMicrosecondsAreFlooredToLinesAndClamped() {
+        let timing = SensorMode.imx708.timing
+        #expect(timing.linesProgrammed(for: .microseconds(1)) == timing.minFrameLengthLines)
+        #expect(timing.linesProgrammed(for: .seconds(10)) == timing.maxFrameLengthLines)
+        // 101.3 µs is just over 11 lines of 9.20904 µs (101.29944 µs), but it travels as 101 µs,
+        // which the IPA floors to 10 lines; 101.5 µs travels as 102 µs: 11 lines.
+        let unclamped = SensorTiming(lineTimePs: timing.lineTimePs, minFrameLengthLines: 1, maxFrameLengthLines: 100, controlDelayFrames: 1)
+        #expect(unclamped.linesProgrammed(for: .nanoseconds(101_300)) == 10)
+        #expect(unclamped.linesProgrammed(for: .nanoseconds(101_500)) == 11)
     }
 
     @Test func modesAreFoundByModelWithoutRegardToCase() {

@@ -32,12 +32,13 @@ struct ModelTests {
     func sensorControlDelay() throws {
         var s = SimSensor(timing: mode, crystalPpt: 0, frameLengthLines: 400, firstStartTrueNs: 0)
         _ = s.advance()  // frame 0 starts and is in progress
-        try s.setFrameLength(lines: 500)
+        #expect(s.firstChangeableFrame == 2)
+        try s.setFrameLength(lines: 500, forFrame: s.firstChangeableFrame)
         var lengths: [Int64] = []
         for _ in 0..<4 { lengths.append(s.advance().lines) }
         // Frames 1, 2, 3, 4: frame 0 + 2 is the first of 500 lines.
         #expect(lengths == [400, 500, 500, 500])
-        #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 50) }
+        #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 50, forFrame: 9) }
         // PhaseLock's explicit applySequence; a frame already started cannot change.
         try s.setFrameLength(lines: 600, forFrame: 7)
         #expect(throws: SensorControlError.self) { try s.setFrameLength(lines: 600, forFrame: 4) }

@@ -74,6 +74,24 @@ struct PhaseLockSimulationTests {
         #expect(skew.max <= 2 * tolerance)
     }
 
+    @Test("a forward step on one node: the driver skips the index no frame landed on, and the simulator counts the skips it reports")
+    func forwardStepSkipsAreTheDriversReports() throws {
+        var s = try idealPhaseLocked(.imx708)
+        let periodNs = s.schedule.rate.nominalPeriod.nanoseconds
+        // 1.4 periods: the next frame is nearest the index after the one it would have had.
+        s.faults = [Scenario.Fault(atNs: 3_000_000_000, nodes: [0], kind: .step(byNs: periodNs * 14 / 10), line: 0)]
+        let (report, frames, _) = runCollecting(s)
+        #expect(report.passed, "\(report.invariantViolations)")
+        let stepped = report.perNode[0]
+        #expect(stepped.skippedFrames == 1)
+        // Every index from the join to the stop index is recorded or skipped, once.
+        let join = try #require(stepped.joinedAt.first)
+        let indices = frames[0].map(\.index)
+        #expect(Set(indices).count == indices.count)
+        #expect(Int64(indices.count) + stepped.skippedFrames == report.stopIndex - join)
+        #expect(report.perNode[1...].allSatisfy { $0.skippedFrames == 0 })
+    }
+
     /// A step or failover moves the phase by up to half a frame (P/2 = 4.2 ms at 120 fps): one
     /// correcting frame (the generic sensor can shrink a frame by 6.3 ms) after the control delay
     /// of 2, then 5 on-target frames. The servo starts slewing realtime at up to 500 ppm at the same

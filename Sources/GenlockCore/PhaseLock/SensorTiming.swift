@@ -53,6 +53,15 @@ public struct SensorTiming: Hashable, Sendable {
         TimeSpan(nanoseconds: (lines * lineTimePs + lineTimePs / 2 + 500) / 1000)
     }
 
+    /// The frame length, in lines, a Raspberry Pi camera programs for a requested frame duration:
+    /// libcamera carries the duration in whole microseconds (rounded), the IPA floor-divides it by
+    /// the line time, and the mode's limits clamp it. ``frameDuration(lines:)`` asks for a duration
+    /// this maps back to exactly the lines wanted.
+    public func linesProgrammed(for frameDuration: TimeSpan) -> Int64 {
+        let lines = frameDuration.microsecondsRounded * 1_000_000 / lineTimePs
+        return min(max(lines, minFrameLengthLines), maxFrameLengthLines)
+    }
+
     /// The frame length in lines closest to `period` (the sensor's free-running length at the rate).
     public func nominalLines(for period: TimeSpan) -> Int64 {
         let lines = (period.nanoseconds * 1000 + lineTimePs / 2) / lineTimePs

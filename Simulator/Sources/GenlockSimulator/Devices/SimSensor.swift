@@ -11,10 +11,10 @@ public struct SensorControlError: Error, Hashable, Sendable, CustomStringConvert
 ///
 /// The sensor mode is the core's ``SensorTiming`` (line time in picoseconds, frame-length limits,
 /// control delay), the same value the phase-lock controller is configured with. A frame-length
-/// change takes effect `controlDelayFrames` after the frame in progress when it was written, as
-/// ``PhaseLock`` assumes (`applySequence = sequence + controlDelayFrames`); a change can also
-/// name the frame it is for. Pure value type: the engine advances it lazily to the instants it
-/// asks about, so an idle sensor costs no events.
+/// change names the frame it is for, and reaches no frame before ``firstChangeableFrame``,
+/// `controlDelayFrames` after the frame in progress when it was written, as ``PhaseLock`` assumes
+/// (`applySequence = sequence + controlDelayFrames`). Pure value type: the engine advances it
+/// lazily to the instants it asks about, so an idle sensor costs no events.
 public struct SimSensor: Hashable, Sendable {
     /// The sensor mode.
     public let timing: SensorTiming
@@ -52,14 +52,12 @@ public struct SimSensor: Hashable, Sendable {
     /// The line time in true nanoseconds (rolling-shutter ground truth), rounded down.
     public let lineTimeTrueNs: Int64
 
-    /// Requests frame length `lines` from the frame ``SensorTiming/controlDelayFrames`` after the
-    /// frame in progress (the last one started).
-    public mutating func setFrameLength(lines: Int64) throws(SensorControlError) {
-        try setFrameLength(lines: lines, forFrame: max(nextFrame - 1 + Int64(timing.controlDelayFrames), nextFrame))
-    }
+    /// The first frame a frame-length change written now reaches: ``SensorTiming/controlDelayFrames``
+    /// after the frame in progress (the last one started).
+    public var firstChangeableFrame: Int64 { max(nextFrame - 1 + Int64(timing.controlDelayFrames), nextFrame) }
 
-    /// Requests frame length `lines` for frame `sequence` and those after it (``PhaseLock``'s
-    /// `applySequence`). A frame that has already started cannot change.
+    /// Requests frame length `lines` for frame `sequence` and those after it. A frame that has
+    /// already started cannot change.
     public mutating func setFrameLength(lines: Int64, forFrame sequence: Int64) throws(SensorControlError) {
         guard (timing.minFrameLengthLines...timing.maxFrameLengthLines).contains(lines) else {
             throw SensorControlError(reason: "frame length \(lines) lines is outside the sensor's \(timing.minFrameLengthLines)...\(timing.maxFrameLengthLines)")

@@ -8,13 +8,15 @@ public struct PhaseLockTransition: Hashable, Sendable, Codable {
     public var state: String
 }
 
-/// A node's phase lock over a run: frames per state, when it locked, what it lost, and how far
-/// exposure starts were from `Tn` (as the node measured them) while locked.
+/// A node's phase lock over a run, from its driver's reports: numbered frames per state, when it
+/// locked, what it lost, and how far exposure starts were from `Tn` (as the node measured them)
+/// while locked.
 public struct PhaseLockStats: Sendable {
+    /// Numbered frames by the lock's state after each (the pre-roll and duplicates are not numbered).
     public var framesAcquiring: Int64 = 0
     public var framesLocked: Int64 = 0
     public var framesLost: Int64 = 0
-    /// Frames while the sensor did not follow the lengths asked (no simulated sensor does that).
+    /// Numbered frames while the sensor did not follow the lengths asked (no simulated sensor does that).
     public var framesUnpaced: Int64 = 0
     /// Per (re)start of the controller: true ns from streaming start to the first locked frame
     /// (nil: never locked).
@@ -23,9 +25,9 @@ public struct PhaseLockStats: Sendable {
     public var relockNs: [Int64?] = []
     /// Every state change, in order (a few per fault).
     public var transitions: [PhaseLockTransition] = []
-    /// |phase error| of the frames handled while locked, as measured through the clock pair.
+    /// |phase error| of the numbered frames while locked, as measured through the clock pair.
     public var lockedPhaseErrorNs = LogHistogram()
-    /// The controller's estimate of the sensor's frequency error at the end (ppm).
+    /// The controller's estimate of the sensor's frequency error when the run ended (ppm).
     public var frequencyErrorPpm: Double = 0
 
     private var last: PhaseLock.State?
@@ -40,20 +42,11 @@ public struct PhaseLockStats: Sendable {
         timeToLockNs.append(nil)
     }
 
-    /// Counts one decision made at true time `atNs`.
-    mutating func observe(_ d: PhaseLock.Decision, atNs: Int64) {
-        switch d.state {
-        case .acquiring: framesAcquiring += 1
-        case .locked:
-            framesLocked += 1
-            lockedPhaseErrorNs.add(abs(d.phaseError.nanoseconds))
-        case .lost: framesLost += 1
-        case .unpaced: framesUnpaced += 1
-        }
-        frequencyErrorPpm = d.frequencyErrorPpm
-        guard d.state != last else { return }
-        transitions.append(PhaseLockTransition(atNs: atNs, state: d.state.rawValue))
-        switch d.state {
+    /// The lock entered `state` (a new state: the driver reports changes only) with a frame at
+    /// true time `atNs`.
+    mutating func changed(to state: PhaseLock.State, atNs: Int64) {
+        transitions.append(PhaseLockTransition(atNs: atNs, state: state.rawValue))
+        switch state {
         case .locked:
             if last == .lost, !relockNs.isEmpty {
                 relockNs[relockNs.count - 1] = atNs - since
@@ -66,6 +59,18 @@ public struct PhaseLockStats: Sendable {
         case .acquiring, .unpaced:
             break
         }
-        last = d.state
+        last = state
+    }
+
+    /// Counts one numbered frame, in `state` and `phaseError` from its `Tn`.
+    mutating func numbered(state: PhaseLock.State, phaseError: TimeSpan) {
+        switch state {
+        case .acquiring: framesAcquiring += 1
+        case .locked:
+            framesLocked += 1
+            lockedPhaseErrorNs.add(abs(phaseError.nanoseconds))
+        case .lost: framesLost += 1
+        case .unpaced: framesUnpaced += 1
+        }
     }
 }

@@ -1,19 +1,22 @@
 import GenlockCore
+import GenlockHAL
 
 // A sensor that streams every frame (phase-locked capture): one `.sensorFrame` event per frame, at
-// its frame-start interrupt, handed to the strategy that steers it.
+// its frame-start interrupt, handed to the strategy whose camera it is.
 extension SimNode {
-    /// The camera starts streaming at the free-running length for the schedule's rate; each
-    /// completed frame goes to `sink` until ``stopStreaming()``.
-    func startStreaming(to sink: PhaseLockedStrategy) {
+    /// The sensor starts streaming at the free-running length for the schedule's rate; each frame's
+    /// interrupt goes to `sink` until ``stopStreaming()``. Returns the sequence number of the first
+    /// frame (the first starting at or after now).
+    func startStreaming(to sink: PhaseLockedStrategy) -> Int64 {
         streamGeneration &+= 1
         streamSink = sink
         let lines = sensor.timing.nominalLines(for: TimeSpan(nanoseconds: engine.periodNs))
         streamFrame = sensor.startStreaming(lines: lines, startingAtOrAfter: engine.nowNs)
         scheduleInterrupt()
+        return streamFrame.frame
     }
 
-    /// No more frames (crash, halt, or nothing left to record): a pending interrupt goes stale.
+    /// No more frames (crash, halt, or the camera stopped): a pending interrupt goes stale.
     func stopStreaming() {
         streamGeneration &+= 1
         streamSink = nil
@@ -29,23 +32,27 @@ extension SimNode {
     /// the frame length of a later frame), then the next frame is in progress.
     func sensorInterrupt(generation g: UInt32) {
         guard g == streamGeneration, up, let sink = streamSink else { return }
-        let frame = streamFrame
-        sink.frameCompleted(sequence: frame.frame, startTrueNs: frame.startTrueNs, timestamp: sensorTimestamp(startTrueNs: frame.startTrueNs))
-        guard g == streamGeneration else { return }  // the sink stopped streaming
+        sink.interrupt(streamFrame)
+        guard g == streamGeneration else { return }  // the camera stopped
         streamFrame = sensor.advance()
         scheduleInterrupt()
     }
 
-    /// A phase-locked frame numbered `index`: checked like a capture, counted and recorded.
-    /// `measured` is the exposure start the node computed through its clock pair.
-    func recordStreamed(index: Int64, sequence: Int64, startTrueNs: Int64, measured: RealtimeInstant, timestamp: MonotonicInstant) {
-        engine.checkStreamed(node: self, index: index, measured: measured)
+    /// A frame the driver numbered (during the interrupt of the frame in progress, whose truth it
+    /// is): checked like a capture, counted and recorded.
+    func recordStreamed(_ frame: PhaseLockedFrame) {
+        let truth = streamFrame
+        guard frame.frame.sequence == truth.frame else {
+            engine.violation("node \(id): frame \(frame.index) numbered from sensor frame \(frame.frame.sequence) during the interrupt of \(truth.frame)")
+            return
+        }
+        engine.checkStreamed(node: self, index: frame.index, measured: frame.exposureStart)
         stats.captured += 1
-        lastCapturedIndex = index
+        lastCapturedIndex = frame.index
         engine.record(
             FrameTruth(
-                node: id, index: index, requestTrueNs: engine.nowNs, exposureStartTrueNs: startTrueNs, exposureNs: exposureNs,
-                lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: sensorModel.shutter == .global, sensorFrame: sequence,
-                sensorTimestamp: timestamp))
+                node: id, index: frame.index, requestTrueNs: engine.nowNs, exposureStartTrueNs: truth.startTrueNs, exposureNs: exposureNs,
+                lineTimeTrueNs: sensor.lineTimeTrueNs, globalShutter: sensorModel.shutter == .global, sensorFrame: truth.frame,
+                sensorTimestamp: frame.sensorTimestamp))
     }
 }

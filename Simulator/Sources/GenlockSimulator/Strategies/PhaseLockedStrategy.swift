@@ -1,105 +1,94 @@
 import GenlockCore
+import GenlockHAL
 
-/// Genlock's phase-locked capture: the sensor streams at the rate and every frame is taken. Each
-/// completed frame's sensor timestamp (monotonic, Pi 5 meaning: start of readout of row 0) is
-/// mapped through a freshly sampled clock pair to the realtime instant its exposure started, and
-/// the core's ``PhaseLock`` numbers it (the nearest `Tn`) and picks the length of the first frame the
-/// control delay still lets it change; the sensor is programmed exactly so. Nothing here decides
-/// timing: the controller does, as it would on a Pi.
+/// Genlock's phase-locked capture: the real ``PhaseLockDriver`` (and inside it the core's
+/// ``PhaseLockScheduler`` and ``PhaseLock``) over the simulated clock pair and a
+/// ``SimStreamingCamera``. The sensor streams at the rate; each frame's interrupt hands the frame to
+/// the driver's `handle`, as `run()` does on a Pi, and the driver numbers it, queues the request its
+/// control delay calls for, and reports. Nothing here decides anything about timing or numbering:
+/// it forwards the driver's reports to the node (records, skips, the lock's statistics), so what
+/// the simulator shows about phase-locked capture it shows about the code that runs on a Pi.
 ///
 /// The stamp is the interrupt, not the readout itself, so the measured exposure start is late by
 /// the interrupt latency and the lock lands true exposures that much before `Tn`: the same on every
 /// camera of a rig, so it cancels in the cross-camera skew.
-final class PhaseLockedStrategy: SimStrategy {
+final class PhaseLockedStrategy: SimStrategy, @unchecked Sendable {
     private unowned(unsafe) let node: SimNode
-    private let joinMarginNs: Int64
-    private let configuration: PhaseLock.Configuration
-    private var lock: PhaseLock?
-    private var joinIndex: Int64 = 0
-    private var stopIndex: Int64?
-    private var finished = false
+    private let camera: SimStreamingCamera
+    /// Set once at the end of `init` (its report handler refers to the strategy).
+    private var driver: PhaseLockDriver<SimClockPair, SimStreamingCamera>!
+    private var plan: StartPlan?
+    private(set) var isFinished = false
     private var halted = false
-    private let sampling = ClockPairSampling()
 
     init(node: SimNode, joinMarginNs: Int64, configuration: PhaseLock.Configuration) {
         self.node = node
-        self.joinMarginNs = joinMarginNs
-        self.configuration = configuration
+        camera = SimStreamingCamera(name: "cam\(node.id)", node: node)
+        let driverConfiguration = PhaseLockDriver<SimClockPair, SimStreamingCamera>.Configuration(
+            sensor: node.sensor.timing, timestampMeaning: .startOfReadout, exposure: TimeSpan(nanoseconds: node.exposureNs),
+            joinMargin: TimeSpan(nanoseconds: joinMarginNs), phaseLock: configuration)
+        // The strategy owns the driver, so the handler can borrow it (no reference counting per report).
+        driver = PhaseLockDriver(camera: camera, clock: SimClockPair(node: node), configuration: driverConfiguration) {
+            [strategy = Borrowed(self)] report in strategy.borrow { $0.forward(report) }
+        }
     }
 
+    /// START: the camera streams at the rate, as a node's does, and the driver takes it from there.
     func start(_ plan: StartPlan) {
-        guard lock == nil, !halted else { return }
-        // The same join rule as CaptureScheduler: the first frame at least the join margin ahead.
-        let now = node.sampleClockPair(sampling).realtime
-        guard let reachable = try? plan.schedule.firstIndex(after: now, margin: TimeSpan(nanoseconds: joinMarginNs)) else {
-            node.engine.violation("node \(node.id): no joinable index")
-            finished = true
-            return
-        }
-        joinIndex = max(plan.firstIndex, reachable)
-        if let s = plan.stopIndex { stopIndex = min(s, stopIndex ?? s) }
-        node.stats.joinedAt.append(joinIndex)
-        if let s = stopIndex, joinIndex >= s {
-            finished = true
-            return
-        }
-        lock = PhaseLock(schedule: plan.schedule, sensor: node.sensor.timing, firstIndex: joinIndex, configuration: configuration)
-        node.stats.phaseLock.started(atNs: node.engine.nowNs)
-        node.startStreaming(to: self)
+        guard self.plan == nil, !halted else { return }
+        self.plan = plan
+        camera.start(streamingTo: self)
+        driver.start(plan)
+        if let join = driver.progress.joinedAt { node.stats.joinedAt.append(join) }
+        if !isFinished { node.stats.phaseLock.started(atNs: node.engine.nowNs) }
     }
 
-    func stop(at stopIndex: Int64) {
-        self.stopIndex = min(stopIndex, self.stopIndex ?? stopIndex)
-        if let last = lock?.lastIndex, last + 1 >= stopIndex { finish() }
-    }
+    func stop(at stopIndex: Int64) { driver.stop(at: stopIndex) }
 
+    /// The process died or the watchdog gave up: the camera goes dark; the driver is told nothing.
     func halt() {
         halted = true
-        node.stopStreaming()
+        camera.stop()
+        if let status = driver.status { node.stats.phaseLock.frequencyErrorPpm = status.frequencyErrorPpm }
     }
 
-    /// One completed frame, at its frame-start interrupt.
-    func frameCompleted(sequence: Int64, startTrueNs: Int64, timestamp: MonotonicInstant) {
-        guard lock != nil, !finished else { return }
-        let sample = node.sampleClockPair(sampling)
-        let exposure = TimeSpan(nanoseconds: node.exposureNs)
-        let measured = sample.realtime(at: SensorTimestampMeaning.startOfReadout.exposureStart(timestamp: timestamp, exposure: exposure))
-        let decision: PhaseLock.Decision
-        do {
-            // In place (`lock!`): a copy would copy the controller's ring on every frame.
-            decision = try lock!.update(PhaseLock.Frame(sequence: sequence, exposureStart: measured))
-        } catch {
-            node.engine.violation("node \(node.id): phase lock failed: \(error)")
-            finish()
-            return
-        }
-        do {
-            try node.sensor.setFrameLength(lines: decision.frameLengthLines, forFrame: decision.applySequence)
-        } catch {
-            node.engine.violation("node \(node.id): sensor refused the phase lock's frame length: \(error)")
-        }
-        node.stats.phaseLock.observe(decision, atNs: node.engine.nowNs)
-        guard let index = decision.index else { return }  // pre-roll, or an index already taken
-        if let s = stopIndex, index >= s {
-            finish()
-            return
-        }
-        node.recordStreamed(index: index, sequence: sequence, startTrueNs: startTrueNs, measured: measured, timestamp: timestamp)
-        if let s = stopIndex, index + 1 >= s { finish() }
+    /// Frame `frame` of the streaming sensor raised its interrupt: its completion, if it filled a
+    /// request, goes to the driver.
+    func interrupt(_ frame: (frame: Int64, startTrueNs: Int64, lines: Int64)) {
+        guard let completion = camera.complete(frame.frame, startTrueNs: frame.startTrueNs) else { return }
+        driver.handle(completion)
     }
 
-    private func finish() {
-        finished = true
-        node.stopStreaming()
+    /// Hands one of the driver's reports to the node (every frame passes here).
+    private func forward(_ report: PhaseLockDriver<SimClockPair, SimStreamingCamera>.Report) {
+        switch report {
+        case .frame(let f):
+            node.stats.phaseLock.numbered(state: f.state, phaseError: f.phaseError)
+            node.recordStreamed(f)
+            f.frame.release()
+        case .skip(let range):
+            node.skipped(range)
+        case .stateChanged(let status):
+            node.stats.phaseLock.changed(to: status.state, atNs: node.engine.nowNs)
+        case .problem(let text):
+            // No simulated device fails, refuses or ignores a request: a problem is a fault of the model.
+            node.engine.violation("node \(node.id): \(text)")
+        case .finish(let summary):
+            isFinished = true
+            if let status = summary.status { node.stats.phaseLock.frequencyErrorPpm = status.frequencyErrorPpm }
+            if case .failed(let error) = summary.outcome {
+                node.engine.violation("node \(node.id): schedule failed: \(error)")
+            }
+        }
     }
 
     /// The next index this node should record, and its `Tn` (for the watchdog).
     var awaiting: (index: Int64, scheduled: RealtimeInstant)? {
-        guard let lock, !finished, !halted else { return nil }
-        let next = (lock.lastIndex ?? joinIndex - 1) + 1
-        guard let tn = try? lock.schedule.deadline(of: next) else { return nil }
+        guard let plan, !isFinished, !halted else { return nil }
+        let progress = driver.progress
+        guard let joined = progress.joinedAt else { return nil }
+        let next = (progress.lastIndex ?? joined - 1) + 1
+        guard let tn = try? plan.schedule.deadline(of: next) else { return nil }
         return (next, tn)
     }
-
-    var isFinished: Bool { finished }
 }
