@@ -43,8 +43,7 @@ let package = Package(
     targets: [
         // Pure domain logic: time types, schedules, the capture state machine. No I/O, no threads.
         .target(name: "GenlockCore", swiftSettings: strict),
-        // Hardware abstraction: protocols for clocks, timers, cameras, GPIO, and the driver that
-        // connects them to the core state machines.
+        // Hardware abstraction: protocols and value types for clocks, timers, cameras and GPIO.
         .target(name: "GenlockHAL", dependencies: ["GenlockCore"], swiftSettings: strict),
         // Linux headers Swift's Glibc module leaves out (timerfd, eventfd, CPU_SET).
         .target(name: "CGenlockLinux"),
@@ -92,7 +91,7 @@ let package = Package(
         .target(
             name: "GenlockSimulator",
             dependencies: [
-                "GenlockCore", "GenlockHAL", "GenlockControl",
+                "GenlockCore", "GenlockHAL", "GenlockControl", "GenlockNode",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Simulator/Sources/GenlockSimulator",
@@ -137,8 +136,8 @@ let package = Package(
             dependencies: ["GenlockCore", "GenlockHIL", "GenlockMedia"],
             swiftSettings: strict
         ),
-        // The camera node: its lifecycle (pure) and the runtime that wires control, capture,
-        // recording and PTP reporting through the HAL's protocols.
+        // The camera node: its lifecycle (pure), the drivers that run the core state machines against
+        // HAL devices, and the runtime that wires control, capture, recording and PTP reporting.
         .target(name: "GenlockNode", dependencies: ["GenlockCore", "GenlockHAL", "GenlockControl"], swiftSettings: strict),
         // `genlock doctor`, pure: each preflight check's verdict from the raw text and numbers it is
         // given (ethtool -T, systemctl is-active, governors, rlimits, disk numbers, pmc snapshots).
@@ -186,23 +185,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "GenlockHALTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
-            swiftSettings: strict
-        ),
-        .testTarget(
             name: "GenlockTestingTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GenlockPOSIXTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockPOSIX"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GenlockGPIOTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockGPIO", "GenlockPOSIX"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockGPIO", "GenlockPOSIX"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Dispatch
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 import GenlockPOSIX
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 
 /// The simulated camera of phase-locked capture, as ``PhaseLockDriver`` sees it: a streaming
 /// sensor whose requests each carry a frame duration.

@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 
 /// Genlock's strategy: the real ``CaptureScheduler`` inside the real ``CaptureDriver``, over
 /// the simulated clock pair and deadline timer. Nothing here decides anything about timing;

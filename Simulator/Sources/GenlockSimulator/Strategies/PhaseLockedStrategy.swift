@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 
 /// Genlock's phase-locked capture: the real ``PhaseLockDriver`` (and inside it the core's
 /// ``PhaseLockScheduler`` and ``PhaseLock``) over the simulated clock pair and a

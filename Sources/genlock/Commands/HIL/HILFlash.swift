@@ -3,6 +3,7 @@ import Dispatch
 import GenlockCore
 import GenlockGPIO
 import GenlockHAL
+import GenlockNode
 import GenlockMedia
 import GenlockPOSIX
 import Glibc

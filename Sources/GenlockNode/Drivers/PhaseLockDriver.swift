@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockHAL
 import Synchronization
 
 /// Runs a ``PhaseLockScheduler`` against a streaming camera: the adapter for phase-locked capture,

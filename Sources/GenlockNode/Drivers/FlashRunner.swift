@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockHAL
 import Synchronization
 
 /// Why a flash run was aborted.

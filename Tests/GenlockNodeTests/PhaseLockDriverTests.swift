@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 import GenlockTesting
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockHAL
 import Synchronization
 
 /// Runs a ``CaptureScheduler`` against real (or simulated) devices: it samples the clock pair,
