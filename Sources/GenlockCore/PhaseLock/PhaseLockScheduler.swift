@@ -46,6 +46,8 @@ public struct PhaseLockScheduler: Sendable {
         }
     }
 
+    /// What the adapter feeds in: the node's commands and what the camera did, each with the clock
+    /// pair sampled for it where the answer depends on the time.
     public enum Event: Hashable, Sendable {
         /// Begin numbering frames for the plan; `sample` is a fresh clock pair.
         case start(StartPlan, ClockSample)
@@ -65,9 +67,11 @@ public struct PhaseLockScheduler: Sendable {
         case completionsEnded
     }
 
+    /// The sensor mode, timestamp meaning, exposure, join margin and gains it runs with.
     public let configuration: Configuration
     /// The counts so far (the outcome is final once ``isFinished``).
     public private(set) var summary = PhaseLockSummary(outcome: .stopped, joinedAt: nil, stopIndex: nil)
+    /// True once a finish action was returned; every later event is ignored.
     public private(set) var isFinished = false
     /// The controller, from the start on.
     private var lock: PhaseLock?

@@ -1,4 +1,5 @@
 extension PhaseLockScheduler {
+    /// What the adapter carries out, in the order given.
     public enum Action: Hashable, Sendable {
         /// Queue these requests now, in order, each carrying the frame duration that programs its length.
         case queueRequests(Requests)
@@ -19,6 +20,7 @@ extension PhaseLockScheduler {
     /// Requests to queue, numbered by the run's request count (a request does not choose its
     /// frame's index in phase-locked capture: the exposure start does).
     public struct Requests: Hashable, Sendable {
+        /// One request per number, queued in this order.
         public var numbers: Range<Int64>
         /// The frame length each programs.
         public var frameLengthLines: Int64
