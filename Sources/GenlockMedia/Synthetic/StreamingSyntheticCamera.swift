@@ -9,8 +9,8 @@ import Synchronization
 /// phase-locked`, `genlock rig --capture phase-locked`.
 ///
 /// The model, the one the phase lock assumes of a Pi's sensor: frames are back to back; each
-/// frame fills the oldest queued request and lasts the lines its duration asks (floor division by
-/// the line time, as Raspberry Pi's IPA does), or as long as the last one when it carries none; a
+/// frame fills the oldest queued request and lasts the lines its duration asks (whole µs, floor
+/// division by the line time, as libcamera and Raspberry Pi's IPA do), or as long as the last one when it carries none; a
 /// frame with no request queued is produced and lost (its sequence number is skipped). The
 /// timestamp is the start of readout, `exposure` after row 0 began to expose (Pi 5 meaning), and
 /// the frame is delivered then. Pixels: ``TestPattern`` with the sequence number and the exposure
@@ -91,11 +91,8 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
         continuation.finish()
     }
 
-    /// The IPA's floor division: the frame length a duration asks for, within the mode's limits.
-    private func lines(for duration: TimeSpan) -> Int64 {
-        let lines = duration.nanoseconds * 1000 / timing.lineTimePs
-        return min(max(lines, timing.minFrameLengthLines), timing.maxFrameLengthLines)
-    }
+    /// The frame length a duration programs, as libcamera and the Pi IPA turn it into lines.
+    private func lines(for duration: TimeSpan) -> Int64 { timing.linesProgrammed(for: duration) }
 
     /// A frame's readout began: deliver it (if a request waited for it) and arm the next.
     private func frameEnded(_ firing: TimerFiring) {

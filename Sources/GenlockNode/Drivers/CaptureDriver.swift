@@ -57,7 +57,8 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
         perform(actions, wakeError: .zero)
     }
 
-    private func fired(_ firing: TimerFiring) {
+    /// The armed deadline fired (the timer calls this; a host in virtual time may too).
+    public func handle(_ firing: TimerFiring) {
         // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
         let sample = clock.sample()
         let actions = scheduler.withLock { $0.handle(.deadlineReached(deadline: firing.deadline, sample)) }
@@ -74,7 +75,7 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
                     // capture: the timer drops the handler once it fires or is cancelled, so the cycle
                     // lasts only while a deadline is armed, and a weak reference would cost a
                     // side-table allocation per frame.
-                    try timer.arm(at: d.deadline) { [self] firing in fired(firing) }
+                    try timer.arm(at: d.deadline) { [self] firing in handle(firing) }
                 } catch {
                     onReport(.armFailed(error))
                 }

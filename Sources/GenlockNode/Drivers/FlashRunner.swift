@@ -69,7 +69,8 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
     /// Ends early; a lit LED is turned off first.
     public func stop() { feed(.stop) }
 
-    private func fired(_ edge: FlashEdge) {
+    /// The deadline armed for `edge` fired (the timer calls this; a host in virtual time may too).
+    public func handle(_ edge: FlashEdge) {
         let now = clock.sample().realtime
         feed(.woke(edge, now: now))
     }
@@ -107,7 +108,7 @@ public final class FlashRunner<Clock: ClockPair, Timer: DeadlineTimer>: Sendable
                 let deadline = fresh?.monotonic(at: edge.due) ?? clock.deadline(for: edge.due)
                 fresh = nil
                 do {
-                    try timer.arm(at: deadline) { _ in self.fired(edge) }
+                    try timer.arm(at: deadline) { _ in self.handle(edge) }
                 } catch {
                     return .timer(error)
                 }
