@@ -68,7 +68,7 @@ struct LibcameraVirtualCLITests {
     /// The goal of the issue: ≥ 300 frames through real libcamera into a file whose frame count
     /// equals its sidecar's recorded rows, no buffer leaked.
     @Test func requestTimedRecordingHoldsEveryRecordedRowAsAFrame() throws {
-        let (log, session, dir) = try Self.recordUnderCoordinator(capture: "request-timed", fps: 60, duration: "6500ms")
+        let (log, session, dir) = try Self.recordUnderCoordinator(capture: "request-timed", fps: 60, duration: "8s")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = try Self.recording(session, camera: "cam1")
         #expect(file.frames == file.recorded, "node: \(log)")
