@@ -43,9 +43,11 @@ final class MappedFrames: Sendable {
             onRelease()
         }
         return PhaseLockedFrame(
-            index: index, scheduled: scheduled, sensorTimestamp: sensor(index),
-            sensorRealtime: scheduled + .microseconds(2_100), exposureStart: scheduled + .microseconds(100),
-            phaseError: .microseconds(100), state: .locked, frame: camera)
+            PhaseLockScheduler.NumberedFrame(
+                index: index, scheduled: scheduled, sensorTimestamp: sensor(index),
+                sensorRealtime: scheduled + .microseconds(2_100), exposureStart: scheduled + .microseconds(100),
+                phaseError: .microseconds(100), state: .locked),
+            frame: camera)
     }
 
     func sensor(_ index: Int64) -> MonotonicInstant { MonotonicInstant(nanoseconds: 5_000_000_000 + index * 1_000) }

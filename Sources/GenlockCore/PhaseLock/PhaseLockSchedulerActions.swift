@@ -46,6 +46,19 @@ extension PhaseLockScheduler {
         public var phaseError: TimeSpan
         /// The lock's state after this frame.
         public var state: PhaseLock.State
+
+        public init(
+            index: Int64, scheduled: RealtimeInstant, sensorTimestamp: MonotonicInstant, sensorRealtime: RealtimeInstant,
+            exposureStart: RealtimeInstant, phaseError: TimeSpan, state: PhaseLock.State
+        ) {
+            self.index = index
+            self.scheduled = scheduled
+            self.sensorTimestamp = sensorTimestamp
+            self.sensorRealtime = sensorRealtime
+            self.exposureStart = exposureStart
+            self.phaseError = phaseError
+            self.state = state
+        }
     }
 
     /// What went wrong, for the operator.

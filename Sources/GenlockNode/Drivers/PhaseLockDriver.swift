@@ -154,13 +154,3 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera
         }
     }
 }
-
-extension PhaseLockedFrame {
-    /// The numbered frame `numbered` with its image.
-    init(_ numbered: PhaseLockScheduler.NumberedFrame, frame: CameraFrame) {
-        self.init(
-            index: numbered.index, scheduled: numbered.scheduled, sensorTimestamp: numbered.sensorTimestamp,
-            sensorRealtime: numbered.sensorRealtime, exposureStart: numbered.exposureStart, phaseError: numbered.phaseError,
-            state: numbered.state, frame: frame)
-    }
-}
