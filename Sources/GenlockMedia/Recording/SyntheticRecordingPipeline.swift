@@ -44,7 +44,9 @@ public final class SyntheticRecordingPipeline: Sendable {
         do {
             try camera.queue(request)
         } catch {
-            sink.receive(.dropped(FrameRecord(index: request.index, scheduled: request.scheduled, wakeError: request.wakeError, flags: .dropped)))
+            sink.receive(.dropped(FrameRecord(
+                index: request.index, scheduled: request.scheduled, wakeError: request.wakeError,
+                realtimeLateness: request.wake.realtime - request.scheduled, flags: .dropped)))
         }
     }
 

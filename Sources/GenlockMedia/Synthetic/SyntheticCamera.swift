@@ -45,7 +45,9 @@ public final class SyntheticCamera: Camera {
 
     public func queue(_ request: CaptureRequest) throws {
         guard !stopped.load(ordering: .acquiring) else { return }
-        let base = FrameRecord(index: request.index, scheduled: request.scheduled, wakeError: request.wakeError)
+        let base = FrameRecord(
+            index: request.index, scheduled: request.scheduled, wakeError: request.wakeError,
+            realtimeLateness: request.wake.realtime - request.scheduled)
         handOff.submit(
             { [self] in
                 let sensor = clock.sample()
