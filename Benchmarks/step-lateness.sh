@@ -44,5 +44,11 @@ for mode in aware unaware; do
       "$(jq .p50 <<<"$r" | us)" "$(jq .p99 <<<"$r" | us)" "$(jq .max <<<"$r" | us)"
   done
 done
+for mode in aware unaware; do
+  r=$(jq -s "[.[].perNode[].steps[] | select(.byNs > 0) | .nextLatenessNs | select(. != null)] | $stats" "$work/$mode"-*.json)
+  printf '%-9s %-7s %5s %12s %12s %12s\n' "$mode" "forward" "$(jq .n <<<"$r")" \
+    "$(jq .p50 <<<"$r" | us)" "$(jq .p99 <<<"$r" | us)" "$(jq .max <<<"$r" | us)"
+done
 wake=$(jq -s '[.[].perNode[].wakeErrorNs.p99] | max' "$work"/aware-*.json)
-echo "timer wake latency p99 (worst node, step-aware runs): $(us <<<"$wake")"
+wakemax=$(jq -s '[.[].perNode[].wakeErrorNs.max] | max' "$work"/aware-*.json)
+echo "timer wake latency over every frame (step-aware runs, worst node): p99 $(us <<<"$wake"), max $(us <<<"$wakemax")"
