@@ -191,7 +191,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockPOSIXTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockPOSIX"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockPOSIX", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -49,4 +49,17 @@ public struct DoctorReport: Hashable, Sendable {
 
     /// 0 when every check passed, 1 otherwise.
     public var exitStatus: Int32 { allPassed ? 0 : 1 }
+
+    /// One line for a coordinator's log: the counts, then the checks that did not pass, by name
+    /// (`6 checks: 4 pass, 1 warn, 1 fail (warn: CPU governor; fail: phc2sys)`).
+    public var summary: String {
+        func count(_ s: CheckStatus) -> Int { results.filter { $0.status == s }.count }
+        var line = "\(results.count) checks: \(count(.pass)) pass, \(count(.warn)) warn, \(count(.fail)) fail"
+        let notPassed = [CheckStatus.warn, .fail].compactMap { status -> String? in
+            let names = results.filter { $0.status == status }.map(\.check)
+            return names.isEmpty ? nil : "\(status.rawValue.lowercased()): \(names.joined(separator: ", "))"
+        }
+        if !notPassed.isEmpty { line += " (" + notPassed.joined(separator: "; ") + ")" }
+        return line
+    }
 }

@@ -46,34 +46,10 @@ public struct DoctorOptions: Sendable {
 /// without a bound (each helper program has ``DoctorOptions/commandTimeout``).
 public enum Doctor {
     public static func run(_ options: DoctorOptions) -> DoctorReport {
-        let timeout = options.commandTimeout.nanoseconds
-        let processes = SystemProbes.processNames()
-        var results: [CheckResult] = []
-
-        // The same reader as `genlock ptp status --iface`: one pmc round, then phc_ctl.
-        let reader = PTPStatusReader(
-            pmc: PMCClient(socketPath: options.socketPath, timeout: options.commandTimeout),
-            systemOffset: SystemOffsetReader(interface: options.interface, timeout: options.commandTimeout))
-        let reading = Result<PTPStatusReader.Reading, PTPReadError> { () throws(PTPReadError) in try reader.read() }
-        results.append(PTPChecks.ptp4l(
-            reading.map(\.snapshot).mapError { ProbeError($0.description) }, processRunning: processes.contains("ptp4l"), maxOffset: options.maxOffset))
-        let systemOffset: Result<Int64, ProbeError> = switch reading {
-        case .failure: .failure(ProbeError("measured only against a readable ptp4l (its UTC offset corrects the NIC clock)"))
-        case .success(let r):
-            r.systemOffsetNanoseconds.map { .success($0) } ?? .failure(ProbeError(r.systemOffsetError ?? "not measured"))
-        }
-        results.append(PTPChecks.phc2sys(
-            running: processes.contains("phc2sys"), interface: options.interface, systemOffset: systemOffset, maxOffset: options.maxOffset))
-
-        results.append(TimeServiceCheck.check(
-            systemctl: SystemProbes.systemdStates(units: TimeServiceCheck.services.map(\.unit), timeoutNanoseconds: timeout),
-            processes: processes, isGrandmaster: (try? reading.get())?.snapshot.isGrandmaster ?? false))
-        results.append(NICTimestamping.check(
-            interface: options.interface,
-            ethtool: SystemProbes.ethtoolTimestamping(interface: options.interface, timeoutNanoseconds: timeout)))
-        results.append(CameraCheck.check(libcameraVersion: LibcameraManager.libraryVersion, cameras: cameras(), selector: options.camera))
-        results.append(CPUGovernorCheck.check(governors: SystemProbes.cpuGovernors()))
-        results.append(RealtimeLimitsCheck.check(SystemProbes.realtimeLimits()))
+        var results = quickChecks(
+            interface: options.interface, socketPath: options.socketPath, maxOffset: options.maxOffset, commandTimeout: options.commandTimeout)
+        // The camera's line comes after the NIC's, as it always has.
+        results.insert(CameraCheck.check(libcameraVersion: LibcameraManager.libraryVersion, cameras: cameras(), selector: options.camera), at: 4)
 
         let free = DiskProbe.freeBytes(options.outputDirectory)
         // Never fill the disk to measure it: at most a quarter of what is free.
@@ -87,6 +63,41 @@ public enum Doctor {
 
         if let gpio = options.gpio { results.append(GPIOCheck.check(gpio, requested: requestLine(gpio))) }
         return DoctorReport(results: results)
+    }
+
+    /// The checks a node can afford at launch (`genlock camera` sends their summary in STATUS so
+    /// the coordinator can show it before START): no camera opened, nothing written to disk, each
+    /// helper program bounded by `commandTimeout`. In order: ptp4l, phc2sys, other time services,
+    /// NIC time stamping, CPU governor, real-time limits.
+    public static func quickChecks(interface: String, socketPath: String, maxOffset: TimeSpan, commandTimeout: TimeSpan = .seconds(2)) -> [CheckResult] {
+        let timeout = commandTimeout.nanoseconds
+        let processes = SystemProbes.processNames()
+        var results: [CheckResult] = []
+
+        // The same reader as `genlock ptp status --iface`: one pmc round, then phc_ctl.
+        let reader = PTPStatusReader(
+            pmc: PMCClient(socketPath: socketPath, timeout: commandTimeout),
+            systemOffset: SystemOffsetReader(interface: interface, timeout: commandTimeout))
+        let reading = Result<PTPStatusReader.Reading, PTPReadError> { () throws(PTPReadError) in try reader.read() }
+        results.append(PTPChecks.ptp4l(
+            reading.map(\.snapshot).mapError { ProbeError($0.description) }, processRunning: processes.contains("ptp4l"), maxOffset: maxOffset))
+        let systemOffset: Result<Int64, ProbeError> = switch reading {
+        case .failure: .failure(ProbeError("measured only against a readable ptp4l (its UTC offset corrects the NIC clock)"))
+        case .success(let r):
+            r.systemOffsetNanoseconds.map { .success($0) } ?? .failure(ProbeError(r.systemOffsetError ?? "not measured"))
+        }
+        results.append(PTPChecks.phc2sys(
+            running: processes.contains("phc2sys"), interface: interface, systemOffset: systemOffset, maxOffset: maxOffset))
+
+        results.append(TimeServiceCheck.check(
+            systemctl: SystemProbes.systemdStates(units: TimeServiceCheck.services.map(\.unit), timeoutNanoseconds: timeout),
+            processes: processes, isGrandmaster: (try? reading.get())?.snapshot.isGrandmaster ?? false))
+        results.append(NICTimestamping.check(
+            interface: interface,
+            ethtool: SystemProbes.ethtoolTimestamping(interface: interface, timeoutNanoseconds: timeout)))
+        results.append(CPUGovernorCheck.check(governors: SystemProbes.cpuGovernors()))
+        results.append(RealtimeLimitsCheck.check(SystemProbes.realtimeLimits()))
+        return results
     }
 
     /// libcamera's camera list; its INFO and WARN logging is kept off stderr unless the user chose.

@@ -7,11 +7,17 @@ public enum DeadlineTimerKind: String, CaseIterable, Sendable {
     /// ``TimerfdDeadlineTimer``.
     case timerfd
 
-    /// Starts a timer of this kind.
-    public func make(options: TimerThreadOptions = .init()) throws(DeadlineTimerError) -> any DeadlineTimer {
+    /// Starts a timer of this kind, fed by `stepSource` when given (see ``RealtimeStepSource``).
+    public func make(options: TimerThreadOptions = .init(), stepSource: (any RealtimeStepSource)? = nil) throws(DeadlineTimerError) -> any DeadlineTimer {
         switch self {
-        case .nanosleep: try NanosleepDeadlineTimer(options: options)
-        case .timerfd: try TimerfdDeadlineTimer(options: options)
+        case .nanosleep: try NanosleepDeadlineTimer(options: options, stepSource: stepSource)
+        case .timerfd: try TimerfdDeadlineTimer(options: options, stepSource: stepSource)
         }
+    }
+
+    /// Starts a timer of this kind that notices realtime steps through the kernel
+    /// (``CancelOnSetStepSource``, its watcher thread under the same `options`).
+    public func makeStepAware(options: TimerThreadOptions = .init()) throws(DeadlineTimerError) -> any DeadlineTimer {
+        try make(options: options, stepSource: try CancelOnSetStepSource(options: options))
     }
 }

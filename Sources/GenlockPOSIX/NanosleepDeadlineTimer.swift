@@ -8,16 +8,29 @@ import Glibc
 ///
 /// Re-arming to an earlier deadline, and shutdown, interrupt the sleep with ``WakeSignal``;
 /// cancelling does not need to (the thread wakes at the old deadline, finds nothing, and sleeps on).
+///
+/// With a ``RealtimeStepSource`` (on Linux, ``CancelOnSetStepSource``: a watcher thread on a
+/// cancel-on-set timerfd), a realtime step while a deadline is armed interrupts the sleep the same
+/// way and fires the handler on the timer thread with cause ``TimerFiring/Cause/realtimeStep``.
 public final class NanosleepDeadlineTimer: DeadlineTimer {
     private let shared: Shared
     private let thread: TimerThread
+    private let stepSource: (any RealtimeStepSource)?
 
-    /// Starts the timer thread with `options` applied.
-    public init(options: TimerThreadOptions = .init()) throws(DeadlineTimerError) {
+    /// Starts the timer thread with `options` applied; subscribes to `stepSource` when given.
+    public init(options: TimerThreadOptions = .init(), stepSource: (any RealtimeStepSource)? = nil) throws(DeadlineTimerError) {
         try WakeSignal.install()
         let shared = Shared()
         self.shared = shared
-        self.thread = try TimerThread.start(name: "genlock-nsleep", options: options) { shared.run() }
+        let thread = try TimerThread.start(name: "genlock-nsleep", options: options) { shared.run() }
+        self.thread = thread
+        self.stepSource = stepSource
+        do {
+            try stepSource?.start { shared.realtimeStepped(thread) }
+        } catch {
+            shutdown()
+            throw error
+        }
     }
 
     deinit { shutdown() }
@@ -30,6 +43,7 @@ public final class NanosleepDeadlineTimer: DeadlineTimer {
 
     public func shutdown() {
         guard shared.beginShutdown(thread) else { return }
+        stepSource?.shutdown()
         if !thread.isCurrent { thread.join() }
     }
 
@@ -47,6 +61,9 @@ public final class NanosleepDeadlineTimer: DeadlineTimer {
         var sleepEpoch: UInt64 = 0
         var isShutDown = false
         var exited = false
+        /// A realtime step noticed and not yet delivered; one noticed while nothing is armed waits
+        /// for the next arm (see ``TimerfdDeadlineTimer``: that deadline may predate the step).
+        var stepPending = false
 
         func run() {
             WakeSignal.unblockInCurrentThread()
@@ -54,6 +71,15 @@ public final class NanosleepDeadlineTimer: DeadlineTimer {
             while !isShutDown {
                 guard let target = armed else {
                     lock.wait()
+                    continue
+                }
+                if stepPending {
+                    stepPending = false
+                    armed = nil
+                    lock.unlock()
+                    let wokeAt = MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
+                    target.handler(TimerFiring(deadline: target.deadline, wokeAt: wokeAt, cause: .realtimeStep))
+                    lock.lock()
                     continue
                 }
                 sleepingUntil = target.deadline
@@ -89,6 +115,17 @@ public final class NanosleepDeadlineTimer: DeadlineTimer {
             if let sleeping = sleepingUntil, deadline < sleeping {
                 interruptLocked(thread)
             }
+        }
+
+        /// The step source's notice (on its context): remember it and, if the thread sleeps on an
+        /// armed deadline, interrupt it so that it delivers the step.
+        func realtimeStepped(_ thread: TimerThread) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !isShutDown else { return }
+            stepPending = true
+            lock.broadcast()
+            if sleepingUntil != nil, armed != nil, !thread.isCurrent { interruptLocked(thread) }
         }
 
         func cancel() {

@@ -130,3 +130,52 @@ enum Syscalls {
         return number
     }
 }
+
+// MARK: Realtime step notification (TFD_TIMER_CANCEL_ON_SET)
+
+extension Syscalls {
+    /// What one non-blocking read of a timerfd found.
+    enum TimerfdRead: Equatable {
+        /// The timer expired this many times.
+        case expired(UInt64)
+        /// Armed with `TFD_TIMER_CANCEL_ON_SET` and its clock was set or stepped since (ECANCELED).
+        case canceled
+        /// Nothing yet (EAGAIN).
+        case nothing
+    }
+
+    /// A non-blocking timerfd on CLOCK_REALTIME armed (absolute, `TFD_TIMER_CANCEL_ON_SET`) for the
+    /// farthest instant the kernel keeps, so it never expires and only a step of realtime makes it
+    /// readable: the kernel's notice that CLOCK_REALTIME changed discontinuously.
+    static func realtimeStepTimerfd() throws(Errno) -> FileDescriptor {
+        let fd = FileDescriptor(rawValue: try retryingEINTR { timerfd_create(CLOCK_REALTIME, Int32(TFD_CLOEXEC | TFD_NONBLOCK)) })
+        do {
+            try armCancelOnSet(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// (Re-)arms a realtime step timerfd: absolute, cancel-on-set, at the end of time (the kernel
+    /// clamps any later instant to its maximum, so this never fires on its own).
+    static func armCancelOnSet(_ fd: FileDescriptor) throws(Errno) {
+        var spec = itimerspec()
+        spec.it_value = Glibc.timespec(tv_sec: Int(Int64.max / 1_000_000_000), tv_nsec: 0)
+        _ = try retryingEINTR { timerfd_settime(fd.rawValue, Int32(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), &spec, nil) }
+    }
+
+    /// Reads a non-blocking timerfd once.
+    static func readTimerfd(_ fd: FileDescriptor) throws(Errno) -> TimerfdRead {
+        do {
+            return .expired(try readCounter(fd))
+        } catch {
+            switch error {
+            case .canceled: return .canceled
+            case .wouldBlock: return .nothing
+            default: throw error
+            }
+        }
+    }
+}

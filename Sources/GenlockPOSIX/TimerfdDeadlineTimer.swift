@@ -9,12 +9,18 @@ import SystemPackage
 /// A timerfd fits event loops (it is just a readable descriptor), and clock-simulation tools that
 /// intercept syscalls support it. Arming and cancelling reprogram the descriptor directly, so no
 /// signal is needed.
+///
+/// With a ``RealtimeStepSource``, a realtime step while a deadline is armed disarms it and fires
+/// the handler on the timer thread with cause ``TimerFiring/Cause/realtimeStep`` (the source's
+/// notice wakes the poll through the eventfd).
 public final class TimerfdDeadlineTimer: DeadlineTimer {
     private let shared: Shared
     private let thread: TimerThread
+    private let stepSource: (any RealtimeStepSource)?
 
-    /// Creates the descriptors and starts the timer thread with `options` applied.
-    public init(options: TimerThreadOptions = .init()) throws(DeadlineTimerError) {
+    /// Creates the descriptors and starts the timer thread with `options` applied; subscribes to
+    /// `stepSource` when given.
+    public init(options: TimerThreadOptions = .init(), stepSource: (any RealtimeStepSource)? = nil) throws(DeadlineTimerError) {
         let timerFD: FileDescriptor
         let wakeFD: FileDescriptor
         do {
@@ -32,6 +38,13 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
         self.shared = shared
         // The descriptors close when `shared` is released by both this object and the thread.
         self.thread = try TimerThread.start(name: "genlock-timerfd", options: options) { shared.run() }
+        self.stepSource = stepSource
+        do {
+            try stepSource?.start { shared.realtimeStepped() }
+        } catch {
+            shutdown()
+            throw error
+        }
     }
 
     deinit { shutdown() }
@@ -44,6 +57,7 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
 
     public func shutdown() {
         guard shared.beginShutdown() else { return }
+        stepSource?.shutdown()
         if !thread.isCurrent { thread.join() }
     }
 
@@ -58,6 +72,10 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
         let lock = ConditionLock()
         var armed: Armed?
         var isShutDown = false
+        /// A realtime step was noticed and not yet delivered. One noticed while nothing is armed
+        /// stays pending until the next arm: that deadline may come from a mapping sampled before
+        /// the step (the handler samples, then arms), so it is fired at once to be re-sampled.
+        var stepPending = false
 
         init(timerFD: FileDescriptor, wakeFD: FileDescriptor) {
             self.timerFD = timerFD
@@ -78,11 +96,13 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
                     return !isShutDown
                 }
                 guard idleEnded else { return }
+                if deliverPendingStep() { continue }
                 guard let ready = try? Syscalls.pollReadable([timerFD, wakeFD]) else { return }
                 let wokeAt = MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
                 if ready[1] {
                     _ = try? Syscalls.readCounter(wakeFD)
                     if lock.withLock({ isShutDown }) { return }
+                    if deliverPendingStep() { continue }
                 }
                 guard ready[0] else { continue }
                 // Drain the expiration count. The descriptor may have been re-armed since poll
@@ -98,6 +118,30 @@ public final class TimerfdDeadlineTimer: DeadlineTimer {
                 lock.unlock()
                 target.handler(TimerFiring(deadline: target.deadline, wokeAt: wokeAt))
             }
+        }
+
+        /// Fires the armed handler for a pending step (on this, the timer thread); false when
+        /// there is none or nothing is armed.
+        private func deliverPendingStep() -> Bool {
+            lock.lock()
+            guard stepPending, !isShutDown, let target = armed else { lock.unlock(); return false }
+            stepPending = false
+            armed = nil
+            try? Syscalls.timerfdSet(timerFD, nil)
+            lock.unlock()
+            let wokeAt = MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
+            target.handler(TimerFiring(deadline: target.deadline, wokeAt: wokeAt, cause: .realtimeStep))
+            return true
+        }
+
+        /// The step source's notice (on its context): remember it and wake the timer thread.
+        func realtimeStepped() {
+            let wake = lock.withLock { () -> Bool in
+                guard !isShutDown else { return false }
+                stepPending = true
+                return armed != nil
+            }
+            if wake { try? Syscalls.writeCounter(wakeFD, 1) }
         }
 
         func arm(_ deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {

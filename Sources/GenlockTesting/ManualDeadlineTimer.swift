@@ -25,12 +25,20 @@ public final class ManualDeadlineTimer: DeadlineTimer {
     private let clock: VirtualClockPair
     private let identity: Int
 
-    /// A timer that fires as `clock` moves, each wake-up `wakeLatency` after its deadline.
-    public init(clock: VirtualClockPair, wakeLatency: TimeSpan = .zero) {
+    /// A timer that fires as `clock` moves, each wake-up `wakeLatency` after its deadline. With
+    /// `stepSource`, each step notice fires the armed deadline at once (on the notifying thread)
+    /// with cause ``TimerFiring/Cause/realtimeStep``, as the POSIX timers do on their thread.
+    public init(clock: VirtualClockPair, wakeLatency: TimeSpan = .zero, stepSource: (any RealtimeStepSource)? = nil) {
         precondition(wakeLatency >= .zero, "a timer never wakes before its deadline")
         self.clock = clock
         self.wakeLatency = wakeLatency
-        identity = clock.registerTimer()
+        let identity = clock.registerTimer()
+        self.identity = identity
+        // A source that cannot start leaves the timer step-unaware, which a test then sees.
+        try? stepSource?.start { [clock] in
+            guard let woken = clock.takeWakeUp(of: identity) else { return }
+            woken.handler(TimerFiring(deadline: woken.deadline, wokeAt: clock.monotonicNow(), cause: .realtimeStep))
+        }
     }
 
     public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {

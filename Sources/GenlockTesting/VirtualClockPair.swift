@@ -134,6 +134,14 @@ public final class VirtualClockPair: ClockPair {
     /// `timer`'s pending wake-up, if any.
     func wakeUp(of timer: Int) -> WakeUp? { state.withLock { $0.wakeUps.first { $0.timer == timer } } }
 
+    /// Removes and returns `timer`'s pending wake-up (a step notice disarms it).
+    func takeWakeUp(of timer: Int) -> WakeUp? {
+        state.withLock { s in
+            guard let i = s.wakeUps.firstIndex(where: { $0.timer == timer }) else { return nil }
+            return s.wakeUps.remove(at: i)
+        }
+    }
+
     /// Removes `timer`'s pending wake-up; with `shutDown`, refuses every later arming of it too.
     func cancel(_ timer: Int, shutDown: Bool) {
         state.withLock { s in

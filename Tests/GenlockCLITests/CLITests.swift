@@ -59,6 +59,7 @@ struct CLITests {
         #expect(frames.allSatisfy { (0..<12).contains($0) })
         #expect(summary.contains("frames \(frames.count),"))
         #expect(summary.contains("wake error p50"))
+        #expect(summary.contains("realtime lateness p50"))
         #expect(!frames.isEmpty)
     }
 }

@@ -87,7 +87,7 @@ struct CameraNodeSignalTests {
         let session = dir.appendingPathComponent("s")
         let decoded = try FFprobe.frameCount(session.appendingPathComponent("cam1.mkv").path)
         let rows = try FFprobe.sidecarRows(session.appendingPathComponent("cam1.frames.csv").path)
-        let recorded = rows.filter { $0.last?.isEmpty == true }
+        let recorded = rows.filter { FFprobe.isRecordedRow($0) }
         #expect(decoded == recorded.count)
         #expect(rows.last.flatMap { Int($0[0]) } == stopIndex - 1)
     }

@@ -88,6 +88,8 @@ struct CoordinatorProcessTests {
             #expect(f == f.sorted())
         }
         #expect(coord.log.contains("cam1: "))
+        // Each node ran the doctor's quick checks at launch and the coordinator showed the verdict.
+        for name in ["cam1", "cam2", "cam3"] { #expect(coord.log.contains("\(name) preflight: 6 checks: "), "coordinator: \(coord.log)") }
     }
 
     @Test func aNodeKilledAndRestartedRejoinsOnTheRightIndex() throws {

@@ -18,6 +18,13 @@ enum FFprobe {
     }
 
     /// A sidecar's rows split into cells (header dropped).
+    /// Whether a sidecar row's frame is in the video: its flags (last cell) say neither skipped
+    /// nor dropped (a `late` or `segment-start` frame is recorded).
+    static func isRecordedRow(_ cells: [Substring]) -> Bool {
+        guard let flags = cells.last else { return false }
+        return !flags.split(separator: "|").contains { $0 == "skipped" || $0 == "dropped" }
+    }
+
     static func sidecarRows(_ path: String) throws -> [[Substring]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }

@@ -12,7 +12,7 @@ struct LibcameraVirtualCLITests {
     static func recording(_ session: URL, camera: String) throws -> (frames: Int, recorded: Int, indices: [Int]) {
         let frames = try #require(try FFprobe.frameCount(session.appendingPathComponent("\(camera).mkv").path))
         let rows = try FFprobe.sidecarRows(session.appendingPathComponent("\(camera).frames.csv").path)
-        return (frames, rows.filter { $0.last?.isEmpty == true }.count, rows.compactMap { Int($0[0]) })
+        return (frames, rows.filter { FFprobe.isRecordedRow($0) }.count, rows.compactMap { Int($0[0]) })
     }
 
     /// A coordinator (`fps`, stopping after `duration`) and one libcamera node recording under it.

@@ -46,7 +46,7 @@ struct RigCommandTests {
             let pts = try ptsList(session.appendingPathComponent("\(cam).mkv").path)
             let sidecar = try String(contentsOf: session.appendingPathComponent("\(cam).frames.csv"), encoding: .utf8)
             let rows = sidecar.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            let recorded = rows.filter { $0.last?.isEmpty == true }.compactMap { Int($0[0]) }
+            let recorded = rows.filter { FFprobe.isRecordedRow($0) }.compactMap { Int($0[0]) }
             // Every recorded sidecar row is a frame in the file, in strictly increasing PTS.
             #expect(pts.count == recorded.count, "\(cam): \(pts.count) packets, \(recorded.count) recorded rows")
             #expect(zip(pts, pts.dropFirst()).allSatisfy { $0 < $1 }, "\(cam): PTS not strictly increasing")

@@ -17,6 +17,8 @@ let sampleMessages: [ControlMessage] = [
     .status(.init(ptp: .unknown, framesCaptured: 30, framesSkipped: 0, lastIndex: 29, finished: false, phaseLock: .init(state: .locked, phaseErrorNs: -1_234))),
     .status(.init(ptp: .unknown, framesCaptured: 3, framesSkipped: 0, lastIndex: 2, finished: false, phaseLock: .init(state: .lost, phaseErrorNs: 16_000_000))),
     .status(.init(ptp: .unknown, framesCaptured: 90, framesSkipped: 0, lastIndex: 89, finished: true, phaseLock: .init(state: .unpaced, phaseErrorNs: -15_000_000))),
+    .status(.init(ptp: .unknown, framesCaptured: 12, framesSkipped: 2, lastIndex: 13, finished: false, lateness: .init(lastNs: 7_000, maxNs: 5_007_000),
+                  preflight: "6 checks: 6 pass, 0 warn, 0 fail")),
     .error(ControlError(.busy, "already recording")),
 ]
 

@@ -91,9 +91,14 @@ public struct CoordinatorCore: Sendable {
         case .status(let id, let status):
             guard let name = byConnection[id] else { return [] }
             let previous = nodes[name]?.status?.phaseLock?.state
+            let previousPreflight = nodes[name]?.status?.preflight
             nodes[name]?.status = status
             nodes[name]?.ptp = status.ptp
             var actions: [Action] = []
+            if let preflight = status.preflight, preflight != previousPreflight {
+                // The node's doctor verdict at launch: one line per node, before START if it came in time.
+                actions.append(.log("\(name) preflight: \(preflight)"))
+            }
             if let lock = status.phaseLock, lock.state != previous {
                 // State changes only: a STATUS every second would otherwise flood the log.
                 actions.append(.log("\(name) phase lock \(lock.state.rawValue), phase error \(TimeSpanFormat.text(lock.phaseErrorNs))"))

@@ -88,14 +88,32 @@ public enum ControlMessage: Hashable, Sendable {
         public var finished: Bool
         /// The sensor phase lock, when the node captures phase-locked (continuous sensor).
         public var phaseLock: PhaseLockReport?
+        /// Realtime lateness against `Tn` (request-timed capture, once a frame was captured).
+        public var lateness: LatenessReport?
+        /// The node's preflight at launch (`genlock doctor`'s quick checks), one line, once known.
+        public var preflight: String?
         public init(ptp: PTPReport, framesCaptured: Int64, framesSkipped: Int64, lastIndex: Int64?, finished: Bool,
-                    phaseLock: PhaseLockReport? = nil) {
+                    phaseLock: PhaseLockReport? = nil, lateness: LatenessReport? = nil, preflight: String? = nil) {
             self.ptp = ptp
             self.framesCaptured = framesCaptured
             self.framesSkipped = framesSkipped
             self.lastIndex = lastIndex
             self.finished = finished
             self.phaseLock = phaseLock
+            self.lateness = lateness
+            self.preflight = preflight
+        }
+    }
+
+    /// How late a node's frames were on the shared timeline: realtime read on waking minus `Tn`.
+    public struct LatenessReport: Hashable, Sendable {
+        /// The latest captured frame's.
+        public var lastNs: Int64
+        /// The worst since START.
+        public var maxNs: Int64
+        public init(lastNs: Int64, maxNs: Int64) {
+            self.lastNs = lastNs
+            self.maxNs = maxNs
         }
     }
 

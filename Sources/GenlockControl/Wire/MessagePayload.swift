@@ -33,6 +33,14 @@ extension ControlMessage {
                 w.u8(p.state.wireCode)
                 w.i64(p.phaseErrorNs)
             }
+            // Appended after the fields older nodes send; a STATUS ending before them has neither.
+            w.bool(s.lateness != nil)
+            if let l = s.lateness {
+                w.i64(l.lastNs)
+                w.i64(l.maxNs)
+            }
+            w.bool(s.preflight != nil)
+            if let p = s.preflight { w.text(String(p.utf8.prefix(ControlWire.maximumText)) ?? "") }
         case .error(let e):
             w.u16(e.code.rawValue)
             w.text(String(e.text.utf8.prefix(ControlWire.maximumText)) ?? "")
@@ -88,7 +96,15 @@ extension ControlMessage {
                 guard let state = PhaseLock.State(wireCode: code) else { throw ControlError(.malformed, "STATUS phase lock state \(code) is unknown") }
                 phaseLock = PhaseLockReport(state: state, phaseErrorNs: try r.i64("STATUS phase error"))
             }
-            message = .status(Status(ptp: ptp, framesCaptured: captured, framesSkipped: skipped, lastIndex: last, finished: finished, phaseLock: phaseLock))
+            var lateness: LatenessReport?
+            if !r.isAtEnd, try r.bool("STATUS lateness presence") {
+                lateness = LatenessReport(lastNs: try r.i64("STATUS last lateness"), maxNs: try r.i64("STATUS max lateness"))
+            }
+            var preflight: String?
+            if !r.isAtEnd, try r.bool("STATUS preflight presence") { preflight = try r.text("STATUS preflight", maxBytes: max) }
+            message = .status(Status(
+                ptp: ptp, framesCaptured: captured, framesSkipped: skipped, lastIndex: last, finished: finished, phaseLock: phaseLock,
+                lateness: lateness, preflight: preflight))
         case 6:
             let raw = try r.u16("ERROR code")
             guard let code = ControlError.Code(rawValue: raw) else { throw ControlError(.malformed, "ERROR code \(raw) is unknown") }

@@ -62,6 +62,9 @@ public struct CaptureSummary: Hashable, Sendable {
     public var capturedAtOrAfterStop: Int64
     /// Wake-ups where realtime had not yet reached `Tn` (a backward step), re-armed rather than captured early.
     public var earlyWakes: Int64
+    /// Realtime steps noticed while a deadline was armed (``CaptureScheduler/Event/realtimeStepped(deadline:_:)``),
+    /// each answered by re-judging the armed frame on a fresh sample.
+    public var stepWakes: Int64 = 0
 }
 
 /// The capture scheduler: a pure state machine. Events in (start, a deadline reached with a fresh
@@ -76,7 +79,16 @@ public struct CaptureScheduler: Sendable {
         /// A node that starts (or restarts) late begins at the first frame at least this far ahead,
         /// so that it has time to arm a timer and prepare the capture.
         public var joinMargin: TimeSpan
-        public init(joinMargin: TimeSpan = .milliseconds(5)) { self.joinMargin = joinMargin }
+        /// After a realtime step noticed while armed, a frame whose `Tn` the step already left
+        /// behind by more than this is skipped rather than captured late, and the next frame is
+        /// armed for its own `Tn`. (A late deadline wake-up still captures the latest due frame.)
+        /// 20 µs, a timer wake-up: a frame caught that late is as good as one woken for normally;
+        /// a wider window trades the odd lost frame for frames captured visibly late.
+        public var stepCatchUp: TimeSpan
+        public init(joinMargin: TimeSpan = .milliseconds(5), stepCatchUp: TimeSpan = .microseconds(20)) {
+            self.joinMargin = joinMargin
+            self.stepCatchUp = stepCatchUp
+        }
     }
 
     public enum Event: Hashable, Sendable {
@@ -85,6 +97,12 @@ public struct CaptureScheduler: Sendable {
         /// The timer armed for `deadline` fired; `sample` was taken on wake-up. A firing for any
         /// deadline but the one armed now (cancelled or superseded meanwhile) is stale and ignored.
         case deadlineReached(deadline: MonotonicInstant, ClockSample)
+        /// Realtime was stepped while the deadline was armed (the timer's
+        /// `TFD_TIMER_CANCEL_ON_SET` notice); `sample` was taken after the step. The armed frame
+        /// is judged anew: re-armed through the fresh mapping if its `Tn` is still ahead (a forward
+        /// step brings it closer, a backward one pushes it away), captured if the step landed at
+        /// most ``Configuration/stepCatchUp`` past it, skipped otherwise in favour of the next.
+        case realtimeStepped(deadline: MonotonicInstant, ClockSample)
         /// Capture only frames before `stopIndex`.
         case stop(stopIndex: Int64)
         /// End the run now, whatever is armed. A node whose timer cannot arm a deadline has no
@@ -120,6 +138,7 @@ public struct CaptureScheduler: Sendable {
     private var skipped: Int64 = 0
     private var lastIndex: Int64?
     private var earlyWakes: Int64 = 0
+    private var stepWakes: Int64 = 0
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -136,6 +155,8 @@ public struct CaptureScheduler: Sendable {
             return start(plan, sample)
         case .deadlineReached(let deadline, let sample):
             return deadlineReached(deadline, sample)
+        case .realtimeStepped(let deadline, let sample):
+            return realtimeStepped(deadline, sample)
         case .stop(let stopIndex):
             return stop(stopIndex)
         case .abort:
@@ -194,6 +215,29 @@ public struct CaptureScheduler: Sendable {
         }
     }
 
+    private mutating func realtimeStepped(_ deadline: MonotonicInstant, _ sample: ClockSample) -> Actions {
+        guard case .armed(let armed) = state, armed.deadline == deadline, let plan else { return [] }
+        stepWakes += 1
+        let now = sample.realtime
+        if now < armed.scheduled { return [.armDeadline(rearm(armed, sample))] }
+        do throws(ScheduleError) {
+            // The step left realtime past Tn. The latest due frame is captured only if the step
+            // landed at most `stepCatchUp` past its instant; otherwise the frames jumped over are
+            // skipped and the next is armed for its own Tn, so no frame is captured late.
+            let last = try plan.schedule.lastIndex(atOrBefore: now) ?? armed.index
+            if now - (try plan.schedule.deadline(of: last)) <= configuration.stepCatchUp {
+                return deadlineReached(deadline, sample)
+            }
+            var actions = Actions()
+            let stop = plan.stopIndex ?? Int64.max
+            actions.append(skip(armed.index..<min(last + 1, stop)))
+            actions.append(try arm(last + 1, sample))
+            return actions
+        } catch {
+            return [finish(.failed(error))]
+        }
+    }
+
     private mutating func stop(_ stopIndex: Int64) -> Actions {
         guard plan != nil else {
             pendingStop = min(stopIndex, pendingStop ?? stopIndex)
@@ -235,7 +279,7 @@ public struct CaptureScheduler: Sendable {
         if let stop, let last = lastIndex, last >= stop { beyond = last - stop + 1 }
         let summary = CaptureSummary(
             outcome: outcome, joinedAt: joinedAt, stopIndex: stop, captured: captured, skipped: skipped,
-            lastIndex: lastIndex, capturedAtOrAfterStop: beyond, earlyWakes: earlyWakes)
+            lastIndex: lastIndex, capturedAtOrAfterStop: beyond, earlyWakes: earlyWakes, stepWakes: stepWakes)
         state = .finished(summary)
         return .finish(summary)
     }

@@ -63,6 +63,7 @@ public final class CameraRecorder: Sendable {
             try checkOrder(record.index, &state)
             var record = record
             record.flags.remove([.dropped, .skipped])
+            record.flagLateness(beyond: configuration.lateTolerance)
             let pts = clock.pts(of: record.scheduled)
             do throws(MediaError) {
                 if try rollOver(before: record, &state) { record.flags.insert(.segmentStart) }
@@ -97,6 +98,7 @@ public final class CameraRecorder: Sendable {
             try checkOrder(record.index, &state)
             var record = record
             if record.isRecorded { record.flags.insert(.dropped) }
+            record.flagLateness(beyond: configuration.lateTolerance)
             do throws(MediaError) {
                 try state.sidecar.append(SidecarFormat.line(record))
             } catch {

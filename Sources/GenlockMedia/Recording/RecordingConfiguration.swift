@@ -21,11 +21,15 @@ public struct RecordingConfiguration: Sendable {
     /// Encoder threads; 0 lets FFmpeg choose (one per core, as the ffmpeg CLI does). With x264
     /// zerolatency these are slice threads, which add no frame of delay.
     public var encoderThreads: Int
+    /// A frame whose realtime lateness (realtime on waking minus `Tn`) exceeds this is flagged
+    /// `late` in the sidecar.
+    public var lateTolerance: TimeSpan
 
     public init(
         codec: VideoCodec = .x264, width: Int, height: Int, layout: PixelLayout = .yuv420p,
         frameRate: FrameRate? = nil, epoch: RealtimeInstant, segmentDuration: TimeSpan? = nil,
-        flushInterval: TimeSpan = .milliseconds(500), keyframeInterval: Int = 30, encoderThreads: Int = 0
+        flushInterval: TimeSpan = .milliseconds(500), keyframeInterval: Int = 30, encoderThreads: Int = 0,
+        lateTolerance: TimeSpan = .milliseconds(1)
     ) {
         self.codec = codec
         self.width = width
@@ -37,6 +41,7 @@ public struct RecordingConfiguration: Sendable {
         self.flushInterval = flushInterval
         self.keyframeInterval = keyframeInterval
         self.encoderThreads = encoderThreads
+        self.lateTolerance = lateTolerance
     }
 
     /// Rejects sizes the layout cannot hold and non-positive intervals.
@@ -45,6 +50,7 @@ public struct RecordingConfiguration: Sendable {
         if let segmentDuration, segmentDuration <= .zero {
             throw MediaError.invalidFrame("segment duration must be positive, got \(segmentDuration)")
         }
+        if lateTolerance < .zero { throw MediaError.invalidFrame("late tolerance must not be negative, got \(lateTolerance)") }
         guard flushInterval > .zero, keyframeInterval >= 1, encoderThreads >= 0 else {
             throw MediaError.invalidFrame("flush interval and keyframe interval must be positive, encoder threads not negative")
         }

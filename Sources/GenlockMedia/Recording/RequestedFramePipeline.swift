@@ -117,7 +117,7 @@ public final class RequestedFramePipeline<Source: CaptureSource>: Sendable {
                     recorder.record(frame, as: FrameRecord(
                         index: request.index, scheduled: request.scheduled, sensorMonotonic: frame.sensorTimestamp,
                         sensorRealtime: frame.wallClock ?? frame.sensorTimestamp.map { request.wake.realtime(at: $0) },
-                        wakeError: request.wakeError))
+                        wakeError: request.wakeError, realtimeLateness: request.wake.realtime - request.scheduled))
                 } else {
                     frame.release()
                 }
@@ -145,6 +145,8 @@ public final class RequestedFramePipeline<Source: CaptureSource>: Sendable {
 
     private func drop(_ request: CaptureRequest, _ s: inout State) {
         s.counts.dropped += 1
-        recorder?.dropped(FrameRecord(index: request.index, scheduled: request.scheduled, wakeError: request.wakeError))
+        recorder?.dropped(FrameRecord(
+            index: request.index, scheduled: request.scheduled, wakeError: request.wakeError,
+            realtimeLateness: request.wake.realtime - request.scheduled))
     }
 }

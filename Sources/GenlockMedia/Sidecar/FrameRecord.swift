@@ -15,8 +15,11 @@ public struct FrameRecord: Hashable, Sendable {
         public static let dropped = Flags(rawValue: 1 << 1)
         /// The first frame of a new segment file.
         public static let segmentStart = Flags(rawValue: 1 << 2)
+        /// The node woke for the frame later after `Tn` than the recording's tolerance
+        /// (``RecordingConfiguration/lateTolerance``): its realtime lateness says by how much.
+        public static let late = Flags(rawValue: 1 << 3)
 
-        static let names: [(Flags, String)] = [(.skipped, "skipped"), (.dropped, "dropped"), (.segmentStart, "segment-start")]
+        static let names: [(Flags, String)] = [(.skipped, "skipped"), (.dropped, "dropped"), (.segmentStart, "segment-start"), (.late, "late")]
 
         /// Names joined by `|`; empty for a frame recorded normally.
         public var text: String { Self.names.filter { contains($0.0) }.map(\.1).joined(separator: "|") }
@@ -47,12 +50,16 @@ public struct FrameRecord: Hashable, Sendable {
     public var exposure: TimeSpan?
     /// How late the node's deadline timer woke for this frame (monotonic). Nil for skipped frames.
     public var wakeError: TimeSpan?
+    /// Realtime read when the node woke for this frame minus `Tn`: the lateness on the shared
+    /// timeline, which a realtime step makes differ from ``wakeError``. Nil when not known
+    /// (skipped frames, sidecars written before this column existed).
+    public var realtimeLateness: TimeSpan?
     public var flags: Flags
 
     public init(
         index: Int64, scheduled: RealtimeInstant, sensorMonotonic: MonotonicInstant? = nil,
         sensorRealtime: RealtimeInstant? = nil, exposure: TimeSpan? = nil, wakeError: TimeSpan? = nil,
-        flags: Flags = []
+        realtimeLateness: TimeSpan? = nil, flags: Flags = []
     ) {
         self.index = index
         self.scheduled = scheduled
@@ -60,7 +67,13 @@ public struct FrameRecord: Hashable, Sendable {
         self.sensorRealtime = sensorRealtime
         self.exposure = exposure
         self.wakeError = wakeError
+        self.realtimeLateness = realtimeLateness
         self.flags = flags
+    }
+
+    /// Flags the frame ``Flags/late`` when its realtime lateness exceeds `tolerance`.
+    public mutating func flagLateness(beyond tolerance: TimeSpan) {
+        if let realtimeLateness, realtimeLateness > tolerance { flags.insert(.late) }
     }
 
     /// Whether the frame's pixels were handed to the video file.

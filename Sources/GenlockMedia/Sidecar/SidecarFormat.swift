@@ -14,30 +14,40 @@ import GenlockCore
 ///   pair sampled at wake-up (or the camera's own wall-clock stamp when it has one).
 /// - `exposure_ns`: the exposure time reported for the frame.
 /// - `wake_error_ns`: how late the deadline timer woke the node for frame `n` (monotonic).
+/// - `realtime_lateness_ns`: realtime read on waking for frame `n` minus `Tn`: the lateness on
+///   the shared timeline (differs from the wake error when realtime was stepped or slewed while
+///   the deadline was armed). Sidecars written before this column existed are still read (the
+///   value is then unknown).
 /// - `flags`: empty for a recorded frame; otherwise `|`-joined words: `skipped` (deadline
 ///   passed, nothing requested), `dropped` (requested but not in the video), `segment-start`
-///   (first frame of a new segment file).
+///   (first frame of a new segment file), `late` (realtime lateness beyond the recording's
+///   tolerance).
 ///
 /// Every row ends in `\n` and is written with a single `write(2)` (``LineFile``), so a crash
 /// never leaves half a row.
 public enum SidecarFormat {
-    public static let header = "index,scheduled_realtime_ns,sensor_monotonic_ns,sensor_realtime_ns,exposure_ns,wake_error_ns,flags"
+    public static let header = "index,scheduled_realtime_ns,sensor_monotonic_ns,sensor_realtime_ns,exposure_ns,wake_error_ns,realtime_lateness_ns,flags"
+    /// The header of sidecars written before `realtime_lateness_ns` (still read).
+    public static let headerWithoutLateness = "index,scheduled_realtime_ns,sensor_monotonic_ns,sensor_realtime_ns,exposure_ns,wake_error_ns,flags"
 
     /// The row for `record`, with its newline.
     public static func line(_ record: FrameRecord) -> String {
         func cell(_ value: Int64?) -> String { value.map(String.init) ?? "" }
         return "\(record.index),\(record.scheduled.nanosecondsSinceEpoch),\(cell(record.sensorMonotonic?.nanoseconds)),"
             + "\(cell(record.sensorRealtime?.nanosecondsSinceEpoch)),\(cell(record.exposure?.nanoseconds)),"
-            + "\(cell(record.wakeError?.nanoseconds)),\(record.flags.text)\n"
+            + "\(cell(record.wakeError?.nanoseconds)),\(cell(record.realtimeLateness?.nanoseconds)),\(record.flags.text)\n"
     }
 
     /// Parses a sidecar's text; `path` names it in errors. A last line without its newline is
     /// rejected: rows are written whole, so that would mean the file was damaged.
     public static func parse(_ text: String, path: String) throws(MediaError) -> [FrameRecord] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first.map(String.init) == header else {
+        let first = lines.first.map(String.init)
+        guard first == header || first == headerWithoutLateness else {
             throw MediaError.malformedSidecar(path: path, line: 1, reason: "expected the header '\(header)'")
         }
+        let hasLateness = first == header
+        let columns = hasLateness ? 8 : 7
         guard lines.last == "" else {
             throw MediaError.malformedSidecar(path: path, line: lines.count, reason: "torn last line (no newline)")
         }
@@ -47,8 +57,8 @@ public enum SidecarFormat {
         for (offset, line) in lines.enumerated().dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
             let number = offset + 1
-            guard cells.count == 7 else {
-                throw MediaError.malformedSidecar(path: path, line: number, reason: "expected 7 cells, got \(cells.count)")
+            guard cells.count == columns else {
+                throw MediaError.malformedSidecar(path: path, line: number, reason: "expected \(columns) cells, got \(cells.count)")
             }
             func int(_ i: Int) throws(MediaError) -> Int64? {
                 if cells[i].isEmpty { return nil }
@@ -61,7 +71,7 @@ public enum SidecarFormat {
                 throw MediaError.malformedSidecar(path: path, line: number, reason: "index and scheduled_realtime_ns are required")
             }
             let flags: FrameRecord.Flags
-            do { flags = try FrameRecord.Flags(text: String(cells[6])) } catch {
+            do { flags = try FrameRecord.Flags(text: String(cells[columns - 1])) } catch {
                 throw MediaError.malformedSidecar(path: path, line: number, reason: "\(error)")
             }
             records.append(FrameRecord(
@@ -70,6 +80,7 @@ public enum SidecarFormat {
                 sensorRealtime: try int(3).map { RealtimeInstant(nanosecondsSinceEpoch: $0) },
                 exposure: try int(4).map { TimeSpan(nanoseconds: $0) },
                 wakeError: try int(5).map { TimeSpan(nanoseconds: $0) },
+                realtimeLateness: hasLateness ? try int(6).map { TimeSpan(nanoseconds: $0) } : nil,
                 flags: flags))
         }
         return records

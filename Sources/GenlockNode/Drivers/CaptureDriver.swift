@@ -61,11 +61,21 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
     public func handle(_ firing: TimerFiring) {
         // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
         let sample = clock.sample()
-        let actions = scheduler.withLock { $0.handle(.deadlineReached(deadline: firing.deadline, sample)) }
-        perform(actions, wakeError: firing.wakeError)
+        switch firing.cause {
+        case .deadline:
+            let actions = scheduler.withLock { $0.handle(.deadlineReached(deadline: firing.deadline, sample)) }
+            perform(actions, wakeError: firing.wakeError)
+        case .realtimeStep:
+            // The armed deadline came from a mapping the step made stale: judge the frame anew. A
+            // frame captured now has no armed deadline of its own to be late against; its wake
+            // error is against Tn mapped through the fresh sample.
+            let actions = scheduler.withLock { $0.handle(.realtimeStepped(deadline: firing.deadline, sample)) }
+            perform(actions, wakeError: nil, wokeAt: firing.wokeAt)
+        }
     }
 
-    private func perform(_ actions: CaptureScheduler.Actions, wakeError: TimeSpan) {
+    /// `wakeError` nil: measure each capture's against its `Tn` mapped through its wake sample.
+    private func perform(_ actions: CaptureScheduler.Actions, wakeError: TimeSpan?, wokeAt: MonotonicInstant? = nil) {
         for action in actions {
             switch action {
             case .armDeadline(let d):
@@ -80,7 +90,8 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
                     onReport(.armFailed(error))
                 }
             case .capture(let c):
-                onReport(.capture(CaptureRequest(index: c.index, scheduled: c.scheduled, wake: c.wake, wakeError: wakeError)))
+                let error = wakeError ?? ((wokeAt ?? c.wake.monotonic) - c.wake.monotonic(at: c.scheduled))
+                onReport(.capture(CaptureRequest(index: c.index, scheduled: c.scheduled, wake: c.wake, wakeError: error)))
             case .skip(let range):
                 onReport(.skip(range))
             case .cancelDeadline:

@@ -37,11 +37,22 @@ public struct NodeProgress: Hashable, Sendable {
     public var lastIndex: Int64?
     /// Phase-locked capture: the lock's state and last phase error.
     public var phaseLock: ControlMessage.PhaseLockReport?
+    /// Request-timed capture: realtime lateness (realtime on waking − Tn), latest and worst.
+    public var lateness: ControlMessage.LatenessReport?
 
-    public init(captured: Int64 = 0, skipped: Int64 = 0, lastIndex: Int64? = nil, phaseLock: ControlMessage.PhaseLockReport? = nil) {
+    public init(
+        captured: Int64 = 0, skipped: Int64 = 0, lastIndex: Int64? = nil, phaseLock: ControlMessage.PhaseLockReport? = nil,
+        lateness: ControlMessage.LatenessReport? = nil
+    ) {
         self.captured = captured
         self.skipped = skipped
         self.lastIndex = lastIndex
         self.phaseLock = phaseLock
+        self.lateness = lateness
+    }
+
+    /// A frame was captured `ns` after its `Tn` on the realtime clock.
+    public mutating func noteLateness(_ ns: Int64) {
+        lateness = ControlMessage.LatenessReport(lastNs: ns, maxNs: Swift.max(ns, lateness?.maxNs ?? ns))
     }
 }

@@ -25,17 +25,21 @@ public final class NodeRuntime: Sendable {
         /// thread that reported the event: that may be the recorder's own queue, or the timer's.
         /// A host in virtual time runs it inline.
         public var offload: @Sendable (@escaping @Sendable () -> Void) -> Void
+        /// The node's preflight summary for STATUS, once its checks have run (nil before, or none).
+        public var preflight: @Sendable () -> String?
 
         public init(
             sendStatus: @escaping @Sendable (ControlMessage.Status) -> Void, ptp: @escaping @Sendable () -> PTPReport,
             log: @escaping @Sendable (NodeLogLevel, String) -> Void, exit: @escaping @Sendable (NodeExit) -> Void,
-            offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
+            offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() },
+            preflight: @escaping @Sendable () -> String? = { nil }
         ) {
             self.sendStatus = sendStatus
             self.ptp = ptp
             self.log = log
             self.exit = exit
             self.offload = offload
+            self.preflight = preflight
         }
     }
 
@@ -82,7 +86,7 @@ public final class NodeRuntime: Sendable {
         let p = capture.progress
         return ControlMessage.Status(
             ptp: outputs.ptp(), framesCaptured: p.captured, framesSkipped: p.skipped, lastIndex: p.lastIndex, finished: finished,
-            phaseLock: p.phaseLock)
+            phaseLock: p.phaseLock, lateness: p.lateness, preflight: outputs.preflight())
     }
 
     private func captured(_ report: NodeCaptureReport) {

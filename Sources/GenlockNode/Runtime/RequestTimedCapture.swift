@@ -65,6 +65,7 @@ public final class RequestTimedCapture<Clock: ClockPair, Timer: DeadlineTimer>: 
                 state.withLock { s in
                     s.progress.captured += 1
                     s.progress.lastIndex = request.index
+                    s.progress.noteLateness((request.wake.realtime - request.scheduled).nanoseconds)
                 }
                 output.capture(request)
             case .skip(let range):

@@ -90,9 +90,13 @@ struct CameraCommand: ParsableCommand {
     @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead (default 5ms).", transform: Parse.timeSpan)
     var joinMargin: TimeSpan?
 
+    @Option(name: .customLong("late-tolerance"), help: "With --out: a frame whose realtime lateness (realtime on waking − Tn) exceeds this is flagged 'late' in the sidecar.", transform: Parse.timeSpan)
+    var lateTolerance: TimeSpan = .milliseconds(1)
+
     func validate() throws {
         let s = try settings()
         let choice = try cameraChoice()
+        if lateTolerance < .zero { throw ValidationError("--late-tolerance must not be negative, got \(lateTolerance)") }
         if case .libcamera = choice, size != nil {
             throw ValidationError("--size: libcamera records at its sensor mode's size (imx708 1536x864, imx296 1456x1088)")
         }
@@ -125,7 +129,9 @@ struct CameraCommand: ParsableCommand {
             name: s.name, camera: choice, capture: capture ?? choice.defaultCapture, sensor: sensor, exposure: exposure,
             coordinator: s.coordinator, key: s.key, coordinatorTimeout: s.coordinatorTimeout, ptpSocket: s.ptpSocket,
             ptpMaxOffset: s.ptpMaxOffset, fps: fps, frames: frames, startAt: startAt, startIn: startIn,
-            recording: s.out.map { NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil) },
+            recording: s.out.map {
+                NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil, lateTolerance: lateTolerance)
+            },
             joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs, crystalPpm: crystalPpm))
     }
 }

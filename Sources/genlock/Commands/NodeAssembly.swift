@@ -4,6 +4,8 @@ import Foundation
 import GenlockControl
 import GenlockControlNIO
 import GenlockCore
+import GenlockDoctor
+import GenlockDoctorLinux
 import GenlockHAL
 import GenlockLibcamera
 import GenlockMedia
@@ -130,7 +132,8 @@ enum NodeLaunch {
                 },
                 observe: observer.observe)
         } else {
-            let made = try s.timing.makeTimer()
+            // Capture deadlines are re-judged when realtime is stepped while armed.
+            let made = try s.timing.makeTimer(stepAware: true)
             timer = made
             let observer = RequestTimedLog(name: s.name, log: log, quiet: s.quiet)
             closingLine = { observer.summaryLine }
@@ -161,6 +164,17 @@ enum NodeLaunch {
         }
 
         let ptp = s.coordinator.map { _ in NodePTPReporter(socketPath: s.ptpSocket, maxOffset: s.ptpMaxOffset) }
+        // Under a coordinator, the doctor's quick checks run once at launch, off the start path;
+        // their one-line verdict rides on STATUS so the coordinator shows it before START.
+        let preflight = Mutex<String?>(nil)
+        if s.coordinator != nil {
+            let (socket, maxOffset) = (s.ptpSocket, s.ptpMaxOffset)
+            Thread.detachNewThread {
+                let line = DoctorReport(results: Doctor.quickChecks(interface: "eth0", socketPath: socket, maxOffset: maxOffset)).summary
+                preflight.withLock { $0 = line }
+                log.info("preflight: \(line) (genlock doctor for the details)")
+            }
+        }
         let client = Mutex<NodeClient?>(nil)
         let finalStatus = Mutex<EventLoopFuture<Void>?>(nil)
         let result = Mutex<NodeExit?>(nil)
@@ -185,7 +199,8 @@ enum NodeLaunch {
                     result.withLock { $0 = node }
                     exited.signal()
                 },
-                offload: { work in Thread.detachNewThread(work) }))
+                offload: { work in Thread.detachNewThread(work) },
+                preflight: { preflight.withLock { $0 } }))
         _ = SignalWaiter([SIGINT, SIGTERM]) { number in runtime.localStop(reason: SignalWaiter.name(number)) }
 
         if let coordinator = s.coordinator, let keyPath = s.key {

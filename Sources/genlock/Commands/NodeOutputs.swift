@@ -31,7 +31,8 @@ final class RequestTimedLog: Sendable {
     private let name: String
     private let log: Logger
     private let quiet: Bool
-    private let wakeErrors = Mutex<[Int64]>([])
+    /// Per captured frame: the monotonic wake error and the realtime lateness (realtime on waking − Tn).
+    private let timings = Mutex<(wakeErrors: [Int64], lateness: [Int64])>(([], []))
     private let summary = Mutex<CaptureSummary?>(nil)
 
     /// `quiet`: no line per frame (the skips and the end are still logged).
@@ -44,7 +45,10 @@ final class RequestTimedLog: Sendable {
     func observe(_ report: CaptureDriver<PosixClockPair, AnyDeadlineTimer>.Report) {
         switch report {
         case .capture(let request):
-            wakeErrors.withLock { $0.append(request.wakeError.nanoseconds) }
+            timings.withLock {
+                $0.wakeErrors.append(request.wakeError.nanoseconds)
+                $0.lateness.append((request.wake.realtime - request.scheduled).nanoseconds)
+            }
             guard !quiet else { return }
             log.info("frame \(request.index) Capture request queued",
                      metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
@@ -57,15 +61,20 @@ final class RequestTimedLog: Sendable {
         }
     }
 
-    /// The closing line: frames, skips, indices, wake error percentiles (nil: no run).
+    /// The closing line: frames, skips, indices, realtime lateness and wake error percentiles,
+    /// realtime steps noticed while armed (nil: no run).
     var summaryLine: String? {
-        let errors = wakeErrors.withLock { $0 }
+        let (errors, lateness) = timings.withLock { $0 }
         guard let s = summary.withLock({ $0 }) else { return nil }
         let range = s.joinedAt.map { first in "\(first)...\(s.lastIndex.map(String.init) ?? "-")" } ?? "-"
         var line = "summary [\(name)]: frames \(s.captured), skipped \(s.skipped), indices \(range)"
+        if let p = Percentiles(lateness) {
+            line += ", realtime lateness p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
+        }
         if let p = Percentiles(errors) {
             line += ", wake error p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max))"
         }
+        if s.stepWakes > 0 { line += ", realtime steps noticed while armed \(s.stepWakes)" }
         return line
     }
 }

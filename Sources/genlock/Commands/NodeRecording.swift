@@ -21,6 +21,8 @@ struct NodeRecording: Sendable {
     /// Write the session's exports (summary.csv, timestamps.csv) when the node's run ends: a
     /// standalone recording is the whole session; under a coordinator the collector writes them.
     var writesSessionExports = false
+    /// A frame later than this after `Tn` (realtime on waking − Tn) is flagged `late` in the sidecar.
+    var lateTolerance: TimeSpan = .milliseconds(1)
 
     /// Request-timed capture on the synthetic camera, rendering at `size` in `layout`, recorded
     /// through the same pipeline as a libcamera sensor's frames.
@@ -54,7 +56,7 @@ struct NodeRecording: Sendable {
     private func configuration(_ frameSize: FrameSize, _ layout: PixelLayout, _ schedule: FrameSchedule) -> RecordingConfiguration {
         RecordingConfiguration(
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
-            segmentDuration: segment, flushInterval: flushInterval)
+            segmentDuration: segment, flushInterval: flushInterval, lateTolerance: lateTolerance)
     }
 }
 

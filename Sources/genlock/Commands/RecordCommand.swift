@@ -84,6 +84,9 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .customLong("flush-interval"), help: "Flush the video to disk this often (the most a crash can lose).", transform: Parse.timeSpan)
     var flushInterval: TimeSpan = .milliseconds(500)
 
+    @Option(name: .customLong("late-tolerance"), help: "A frame whose realtime lateness (realtime on waking − Tn) exceeds this is flagged 'late' in the sidecar.", transform: Parse.timeSpan)
+    var lateTolerance: TimeSpan = .milliseconds(1)
+
     @OptionGroup var timing: TimerOptions
 
     @Option(name: .customLong("join-margin"), help: "A late start begins at the first frame at least this far ahead.", transform: Parse.timeSpan)
@@ -106,6 +109,7 @@ struct RecordCommand: ParsableCommand {
         }
         if let segment, segment <= .zero { throw ValidationError("--segment must be positive") }
         if flushInterval <= .zero { throw ValidationError("--flush-interval must be positive") }
+        if lateTolerance < .zero { throw ValidationError("--late-tolerance must not be negative, got \(lateTolerance)") }
     }
 
     /// A standalone synthetic node recording its session: `genlock camera --synthetic --out`, with
@@ -113,7 +117,7 @@ struct RecordCommand: ParsableCommand {
     func run() throws {
         let recording = NodeRecording(
             out: out, session: session, codec: codec, size: size, layout: pixelFormat, segment: segment, flushInterval: flushInterval,
-            writesSessionExports: true)
+            writesSessionExports: true, lateTolerance: lateTolerance)
         try NodeLaunch.run(NodeOptions(
             name: name, camera: .synthetic, capture: .requestTimed, sensor: nil, exposure: .zero, coordinator: nil, key: nil,
             coordinatorTimeout: .seconds(30), ptpSocket: "/var/run/ptp4l", ptpMaxOffset: .microseconds(1),

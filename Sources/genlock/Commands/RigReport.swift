@@ -47,12 +47,13 @@ struct RigReport {
     }
 
     func printSync(stopIndex: Int64?, exports: [CameraSummary]) {
-        // Request instant of frame n on a camera: Tn plus that node's wake error.
+        // Request instant of frame n on a camera, on the shared timeline: Tn plus that node's
+        // realtime lateness (older sidecars without it: plus its monotonic wake error).
         var instants: [Int64: [Int64]] = [:]
         for name in cameras {
             for r in records[name] ?? [] where r.flags.isDisjoint(with: [.skipped, .dropped]) {
-                guard let wake = r.wakeError else { continue }
-                instants[r.index, default: []].append(r.scheduled.nanosecondsSinceEpoch + wake.nanoseconds)
+                guard let late = r.realtimeLateness ?? r.wakeError else { continue }
+                instants[r.index, default: []].append(r.scheduled.nanosecondsSinceEpoch + late.nanoseconds)
             }
         }
         // Phase-locked frames have no wake-up: their exposure start (the sensor's readout instant
@@ -79,11 +80,20 @@ struct RigReport {
         }
         for name in cameras {
             if let s = exports.first(where: { $0.camera == name }) {
-                Console.out("  \(name): recorded \(s.recorded), dropped \(s.dropped), skipped \(s.skipped), indices \(s.indices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-")")
+                Console.out("  \(name): recorded \(s.recorded), dropped \(s.dropped), skipped \(s.skipped), indices \(s.indices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-")\(latenessText(name))")
             } else {
                 Console.out("  \(name): no recording")
             }
         }
+    }
+
+    /// A camera's realtime lateness (realtime on waking − Tn) over its requested frames, and how
+    /// many were flagged late; empty when its sidecar has no such column (phase-locked, older files).
+    private func latenessText(_ name: String) -> String {
+        let rows = (records[name] ?? []).filter { !$0.flags.contains(.skipped) }
+        guard let p = Percentiles(rows.compactMap { $0.realtimeLateness?.nanoseconds }) else { return "" }
+        let late = rows.filter { $0.flags.contains(.late) }.count
+        return ", realtime lateness p50 \(TimeSpanFormat.text(p.p50)) p99 \(TimeSpanFormat.text(p.p99)) max \(TimeSpanFormat.text(p.max)), late \(late)"
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

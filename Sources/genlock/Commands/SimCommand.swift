@@ -34,6 +34,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "genlock's capture mode: request-timed or phase-locked (default: the scenario's strategies.capture).")
     var capture: String?
 
+    @Option(help: "genlock's deadline timer: aware (notices realtime steps while armed, as genlock camera does) or unaware (for comparison; default: the scenario's strategies.step-aware).")
+    var steps: String?
+
     @Option(parsing: .unconditional, help: "Override the recording length (for example 10m for a shortened long run).")
     var duration: String?
 
@@ -75,6 +78,10 @@ struct SimCommand: ParsableCommand {
             }
             sc.strategies.capture = c
         }
+        if let steps {
+            guard steps == "aware" || steps == "unaware" else { Console.badInput("--steps: '\(steps)' is not one of aware, unaware") }
+            sc.strategies.stepAware = steps == "aware"
+        }
         sc.strategy = kind
         do {
             // The sensor must still fit the rate with the capture mode and strategy chosen here.
@@ -112,7 +119,7 @@ struct SimCommand: ParsableCommand {
         }
         if !report.passed {
             var replay = "genlock sim \(shellQuoted(scenario)) --seed \(seedValue) --strategy \(kind.rawValue)"
-            if kind == .genlock { replay += " --capture \(sc.strategies.capture.rawValue)" }
+            if kind == .genlock { replay += " --capture \(sc.strategies.capture.rawValue) --steps \(sc.strategies.stepAware ? "aware" : "unaware")" }
             if let duration { replay += " --duration \(duration)" }
             Console.err("genlock sim: invariants failed with seed \(seedValue); replay with: \(replay)")
             Glibc.exit(1)

@@ -22,16 +22,22 @@ public struct SimClockPair: ClockPair, @unchecked Sendable {
 
 /// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic
 /// clock reaches the deadline (tracking every frequency change on the way) plus a wake latency.
+/// `stepAware`: the POSIX timers with their cancel-on-set step source, as the kernel treats them: a
+/// realtime step while armed wakes the timer (one wake latency later) with a step notice.
 public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
     let node: Borrowed<SimNode>
+    let stepAware: Bool
     // Read on every arm; single-threaded, and no access spans a call (see SimNode).
     @exclusivity(unchecked) private var isShutDown = false
 
-    init(node: SimNode) { self.node = Borrowed(node) }
+    init(node: SimNode, stepAware: Bool) {
+        self.node = Borrowed(node)
+        self.stepAware = stepAware
+    }
 
     public func arm(at deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) throws(DeadlineTimerError) {
         if isShutDown { throw .shutDown }
-        node.borrow { $0.armDeadline(deadline, handler) }
+        node.borrow { $0.armDeadline(deadline, stepAware: stepAware, handler) }
     }
 
     public func cancel() { node.borrow { $0.cancelTimer() } }

@@ -33,6 +33,10 @@ public struct NodeStats: Sendable {
     public var startReadingsNs: [Int64] = []
     /// Phase-locked capture: the controller's states and errors.
     public var phaseLock = PhaseLockStats()
+    /// Realtime lateness of every captured frame: realtime read on waking minus `Tn`.
+    public var realtimeLatenessNs = LogHistogram()
+    /// Realtime steps taken while waiting for a frame, and the next frame's lateness after each.
+    var steps = StepLatenessLog()
 }
 
 /// One simulated camera node: its clocks and servo, its timer, its sensor, and the strategy
@@ -65,6 +69,12 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) private var armedLatencyNs: Int64 = 0
     @exclusivity(unchecked) private var armedFireNs: Int64 = 0
     @exclusivity(unchecked) private var armedHandler: TimerHandler?
+    /// The armed deadline's timer notices realtime steps (a cancel-on-set timerfd beside it).
+    @exclusivity(unchecked) private var armedStepAware = false
+    /// A realtime step cancelled the armed deadline: the pending firing is the step notice.
+    @exclusivity(unchecked) private var armedStepNotice = false
+    /// Realtime minus monotonic when last seen: a change is a step.
+    @exclusivity(unchecked) private var seenRealtimeOffsetNs: Int64
     private let timerModel: Scenario.TimerModel
     let sensorModel: Scenario.SensorModel
     private var pendingOverrunNs: Int64 = 0
@@ -104,6 +114,7 @@ public final class SimNode: @unchecked Sendable {
         readRandom = random.derived(2)
         servoRandom = random.derived(3)
         sensorRandom = random.derived(4)
+        seenRealtimeOffsetNs = clock.realtimeOffsetNs
         camera = SimCamera(name: "cam\(id)", node: self)
     }
 
@@ -135,8 +146,27 @@ public final class SimNode: @unchecked Sendable {
 
     /// Clock changed (rate or step): a pending timer's firing instant moves with it.
     func clockChanged() {
-        guard armedTarget != nil, armedFireNs - armedLatencyNs > engine.nowNs else { return }
+        if clock.realtimeOffsetNs != seenRealtimeOffsetNs {
+            let by = clock.realtimeOffsetNs - seenRealtimeOffsetNs
+            seenRealtimeOffsetNs = clock.realtimeOffsetNs
+            realtimeStepped(byNs: by)
+        }
+        guard armedTarget != nil, !armedStepNotice, armedFireNs - armedLatencyNs > engine.nowNs else { return }
         scheduleArmed()
+    }
+
+    /// The kernel's behaviour on a step of CLOCK_REALTIME: every armed `TFD_TIMER_CANCEL_ON_SET`
+    /// timerfd is cancelled and its reader woken. A step-aware deadline timer has one beside its
+    /// deadline, so its thread wakes (one wake latency later) with a step notice for the armed
+    /// deadline; an unaware one sleeps on towards the stale monotonic instant.
+    private func realtimeStepped(byNs: Int64) {
+        if awaiting != nil { stats.steps.stepped(atNs: engine.nowNs, byNs: byNs, skippedSoFar: stats.skipped) }
+        guard armedStepAware, !armedStepNotice, case .monotonic = armedTarget, case .firing = armedHandler else { return }
+        armedStepNotice = true
+        armedLatencyNs = drawLatency()
+        generation &+= 1
+        armedFireNs = engine.nowNs + armedLatencyNs
+        Borrowed(engine).borrow { $0.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs) }
     }
 
     // MARK: Timer
@@ -146,22 +176,27 @@ public final class SimNode: @unchecked Sendable {
         armedLatencyNs = drawLatency()
         armedTarget = target
         armedHandler = .woke(handler)
+        armedStepAware = false
+        armedStepNotice = false
         scheduleArmed()
     }
 
     /// Arms an absolute monotonic deadline whose handler takes the HAL's ``TimerFiring``
     /// (no wrapping closure: this runs for every frame of the genlock strategy).
-    func armDeadline(_ deadline: MonotonicInstant, _ handler: @escaping @Sendable (TimerFiring) -> Void) {
+    func armDeadline(_ deadline: MonotonicInstant, stepAware: Bool, _ handler: @escaping @Sendable (TimerFiring) -> Void) {
         guard up else { return }
         armedLatencyNs = drawLatency()
         armedTarget = .monotonic(deadline)
         armedHandler = .firing(handler, deadline)
+        armedStepAware = stepAware
+        armedStepNotice = false
         scheduleArmed()
     }
 
     func cancelTimer() {
         armedTarget = nil
         armedHandler = nil
+        armedStepNotice = false
         generation &+= 1
     }
 
@@ -181,10 +216,12 @@ public final class SimNode: @unchecked Sendable {
     func timerFired(generation g: UInt32) {
         guard g == generation, up, armedTarget != nil, armedHandler != nil else { return }
         armedTarget = nil
+        let cause: TimerFiring.Cause = armedStepNotice ? .realtimeStep : .deadline
+        armedStepNotice = false
         // Moved out rather than copied and then cleared: one retain and release less per frame.
         switch armedHandler.take()! {
         case .woke(let h): h(monotonicNow)
-        case .firing(let h, let deadline): h(TimerFiring(deadline: deadline, wokeAt: monotonicNow))
+        case .firing(let h, let deadline): h(TimerFiring(deadline: deadline, wokeAt: monotonicNow, cause: cause))
         }
     }
 
@@ -209,7 +246,14 @@ public final class SimNode: @unchecked Sendable {
         if armedTarget != nil, armedFireNs > engine.nowNs {
             armedLatencyNs += byNs
             engine.disturb(node: id, fromNs: engine.nowNs, untilNs: armedFireNs + byNs + engine.periodNs, cause: "timer overrun")
-            scheduleArmed()
+            if armedStepNotice {
+                // The step notice's wake-up is what runs late.
+                armedFireNs += byNs
+                generation &+= 1
+                Borrowed(engine).borrow { $0.schedule(.timer(node: Int32(id), generation: generation), at: armedFireNs) }
+            } else {
+                scheduleArmed()
+            }
         } else {
             pendingOverrunNs += byNs
         }
@@ -223,6 +267,9 @@ public final class SimNode: @unchecked Sendable {
         Borrowed(engine).borrow { $0.checkCapture(node: self, index: index, scheduled: scheduled, reading: reading.realtime) }
         stats.captured += 1
         stats.wakeErrorNs.add(wakeErrorNs)
+        let latenessNs = (reading.realtime - scheduled).nanoseconds
+        stats.realtimeLatenessNs.add(latenessNs)
+        stats.steps.captured(index: index, latenessNs: latenessNs, skippedSoFar: stats.skipped)
         lastCapturedIndex = index
         let request = CaptureRequest(index: index, scheduled: scheduled, wake: reading, wakeError: TimeSpan(nanoseconds: wakeErrorNs))
         do {

@@ -19,6 +19,10 @@ public struct SimulationReport: Sendable, Codable {
         public var startReadingsNs: [Int64]
         /// Phase-locked capture only.
         public var phaseLock: PhaseLockReport?
+        /// Realtime at capture minus `Tn` over every captured frame (as the node read it).
+        public var realtimeLatenessNs: Quantiles?
+        /// Realtime steps while the node waited for a frame, and the next frame's lateness after each.
+        public var steps: [StepLateness]
     }
 
     /// A node's phase lock over the run.
@@ -43,6 +47,8 @@ public struct SimulationReport: Sendable, Codable {
     public var scenario: String
     public var seed: UInt64
     public var strategy: String
+    /// Whether genlock's deadline timer noticed realtime steps while armed (`strategies.step-aware`).
+    public var stepAware: Bool
     /// `request-timed` or `phase-locked`.
     public var capture: String
     public var traceHash: String
@@ -81,6 +87,7 @@ public struct SimulationReport: Sendable, Codable {
         scenario = sim.scenario.name
         seed = sim.seed
         strategy = sim.strategy.rawValue
+        stepAware = sim.scenario.strategies.stepAware
         capture = sim.capture.rawValue
         traceHash = sim.trace.description
         events = sim.eventsProcessed
@@ -112,7 +119,8 @@ public struct SimulationReport: Sendable, Codable {
                 servoSteps: n.stats.servoSteps, oscillatorPpm: Double(n.clock.oscillatorPpt) / 1e6,
                 finalOffsetNs: n.clock.realtime(atTrue: now).nanosecondsSinceEpoch - sim.referenceNs(atTrue: now),
                 startReadingsNs: n.stats.startReadingsNs,
-                phaseLock: sim.capture == .phaseLocked ? PhaseLockReport(n.stats.phaseLock, crystalPpt: n.sensor.crystalPpt) : nil)
+                phaseLock: sim.capture == .phaseLocked ? PhaseLockReport(n.stats.phaseLock, crystalPpt: n.sensor.crystalPpt) : nil,
+                realtimeLatenessNs: n.stats.realtimeLatenessNs.summary, steps: n.stats.steps.steps)
         }
     }
 
@@ -157,6 +165,7 @@ public struct SimulationReport: Sendable, Codable {
                         + pad(ppm, 15) + (relock.isEmpty ? "-" : relock))
             }
         }
+        lines.append(contentsOf: stepLines())
         lines.append("")
         for d in deadlocks { lines.append("DEADLOCK: \(d)") }
         for v in invariantViolations.prefix(20) { lines.append("VIOLATION: \(v)") }
@@ -172,7 +181,7 @@ public struct SimulationReport: Sendable, Codable {
         return (r >= 0 ? "+" : "") + "\(r)"
     }
 
-    private func pad(_ s: String, _ width: Int) -> String {
+    func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
     }
 }

@@ -174,6 +174,10 @@ public struct Scenario: Hashable, Sendable {
         public var capture: CaptureMode = .requestTimed
         /// genlock, phase-locked: the controller's gains and thresholds (defaults justified in ``PhaseLock``).
         public var phaseLock = PhaseLock.Configuration()
+        /// genlock, request-timed: the deadline timer notices realtime steps while armed (the
+        /// kernel's `TFD_TIMER_CANCEL_ON_SET`), as `genlock camera` does; false models a timer that
+        /// does not (`genlock camera --ignore-realtime-steps`), for comparison.
+        public var stepAware = true
     }
 
     /// One entry of the fault timeline.

@@ -132,6 +132,7 @@ extension Scenario {
             }
             try s.duration("monotonic-reanchor", &strategies.monotonicReanchorNs)
             try s.choice("capture", &strategies.capture, CaptureMode.allCases)
+            try s.bool("step-aware", &strategies.stepAware)
             try Self.phaseLock(&s, &strategies.phaseLock)
             try s.finish()
         }

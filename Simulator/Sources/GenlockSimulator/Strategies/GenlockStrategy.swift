@@ -13,7 +13,9 @@ final class GenlockStrategy: SimStrategy {
 
     init(node: SimNode, joinMarginNs: Int64) {
         self.node = node
-        timer = SimDeadlineTimer(node: node)
+        // `strategies.step-aware` (`genlock sim --steps`): the timer with or without the kernel's
+        // cancel-on-set notice, as `genlock camera` runs it with or without --ignore-realtime-steps.
+        timer = SimDeadlineTimer(node: node, stepAware: node.engine.scenario.strategies.stepAware)
         driver = CaptureDriver(
             clock: SimClockPair(node: node), timer: timer,
             configuration: .init(joinMargin: TimeSpan(nanoseconds: joinMarginNs))
