@@ -91,6 +91,10 @@ struct HILCLITests {
         #expect(roi.status == 2 && roi.stderr.contains("--roi"))
         let outside = try GenlockBinary.run(["hil", "analyze", session, "--roi", "300,0,100,10"])
         #expect(outside.status == 2 && outside.stderr.contains("does not fit"))
+        let unknown = try GenlockBinary.run(["hil", "analyze", session, "--roi", "cam9=0,0,10,10"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("'cam9'"), "stderr: \(unknown.stderr)")
+        let twice = try GenlockBinary.run(["hil", "analyze", session, "--roi", "cam1=0,0,10,10", "--roi", "cam1=0,0,20,10"])
+        #expect(twice.status == 2 && twice.stderr.contains("twice"))
 
         try "flash_index,on\n".write(toFile: session + "/flashes.csv", atomically: true, encoding: .utf8)
         let badFlashes = try GenlockBinary.run(["hil", "analyze", session, "--json", dir.appendingPathComponent("x.json").path])
