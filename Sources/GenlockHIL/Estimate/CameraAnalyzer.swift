@@ -46,7 +46,12 @@ public enum CameraAnalyzer {
                 analysis.diagnostics = rejected.filter { $0.kind == .regionRejected } + analysis.diagnostics
                 return analysis
             case .rejected(let diagnostics):
-                rejected += diagnostics
+                // Why a region was not the LED, once per kind: its frame-by-frame detail (frames
+                // with one edge, a band filling the rows) says nothing more about the session.
+                for d in diagnostics where ![.singleEdge, .noEdge, .noisyBands].contains(d.kind)
+                    && !rejected.contains(where: { $0.kind == d.kind && $0.kind != .regionRejected }) {
+                    rejected.append(d)
+                }
             }
         }
         if rejected.isEmpty {
