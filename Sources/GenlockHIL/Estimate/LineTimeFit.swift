@@ -49,12 +49,11 @@ public struct LineTimeFit: Hashable, Sendable {
             guard let s = Self.solve(kept, given: given) else { return nil }
             solution = s
             residuals = points.map { $0.xNs - s.o - s.l * $0.row - s.d * $0.tSeconds }
-            var deviations = points.indices.filter { keep[$0] }.map { abs(residuals[$0]) }.sorted()
+            let deviations = points.indices.filter { keep[$0] }.map { abs(residuals[$0]) }.sorted()
             sigma = 1.4826 * deviations[deviations.count / 2]
             if pass == 0 {
                 let tolerance = max(4 * sigma, minimumToleranceNs)
                 keep = residuals.map { abs($0) <= tolerance }
-                deviations.removeAll()
             }
         }
         guard let solution else { return nil }

@@ -51,9 +51,8 @@ public struct PairSkew: Hashable, Sendable, Codable {
         self.b = b.name
         var samples: [SkewSample] = []
         let others = b.estimates.sorted { $0.index < $1.index }
-        var gaps = zip(others, others.dropFirst()).map { $1.index - $0.index }.sorted()
+        let gaps = zip(others, others.dropFirst()).map { $1.index - $0.index }.sorted()
         let window = nearestWithin ?? min(max(8, 3 * (gaps.isEmpty ? 0 : gaps[gaps.count / 2])), 1000)
-        gaps.removeAll()
         for e in a.estimates {
             // The first of b's estimates at or after e.index (binary search).
             var lo = 0, hi = others.count

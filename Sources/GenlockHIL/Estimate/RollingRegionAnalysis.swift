@@ -249,9 +249,8 @@ struct RollingRegionAnalysis {
         var out = result(log: log, lit: litExcess.count + clipped, lineTimeNs: lineTime, sigma: freeValid && given == nil ? lineSigma : nil, estimated: freeValid && given == nil)
         // The scatter the edges' own noise does not explain (compression, the luma curve's
         // effect on interpolation, timestamp jitter): added to every sample.
-        var edgeVariances = points.map { ($0.sigmaRows * lineTime) * ($0.sigmaRows * lineTime) }.sorted()
+        let edgeVariances = points.map { ($0.sigmaRows * lineTime) * ($0.sigmaRows * lineTime) }.sorted()
         let typicalEdge = edgeVariances.isEmpty ? 0 : edgeVariances[edgeVariances.count / 2]
-        edgeVariances.removeAll()
         let excess = max(0, model.residualSigmaNs * model.residualSigmaNs - typicalEdge)
         for (i, p) in points.enumerated() {
             guard model.inliers[i] else {
