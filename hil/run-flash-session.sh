@@ -16,6 +16,10 @@
 #   FLASH_DELAY=8s             first flash this long after `genlock hil flash` starts on the LED
 #                              node (ssh start-up included): keep it well above the coordinator's
 #                              lead, or the first flashes fall before T0 and are simply not recorded
+#   SENSOR=imx708             the cameras' sensor model: `genlock hil flash --sensor` writes the
+#                              session's sensors.csv (line time of the mode) from it, so the
+#                              analyzer checks its fitted line time against the sensor's; empty:
+#                              no sensors.csv (the line time is then fitted only)
 #   DURATION=75s               STOP this long after T0 (longer than the flashes)
 #   CAMERA_ARGS=--synthetic    until the libcamera backend lands, cameras are synthetic
 #   SESSION=hil-<UTC time>     session folder name, the same on every node
@@ -33,6 +37,7 @@ KEY=${KEY:-rig.key}
 FLASH_ARGS=${FLASH_ARGS:---chip gpiochip0 --line 17 --width 200us --period 1013ms --count 60}
 FLASH_DELAY=${FLASH_DELAY:-8s}
 DURATION=${DURATION:-75s}
+SENSOR=${SENSOR-imx708}
 CAMERA_ARGS=${CAMERA_ARGS:---synthetic}
 SESSION=${SESSION:-hil-$(date -u +%Y%m%d-%H%M%S)}
 OUT=${OUT:-recordings}
@@ -61,9 +66,15 @@ done
 on "$COORDINATOR" genlock coordinator --config "$RIG" --duration "$DURATION" &
 coordinator=$!
 
+SENSOR_ARGS=""
+if [[ -n "$SENSOR" ]]; then
+    for cam in $CAMERAS; do SENSOR_ARGS+=" --sensor $cam=$SENSOR"; done
+    SENSOR_ARGS+=" --sensors-out sensors-$SESSION.csv"
+fi
+
 say "3/5 flashes on $LED_NODE ($FLASH_ARGS), first in $FLASH_DELAY"
 # `genlock hil flash` fails at once, naming the chip or line, if the LED cannot be driven.
-if ! on "$LED_NODE" "mkdir -p $REMOTE_DIR && cd $REMOTE_DIR && genlock hil flash $FLASH_ARGS --start-in $FLASH_DELAY --out flashes-$SESSION.csv"; then
+if ! on "$LED_NODE" "mkdir -p $REMOTE_DIR && cd $REMOTE_DIR && genlock hil flash $FLASH_ARGS$SENSOR_ARGS --start-in $FLASH_DELAY --out flashes-$SESSION.csv"; then
     say "flashing failed; stopping the recording"
     on "$COORDINATOR" genlock coordinator stop --config "$RIG" || true
 fi
@@ -77,7 +88,8 @@ for cam in $CAMERAS; do
     run scp -q -o BatchMode=yes "$cam:$REMOTE_DIR/$cam.log" "$OUT/$SESSION/logs/"
 done
 run scp -q -o BatchMode=yes "$LED_NODE:$REMOTE_DIR/flashes-$SESSION.csv" "$OUT/$SESSION/flashes.csv"
-[[ -n "${PRINT_ONLY:-}" ]] || echo "genlock hil flash $FLASH_ARGS --start-in $FLASH_DELAY  # on $LED_NODE" > "$OUT/$SESSION/flash-command.txt"
+[[ -z "$SENSOR" ]] || run scp -q -o BatchMode=yes "$LED_NODE:$REMOTE_DIR/sensors-$SESSION.csv" "$OUT/$SESSION/sensors.csv"
+[[ -n "${PRINT_ONLY:-}" ]] || echo "genlock hil flash $FLASH_ARGS$SENSOR_ARGS --start-in $FLASH_DELAY  # on $LED_NODE" > "$OUT/$SESSION/flash-command.txt"
 
 say "5/5 analysis"
 # shellcheck disable=SC2086  # ANALYZE_ARGS is a list of options

@@ -3,26 +3,28 @@ import GenlockHIL
 import GenlockMedia
 
 /// Reads a session folder (real or synthetic) and analyzes it: decodes each camera's video once,
-/// keeps per frame only per-row sums over a few column bins (``ColumnBinning``), finds the LED's
-/// columns from them (or uses the given region), and hands row profiles to the pure
-/// ``SessionAnalysis``.
+/// keeps per frame only per-row sums and maxima over a few column bins (``ColumnBinning``),
+/// proposes the regions where the LED may be (or uses the camera's given region), and hands
+/// their row profiles to the pure ``SessionAnalysis``, which keeps the region whose changes follow
+/// the flash log.
 public struct SessionAnalyzer: Sendable {
     public let directory: String
-    /// The LED's region, when the user gives it; nil: found from the frames.
+    /// The LED's region for every camera without its own, when the user gives it; nil: found.
     public let region: PixelRegion?
+    /// Per camera, the LED's region (`--roi cam1=x,y,w,h`).
+    public let cameraRegions: [String: PixelRegion]
     /// Column bins across the frame when looking for the LED.
     public static let searchBins = 32
 
-    public init(directory: String, region: PixelRegion? = nil) {
+    public init(directory: String, region: PixelRegion? = nil, cameraRegions: [String: PixelRegion] = [:]) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.region = region
+        self.cameraRegions = cameraRegions
     }
 
-    /// What one camera's recording reduced to, with where the LED was looked for.
+    /// What one camera's recording reduced to.
     public struct CameraReading: Sendable {
         public var input: CameraInput
-        /// The columns and rows the row profiles cover (nil when the LED was never found).
-        public var region: PixelRegion?
         /// Frames decoded.
         public var decoded: Int
     }
@@ -38,6 +40,9 @@ public struct SessionAnalyzer: Sendable {
         let cameras: [String]
         do { cameras = try SessionExport.cameras(in: directory) } catch { throw HILError("\(error)") }
         guard !cameras.isEmpty else { throw HILError("'\(directory)' holds no <camera>.frames.csv: not a session folder") }
+        for name in cameraRegions.keys where !cameras.contains(name) {
+            throw HILError("--roi names camera '\(name)', but the session's cameras are \(cameras.joined(separator: ", "))")
+        }
         let flashPath = directory + "/" + FlashList.fileName
         guard FileSystem.exists(flashPath) else {
             throw HILError("'\(directory)' has no \(FlashList.fileName): the analyzer needs the flash instants (flash_index,planned_on_ns,actual_on_ns,actual_off_ns)")
@@ -52,36 +57,50 @@ public struct SessionAnalyzer: Sendable {
         return Result(analysis: SessionAnalysis(cameras: readings.map(\.input), flashes: flashes), readings: readings)
     }
 
+    /// A text file, with Windows line ends read as Unix ones (every input file alike).
     private func read(_ path: String) throws(HILError) -> String {
-        do { return try FileSystem.read(path) } catch { throw HILError("\(error)") }
+        do { return try FileSystem.read(path).replacingCRLF } catch { throw HILError("\(error)") }
     }
 
-    /// Decodes every video file of `camera` and reduces its frames to row profiles.
+    /// Decodes every video file of `camera` and reduces its frames to the candidate regions' row profiles.
     func readCamera(_ camera: String, sensor: SensorList.Entry?) throws(HILError) -> CameraReading {
         let files = CameraFiles(directory: directory, camera: camera)
+        let given = cameraRegions[camera] ?? region
         var binning: ColumnBinning?
-        var sums: [Int64: [UInt32]] = [:]
+        var reductions: [Int64: ColumnBinning.Reduction] = [:]
         var records: [FrameRecord] = []
-        var decoded = 0
+        var decoded = 0, fullRange = true
         do {
             let videos = try files.videos()
-            records = try SidecarFormat.parse(try FileSystem.read(files.sidecar), path: files.sidecar)
+            records = try SidecarFormat.parse(try read(files.sidecar), path: files.sidecar)
             for video in videos {
-                let reader = try RecordingReader(path: video, sidecar: files.sidecar)
+                let reader = try RecordingReader(path: video, records: records)
+                guard reader.epoch != nil else {
+                    throw HILError("\(video): no \(RecordingTags.epoch) tag, so its frames cannot be joined to \(files.sidecar) "
+                        + "(a file re-muxed or converted by another tool loses it): analyze the files genlock recorded")
+                }
+                fullRange = fullRange && reader.isFullRange
+                var joined = 0, inFile = 0
                 while let frame = try reader.next() {
                     decoded += 1
+                    inFile += 1
                     guard let index = frame.index else { continue }
+                    joined += 1
                     let luma = frame.frame.planes[0]
                     if binning == nil {
                         let full = PixelRegion(x: 0, y: 0, width: frame.frame.width, height: frame.frame.height)
-                        if let region { try region.check(inside: frame.frame.width, frame.frame.height, source: video) }
-                        binning = ColumnBinning(region: region ?? full, bins: region == nil ? Self.searchBins : 1)
+                        if let given { try given.check(inside: frame.frame.width, frame.frame.height, source: video) }
+                        binning = ColumnBinning(region: given ?? full, bins: given == nil ? Self.searchBins : 1)
                     }
                     guard let binning, binning.region.x + binning.region.width <= frame.frame.width,
                           binning.region.y + binning.region.height <= frame.frame.height else {
                         throw HILError("\(video): frame \(index) is \(frame.frame.width)x\(frame.frame.height), unlike the frames before it")
                     }
-                    sums[index] = luma.bytes.withUnsafeBufferPointer { binning.sums(luma: $0, stride: luma.stride) }
+                    reductions[index] = luma.bytes.withUnsafeBufferPointer { binning.reduce(luma: $0, stride: luma.stride) }
+                }
+                if inFile > 0, joined == 0 {
+                    throw HILError("\(video): none of its \(inFile) frames' timestamps matches a row of \(files.sidecar): "
+                        + "the file was re-timed or re-encoded, or the sidecar belongs to another recording")
                 }
             }
         } catch let error as HILError {
@@ -89,15 +108,20 @@ public struct SessionAnalyzer: Sendable {
         } catch {
             throw HILError("\(camera): \(error)")
         }
-        var profiles: [Int64: [Float]] = [:]
-        var found: PixelRegion?
+        var candidates: [RegionProfiles] = []
         if let binning {
-            let frames = records.compactMap { sums[$0.index] }
-            // Without a visible LED every bin stays: the profiles then show no flash, and the
-            // analysis says the LED was never visible.
-            let bins = LEDRegionFinder.ledBins(frames, binning: binning) ?? 0...(binning.bins - 1)
-            found = binning.columns(ofBins: bins)
-            for (index, s) in sums { profiles[index] = binning.rowMeans(s, bins: bins) }
+            let frames = records.compactMap { reductions[$0.index]?.sums }
+            var runs = given == nil ? LEDRegionFinder.candidates(frames, binning: binning) : [0...(binning.bins - 1)]
+            // Nothing changes: every bin, so that the analysis says what it saw (never visible, saturated).
+            if runs.isEmpty { runs = [0...(binning.bins - 1)] }
+            for bins in runs {
+                var profiles: [Int64: [Float]] = [:], maxima: [Int64: [UInt8]] = [:]
+                for (index, r) in reductions {
+                    profiles[index] = binning.rowMeans(r.sums, bins: bins)
+                    maxima[index] = binning.rowMaxima(r.maxima, bins: bins)
+                }
+                candidates.append(RegionProfiles(region: binning.columns(ofBins: bins), profiles: profiles, rowMaxima: maxima))
+            }
         }
         let meta = records.map { r in
             FrameMeta(index: r.index, scheduled: r.scheduled,
@@ -105,8 +129,17 @@ public struct SessionAnalyzer: Sendable {
                       exposure: r.exposure, recorded: r.isRecorded)
         }
         let input = CameraInput(name: camera, shutter: sensor?.shutter ?? .rolling, lineTimePs: sensor?.lineTimePs,
-                                frames: meta, profiles: profiles, firstRow: binning?.region.y ?? 0)
-        return CameraReading(input: input, region: found, decoded: decoded)
+                                frames: meta, candidates: candidates, decodedFrames: decoded,
+                                clipLuma: fullRange && decoded > 0 ? LitBands.fullRangeTop : LitBands.limitedRangeTop)
+        return CameraReading(input: input, decoded: decoded)
+    }
+}
+
+extension String {
+    /// CRLF line ends as LF.
+    fileprivate var replacingCRLF: String {
+        guard contains("\r\n") else { return self }
+        return replacing("\r\n", with: "\n")
     }
 }
 

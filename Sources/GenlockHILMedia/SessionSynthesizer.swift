@@ -43,9 +43,17 @@ public struct SessionSynthesizer: Sendable {
     /// The Pi 5 stamps a frame at its frame-start interrupt: the end of row 0's exposure plus
     /// this latency. The sidecar's sensor instants follow that convention.
     public var interruptLatency: TimeSpan
+    /// Whether `sensors.csv` is written (a rig's session may lack it).
+    public var writesSensorTable: Bool
+    /// Per camera, a line time written to `sensors.csv` instead of the true one (a wrong sensor
+    /// table, for the analyzer's cross-check).
+    public var sensorTableLineTimePs: [String: Int64]
 
     public init(scene: LEDScene, flashes: FlashList, codec: VideoCodec = .ffv1, frameRate: FrameRate? = nil,
-                interruptLatency: TimeSpan = .microseconds(20)) {
+                interruptLatency: TimeSpan = .microseconds(20), writesSensorTable: Bool = true,
+                sensorTableLineTimePs: [String: Int64] = [:]) {
+        self.writesSensorTable = writesSensorTable
+        self.sensorTableLineTimePs = sensorTableLineTimePs
         self.scene = scene
         self.flashes = flashes
         self.codec = codec
@@ -72,7 +80,7 @@ public struct SessionSynthesizer: Sendable {
                         try files.note(FrameRecord(index: frame.index, scheduled: frame.scheduled, flags: frame.flags))
                         continue
                     }
-                    sensors[camera.name] = SensorList.Entry(shutter: timing.shutter, lineTimePs: timing.lineTimePs)
+                    sensors[camera.name] = SensorList.Entry(shutter: timing.shutter, lineTimePs: sensorTableLineTimePs[camera.name] ?? timing.lineTimePs)
                     truth += SynthTruth.line(camera: camera.name, index: frame.index, timing: timing)
                     let record = FrameRecord(
                         index: frame.index, scheduled: frame.scheduled,
@@ -100,7 +108,9 @@ public struct SessionSynthesizer: Sendable {
         }
         try recorder.finish()
         try FileSystem.writeAtomically(flashes.csv, to: recorder.directory + "/" + FlashList.fileName)
-        try FileSystem.writeAtomically(SensorList(sensors).csv, to: recorder.directory + "/" + SensorList.fileName)
+        if writesSensorTable {
+            try FileSystem.writeAtomically(SensorList(sensors).csv, to: recorder.directory + "/" + SensorList.fileName)
+        }
         try FileSystem.writeAtomically(truth, to: recorder.directory + "/" + SynthTruth.fileName)
         return recorder.directory
     }

@@ -91,6 +91,10 @@ struct HILCLITests {
         #expect(roi.status == 2 && roi.stderr.contains("--roi"))
         let outside = try GenlockBinary.run(["hil", "analyze", session, "--roi", "300,0,100,10"])
         #expect(outside.status == 2 && outside.stderr.contains("does not fit"))
+        let unknown = try GenlockBinary.run(["hil", "analyze", session, "--roi", "cam9=0,0,10,10"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("'cam9'"), "stderr: \(unknown.stderr)")
+        let twice = try GenlockBinary.run(["hil", "analyze", session, "--roi", "cam1=0,0,10,10", "--roi", "cam1=0,0,20,10"])
+        #expect(twice.status == 2 && twice.stderr.contains("twice"))
 
         try "flash_index,on\n".write(toFile: session + "/flashes.csv", atomically: true, encoding: .utf8)
         let badFlashes = try GenlockBinary.run(["hil", "analyze", session, "--json", dir.appendingPathComponent("x.json").path])
@@ -105,5 +109,28 @@ struct HILCLITests {
         #expect(badScenario.status == 2 && badScenario.stderr.contains("cannot read scenario"))
         let badShutter = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--shutter", "sideways"])
         #expect(badShutter.status == 2 && badShutter.stderr.contains("--shutter"))
+    }
+
+    /// A video another tool re-muxed (its tags dropped) cannot be joined to the sidecar: the
+    /// analyzer names the missing tag and exits 2, instead of reporting no joined frame.
+    @Test func aVideoWithoutTheEpochTagIsNamed() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let synth = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--session", "s", "--frames", "4"])
+        #expect(synth.status == 0, "stderr: \(synth.stderr)")
+        let session = dir.appendingPathComponent("s")
+        let video = try #require(try FileManager.default.contentsOfDirectory(atPath: session.path).first { $0.hasPrefix("cam1") && $0.hasSuffix(".mkv") })
+        let remuxed = dir.appendingPathComponent("remuxed.mkv").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-v", "error", "-y", "-i", session.appendingPathComponent(video).path, "-map_metadata", "-1", "-c", "copy", remuxed]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+        try FileManager.default.removeItem(at: session.appendingPathComponent(video))
+        try FileManager.default.moveItem(atPath: remuxed, toPath: session.appendingPathComponent(video).path)
+        let analyze = try GenlockBinary.run(["hil", "analyze", session.path])
+        #expect(analyze.status == 2)
+        #expect(analyze.stderr.contains("GENLOCK_EPOCH_REALTIME_NS") && analyze.stderr.split(separator: "\n").count == 1, "stderr: \(analyze.stderr)")
     }
 }

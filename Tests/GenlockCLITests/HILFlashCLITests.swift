@@ -24,6 +24,8 @@ struct HILFlashCLITests {
         (["--line", "17"], "--start-at NS or --start-in"),
         (["--line", "17", "--start-in", "5s", "--start-at", "1"], "exclusive"),
         (["--start-in", "5s"], "--line"),
+        (["--line", "17", "--start-in", "5s", "--sensor", "cam1=imx999"], "no sensor mode known for 'imx999'"),
+        (["--line", "17", "--start-in", "5s", "--sensor", "imx708"], "expected CAMERA=MODEL"),
     ])
     func badArgumentsGiveOneClearLine(arguments: [String], message: String) throws {
         let result = try GenlockBinary.run(["hil", "flash"] + arguments)
@@ -55,5 +57,21 @@ struct HILFlashCLITests {
             #expect(r.off > r.on)
         }
         #expect(zip(records, records.dropFirst()).allSatisfy { $0.off < $1.on })
+    }
+
+    /// `--sensor CAMERA=MODEL` writes the session's sensor table from the sensor modes.
+    @Test func sensorOptionsWriteTheSensorTable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hil-flash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sensors = dir.appendingPathComponent("sensors.csv").path
+        let result = try GenlockBinary.run([
+            "hil", "flash", "--simulated", "--line", "17", "--start-in", "100ms", "--count", "1", "--late-tolerance", "10s",
+            "--out", dir.appendingPathComponent("flashes.csv").path, "--sensor", "cam1=imx708", "--sensor", "cam2=IMX296",
+            "--sensors-out", sensors,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let text = try String(contentsOfFile: sensors, encoding: .utf8)
+        #expect(text == "camera,shutter,line_time_ps\ncam1,rolling,\(SensorMode.imx708.timing.lineTimePs)\ncam2,global,\(SensorMode.imx296.timing.lineTimePs)\n")
     }
 }

@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockHIL
+import Foundation
 import Testing
 
 /// The pure pieces on their own: flash and sensor files, regions, the overlap model, band edges.
@@ -62,21 +63,52 @@ struct PureLogicTests {
         #expect(global.litFraction(row: 110, flash: flash) == 0)
     }
 
-    /// An exact trapezoid: the edges' half crossings give the start to well within a row.
-    @Test(arguments: [0.0, 0.3, 0.77])
-    func bandEdgesRecoverTheStartOfAnExactBand(subRow: Double) throws {
+    /// An exact trapezoid (as luma above the background): the band's centre gives the start to
+    /// well within a row, and so it does through a gamma curve, which only moves the two edges
+    /// apart (the band looks taller, the old E/height line time came out low).
+    @Test(arguments: [(0.0, 1.0), (0.3, 1.0), (0.77, 1.0), (0.0, 2.2), (0.3, 2.2), (0.77, 2.2)])
+    func bandCentreRecoversTheStartWhateverTheLumaCurve(subRow: Double, gamma: Double) throws {
         let lineTimeNs = 10_000.0, exposureNs = 500_000.0, flashOn = 700_000.0, width = 40_000.0
         let startNs = subRow * lineTimeNs
-        let shares = (0..<200).map { r -> Double in
+        let background = 40.0
+        let excess = (0..<200).map { r -> Double in
             let rowStart = startNs + Double(r) * lineTimeNs
-            return max(0, min(flashOn + width, rowStart + exposureNs) - max(flashOn, rowStart)) / width
+            let share = max(0, min(flashOn + width, rowStart + exposureNs) - max(flashOn, rowStart)) / width
+            func encode(_ v: Double) -> Double { 255 * pow(min(v / 255, 1), 1 / gamma) }
+            return encode(background + 150 * share) - encode(background)
         }
-        let edges = try #require(BandEdges(fraction: shares, firstRow: 0, noise: 0))
-        #expect(edges.top != nil && edges.bottom != nil)
-        let s = edges.exposureStart(flashMiddleNs: flashOn + width / 2, exposureNs: exposureNs, lineTimeNs: lineTimeNs)
-        #expect(s.edges == 2)
-        #expect(abs(s.startNs - startNs) < 0.01 * lineTimeNs)
-        #expect(abs(try #require(edges.lineTimeNs(exposureNs: exposureNs)) - lineTimeNs) < 1)
+        let edges = try #require(BandEdges(excess: excess, firstRow: 0, usable: 0..<200, noise: 0))
+        let centre = try #require(edges.centre)
+        let expected = (flashOn + width / 2 - exposureNs / 2 - startNs) / lineTimeNs
+        #expect(abs(centre.row - expected) < 0.02, "centre \(centre.row) vs \(expected)")
+        let height = try #require(edges.heightRows)
+        if gamma == 1 { #expect(abs(height - exposureNs / lineTimeNs) < 0.02) } else { #expect(height > exposureNs / lineTimeNs + 0.5) }
+    }
+
+    /// A band cut by the rows the LED lights evenly has no edge there.
+    @Test func anEdgeOutsideTheEvenRowsIsNotAnEdge() throws {
+        let excess = (0..<100).map { r -> Double in r < 20 ? 0 : (r < 60 ? 100 : 0) }
+        let edges = try #require(BandEdges(excess: excess, firstRow: 0, usable: 25..<100, noise: 1))
+        #expect(edges.top == nil)
+        #expect(edges.bottom != nil)
+        #expect(edges.centre == nil)
+    }
+
+    /// The fit recovers the line time, the offset and the drift from exact points, and leaves an
+    /// outlier out.
+    @Test func lineTimeFitRecoversLineTimeOffsetAndDrift() throws {
+        var points = (0..<30).map { i -> LineTimeFit.Point in
+            let row = Double((i * 37) % 200) + 0.25
+            let t = Double(i) * 0.1
+            return .init(xNs: -20_000 + 18_000 * row + 400 * t, row: row, tSeconds: t)
+        }
+        points[7].xNs += 500_000
+        let fit = try #require(LineTimeFit(points, lineTimeNs: nil, minimumToleranceNs: 36_000))
+        #expect(abs(fit.lineTimeNs - 18_000) < 0.01)
+        #expect(abs(fit.offsetNs + 20_000) < 1)
+        #expect(abs(fit.driftNsPerSecond - 400) < 0.1)
+        #expect(fit.inliers.filter { !$0 }.count == 1 && !fit.inliers[7])
+        #expect(fit.rowSpan > 150)
     }
 
     /// Sums of bright pixels across a wide region (more than 4096 columns in one bin) stay exact.
@@ -85,18 +117,20 @@ struct PureLogicTests {
         let stride = width + 3, rows = 3
         let luma = (0..<(stride * rows)).map { UInt8(truncatingIfNeeded: $0 % stride < width ? 200 + $0 % 56 : 7) }
         let binning = ColumnBinning(region: PixelRegion(x: 0, y: 1, width: width, height: 2), bins: bins)
-        let sums = luma.withUnsafeBufferPointer { binning.sums(luma: $0, stride: stride) }
+        let reduction = luma.withUnsafeBufferPointer { binning.reduce(luma: $0, stride: stride) }
+        let sums = reduction.sums
         for row in 0..<2 {
             for bin in 0..<binning.bins {
                 let start = (row + 1) * stride + binning.edges[bin], end = (row + 1) * stride + binning.edges[bin + 1]
                 #expect(sums[row * binning.bins + bin] == luma[start..<end].reduce(0) { $0 + UInt32($1) })
+                #expect(reduction.maxima[row * binning.bins + bin] == luma[start..<end].max())
             }
         }
         #expect(binning.edges.last == width)
     }
 
     @Test func aBandFillingTheRegionHasNoEdge() {
-        #expect(BandEdges(fraction: Array(repeating: 1, count: 50), firstRow: 0, noise: 0.01) == nil)
-        #expect(BandEdges(fraction: Array(repeating: 0, count: 50), firstRow: 0, noise: 0.01) == nil)
+        #expect(BandEdges(excess: Array(repeating: 100, count: 50), firstRow: 0, usable: 0..<50, noise: 1) == nil)
+        #expect(BandEdges(excess: Array(repeating: 0, count: 50), firstRow: 0, usable: 0..<50, noise: 1) == nil)
     }
 }

@@ -24,43 +24,62 @@ public struct ColumnBinning: Hashable, Sendable {
         self.edges = edges
     }
 
-    /// Sums per row (`region.height` rows, each `bins` sums), row-major.
-    public func sums(luma: UnsafeBufferPointer<UInt8>, stride: Int) -> [UInt32] {
+    /// What the analyzer keeps of one frame: per row and bin the sum of the luma and the
+    /// brightest pixel (clipping is a per-pixel matter: a mean hides a clipped part of a bin).
+    public struct Reduction: Sendable {
+        /// Sums per row (`region.height` rows, each `bins` sums), row-major.
+        public var sums: [UInt32]
+        /// The brightest pixel per row and bin, row-major like `sums`.
+        public var maxima: [UInt8]
+    }
+
+    /// Sums and maxima per row and bin.
+    public func reduce(luma: UnsafeBufferPointer<UInt8>, stride: Int) -> Reduction {
         precondition(luma.count >= (region.y + region.height - 1) * stride + region.x + region.width, "luma plane too small for the region")
-        var out = [UInt32](repeating: 0, count: region.height * bins)
-        guard let base = luma.baseAddress else { return out }
-        out.withUnsafeMutableBufferPointer { out in
-            for row in 0..<region.height {
-                let line = base + (region.y + row) * stride + region.x
-                for bin in 0..<bins {
-                    out[row * bins + bin] = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
+        var sums = [UInt32](repeating: 0, count: region.height * bins)
+        var maxima = [UInt8](repeating: 0, count: region.height * bins)
+        guard let base = luma.baseAddress else { return Reduction(sums: sums, maxima: maxima) }
+        sums.withUnsafeMutableBufferPointer { sums in
+            maxima.withUnsafeMutableBufferPointer { maxima in
+                for row in 0..<region.height {
+                    let line = base + (region.y + row) * stride + region.x
+                    for bin in 0..<bins {
+                        let (sum, top) = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
+                        sums[row * bins + bin] = sum
+                        maxima[row * bins + bin] = top
+                    }
                 }
             }
         }
-        return out
+        return Reduction(sums: sums, maxima: maxima)
     }
 
-    /// The sum of `count` bytes: 16 at a time in 16-bit lanes (at most 256 per lane before they
-    /// are folded, so nothing overflows), then the rest one by one.
+    /// The sum and the maximum of `count` bytes: 16 at a time in 16-bit lanes (at most 256 per
+    /// lane before they are folded, so nothing overflows), then the rest one by one.
     @inline(__always)
-    private static func sum(_ p: UnsafePointer<UInt8>, count: Int) -> UInt32 {
+    private static func sum(_ p: UnsafePointer<UInt8>, count: Int) -> (UInt32, UInt8) {
         var total: UInt32 = 0
+        var top = SIMD16<UInt8>()
         var i = 0
         let raw = UnsafeRawPointer(p)
         while count - i >= 16 {
             var lanes = SIMD16<UInt16>()
             let end = min(count - (count - i) % 16, i + 256 * 16)
             while i < end {
-                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: v)
+                top = pointwiseMax(top, v)
                 i += 16
             }
             total &+= SIMD16<UInt32>(truncatingIfNeeded: lanes).wrappedSum()
         }
+        var highest = top.max()
         while i < count {
             total &+= UInt32(p[i])
+            highest = max(highest, p[i])
             i += 1
         }
-        return total
+        return (total, highest)
     }
 
     /// Pixels in bin `bin` of one row.
@@ -70,6 +89,15 @@ public struct ColumnBinning: Hashable, Sendable {
     public func columns(ofBins range: ClosedRange<Int>) -> PixelRegion {
         PixelRegion(x: region.x + edges[range.lowerBound], y: region.y,
                     width: edges[range.upperBound + 1] - edges[range.lowerBound], height: region.height)
+    }
+
+    /// Each row's brightest pixel over bins `range`.
+    public func rowMaxima(_ maxima: [UInt8], bins range: ClosedRange<Int>) -> [UInt8] {
+        (0..<region.height).map { row in
+            var top: UInt8 = 0
+            for bin in range { top = max(top, maxima[row * bins + bin]) }
+            return top
+        }
     }
 
     /// Each row's mean luma over bins `range`.

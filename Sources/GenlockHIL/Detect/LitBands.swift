@@ -2,8 +2,8 @@
 public enum BandReading: Hashable, Sendable {
     /// No row brighter than the background by more than the noise allows.
     case dark
-    /// The LED's rows reach the top of the sensor's range: the ramps are clipped, so their
-    /// middle no longer marks half a flash.
+    /// A pixel of the LED's lit rows reaches the top of the stream's range: the light there is
+    /// clipped, so the ramps' middle no longer marks half a flash.
     case saturated
     /// Per row of the region, the light above the background (mean luma), and the level of the
     /// frame's plateau (the rows that integrated the most). `interior`: the plateau is at least
@@ -15,15 +15,17 @@ public enum BandReading: Hashable, Sendable {
 /// Turns row profiles (each row's mean luma over the LED's columns, one profile per frame) into
 /// the light of the flashes: subtracts each row's background, finds which frames are lit, and
 /// measures each lit frame's plateau (with a rolling shutter, the rows that integrated the whole
-/// flash). ``fullLevel(_:)`` turns the plateaus into the light of a whole flash, assuming a
-/// steady LED and a diffuser lit evenly over the rows.
+/// flash).
 ///
 /// The background of a row is a low percentile of that row over all frames, so every row must
 /// be dark in at least a tenth of the frames (flashes that light every frame at the same rows
 /// leave no background to measure: use a sweep or a longer flash period).
 public struct LitBands: Sendable {
-    /// Mean luma at or above which a row counts as clipped.
-    public static let saturationLuma: Float = 250
+    /// The top of the luma range of a full-range stream (0…255).
+    public static let fullRangeTop: UInt8 = 255
+    /// The top of the luma range of a limited-range stream (16…235); also used when the stream
+    /// does not say which range it uses, so that a limited-range clip is never missed.
+    public static let limitedRangeTop: UInt8 = 235
     /// Per row of the region, the background's mean luma.
     public let background: [Float]
     /// Standard deviation of one row's mean luma in a dark frame.
@@ -55,8 +57,9 @@ public struct LitBands: Sendable {
     /// The least rise above the background (mean luma) that counts as lit.
     public var threshold: Float { max(8 * noiseLuma, 4) }
 
-    /// Reads one frame's profile.
-    public func reading(_ profile: [Float]) -> BandReading {
+    /// Reads one frame's profile; `rowMaxima` (the brightest pixel of each row, empty when not
+    /// known) at or above `clipLuma` in a lit row makes the frame saturated.
+    public func reading(_ profile: [Float], rowMaxima: [UInt8] = [], clipLuma: UInt8 = LitBands.limitedRangeTop) -> BandReading {
         let rows = profile.count
         guard rows > 0 else { return .dark }
         var excess = [Float](repeating: 0, count: rows)
@@ -69,26 +72,18 @@ public struct LitBands: Sendable {
         }
         guard peak >= threshold else { return .dark }
         let maximum = excess.max() ?? 0
+        if rowMaxima.count == rows {
+            for row in 0..<rows where excess[row] >= threshold && rowMaxima[row] >= clipLuma { return .saturated }
+        }
         var plateau: [Float] = []
         var touches = false
         for row in 0..<rows where excess[row] >= 0.8 * maximum {
-            if profile[row] >= Self.saturationLuma { return .saturated }
+            if profile[row] >= Float(clipLuma) { return .saturated }
             plateau.append(excess[row])
             touches = touches || row == 0 || row == rows - 1
         }
         let interior = plateau.count >= 3 && !touches
         return .lit(excess: excess, plateau: Self.median(&plateau), interior: interior)
-    }
-
-    /// The light of a whole flash: the median plateau of the frames whose plateau is interior
-    /// (of all lit frames when none is).
-    public static func fullLevel(_ readings: some Collection<BandReading>) -> Float {
-        var interior: [Float] = [], all: [Float] = []
-        for case .lit(_, let plateau, let inside) in readings {
-            all.append(plateau)
-            if inside { interior.append(plateau) }
-        }
-        return interior.isEmpty ? median(&all) : median(&interior)
     }
 
     static func median(_ values: inout [Float]) -> Float {

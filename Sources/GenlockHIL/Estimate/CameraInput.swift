@@ -22,27 +22,48 @@ public struct FrameMeta: Hashable, Sendable {
     }
 }
 
-/// One camera's recording reduced to what estimation needs: the sidecar's rows and, per decoded
-/// frame, the row profile of the LED's region (mean luma per row).
+/// One candidate region of a camera's frames, reduced: per decoded frame, the mean luma of each
+/// row over the region's columns and each row's brightest pixel.
+public struct RegionProfiles: Sendable {
+    /// The pixels covered (its first row is the profiles' first row).
+    public var region: PixelRegion
+    /// Row profiles by frame index (decoded frames only).
+    public var profiles: [Int64: [Float]]
+    /// The brightest pixel of each row, by frame index (empty: not known).
+    public var rowMaxima: [Int64: [UInt8]]
+
+    public init(region: PixelRegion, profiles: [Int64: [Float]], rowMaxima: [Int64: [UInt8]] = [:]) {
+        self.region = region
+        self.profiles = profiles
+        self.rowMaxima = rowMaxima
+    }
+}
+
+/// One camera's recording reduced to what estimation needs: the sidecar's rows and the
+/// candidate regions where the LED may be (strongest change first; a given ROI is the only one).
 public struct CameraInput: Sendable {
     public var name: String
     public var shutter: Shutter
-    /// Line time in ps; nil: estimated from frames that show both band edges.
+    /// Line time in ps from `sensors.csv`; nil: fitted from the bands only.
     public var lineTimePs: Int64?
     /// Sidecar rows, in index order.
     public var frames: [FrameMeta]
-    /// Row profiles by frame index (decoded frames only).
-    public var profiles: [Int64: [Float]]
-    /// The sensor row of the profiles' first row.
-    public var firstRow: Int
+    /// Where the LED may be, tried in order.
+    public var candidates: [RegionProfiles]
+    /// Frames decoded (whether or not the LED was found).
+    public var decodedFrames: Int
+    /// A pixel at or above this luma is clipped (the stream's range: 255 full, 235 limited or unknown).
+    public var clipLuma: UInt8
 
-    public init(name: String, shutter: Shutter, lineTimePs: Int64?, frames: [FrameMeta], profiles: [Int64: [Float]], firstRow: Int) {
+    public init(name: String, shutter: Shutter, lineTimePs: Int64?, frames: [FrameMeta], candidates: [RegionProfiles],
+                decodedFrames: Int, clipLuma: UInt8 = LitBands.limitedRangeTop) {
         self.name = name
         self.shutter = shutter
         self.lineTimePs = lineTimePs
         self.frames = frames
-        self.profiles = profiles
-        self.firstRow = firstRow
+        self.candidates = candidates
+        self.decodedFrames = decodedFrames
+        self.clipLuma = clipLuma
     }
 }
 

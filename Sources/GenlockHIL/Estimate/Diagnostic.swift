@@ -12,6 +12,11 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         case unknownLineTime = "unknown-line-time"
         case unmatchedBand = "unmatched-band"
         case noCommonFrames = "no-common-frames"
+        case regionRejected = "region-rejected"
+        case ledNotFound = "led-not-found"
+        case singleEdge = "single-edge"
+        case lineTimeMismatch = "line-time-mismatch"
+        case noisyBands = "noisy-bands"
     }
 
     public var kind: Kind
@@ -33,14 +38,16 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// Gathers per-frame problems into one diagnostic per camera and kind, so a long session with a
-/// saturated LED says so once, with the first indices, rather than once per frame.
+/// Gathers per-frame problems into one diagnostic per camera and kind (the first message of the
+/// kind is kept: a message carrying a number, such as a flash's width, must not make each frame
+/// a line of its own), so a long session with a saturated LED says so once, with the first
+/// indices, rather than once per frame.
 struct DiagnosticLog {
     private(set) var entries: [Diagnostic] = []
     private static let shownIndices = 8
 
     mutating func add(_ kind: Diagnostic.Kind, camera: String?, index: Int64? = nil, _ message: String) {
-        if let i = entries.firstIndex(where: { $0.kind == kind && $0.camera == camera && $0.message == message }) {
+        if let i = entries.firstIndex(where: { $0.kind == kind && $0.camera == camera }) {
             if let index {
                 entries[i].count += 1
                 if entries[i].indices.count < Self.shownIndices { entries[i].indices.append(index) }

@@ -5,8 +5,12 @@ import GenlockCore
 public struct SkewSample: Hashable, Sendable, Codable {
     public var index: Int64
     public var skewNs: Double
-    /// Standard uncertainty: both estimates' uncertainties in quadrature.
+    /// Standard uncertainty: both estimates' uncertainties in quadrature (with the other
+    /// camera's interpolation error when `interpolated`).
     public var sigmaNs: Double
+    /// Whether camera `b` had no estimate at this index, and its offset from `Tn` was taken from
+    /// a line through its estimates around it.
+    public var interpolated: Bool
 }
 
 /// Order statistics of |skew| over a pair's samples, ns.
@@ -29,34 +33,75 @@ public struct PairSkew: Hashable, Sendable, Codable {
     /// Nil when the two cameras share no measured frame index.
     public var statistics: SkewStatistics?
 
-    /// Pairs `a`'s and `b`'s estimates frame by frame.
+    /// Pairs `a`'s and `b`'s estimates by their offsets from `Tn`.
     ///
-    /// A rolling shutter measures every lit frame, so samples are the indices both cameras
-    /// measured. A global shutter measures only the frames whose flash landed on a ramp of the
-    /// sweep, rarely the same index in two cameras; since a camera's offset from `Tn` changes
-    /// little over a sweep, each estimate of `a` is paired with `b`'s nearest estimate within
-    /// `window` frames (0 for rolling shutters).
-    public init(a: CameraAnalysis, b: CameraAnalysis, window: Int64) {
+    /// The skew at index `n` is `(s_a − Tn) − (s_b − Tn)`. When both cameras measured `n`, that
+    /// is the sample. Otherwise (cameras a frame or more apart light different indices with the
+    /// same flash) `b`'s offset at `n` comes from a straight line (offset and drift) through its
+    /// estimates around `n` within a few of its flash spacings, at least one on each side and
+    /// three in all, and only when they lie on that line (residual at most max(`toleranceNs`,
+    /// 3× their uncertainty)): a camera whose offset jumps from frame to frame (request-timed
+    /// capture) is compared at shared indices only.
+    ///
+    /// Global shutter (`nearestWithin` set): each estimate of `a` is paired with `b`'s nearest
+    /// estimate within that many frames, since a sweep measures few frames and a camera's offset
+    /// changes little over one.
+    public init(a: CameraAnalysis, b: CameraAnalysis, nearestWithin: Int64? = nil, toleranceNs: Double = 0) {
         self.a = a.name
         self.b = b.name
         var samples: [SkewSample] = []
         let others = b.estimates.sorted { $0.index < $1.index }
+        let gaps = zip(others, others.dropFirst()).map { $1.index - $0.index }.sorted()
+        let window = nearestWithin ?? min(max(8, 3 * (gaps.isEmpty ? 0 : gaps[gaps.count / 2])), 1000)
         for e in a.estimates {
-            // The nearest index of b's estimates (binary search, ties to the earlier).
+            // The first of b's estimates at or after e.index (binary search).
             var lo = 0, hi = others.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if others[mid].index < e.index { lo = mid + 1 } else { hi = mid }
             }
-            let near = [lo - 1, lo].filter { others.indices.contains($0) }
-                .min { abs(others[$0].index - e.index) < abs(others[$1].index - e.index) }
-            guard let near, abs(others[near].index - e.index) <= window else { continue }
-            let o = others[near]
-            samples.append(SkewSample(index: e.index, skewNs: e.offsetNs - o.offsetNs,
-                                      sigmaNs: (e.sigmaNs * e.sigmaNs + o.sigmaNs * o.sigmaNs).squareRoot()))
+            if others.indices.contains(lo), others[lo].index == e.index {
+                let o = others[lo]
+                samples.append(SkewSample(index: e.index, skewNs: e.offsetNs - o.offsetNs,
+                                          sigmaNs: (e.sigmaNs * e.sigmaNs + o.sigmaNs * o.sigmaNs).squareRoot(), interpolated: false))
+                continue
+            }
+            if nearestWithin != nil {
+                let near = [lo - 1, lo].filter { others.indices.contains($0) }
+                    .min { abs(others[$0].index - e.index) < abs(others[$1].index - e.index) }
+                guard let near, abs(others[near].index - e.index) <= window else { continue }
+                let o = others[near]
+                samples.append(SkewSample(index: e.index, skewNs: e.offsetNs - o.offsetNs,
+                                          sigmaNs: (e.sigmaNs * e.sigmaNs + o.sigmaNs * o.sigmaNs).squareRoot(), interpolated: false))
+                continue
+            }
+            let before = others[max(0, lo - 2)..<lo].filter { e.index - $0.index <= window }
+            let after = others[lo..<min(others.count, lo + 2)].filter { $0.index - e.index <= window }
+            let near = Array(before) + Array(after)
+            guard !before.isEmpty, !after.isEmpty, near.count >= 3, let line = Self.line(near, at: e.index) else { continue }
+            let sigmas = near.map(\.sigmaNs).sorted()
+            let typical = sigmas[sigmas.count / 2]
+            guard line.residualNs <= max(toleranceNs, 3 * typical) else { continue }
+            let sigmaB = (typical * typical + line.residualNs * line.residualNs).squareRoot()
+            samples.append(SkewSample(index: e.index, skewNs: e.offsetNs - line.valueNs,
+                                      sigmaNs: (e.sigmaNs * e.sigmaNs + sigmaB * sigmaB).squareRoot(), interpolated: true))
         }
         self.samples = samples
         statistics = Self.statistics(samples)
+    }
+
+    /// The least-squares line offset = p + q·index through `points`, its value at `index`, and
+    /// the largest residual.
+    private static func line(_ points: [FrameEstimate], at index: Int64) -> (valueNs: Double, residualNs: Double)? {
+        let n = Double(points.count)
+        let x = points.map { Double($0.index - index) }, y = points.map(\.offsetNs)
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        guard sxx > 0 else { return nil }
+        let q = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
+        let p = my - q * mx
+        let residual = zip(x, y).map { abs($1 - p - q * $0) }.max() ?? 0
+        return (p, residual)
     }
 
     static func statistics(_ samples: [SkewSample]) -> SkewStatistics? {

@@ -16,10 +16,11 @@ public struct SessionAnalysis: Sendable {
         for i in cameras.indices {
             for j in cameras.indices where j > i {
                 let global = cameras[i].shutter == .global || cameras[j].shutter == .global
-                let pair = PairSkew(a: cameras[i], b: cameras[j], window: global ? Self.globalPairWindowFrames : 0)
+                let tolerance = max(cameras[i].lineTimeNs ?? 0, cameras[j].lineTimeNs ?? 0)
+                let pair = PairSkew(a: cameras[i], b: cameras[j], nearestWithin: global ? Self.globalPairWindowFrames : nil, toleranceNs: tolerance)
                 if pair.statistics == nil {
                     diagnostics.append(Diagnostic(kind: .noCommonFrames, camera: nil, indices: [], count: 0,
-                                                  message: "\(pair.a)–\(pair.b): no frame index has an estimate in both cameras, so no skew"))
+                                                  message: "\(pair.a)–\(pair.b): no skew: no frame index has an estimate in both cameras, and neither camera's offsets from Tn lie on a line around the other's"))
                 }
                 pairs.append(pair)
             }

@@ -1,4 +1,5 @@
 import GenlockCore
+import Glibc
 /// Draws the luma plane of one frame of an ``LEDScene``: the background, plus the LED's light
 /// row by row in proportion to the share of each flash the row integrated (``ExposureTiming``),
 /// plus sensor noise, clipped to 0…255 as a sensor clips.
@@ -10,24 +11,67 @@ public struct SceneRenderer: Sendable {
     private let background: [Float]
     /// Per pixel: how much of the LED's light reaches it (1 inside the diffuser, fading at its edges).
     private let footprint: [Float]
+    /// Per pixel: how much of the flickering lamp's light reaches it.
+    private let lampFootprint: [Float]
 
     public init(scene: LEDScene) {
         self.scene = scene
         let w = scene.width, h = scene.height
         var background = [Float](repeating: 0, count: w * h)
         var footprint = [Float](repeating: 0, count: w * h)
+        var lampFootprint = [Float](repeating: 0, count: w * h)
         let blur = Float(max(scene.blurPixels, 0))
         for y in 0..<h {
             for x in 0..<w {
                 // A gentle left-to-right gradient and a faint checkerboard: a scene, not a flat field.
                 let gradient = Float(scene.ambientLuma) * (0.85 + 0.3 * Float(x) / Float(max(w - 1, 1)))
                 let texture: Float = ((x / 16 + y / 16) % 2 == 0) ? 3 : -3
-                background[y * w + x] = gradient + texture
-                footprint[y * w + x] = Self.coverage(x, y, scene.led, blur: blur)
+                var still = gradient + texture
+                if let object = scene.brightObject {
+                    still += Self.coverage(x, y, object, blur: blur) * Float(scene.brightObjectLuma - scene.ambientLuma)
+                }
+                background[y * w + x] = still
+                footprint[y * w + x] = scene.shape == .disc ? Self.discCoverage(x, y, scene.led, blur: blur) : Self.coverage(x, y, scene.led, blur: blur)
+                if let lamp = scene.lamp { lampFootprint[y * w + x] = Self.coverage(x, y, lamp.region, blur: blur) }
             }
         }
         self.background = background
         self.footprint = footprint
+        self.lampFootprint = lampFootprint
+    }
+
+    /// How much of a round spot inscribed in `r` covers pixel (x, y), fading `blur` pixels wide.
+    private static func discCoverage(_ x: Int, _ y: Int, _ r: PixelRegion, blur: Float) -> Float {
+        let cx = Float(r.x) + Float(r.width) / 2, cy = Float(r.y) + Float(r.height) / 2
+        let radius = Float(min(r.width, r.height)) / 2
+        let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
+        let inside = radius - (dx * dx + dy * dy).squareRoot()
+        if blur == 0 { return inside > 0 ? 1 : 0 }
+        return min(max(inside / blur + 0.5, 0), 1)
+    }
+
+    /// The lamp's light per row: its mean times 1 + depth·(the mean of cos(2πft) over the row's
+    /// exposure window). The phase is taken from the realtime second, which holds whole mains
+    /// cycles.
+    private func lampLight(timing: ExposureTiming) -> [Float] {
+        guard let lamp = scene.lamp else { return [] }
+        let omega = 2 * Double.pi * lamp.frequencyHz
+        let startS = Double(timing.start.nanosecondsSinceEpoch % 1_000_000_000) / 1e9
+        let exposureS = Double(timing.exposure.nanoseconds) / 1e9
+        return (0..<scene.height).map { row in
+            let a = startS + (timing.shutter == .rolling ? Double(row) * timing.lineTimeNs / 1e9 : 0)
+            let mean = exposureS > 0 ? (sin(omega * (a + exposureS)) - sin(omega * a)) / (omega * exposureS) : cos(omega * a)
+            return Float(lamp.meanLuma * (1 + lamp.depth * mean))
+        }
+    }
+
+    /// Linear levels to the stream's luma: the gamma curve on 0…1 of the sensor's range, then
+    /// full (0…255) or limited (16…235) range. The sensor clips at the top of its range.
+    private static func encode(_ value: Float, _ encoding: LEDScene.Encoding) -> Float {
+        if encoding.gamma == 1 && !encoding.limitedRange { return value }
+        var v = min(max(value / 255, 0), 1)
+        if encoding.gamma != 1 { v = Float(pow(Double(v), 1 / encoding.gamma)) }
+        return encoding.limitedRange ? 16 + 219 * v : 255 * v
     }
 
     /// How much of the diffuser covers pixel (x, y): a linear fade `blur` pixels wide across each edge.
@@ -51,12 +95,15 @@ public struct SceneRenderer: Sendable {
         }
         let gain = Float(scene.flashLuma)
         var noise = NoiseSource(seed: scene.seed, camera: camera, index: index, sigma: Float(scene.noiseSigmaLuma))
+        let lamp = lampLight(timing: timing)
         var out = [UInt8](repeating: 0, count: w * h)
         for y in 0..<h {
             let light = rowLight[y] * gain
+            let lampRow = lamp.isEmpty ? 0 : lamp[y]
             for x in 0..<w {
                 let i = y * w + x
-                let value = background[i] + footprint[i] * light + noise.next()
+                let linear = background[i] + footprint[i] * light + lampFootprint[i] * lampRow
+                let value = Self.encode(linear, scene.encoding) + noise.next()
                 out[i] = UInt8(min(max(value.rounded(), 0), 255))
             }
         }

@@ -4,10 +4,12 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
     public struct Camera: Hashable, Sendable, Codable {
         public var name: String
         public var shutter: String
-        /// Line time used, ns (nil: unknown), and whether it was estimated from the bands.
+        /// Line time used, ns (nil: unknown), whether it was fitted from the bands (no line time
+        /// in `sensors.csv`), and its standard uncertainty then.
         public var lineTimeNs: Double?
         public var lineTimeEstimated: Bool
-        /// The LED's region the row profiles covered (nil: not found).
+        public var lineTimeSigmaNs: Double?
+        /// The region found to be the LED (nil: none).
         public var region: PixelRegion?
         public var framesDecoded: Int
         public var litFrames: Int
@@ -25,8 +27,8 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
     /// Whether every camera pair has at least one skew sample.
     public var complete: Bool
 
-    /// `readings` are, per camera in the analysis's order: (region, frames decoded).
-    public init(session: String, analysis: SessionAnalysis, readings: [(region: PixelRegion?, decoded: Int)]) {
+    /// `framesDecoded`: per camera in the analysis's order.
+    public init(session: String, analysis: SessionAnalysis, framesDecoded: [Int]) {
         self.session = session
         let medians = analysis.cameras.map { camera -> Double? in
             let offsets = camera.estimates.map(\.offsetNs).sorted()
@@ -35,7 +37,7 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
         let reference = medians.first ?? nil
         cameras = analysis.cameras.enumerated().map { i, c in
             Camera(name: c.name, shutter: c.shutter.rawValue, lineTimeNs: c.lineTimeNs, lineTimeEstimated: c.lineTimeEstimated,
-                   region: readings[i].region, framesDecoded: readings[i].decoded, litFrames: c.litFrames,
+                   lineTimeSigmaNs: c.lineTimeSigmaNs, region: c.region, framesDecoded: framesDecoded[i], litFrames: c.litFrames,
                    offsetFromScheduledNs: medians[i],
                    offsetFromFirstCameraNs: both(medians[i], reference).map { $0 - $1 },
                    estimates: c.estimates)
@@ -50,7 +52,9 @@ public struct AnalysisReport: Hashable, Sendable, Codable {
         var lines: [String] = []
         for c in cameras {
             let offset = c.offsetFromScheduledNs.map { "exposure start − Tn median \(Self.micro($0))" } ?? "no estimate"
-            let line = c.lineTimeNs.map { "line time \(Self.micro($0))\(c.lineTimeEstimated ? " (estimated)" : "")" } ?? "line time unknown"
+            let line = c.lineTimeNs.map { l in
+                "line time \(Self.micro(l))" + (c.lineTimeSigmaNs.map { " ± \(Self.micro($0)) (fitted)" } ?? (c.lineTimeEstimated ? " (fitted)" : " (sensors.csv)"))
+            } ?? "line time unknown"
             lines.append("\(c.name): \(c.framesDecoded) frames, \(c.litFrames) lit, \(c.estimates.count) estimated; \(offset); \(line)")
         }
         for p in pairs {

@@ -32,6 +32,9 @@ public final class RecordingReader {
     public let records: [FrameRecord]
     /// Whether reading stopped at damaged or missing data rather than a clean end of file.
     public private(set) var endedEarly = false
+    /// Whether the stream says its luma uses the full range (0…255); false for limited range
+    /// (16…235) and for a stream that does not say.
+    public private(set) var isFullRange = false
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -44,7 +47,13 @@ public final class RecordingReader {
     private var done = false
 
     /// Opens `path`; `sidecar` (a `<camera>.frames.csv`) is joined when given.
-    public init(path: String, sidecar: String? = nil) throws(MediaError) {
+    public convenience init(path: String, sidecar: String? = nil) throws(MediaError) {
+        let records = try sidecar.map { path throws(MediaError) in try SidecarFormat.parse(try FileSystem.read(path), path: path) } ?? []
+        try self.init(path: path, records: records)
+    }
+
+    /// Opens `path` and joins the sidecar rows `records` (already read).
+    public init(path: String, records: [FrameRecord]) throws(MediaError) {
         FFmpeg.configureOnce()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
@@ -58,11 +67,7 @@ public final class RecordingReader {
         }
         self.tags = tags
         epoch = tags[RecordingTags.epoch].flatMap(Int64.init).map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
-        if let sidecar {
-            records = try SidecarFormat.parse(try FileSystem.read(sidecar), path: sidecar)
-        } else {
-            records = []
-        }
+        self.records = records
         if let epoch {
             let clock = PresentationClock(epoch: epoch)
             for record in records where record.isRecorded { recordsByPTS[clock.pts(of: record.scheduled)] = record }
@@ -90,6 +95,8 @@ public final class RecordingReader {
         self.decoder = decoder
         try FFmpeg.check(avcodec_parameters_to_context(decoder, stream.pointee.codecpar), "cannot configure the decoder for", path)
         try FFmpeg.check(avcodec_open2(decoder, codec, nil), "cannot open the decoder for", path)
+        isFullRange = stream.pointee.codecpar.pointee.color_range == AVCOL_RANGE_JPEG
+            || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(AVPixelFormat(rawValue: stream.pointee.codecpar.pointee.format))
         packet = av_packet_alloc()
         decoded = av_frame_alloc()
     }

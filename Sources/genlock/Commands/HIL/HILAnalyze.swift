@@ -24,8 +24,9 @@ struct HILAnalyze: ParsableCommand {
     @Argument(help: "The session folder.")
     var sessionDirectory: String
 
-    @Option(help: "The LED's region x,y,w,h in pixels (default: found from the frames).")
-    var roi: String?
+    @Option(help: ArgumentHelp("The LED's region in pixels: x,y,w,h for every camera, or CAMERA=x,y,w,h for one (repeatable; default: found from the frames by the flash log).",
+                               valueName: "[CAMERA=]x,y,w,h"))
+    var roi: [String] = []
 
     @Option(help: "Write the analysis as JSON to this path (atomically).")
     var json: String?
@@ -35,20 +36,32 @@ struct HILAnalyze: ParsableCommand {
 
     func run() throws {
         var region: PixelRegion?
-        if let roi {
-            do { region = try PixelRegion(parsing: roi) } catch { Console.badInput("--roi: \(error)") }
+        var cameraRegions: [String: PixelRegion] = [:]
+        for text in roi {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            do {
+                if parts.count == 2 {
+                    guard !parts[0].isEmpty, cameraRegions[parts[0]] == nil else { Console.badInput("--roi \(text): camera name empty or given twice") }
+                    cameraRegions[parts[0]] = try PixelRegion(parsing: parts[1])
+                } else {
+                    guard region == nil else { Console.badInput("--roi \(text): a region for every camera given twice (use CAMERA=x,y,w,h per camera)") }
+                    region = try PixelRegion(parsing: text)
+                }
+            } catch {
+                Console.badInput("--roi: \(error)")
+            }
         }
         for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { Console.badInput("\(name): empty path") }
         let result: SessionAnalyzer.Result
         do {
-            result = try SessionAnalyzer(directory: sessionDirectory, region: region).run()
+            result = try SessionAnalyzer(directory: sessionDirectory, region: region, cameraRegions: cameraRegions).run()
         } catch {
             Console.badInput("\(error)")
         }
         let session = (sessionDirectory.hasSuffix("/") ? String(sessionDirectory.dropLast()) : sessionDirectory)
             .split(separator: "/").last.map(String.init) ?? sessionDirectory
         let summary = AnalysisReport(session: session, analysis: result.analysis,
-                                     readings: result.readings.map { ($0.region, $0.decoded) })
+                                     framesDecoded: result.readings.map(\.decoded))
         Console.out(summary.text)
         if let json {
             let encoder = JSONEncoder()

@@ -3,6 +3,7 @@ import Dispatch
 import GenlockCore
 import GenlockGPIO
 import GenlockHAL
+import GenlockHIL
 import GenlockNode
 import GenlockMedia
 import GenlockPOSIX
@@ -57,6 +58,14 @@ struct HILFlash: ParsableCommand {
     @Option(help: "Where to write the per-flash log (copy it into the session folder as flashes.csv).")
     var out = FlashLogFormat.fileName
 
+    @Option(name: .customLong("sensor"), help: ArgumentHelp(
+        "A camera of the session and its sensor model (repeatable): writes --sensors-out (camera,shutter,line_time_ps) from the sensor mode's table, for the analyzer to check its fitted line time against.",
+        valueName: "CAMERA=MODEL"))
+    var sensors: [String] = []
+
+    @Option(name: .customLong("sensors-out"), help: "Where --sensor writes the sensor table (copy it into the session folder as sensors.csv).")
+    var sensorsOut = SensorList.fileName
+
     @Flag(help: "Drive a simulated line instead of the chip (no hardware): the whole timing path, and flashes.csv, without an LED.")
     var simulated = false
 
@@ -71,6 +80,26 @@ struct HILFlash: ParsableCommand {
         if sweepStep < .zero { throw ValidationError("--sweep-step must not be negative, got \(sweepStep)") }
         if lateTolerance < .zero { throw ValidationError("--late-tolerance must not be negative, got \(lateTolerance)") }
         _ = try plan(firstFlash: RealtimeInstant(nanosecondsSinceEpoch: startAt ?? 0))
+        _ = try sensorTable()
+    }
+
+    /// The sensor table from `--sensor CAMERA=MODEL`, nil without any.
+    func sensorTable() throws -> SensorList? {
+        guard !sensors.isEmpty else { return nil }
+        var entries: [String: SensorList.Entry] = [:]
+        for text in sensors {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains(",") else {
+                throw ValidationError("--sensor '\(text)': expected CAMERA=MODEL, e.g. cam1=imx708")
+            }
+            guard let mode = SensorMode.known(model: parts[1]) else {
+                throw ValidationError("--sensor '\(text)': no sensor mode known for '\(parts[1])' (known: \(SensorMode.known.map(\.model).joined(separator: ", ")))")
+            }
+            guard entries[parts[0]] == nil else { throw ValidationError("--sensor: camera '\(parts[0])' given twice") }
+            // The Global Shutter Camera exposes every row at once; every other Pi camera rolls.
+            entries[parts[0]] = .init(shutter: mode.model == SensorMode.imx296.model ? .global : .rolling, lineTimePs: mode.timing.lineTimePs)
+        }
+        return SensorList(entries)
     }
 
     /// The plan from the options; its refusal names the options involved.
@@ -97,6 +126,9 @@ struct HILFlash: ParsableCommand {
             do { gpio = try GPIOChipLine(chip: chip, line: line) } catch { throw CommandFailure("\(error)") }
         }
         defer { gpio.release() }
+        if let table = try sensorTable() {
+            do { try FileSystem.writeAtomically(table.csv, to: sensorsOut) } catch { throw CommandFailure("--sensors-out: \(error)") }
+        }
         let log = try FlashLog(path: out)
         let deadlineTimer = try timing.makeTimer()
         defer { deadlineTimer.shutdown() }
