@@ -261,11 +261,13 @@ public struct PhaseLock: Sendable {
     /// The phase estimate for `frame`: the last estimate carried forward by the length programmed
     /// for the previous frame, plus ``Configuration/phaseFilterGain`` of its difference from the
     /// measurement; the measurement itself when there is no estimate to carry (a gap in the
-    /// sequence, the first frame) or it is off by more than the reset threshold.
+    /// sequence, the first frame, acquiring) or it is off by more than the reset threshold.
     private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> Double {
         let measured = Double(error.nanoseconds)
         var estimate = measured
-        if let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
+        // Only once locked: while acquiring, the frequency estimate is still learning and the prior
+        // lags it, which would slow the lock for nothing (the jitter matters on the lock's scale only).
+        if state == .locked, let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
             let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
             let prior = last + Double(programmedLines(previous.sequence)) * lineNs - periodNs
             // Relative to this frame's nearest Tn, whichever index the last estimate was against.
