@@ -98,7 +98,8 @@ public final class Simulation: @unchecked Sendable {
         plan = session.plan
         stopIndex = session.stopIndex
         stopSendNs = session.stopSendNs
-        endNs = session.endNs
+        // Until START is sent the run may wait for the gate that long (`adoptStart` sets the real end).
+        endNs = session.endNs + (scenario.ptpGate?.timeoutNs ?? 0)
         periodNs = s.rate.nominalPeriod.nanoseconds
         // The rig key and the connections' nonces come from the seed, like every other draw.
         var keyRandom = random.derived(0xC0DE)

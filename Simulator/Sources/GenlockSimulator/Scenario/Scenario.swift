@@ -174,6 +174,9 @@ public struct Scenario: Hashable, Sendable {
         public var maxOffsetNs: Int64 = 1_000
         /// Consecutive offset samples within the limit (`genlock ptp wait --samples`).
         public var requiredSamples = 5
+        /// The run waits at most this long past `start-at` for the gate (a rig's coordinator waits
+        /// forever; a simulation must end): then it ends with nothing recorded.
+        public var timeoutNs: Int64 = 60_000_000_000
     }
 
     public struct StrategyOptions: Hashable, Sendable {

@@ -129,6 +129,8 @@ extension Scenario {
             try s.duration("max-offset", &gate.maxOffsetNs)
             if gate.maxOffsetNs <= 0 { throw ScenarioError(field: "ptp-gate.max-offset", line: s.line, reason: "must be positive") }
             try s.int("samples", &gate.requiredSamples, range: 1...10_000)
+            try s.duration("timeout", &gate.timeoutNs)
+            if gate.timeoutNs <= 0 { throw ScenarioError(field: "ptp-gate.timeout", line: s.line, reason: "must be positive") }
             try s.finish()
             if !servo.enabled {
                 throw ScenarioError(field: "ptp-gate", line: s.line, reason: "a start gate needs the PTP servo (servo.enabled is false)")
