@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "GenlockSimulator",
             dependencies: [
-                "GenlockCore", "GenlockHAL", "GenlockControl", "GenlockNode",
+                "GenlockCore", "GenlockHAL", "GenlockControl", "GenlockNode", "GenlockPTP",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Simulator/Sources/GenlockSimulator",

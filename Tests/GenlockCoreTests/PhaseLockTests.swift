@@ -115,6 +115,40 @@ struct PhaseLockTests {
         }
     }
 
+    /// True exposure-start errors against Tn of 2,000 settled frames (after 400) with ±2 µs stamp jitter.
+    private func settledErrors(_ configuration: PhaseLock.Configuration, timing: SensorTiming) throws -> [Int64] {
+        let schedule = FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: 1_000_000_000_000), rate: try FrameRate(parsing: "30"))
+        var lock = PhaseLock(schedule: schedule, sensor: timing, configuration: configuration)
+        var sensor = ModelSensor(timing: timing, crystalPpm: -25, startNs: 1_000_000_000_000 + 3_000_000, currentLines: lock.freeRunningLines)
+        var errors: [Int64] = []
+        for i in 0..<2_400 {
+            let (_, trueStart, frame) = sensor.next()
+            let d = try lock.update(frame)
+            sensor.programmed[d.applySequence] = d.frameLengthLines
+            if i >= 400, let index = d.index { errors.append(trueStart - (try schedule.deadline(of: index)).nanosecondsSinceEpoch) }
+        }
+        return errors
+    }
+
+    @Test("the phase estimate keeps the stamp's jitter out of the frame starts: the true error is the line grid's, not the grid's plus the jitter")
+    func phaseFilterKeepsJitterOut() throws {
+        let tenMicrosecondLines = SensorTiming(lineTimePs: 10_000_000, minFrameLengthLines: 100, maxFrameLengthLines: 1_000_000, controlDelayFrames: 2)
+        for timing in [tenMicrosecondLines, imx708] {
+            let filtered = try settledErrors(.init(), timing: timing)
+            let raw = try settledErrors(.init(phaseFilterGain: 1.0), timing: timing)
+            func rms(_ e: [Int64]) -> Double { (e.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(e.count)).squareRoot() }
+            #expect(rms(filtered) < rms(raw), "rms \(rms(filtered)) ns filtered vs \(rms(raw)) ns as measured")
+            // Each start sits on the nearest line of its grid (within half a line) up to a little
+            // residual jitter; unfiltered, the fed-back jitter (±2 µs) pushes starts past it.
+            let lineNs = timing.lineTimePs / 1000
+            let bound = lineNs / 2 + 1_000
+            let outside = filtered.filter { abs($0) > bound }.count
+            #expect(outside * 100 <= filtered.count, "\(outside) of \(filtered.count) starts more than \(bound) ns from Tn")
+            let mean = Double(filtered.reduce(0, +)) / Double(filtered.count)
+            #expect(abs(mean) < Double(lineNs) / 10, "mean error \(mean) ns: the dithering is centred on Tn")
+        }
+    }
+
     @Test func tracksTheCrystalFrequencyError() throws {
         let rate = try FrameRate(parsing: "30")
         let schedule = FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: 0), rate: rate)

@@ -61,7 +61,7 @@ private func run(
         case .stateChanged(let s): result.states.append(s.state)
         case .skip(let r): result.skips.append(r)
         case .problem(let p): result.problems.append(p)
-        case .finish: break
+        case .notice, .finish: break
         }
     }
     return result

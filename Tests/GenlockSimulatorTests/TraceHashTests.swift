@@ -33,13 +33,13 @@ struct TraceHashTests {
 
     static let pins: [Pin] = [
         Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "3f68af5fd1e51918"),
-        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "c5e5ded57d396287"),
+        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "a9d6405581208684"),
         Pin(path: "Simulator/Scenarios/ideal.yaml", duration: "5s", traceHash: "b930148a739b4764"),
         Pin(path: "Simulator/Scenarios/late-joiner.yaml", duration: "6s", traceHash: "f8d889c959a467e8"),
         Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "c8f311e8f09d555e"),
         Pin(path: "Simulator/Scenarios/message-loss.yaml", duration: "6s", traceHash: "f4ca1a470f2a3a80"),
-        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "c2ee525139e68cf8"),
-        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "6b1893d8602a214b"),
+        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "c7cfa88d60a66007"),
+        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "d36861bacb8adae7"),
         // step-storm and sw-ptp changed with issue 14's step-aware timer (the hashes before,
         // 6a22416647ee3b72 and e63e56c3d5c32994, are what `--steps unaware` still gives): a realtime
         // step while a deadline is armed (a fault, or in sw-ptp the servo's steps) now wakes the

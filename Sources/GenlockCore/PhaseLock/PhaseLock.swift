@@ -27,6 +27,22 @@ public struct PhaseLock: Sendable {
         /// about 20 frames: timestamp jitter of a few µs on a 33 ms frame is ~100 ppm per frame,
         /// averaged down to a few ppm, i.e. a few tens of ns of drift per frame.
         public var frequencyGain: Double
+        /// Weight of each frame's measured phase in the controller's estimate of it. The estimate
+        /// is the previous one carried forward by the length that frame was programmed with (the
+        /// controller knows its own rounding to whole lines exactly), corrected by this fraction of
+        /// the difference from the measurement. The measurement carries the sensor timestamp's
+        /// jitter (±1–2 µs) and the clock pair's; steering on it as is (1.0) passes that jitter
+        /// straight into the next frames' starts, while 0.3 passes about a fifth of its variance
+        /// and still follows a frequency error the integrator has not learnt yet within a few frames.
+        public var phaseFilterGain: Double
+        /// A measurement further than this from the estimate (a realtime step, a dropped frame, the
+        /// first frames) is taken as it is: the estimate starts again from it.
+        public var phaseFilterResetThreshold: TimeSpan
+        /// At a mode's fastest rates a frame can hardly be made shorter than the period (IMX708
+        /// 1536×864 at 120 fps: by under one line). A late phase that shortening at that limit would
+        /// take more than this many frames to remove is removed by lengthening onto the next `Tn`
+        /// instead: one frame, and one index no frame lands on (while acquiring, in the pre-roll).
+        public var maximumShorteningFrames: Int
         /// |phase error| at or below this counts as on target.
         public var lockThreshold: TimeSpan
         /// Consecutive on-target frames to declare lock.
@@ -43,12 +59,17 @@ public struct PhaseLock: Sendable {
         public var framesToJudgePacing: Int
 
         public init(
-            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, lockThreshold: TimeSpan = .microseconds(10),
+            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.3,
+            phaseFilterResetThreshold: TimeSpan = .microseconds(20), maximumShorteningFrames: Int = 24,
+            lockThreshold: TimeSpan = .microseconds(10),
             framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100), pacingTolerance: Double = 0.05,
             framesToJudgePacing: Int = 10
         ) {
             self.phaseGain = phaseGain
             self.frequencyGain = frequencyGain
+            self.phaseFilterGain = phaseFilterGain
+            self.phaseFilterResetThreshold = phaseFilterResetThreshold
+            self.maximumShorteningFrames = maximumShorteningFrames
             self.lockThreshold = lockThreshold
             self.framesToLock = framesToLock
             self.lossThreshold = lossThreshold
@@ -147,6 +168,8 @@ public struct PhaseLock: Sendable {
     private var pacingRun = 0
     /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
+    /// The estimated phase (exposure start minus its nearest `Tn`, ns) of the last frame.
+    private var phaseEstimate: Double?
     // Frame lengths programmed per sequence number for the frames in flight: a ring of
     // `controlDelayFrames + 1` slots (sequence mod count), allocated once so that `update` never
     // allocates. A slot whose tag is not the sequence asked for was never programmed.
@@ -176,6 +199,14 @@ public struct PhaseLock: Sendable {
     /// Estimated sensor frequency error in parts per million (positive: sensor lines are long).
     public var frequencyErrorPpm: Double { frequencyError * 1e6 }
 
+    /// How much shorter than the period the mode's shortest frame is (zero when it is not shorter):
+    /// under one line time, the sensor can barely pull a late phase in, and the controller
+    /// lengthens onto the next `Tn` instead (see ``Configuration/maximumShorteningFrames``).
+    public var shorteningHeadroom: TimeSpan {
+        let shortestNs = Double(sensor.minFrameLengthLines) * Double(sensor.lineTimePs) / 1000
+        return TimeSpan(nanoseconds: Int64(max(periodNs - shortestNs, 0).rounded(.down)))
+    }
+
     /// What a node reports about its phase lock (STATUS, logs).
     public var status: Status { Status(state: state, phaseError: phaseError, frequencyErrorPpm: frequencyErrorPpm) }
 
@@ -188,6 +219,7 @@ public struct PhaseLock: Sendable {
         if let index { lastIndex = index }
         phaseError = error
 
+        let estimate = estimatePhase(frame, measured: error)
         updateFrequency(frame)
         updateState(error)
         guard state != .unpaced else {
@@ -202,11 +234,17 @@ public struct PhaseLock: Sendable {
         // in flight, and correct a fraction of it with that frame's length.
         let delay = Int64(sensor.controlDelayFrames)
         let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
-        var predicted = Double(error.nanoseconds)
+        var predicted = estimate
         for s in frame.sequence..<(frame.sequence + delay) {
             predicted += Double(programmedLines(s)) * lineNs - periodNs
         }
         predicted = wrap(predicted)
+        // (A mode whose shortest frame is not shorter than the period cannot keep the rate either
+        // way: nothing to choose.)
+        let reachNs = periodNs - Double(sensor.minFrameLengthLines) * lineNs
+        if reachNs > 0, predicted > Double(configuration.maximumShorteningFrames) * reachNs {
+            predicted -= periodNs  // shortening is out of reach: lengthen onto the next Tn
+        }
         let wantedNs = periodNs - configuration.phaseGain * predicted
         var lines = Int64((wantedNs / lineNs).rounded())
         lines = min(max(lines, sensor.minFrameLengthLines), sensor.maxFrameLengthLines)
@@ -218,6 +256,28 @@ public struct PhaseLock: Sendable {
         return Decision(
             index: index, phaseError: error, applySequence: applySequence, frameLengthLines: lines,
             state: state, frequencyErrorPpm: frequencyErrorPpm)
+    }
+
+    /// The phase estimate for `frame`: the last estimate carried forward by the length programmed
+    /// for the previous frame, plus ``Configuration/phaseFilterGain`` of its difference from the
+    /// measurement; the measurement itself when there is no estimate to carry (a gap in the
+    /// sequence, the first frame, acquiring) or it is off by more than the reset threshold.
+    private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> Double {
+        let measured = Double(error.nanoseconds)
+        var estimate = measured
+        // Only once locked: while acquiring, the frequency estimate is still learning and the prior
+        // lags it, which would slow the lock for nothing (the jitter matters on the lock's scale only).
+        if state == .locked, let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
+            let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
+            let prior = last + Double(programmedLines(previous.sequence)) * lineNs - periodNs
+            // Relative to this frame's nearest Tn, whichever index the last estimate was against.
+            let innovation = wrap(measured - prior)
+            if abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
+                estimate = measured - (1 - configuration.phaseFilterGain) * innovation
+            }
+        }
+        phaseEstimate = estimate
+        return estimate
     }
 
     /// The length programmed for `sequence`, or the free-running length if none was.

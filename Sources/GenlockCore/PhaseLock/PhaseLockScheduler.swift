@@ -135,7 +135,12 @@ public struct PhaseLockScheduler: Sendable {
         let lock = PhaseLock(schedule: plan.schedule, sensor: configuration.sensor, firstIndex: join, configuration: configuration.phaseLock)
         self.lock = lock
         if let stop = summary.stopIndex, join >= stop { return [finish(.stopped)] }  // nothing left before the stop index
-        return [queue(lines: lock.freeRunningLines, count: configuration.sensor.controlDelayFrames)]
+        var actions: Actions = [queue(lines: lock.freeRunningLines, count: configuration.sensor.controlDelayFrames)]
+        let line = TimeSpan(nanoseconds: configuration.sensor.durationNs(lines: 1))
+        if lock.shorteningHeadroom < line {
+            actions.append(.notice(.shorteningOutOfReach(headroom: lock.shorteningHeadroom, lineTime: line)))
+        }
+        return actions
     }
 
     // Inlined into `handle` so that the per-frame actions are built in the caller's result rather

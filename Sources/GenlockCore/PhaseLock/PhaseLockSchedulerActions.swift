@@ -12,6 +12,8 @@ extension PhaseLockScheduler {
         case stateChanged(PhaseLock.Status)
         /// Something to tell the operator; the run goes on.
         case problem(Problem)
+        /// A fact about the run the operator should know (said once, at the start); nothing failed.
+        case notice(Notice)
         /// The run is over: stop the camera. Boxed (`indirect`): the summary is three times the size
         /// of any other action, and every event's actions are copied; the box is made once per run.
         indirect case finish(PhaseLockSummary)
@@ -81,6 +83,22 @@ extension PhaseLockScheduler {
                 "the camera does not follow the frame lengths it is asked for (frames \(interval.measured) apart, asked "
                     + "\(interval.programmed)): no phase lock is possible; frames are still numbered by the nearest Tn "
                     + "(libcamera's virtual pipeline completes requests as fast as they are queued)"
+            }
+        }
+    }
+
+    /// What the operator should know about a run.
+    public enum Notice: Hashable, Sendable, CustomStringConvertible {
+        /// The mode's shortest frame is less than a line shorter than the period (IMX708 1536×864 at
+        /// 120 fps): the sensor can barely shorten a frame, so a late phase is removed by lengthening
+        /// onto the next `Tn` (one index without a frame, in the pre-roll when acquiring).
+        case shorteningOutOfReach(headroom: TimeSpan, lineTime: TimeSpan)
+
+        public var description: String {
+            switch self {
+            case .shorteningOutOfReach(let headroom, let line):
+                "at this rate the sensor mode's shortest frame is only \(headroom) shorter than the period (one line is "
+                    + "\(line)): frames can hardly be shortened, so a late phase is corrected by lengthening onto the next Tn"
             }
         }
     }

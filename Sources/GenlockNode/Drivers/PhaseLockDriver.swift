@@ -32,6 +32,8 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: CaptureSource>: Sen
         /// A failed request, a frame without a timestamp, a request the camera refused, a camera
         /// that does not follow the frame lengths it is given.
         case problem(String)
+        /// A fact about the run the operator should know (at the start); nothing failed.
+        case notice(String)
         /// The run ended (once).
         case finish(PhaseLockSummary)
     }
@@ -136,6 +138,8 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: CaptureSource>: Sen
                 onReport(.stateChanged(status))
             case .problem(let problem):
                 onReport(.problem(problem.description))
+            case .notice(let notice):
+                onReport(.notice(notice.description))
             case .finish(let summary):
                 camera.stop()
                 onReport(.finish(summary))

@@ -82,7 +82,7 @@ public final class PhaseLockedCapture<Clock: ClockPair, Sensor: CaptureSource>: 
                 if let output { output.record(frame) } else { frame.frame.release() }
             case .skip(let range):
                 output?.skipped(range)
-            case .stateChanged, .problem:
+            case .stateChanged, .problem, .notice:
                 break
             case .finish(let summary):
                 report(.finished(stopIndex: summary.stopIndex, failure: Self.failure(summary)))

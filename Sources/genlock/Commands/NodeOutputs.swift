@@ -101,6 +101,8 @@ final class PhaseLockedLog: Sendable {
             log.info("\(status)")
         case .problem(let message):
             log.warning("\(message)")
+        case .notice(let message):
+            log.notice("\(message)")
         case .finish(let s):
             summary.withLock { $0 = s }
         }

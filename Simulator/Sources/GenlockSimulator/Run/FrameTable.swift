@@ -11,6 +11,9 @@ struct FrameTable {
         var count = 0
         var requestMin = Int64.max, requestMax = Int64.min
         var exposureMin = Int64.max, exposureMax = Int64.min
+        var clockMin = Int64.max, clockMax = Int64.min
+        var residualMin = Int64.max, residualMax = Int64.min
+        var phase = SkewPhase.locked
     }
 
     private var slots: [Slot]
@@ -19,6 +22,10 @@ struct FrameTable {
     private(set) var nextFinalize: Int64 = 0
     private(set) var requestSkew = LogHistogram()
     private(set) var exposureSkew = LogHistogram()
+    /// Per ``SkewPhase``: the exposure skew, the clocks' part and the capture path's residual.
+    private(set) var splitExposure = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
+    private(set) var splitClocks = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
+    private(set) var splitResidual = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
     /// Frames recorded (before the stop index).
     private(set) var frames: Int64 = 0
     /// Indices captured by at least two cameras (skew samples).
@@ -41,7 +48,9 @@ struct FrameTable {
 
     mutating func finalizeNext(_ finalize: (Int64, UInt64) -> Void) { finalizeIndex(nextFinalize, finalize) }
 
-    mutating func add(_ t: FrameTruth) {
+    /// Adds a frame; `residualNs` is the camera's true exposure start minus the true instant its own
+    /// realtime read `Tn`, `phase` the camera's state then.
+    mutating func add(_ t: FrameTruth, residualNs: Int64, phase: SkewPhase) {
         frames += 1
         if t.index < nextFinalize {
             lateRecords += 1
@@ -56,6 +65,12 @@ struct FrameTable {
         slots[k].requestMax = max(slots[k].requestMax, t.requestTrueNs)
         slots[k].exposureMin = min(slots[k].exposureMin, t.exposureStartTrueNs)
         slots[k].exposureMax = max(slots[k].exposureMax, t.exposureStartTrueNs)
+        let clock = t.exposureStartTrueNs - residualNs
+        slots[k].clockMin = min(slots[k].clockMin, clock)
+        slots[k].clockMax = max(slots[k].clockMax, clock)
+        slots[k].residualMin = min(slots[k].residualMin, residualNs)
+        slots[k].residualMax = max(slots[k].residualMax, residualNs)
+        if phase.rank > slots[k].phase.rank { slots[k].phase = phase }
     }
 
     /// Finalizes every index whose deadline (as true time) is before `limitNs`, up to the limit index.
@@ -63,6 +78,14 @@ struct FrameTable {
         while nextFinalize < limitIndex {
             guard let tn = try? schedule.deadline(of: nextFinalize), tn.nanosecondsSinceEpoch - epochNs < limitNs else { return }
             finalizeIndex(nextFinalize, finalize)
+        }
+    }
+
+    /// The split per phase, for the phases that had indices.
+    var skewSplit: [SkewSplit] {
+        SkewPhase.allCases.compactMap { p in
+            guard splitExposure[p.rank].count > 0 else { return nil }
+            return SkewSplit(phase: p, exposureNs: splitExposure[p.rank].summary, clocksNs: splitClocks[p.rank].summary, residualNs: splitResidual[p.rank].summary)
         }
     }
 
@@ -76,6 +99,10 @@ struct FrameTable {
                 sharedIndices += 1
                 requestSkew.add(s.requestMax - s.requestMin)
                 exposureSkew.add(s.exposureMax - s.exposureMin)
+                let p = s.phase.rank
+                splitExposure[p].add(s.exposureMax - s.exposureMin)
+                splitClocks[p].add(s.clockMax - s.clockMin)
+                splitResidual[p].add(s.residualMax - s.residualMin)
             }
             slots[k] = Slot()
         }

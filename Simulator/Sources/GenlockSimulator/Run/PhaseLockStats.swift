@@ -27,6 +27,8 @@ public struct PhaseLockStats: Sendable {
     public var transitions: [PhaseLockTransition] = []
     /// |phase error| of the numbered frames while locked, as measured through the clock pair.
     public var lockedPhaseErrorNs = LogHistogram()
+    /// What the driver told the operator at the start (the notices; at most one per start).
+    public var notices: [String] = []
     /// The controller's estimate of the sensor's frequency error when the run ended (ppm).
     public var frequencyErrorPpm: Double = 0
 

@@ -50,6 +50,11 @@ public final class SimNode: @unchecked Sendable {
     // no access to these spans a call that could reach them again.
     @exclusivity(unchecked) var clock: NodeClock
     var servo: PIServo?
+    /// Phase-locked capture: the lock's state after the frame being recorded (set by the strategy
+    /// just before it records the frame).
+    var frameLockState: PhaseLock.State?
+    /// What its PTP daemon reports, judged by the start gate (see ``SimNodePTP``).
+    var ptp: SimNodePTP
     @exclusivity(unchecked) var sensor: SimSensor
     let exposureNs: Int64
     @exclusivity(unchecked) private var timerRandom: SimRandom
@@ -106,6 +111,7 @@ public final class SimNode: @unchecked Sendable {
         self.engine = engine
         self.clock = clock
         self.servo = servo
+        ptp = SimNodePTP(gate: engine.scenario.ptpGate)
         self.sensor = sensor
         self.exposureNs = exposureNs
         timerModel = engine.scenario.timer

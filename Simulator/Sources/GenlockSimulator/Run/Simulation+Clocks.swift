@@ -20,6 +20,7 @@ extension Simulation {
         let measured = trueOffset + node.servoRandom.gaussian(sigma: sv.measurementNoiseNs)
         let (ppb, state) = servo.sample(offsetNs: measured, localNs: local)
         node.servo = servo
+        node.ptp.observe(state, measuredOffsetNs: measured)
         switch state {
         case .unlocked:
             break
@@ -58,6 +59,8 @@ extension Simulation {
     func apply(_ fault: Scenario.Fault) {
         let targets = scenario.targets(of: fault)
         let now = nowNs
+        // Lost messages disturb no exposure; every other fault starts the "after a fault" phase.
+        if firstFaultNs == nil { if case .messageLoss = fault.kind {} else { firstFaultNs = now } }
         switch fault.kind {
         case .step(let by):
             for i in targets {

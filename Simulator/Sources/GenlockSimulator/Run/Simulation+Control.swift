@@ -14,16 +14,14 @@ extension Simulation {
         CoordinatorCore.Configuration(
             cameras: (0..<scenario.nodes).map(nodeName), minimumCameras: 0, rate: scenario.schedule.rate,
             lead: TimeSpan(nanoseconds: scenario.schedule.leadNs), stopMargin: TimeSpan(nanoseconds: scenario.schedule.stopLeadNs),
-            ptpGate: false, maximumPTPOffset: .microseconds(1))
+            ptpGate: scenario.ptpGate != nil, maximumPTPOffset: .nanoseconds(scenario.ptpGate?.maxOffsetNs ?? 1_000))
     }
 
     static func nodeName(_ i: Int) -> String { "node\(i)" }
 
-    /// What a node tells the coordinator of its PTP state: locked whenever its servo runs (the
-    /// simulated coordinator does not gate START on PTP, so the offset is not reported).
-    func ptpReport(_ node: SimNode) -> PTPReport {
-        PTPReport(locked: node.servo != nil, offsetNs: nil, portState: "SLAVE")
-    }
+    /// What a node tells the coordinator of its PTP state: its start gate's verdict on its servo's
+    /// samples (see Simulation+Gate); without a gate, locked whenever its servo runs.
+    func ptpReport(_ node: SimNode) -> PTPReport { node.ptp.report(servoRunning: node.servo != nil) }
 
     var coordinatorNow: RealtimeInstant { RealtimeInstant(nanosecondsSinceEpoch: Self.epochNs + nowNs) }
 
@@ -155,10 +153,11 @@ extension Simulation {
         }
     }
 
-    /// The coordinator decides the scenario's session: T0 at start-at plus the lead, and its stop index.
+    /// The coordinator decides the session: START no earlier than start-at (T0 its clock then plus
+    /// the lead, see `adoptStart`), and the stop index the scenario's duration gives.
     func checkCoordinatorDecisions() {
-        if let start = coordinator.core.start, start.plan.schedule != plan.schedule {
-            violation("the coordinator's START (T0 \(start.t0Ns)) is not the scenario's plan")
+        if let sent = startSentNs, sent < scenario.schedule.startAtNs {
+            violation("the coordinator sent START before start-at")
         }
         if let n = coordinator.core.stopIndex, n != stopIndex {
             violation("the coordinator's STOP(\(n)) is not the scenario's stop index \(stopIndex)")
@@ -198,7 +197,7 @@ extension Simulation {
         if let first = node.stats.joinedAt.last, first > p.firstIndex, let t = try? p.schedule.deadline(of: first) {
             // Frames before a late join are explained by the late START.
             // (After a crash, only the frames since the crash.)
-            let from = node.crashedAtNs.map { $0 - periodNs } ?? scenario.schedule.startAtNs
+            let from = node.crashedAtNs.map { $0 - periodNs } ?? startSentNs ?? scenario.schedule.startAtNs
             disturb(node: i, fromNs: from, untilNs: t.nanosecondsSinceEpoch - Self.epochNs, cause: "joined late")
         }
     }

@@ -59,7 +59,25 @@ extension Simulation {
             return
         }
         while frames.needsRoom(for: truth.index) { frames.finalizeNext(finalize) }
-        frames.add(truth)
+        let node = nodes[truth.node]
+        // The camera's own clock read Tn at (very nearly) true time exposure − residual: the node's
+        // rate is within 0.1 % of true, so the inverse over a few µs is exact to the ns.
+        var residual: Int64 = 0
+        if let tn = try? plan.schedule.deadline(of: truth.index) {
+            residual = (node.clock.realtime(atTrue: truth.exposureStartTrueNs) - tn).nanoseconds
+        }
+        frames.add(truth, residualNs: residual, phase: skewPhase(node))
+        node.frameLockState = nil
+    }
+
+    /// The phase a node's frame belongs to (see ``SkewPhase``).
+    func skewPhase(_ node: SimNode) -> SkewPhase {
+        if node.convergeFromNs != nil { return .afterFault }
+        switch node.frameLockState {
+        case .lost?: return .afterFault
+        case .acquiring?, .unpaced?: return firstFaultNs == nil ? .acquiring : .afterFault
+        case .locked?, nil: return .locked
+        }
     }
 
     func finalize(_ index: Int64, _ mask: UInt64) {
@@ -103,11 +121,16 @@ extension Simulation {
                 node.overdueSinceNs = nil
             }
         }
-        frames.finalize(before: now - 8_000_000_000, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
+        // Before START (a gate may hold it) the plan is only the nominal one: nothing to finalize.
+        if startSentNs != nil {
+            frames.finalize(before: now - 8_000_000_000, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
+        }
     }
 
     func finishRun() {
-        frames.finalize(before: Int64.max, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
+        if startSentNs != nil {
+            frames.finalize(before: Int64.max, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
+        }
         for node in nodes where node.up && !node.deadlocked {
             if let s = node.strategy, !s.isFinished {
                 // Nothing left pending: a wait that outlived the run although its instant had come is

@@ -43,12 +43,18 @@ public final class Simulation: @unchecked Sendable {
     /// The grandmaster's offset from true time (failover jumps it).
     var grandmasterOffsetNs: Int64 = 0
     var grandmasterJumpTotalNs: Int64 = 0
+    /// True time of the first fault of the timeline applied (nil: none yet).
+    var firstFaultNs: Int64?
 
     // Control plane (see Simulation+Control).
-    /// The session the coordinator announces (T0 = its clock at START plus the lead).
-    public let plan: StartPlan
+    /// The session the coordinator announces (T0 = its clock at START plus the lead): the
+    /// scenario's nominal one (START at `start-at`) until the coordinator sends START, which a PTP
+    /// gate may hold (see Simulation+Gate).
+    public internal(set) var plan: StartPlan
     /// The stop index STOP announces.
-    public let stopIndex: Int64
+    public internal(set) var stopIndex: Int64
+    /// True time the coordinator sent START (nil while it holds it).
+    var startSentNs: Int64?
     var coordinator: CoordinatorEndpoint
     /// True time the coordinator ended the session (every node that joined reported its run
     /// finished, or is gone), nil while it waits.
@@ -61,8 +67,8 @@ public final class Simulation: @unchecked Sendable {
     var nextMessage: Int32 = 0
     let rigKey: RigKey
     var controlRandom: SimRandom
-    let stopSendNs: Int64
-    let endNs: Int64
+    var stopSendNs: Int64
+    var endNs: Int64
     let periodNs: Int64
 
     // Results.
@@ -88,16 +94,13 @@ public final class Simulation: @unchecked Sendable {
             delayMinNs: scenario.network.delayMinNs, delayMeanNs: scenario.network.delayMeanNs,
             lossPpm: scenario.network.lossPpm, random: random.derived(0xFE7))
         let s = scenario.schedule
-        let t0 = RealtimeInstant(nanosecondsSinceEpoch: Self.epochNs + s.startAtNs + s.leadNs)
-        let schedule = FrameSchedule(start: t0, rate: s.rate)
-        plan = StartPlan(schedule: schedule, firstIndex: 0)
-        stopIndex = (try? schedule.stopIndex(firstIndex: 0, duration: TimeSpan(nanoseconds: s.durationNs))) ?? 1
-        let stopDeadline = (try? schedule.deadline(of: stopIndex))?.nanosecondsSinceEpoch ?? t0.nanosecondsSinceEpoch
+        let session = Self.session(scenario, startSentNs: s.startAtNs)
+        plan = session.plan
+        stopIndex = session.stopIndex
+        stopSendNs = session.stopSendNs
+        // Until START is sent the run may wait for the gate that long (`adoptStart` sets the real end).
+        endNs = session.endNs + (scenario.ptpGate?.timeoutNs ?? 0)
         periodNs = s.rate.nominalPeriod.nanoseconds
-        stopSendNs = max(s.startAtNs, stopDeadline - Self.epochNs - s.stopLeadNs)
-        var gmJumps: Int64 = 0
-        for f in scenario.faults { if case .grandmasterFailover(let by) = f.kind { gmJumps += abs(by) } }
-        endNs = stopDeadline - Self.epochNs + max(3_000_000_000, 2 * scenario.watchdogTimeoutNs) + gmJumps
         // The rig key and the connections' nonces come from the seed, like every other draw.
         var keyRandom = random.derived(0xC0DE)
         rigKey = try! RigKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: keyRandom.next()) })
@@ -169,9 +172,9 @@ public final class Simulation: @unchecked Sendable {
         }
         for (i, f) in scenario.faults.enumerated() { schedule(.fault(index: Int32(i)), at: f.atNs) }
         for node in nodes { schedule(.connect(node: Int32(node.id)), at: 0) }
+        // START at start-at (or, held by a PTP gate, at a later tick); its T0 tick and the STOP
+        // are scheduled when START is sent (`adoptStart`).
         schedule(.coordinator(step: 0), at: scenario.schedule.startAtNs)
-        schedule(.coordinator(step: 0), at: plan.schedule.start.nanosecondsSinceEpoch - Self.epochNs)
-        schedule(.coordinator(step: 1), at: stopSendNs)
         schedule(.watchdog, at: 100_000_000)
     }
 
@@ -214,6 +217,7 @@ public final class Simulation: @unchecked Sendable {
         case .coordinator(let step):
             // 0: a tick (START at start-at; the late-ACK report at T0); 1: the operator stops.
             perform(step == 0 ? coordinator.tick(now: coordinatorNow) : coordinator.stopRequested(now: coordinatorNow))
+            adoptStart()
             checkCoordinatorDecisions()
         case .connect(let n):
             connect(node: Int(n))
@@ -236,6 +240,7 @@ public final class Simulation: @unchecked Sendable {
             connect(node: node.id)
         case .watchdog:
             watchdog()
+            gateTick()
             reportFinishedRuns()
             schedule(.watchdog, at: event.timeNs + 100_000_000)
         case .sensorFrame(let n, let g):

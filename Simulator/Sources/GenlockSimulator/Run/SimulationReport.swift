@@ -35,6 +35,8 @@ public struct SimulationReport: Sendable, Codable {
         /// Per loss of lock: true ns until locked again (nil: not within the run).
         public var relockNs: [Int64?]
         public var transitions: [PhaseLockTransition]
+        /// What the driver told the operator at each start (the sensor cannot shorten frames at this rate).
+        public var notices: [String]
         /// |exposure start − Tn| while locked, as the node measured it through its clock pair.
         public var lockedPhaseErrorNs: Quantiles?
         /// The controller's estimate of the sensor's frequency error (ppm, positive: lines are long),
@@ -72,6 +74,12 @@ public struct SimulationReport: Sendable, Codable {
     public var requestSkewNs: Quantiles?
     /// Cross-camera spread of the true exposure starts of row 0, per index.
     public var exposureSkewNs: Quantiles?
+    /// The exposure skew split into its causes, per phase of the run (see ``SkewSplit``).
+    public var skewSplit: [SkewSplit]
+    /// The coordinator's PTP start gate ("|offset| < 5 µs for 5 samples"), nil when START is not gated.
+    public var startGate: String?
+    /// How long the gate held START past `start-at` (nil: no gate, or START never sent).
+    public var startGateHeldNs: Int64?
     public var messagesSent: Int64
     public var messagesLost: Int64
     /// What the coordinator (the real `CoordinatorEndpoint`) logged: connections, START, late ACKs, STOP.
@@ -106,6 +114,9 @@ public struct SimulationReport: Sendable, Codable {
         invariantViolationCount = sim.violationCount
         requestSkewNs = sim.capture == .phaseLocked ? nil : sim.frames.requestSkew.summary
         exposureSkewNs = sim.frames.exposureSkew.summary
+        skewSplit = sim.frames.skewSplit
+        startGate = sim.scenario.ptpGate.map { "|offset| < \(TimeSpanFormat.text($0.maxOffsetNs)) for \($0.requiredSamples) samples" }
+        startGateHeldNs = sim.scenario.ptpGate == nil ? nil : sim.gateHeldNs
         messagesSent = sim.networkStats.sent
         messagesLost = sim.networkStats.lost
         coordinatorLog = sim.coordinatorLogLines
@@ -133,6 +144,15 @@ public struct SimulationReport: Sendable, Codable {
         lines.append("frames recorded \(frames), skipped \(skippedFrames), indices shared by ≥2 cameras \(sharedIndices)")
         lines.append("request skew   \(capture == Scenario.CaptureMode.phaseLocked.rawValue ? "n/a (phase-locked: no request is timed)" : q(requestSkewNs))")
         lines.append("exposure skew  \(q(exposureSkewNs))")
+        for split in skewSplit {
+            lines.append("  \(pad(split.phase.description, 14))exposure \(q(split.exposureNs))")
+            lines.append("  \(pad("", 14))clocks   \(q(split.clocksNs))")
+            lines.append("  \(pad("", 14))residual \(q(split.residualNs))")
+        }
+        if let gate = startGate {
+            let held = startGateHeldNs.map { "held START \(TimeSpanFormat.text($0)) past start-at" } ?? "START never sent: still held at the end of the run"
+            lines.append("PTP start gate (\(gate)): \(held)")
+        }
         lines.append("control segments sent \(messagesSent) (retransmissions and connection attempts included), lost \(messagesLost)")
         lines.append("")
         for l in coordinatorLog.prefix(40) { lines.append("coordinator \(pad(TimeSpanFormat.text(l.trueNs), 10))\(l.text)") }
@@ -164,6 +184,9 @@ public struct SimulationReport: Sendable, Codable {
                         + pad(p.lockedPhaseErrorNs.map { TimeSpanFormat.text($0.p99) } ?? "-", 11)
                         + pad(ppm, 15) + (relock.isEmpty ? "-" : relock))
             }
+            var said: [String] = []
+            for n in perNode { for text in n.phaseLock?.notices ?? [] where !said.contains(text) { said.append(text) } }
+            for text in said { lines.append("phase lock: \(text)") }
         }
         lines.append(contentsOf: stepLines())
         lines.append("")
@@ -190,7 +213,7 @@ extension SimulationReport.PhaseLockReport {
     init(_ s: PhaseLockStats, crystalPpt: Int64) {
         self.init(
             framesAcquiring: s.framesAcquiring, framesLocked: s.framesLocked, framesLost: s.framesLost,
-            timeToLockNs: s.timeToLockNs, relockNs: s.relockNs, transitions: s.transitions,
+            timeToLockNs: s.timeToLockNs, relockNs: s.relockNs, transitions: s.transitions, notices: s.notices,
             lockedPhaseErrorNs: s.lockedPhaseErrorNs.summary, estimatedFrequencyErrorPpm: s.frequencyErrorPpm,
             trueFrequencyErrorPpm: (1e12 / (1e12 + Double(crystalPpt)) - 1) * 1e6)
     }

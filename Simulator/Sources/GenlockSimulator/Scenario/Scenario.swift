@@ -25,6 +25,8 @@ public struct Scenario: Hashable, Sendable {
     public var sensor = SensorModel()
     public var network = NetworkModel()
     public var schedule = ScheduleModel()
+    /// The coordinator's PTP start gate (the rig file's `ptp` limits); nil: START is not gated.
+    public var ptpGate: PTPGateModel? = nil
     public var strategies = StrategyOptions()
     public var watchdogTimeoutNs: Int64 = 1_000_000_000
     public var faults: [Fault] = []
@@ -162,6 +164,19 @@ public struct Scenario: Hashable, Sendable {
         public var stopLeadNs: Int64 = 500_000_000
         /// CaptureScheduler's join margin.
         public var joinMarginNs: Int64 = 5_000_000
+    }
+
+    /// The PTP start gate, as on a rig: each node judges its servo's offset samples with the
+    /// production `LockGate` (|offset| below `maxOffsetNs` for `requiredSamples` in a row, port
+    /// SLAVE) and reports the verdict; the coordinator holds START until every connected node
+    /// reports locked within `maxOffsetNs` (the rig file's `ptp.maxOffset`).
+    public struct PTPGateModel: Hashable, Sendable {
+        public var maxOffsetNs: Int64 = 1_000
+        /// Consecutive offset samples within the limit (`genlock ptp wait --samples`).
+        public var requiredSamples = 5
+        /// The run waits at most this long past `start-at` for the gate (a rig's coordinator waits
+        /// forever; a simulation must end): then it ends with nothing recorded.
+        public var timeoutNs: Int64 = 60_000_000_000
     }
 
     public struct StrategyOptions: Hashable, Sendable {

@@ -124,6 +124,19 @@ extension Scenario {
             try s.duration("join-margin", &schedule.joinMarginNs)
             try s.finish()
         }
+        if var s = try f.section("ptp-gate") {
+            var gate = PTPGateModel()
+            try s.duration("max-offset", &gate.maxOffsetNs)
+            if gate.maxOffsetNs <= 0 { throw ScenarioError(field: "ptp-gate.max-offset", line: s.line, reason: "must be positive") }
+            try s.int("samples", &gate.requiredSamples, range: 1...10_000)
+            try s.duration("timeout", &gate.timeoutNs)
+            if gate.timeoutNs <= 0 { throw ScenarioError(field: "ptp-gate.timeout", line: s.line, reason: "must be positive") }
+            try s.finish()
+            if !servo.enabled {
+                throw ScenarioError(field: "ptp-gate", line: s.line, reason: "a start gate needs the PTP servo (servo.enabled is false)")
+            }
+            ptpGate = gate
+        }
         if var s = try f.section("strategies") {
             try s.duration("naive-poll", &strategies.naivePollNs)
             try s.duration("naive-granularity", &strategies.naiveGranularityNs)
@@ -188,6 +201,10 @@ extension Scenario {
     static func phaseLock(_ s: inout YAMLFields, _ c: inout PhaseLock.Configuration) throws(ScenarioError) {
         try s.double("phase-gain", &c.phaseGain, range: 0.01...1.5)
         try s.double("frequency-gain", &c.frequencyGain, range: 0...1)
+        try s.double("phase-filter-gain", &c.phaseFilterGain, range: 0.01...1)
+        var reset = c.phaseFilterResetThreshold.nanoseconds
+        try s.duration("phase-filter-reset", &reset)
+        c.phaseFilterResetThreshold = .nanoseconds(reset)
         var lock = c.lockThreshold.nanoseconds
         try s.duration("lock-threshold", &lock)
         c.lockThreshold = .nanoseconds(lock)

@@ -74,12 +74,15 @@ final class PhaseLockedStrategy: SimStrategy, @unchecked Sendable {
         switch report {
         case .frame(let f):
             node.stats.phaseLock.numbered(state: f.state, phaseError: f.phaseError)
+            node.frameLockState = f.state
             node.recordStreamed(f)
             f.frame.release()
         case .skip(let range):
             node.skipped(range)
         case .stateChanged(let status):
             node.stats.phaseLock.changed(to: status.state, atNs: node.engine.nowNs)
+        case .notice(let text):
+            node.stats.phaseLock.notices.append(text)
         case .problem(let text):
             // No simulated device fails, refuses or ignores a request: a problem is a fault of the model.
             node.engine.violation("node \(node.id): \(text)")
