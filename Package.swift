@@ -68,7 +68,7 @@ let package = Package(
         // PTP, pure: pmc and log parsers, the lock gate, linuxptp configuration generation. No I/O.
         .target(name: "GenlockPTP", dependencies: ["GenlockCore"], exclude: ["README.md"], swiftSettings: strict),
         // PTP, real I/O on Linux: runs pmc and phc_ctl with deadlines, probes the management socket.
-        .target(name: "GenlockPTPLinux", dependencies: ["GenlockCore", "GenlockPTP"], swiftSettings: strict),
+        .target(name: "GenlockPTPLinux", dependencies: ["GenlockCore", "GenlockPTP", "GenlockPOSIX"], swiftSettings: strict),
         // FFmpeg's libraries from Debian's -dev packages (libavformat, libavcodec, libavutil,
         // libswscale), found through pkg-config.
         .systemLibrary(
@@ -82,7 +82,7 @@ let package = Package(
         // the per-frame sidecar and exports, and the synthetic camera.
         .target(
             name: "GenlockMedia",
-            dependencies: ["GenlockCore", "GenlockHAL", "CFFmpeg", "CFFmpegShim"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockPOSIX", "CFFmpeg", "CFFmpegShim"],
             exclude: ["README.md"],
             swiftSettings: strict
         ),

@@ -25,16 +25,11 @@ public enum DiskProbe {
         let clock = PosixClockPair()
         let start = clock.monotonicNow()
         for _ in 0..<chunks {
-            var offset = 0
-            while offset < chunk.count {
-                let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    let why = n < 0 ? String(cString: strerror(errno)) : "wrote nothing"
-                    close(fd)
-                    return .failure(ProbeError("writing \(path): \(why)"))
-                }
-                offset += n
+            do throws(FileIO.Failure) {
+                try FileIO.writeAll(fd, chunk, path: path)
+            } catch {
+                close(fd)
+                return .failure(ProbeError("\(error)"))
             }
         }
         let synced = fsync(fd) == 0

@@ -1,4 +1,5 @@
 import GenlockDoctor
+import GenlockPOSIX
 import GenlockPTPLinux
 import Glibc
 
@@ -92,9 +93,8 @@ public enum SystemProbes {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var n: Int
-        repeat { n = read(fd, &buffer, buffer.count) } while n < 0 && errno == EINTR
-        return n < 0 ? nil : String(decoding: buffer[0..<n], as: UTF8.self)
+        guard let n = try? FileIO.read(fd, into: &buffer, path: path) else { return nil }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
     }
 }
 

@@ -82,17 +82,8 @@ public final class CameraFrame: Sendable {
 public enum CameraCompletion: Sendable {
     /// The frame was captured.
     case frame(CameraFrame)
-    /// The request was cancelled by ``Camera/stop()`` before it was filled.
+    /// The request was cancelled by ``CaptureSource/stop()`` before it was filled.
     case cancelled(index: Int64)
     /// The camera reported a bad frame for the request (`reason` says what it said).
     case failed(index: Int64, reason: String)
-}
-
-/// A camera that hands captured frames to the node.
-///
-/// Completions are handed over without blocking the camera's own thread: the stream buffers them
-/// until the node reads, and finishes after ``Camera/stop()`` has delivered the cancellations.
-public protocol FrameDeliveringCamera: Camera {
-    /// Every queued request's completion, in the order the camera completed them.
-    var completions: AsyncStream<CameraCompletion> { get }
 }

@@ -1,13 +1,5 @@
 import GenlockCore
 
-/// A camera whose requests can each carry the frame duration the sensor should use: what the
-/// phase lock steers.
-public protocol FrameDurationCamera: FrameDeliveringCamera {
-    /// Queues `request`; a `frameDuration` pins the duration of the frame this request's controls
-    /// reach (nil keeps the limits set at start).
-    func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws
-}
-
 /// A frame the phase lock numbered, with its image: the core's account of the frame
 /// (``PhaseLockScheduler/NumberedFrame``: index, `Tn`, timestamps, phase error, state) and the
 /// camera's buffer.

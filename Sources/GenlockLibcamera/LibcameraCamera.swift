@@ -9,7 +9,7 @@ import Synchronization
 /// Lifecycle: ``LibcameraManager/open(_:configuration:)`` → ``start(_:)`` → ``queue(_:frameDuration:)``
 /// per frame → ``stop()``. A camera streams once; open it again to stream again. The camera is
 /// released when this object and every frame it delivered are gone.
-public final class LibcameraCamera: FrameDeliveringCamera {
+public final class LibcameraCamera: CaptureSource {
     private enum State { case configured, streaming, stopped }
 
     /// Where the frame buffers came from.
@@ -87,11 +87,6 @@ public final class LibcameraCamera: FrameDeliveringCamera {
         }
     }
 
-    /// Queues frame `request.index` with the frame duration limits set at start.
-    public func queue(_ request: CaptureRequest) throws {
-        try queue(request, frameDuration: nil)
-    }
-
     /// Queues frame `request.index`; a `frameDuration` pins this request's frame duration
     /// (the phase lock's per-frame correction), `nil` keeps the limits set at start.
     public func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws(LibcameraError) {
@@ -126,6 +121,3 @@ public final class LibcameraCamera: FrameDeliveringCamera {
     // The shim calls back into `sink` while streaming, so streaming ends before the sink can go.
     deinit { stop() }
 }
-
-/// Per-request FrameDurationLimits are how the phase lock steers a libcamera sensor.
-extension LibcameraCamera: FrameDurationCamera {}

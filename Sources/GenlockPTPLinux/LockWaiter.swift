@@ -1,5 +1,6 @@
 import GenlockCore
 import GenlockPTP
+import GenlockPOSIX
 import Glibc
 
 /// Polls a node until the lock gate opens or a deadline passes: `genlock ptp wait` and the
@@ -46,10 +47,7 @@ public struct LockWaiter: Sendable {
             if last.locked { return .locked(last) }
             let now = ProcessRunner.monotonicNow()
             if now >= deadline { return .timedOut(last) }
-            let pause = min(interval.nanoseconds, deadline - now)
-            var ts = timespec(tv_sec: Int(pause / 1_000_000_000), tv_nsec: Int(pause % 1_000_000_000))
-            var rest = timespec()
-            while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+            FileIO.sleep(for: TimeSpan(nanoseconds: min(interval.nanoseconds, deadline - now)))
         }
     }
 }

@@ -1,3 +1,5 @@
+import GenlockCore
+import GenlockPOSIX
 import Glibc
 
 /// What a finished (or killed) helper program produced.
@@ -110,16 +112,17 @@ public enum ProcessRunner {
         // Both pipes closed: the child is exiting. Still bounded by the deadline, since a child
         // may close its output and keep running.
         while !timedOut {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { reaped = true; break }
-            if r < 0 && errno != EINTR { break }
+            do {
+                if let exited = try FileIO.reap(pid, blocking: false) { status = exited; reaped = true; break }
+            } catch {
+                break  // cannot be waited for
+            }
             if monotonicNow() >= deadline { timedOut = true; break }
-            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
-            nanosleep(&pause, nil)
+            FileIO.sleep(for: .milliseconds(1))
         }
         if !reaped {
             if timedOut || open[0] || open[1] { kill(pid, SIGKILL) }
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            if let exited = try? FileIO.reap(pid, blocking: true) { status = exited }
         }
         let exited = (status & 0x7f) == 0
         return ProcessResult(

@@ -18,7 +18,7 @@ import Synchronization
 /// True time is the clock's monotonic time. The camera runs in lockstep with its consumer: the
 /// next frame is delivered once the previous one is released (the first by
 /// ``beginDelivering()``), so a run is deterministic.
-public final class ScriptedSensorCamera: FrameDurationCamera {
+public final class ScriptedSensorCamera: CaptureSource {
     /// What the sensor does, and the faults to inject.
     public struct Script: Sendable {
         /// The sensor mode: line time, frame-length limits, control delay.
@@ -93,6 +93,7 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
         var requests: [Int64] = []
         var outstanding = false
         var stopped = false
+        var started: ExposureSettings?
         var truths: [Truth] = []
         var programmed: [Int64] = []
         var delivered = 0
@@ -125,7 +126,14 @@ public final class ScriptedSensorCamera: FrameDurationCamera {
         (completions, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
-    public func queue(_ request: CaptureRequest) throws { try queue(request, frameDuration: nil) }
+    /// Records the settings; the script already says when frames start and how long they are, and
+    /// the test releases the first one with ``beginDelivering()``.
+    public func start(_ settings: ExposureSettings) {
+        state.withLock { $0.started = settings }
+    }
+
+    /// The settings the camera was started with (nil: never started).
+    public var started: ExposureSettings? { state.withLock { $0.started } }
 
     public func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         let t = script.timing

@@ -6,7 +6,7 @@ import Testing
 
 /// A camera that takes requests (refusing the indices it is told to) and delivers nothing by
 /// itself: the tests hand the pipeline each completion, as the pump would.
-private final class RequestTakingCamera: FrameDeliveringCamera {
+private final class RequestTakingCamera: CaptureSource {
     struct Refused: Error {}
 
     let name = "scripted"
@@ -16,7 +16,9 @@ private final class RequestTakingCamera: FrameDeliveringCamera {
 
     init(refusing refused: Set<Int64> = []) { self.refused = refused }
 
-    func queue(_ request: CaptureRequest) throws {
+    func start(_ settings: ExposureSettings) {}
+
+    func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         if refused.contains(request.index) { throw Refused() }
         queued.withLock { $0.append(request.index) }
     }

@@ -12,8 +12,13 @@ import Testing
 
     func camera(ppm: Double) throws -> StreamingSyntheticCamera {
         try StreamingSyntheticCamera(
-            name: "synthetic", width: 64, height: 48, timing: timing, exposure: .milliseconds(2), crystalPpm: ppm, clock: clock,
+            name: "synthetic", width: 64, height: 48, timing: timing, crystalPpm: ppm, clock: clock,
             timer: ManualDeadlineTimer(clock: clock))
+    }
+
+    /// Started as a phase-locked node starts it: 2 ms exposure, the frame length pinned.
+    func settings(_ frame: TimeSpan) throws -> ExposureSettings {
+        try ExposureSettings(exposure: .milliseconds(2), frameDurationLimits: frame...frame)
     }
 
     func request(_ index: Int64) -> CaptureRequest {
@@ -33,7 +38,7 @@ import Testing
         let camera = try self.camera(ppm: 100)
         let start = clock.monotonicNow()
         let nominal = timing.frameDuration(lines: 3_600)
-        try camera.start(frameDuration: nominal)
+        try camera.start(settings(nominal))
         try camera.queue(request(0), frameDuration: nil)
         try camera.queue(request(1), frameDuration: timing.frameDuration(lines: 4_000))
         try camera.queue(request(2), frameDuration: nil)
@@ -60,7 +65,7 @@ import Testing
 
     @Test func stopCancelsTheQueuedRequestsAndEndsTheStream() async throws {
         let camera = try self.camera(ppm: 0)
-        try camera.start(frameDuration: timing.frameDuration(lines: 3_600))
+        try camera.start(settings(timing.frameDuration(lines: 3_600)))
         try camera.queue(request(5), frameDuration: nil)
         try camera.queue(request(6), frameDuration: nil)
         let completions = await drain(camera)

@@ -6,15 +6,18 @@ import GenlockTesting
 import Synchronization
 import Testing
 
-final class Collector: Sendable {
-    let outputs = Mutex<[CameraOutput]>([])
-    func add(_ output: CameraOutput) { outputs.withLock { $0.append(output) } }
-    var indices: [Int64] {
-        outputs.withLock { $0.map { switch $0 { case .frame(_, let r), .dropped(let r): r.index } } }
+/// A clock whose first sample waits for the test to open the gate: it holds the renderer on the
+/// first frame, so the requests behind it meet a full queue.
+private final class GatedClock: ClockPair {
+    let inner: VirtualClockPair
+    let gate = DispatchSemaphore(value: 0)
+    let waited = Mutex(false)
+    init(_ inner: VirtualClockPair) { self.inner = inner }
+    func sample() -> ClockSample {
+        if !waited.withLock({ w in defer { w = true }; return w }) { gate.wait() }
+        return inner.sample()
     }
-    var dropped: [Int64] {
-        outputs.withLock { $0.compactMap { if case .dropped(let r) = $0 { r.index } else { nil } } }
-    }
+    func monotonicNow() -> MonotonicInstant { inner.monotonicNow() }
 }
 
 @Suite struct SyntheticCameraTests {
@@ -26,40 +29,52 @@ final class Collector: Sendable {
         CaptureRequest(index: index, scheduled: RealtimeInstant(nanosecondsSinceEpoch: 1_000 + index), wake: clock.sample(), wakeError: .microseconds(index))
     }
 
-    @Test func rendersEachRequestInOrderWithItsIndexInThePixels() throws {
-        let collector = Collector()
-        let camera = try SyntheticCamera(name: "cam1", width: 320, height: 240, layout: .nv12, clock: clock, maximumPending: 100) {
-            collector.add($0)
-        }
-        for index in 0..<10 { try camera.queue(request(Int64(index))) }
-        camera.drain()
-        #expect(collector.indices == Array(0..<10))
-        for output in collector.outputs.withLock({ $0 }) {
-            guard case .frame(let frame, let record) = output else { Issue.record("unexpected drop"); continue }
-            #expect(frame.layout == .nv12 && frame.width == 320)
-            #expect(TestPattern.decode(frame)?.index == record.index)
-            #expect(TestPattern.decode(frame)?.scheduledNs == 1_000 + record.index)
-            #expect(record.sensorMonotonic == MonotonicInstant(nanoseconds: 1_000_000_000))
-            #expect(record.wakeError == .microseconds(record.index))
-        }
+    /// Stops the camera and collects every completion it delivered.
+    func completions(_ camera: SyntheticCamera) async -> [CameraCompletion] {
         camera.stop()
-        try camera.queue(request(10))
-        camera.drain()
-        #expect(collector.indices.count == 10)
+        var all: [CameraCompletion] = []
+        for await completion in camera.completions { all.append(completion) }
+        return all
     }
 
-    @Test func requestsBeyondThePendingLimitAreDeliveredAsDroppedInOrder() throws {
-        let collector = Collector()
-        let gate = DispatchSemaphore(value: 0)
-        let camera = try SyntheticCamera(name: "cam1", width: 64, height: 48, clock: clock, maximumPending: 1) { output in
-            if case .frame(_, let r) = output, r.index == 0 { gate.wait() }
-            collector.add(output)
+    @Test func rendersEachRequestInOrderAsACameraFrameWithItsIndexInThePixels() async throws {
+        let camera = try SyntheticCamera(name: "cam1", width: 320, height: 240, layout: .nv12, clock: clock, maximumPending: 100)
+        camera.start(try ExposureSettings(exposure: .milliseconds(1), frameDurationLimits: .milliseconds(33)...(.milliseconds(33))))
+        for index in 0..<10 { try camera.queue(request(Int64(index))) }
+        let all = await completions(camera)
+        #expect(all.count == 10)
+        for (i, completion) in all.enumerated() {
+            guard case .frame(let frame) = completion else { Issue.record("unexpected \(completion)"); continue }
+            #expect(frame.index == Int64(i) && frame.sequence == Int64(i))
+            #expect(frame.sensorTimestamp == MonotonicInstant(nanoseconds: 1_000_000_000))
+            #expect(frame.wallClock == RealtimeInstant(nanosecondsSinceEpoch: 2_000_000_000))
+            // The planes are the rendered image: Y then interleaved UV for NV12.
+            #expect(frame.planes.count == 2 && frame.planes[0].strideBytes >= 320)
+            let image = VideoFrame(width: 320, height: 240, layout: .nv12, planes: frame.planes.map {
+                VideoFrame.Plane(bytes: Array($0.bytes), stride: $0.strideBytes)
+            })
+            #expect(TestPattern.decode(image)?.index == Int64(i))
+            #expect(TestPattern.decode(image)?.scheduledNs == 1_000 + Int64(i))
+            frame.release()
         }
+        // A stopped camera refuses requests (the pipeline rows them as dropped).
+        #expect(throws: SyntheticCameraStopped.self) { try camera.queue(request(10)) }
+    }
+
+    @Test func requestsBeyondThePendingLimitFailInOrder() async throws {
+        let gated = GatedClock(clock)
+        let camera = try SyntheticCamera(name: "cam1", width: 64, height: 48, clock: gated, maximumPending: 1)
         for index in 0..<5 { try camera.queue(request(Int64(index))) }
-        gate.signal()
-        camera.drain()
-        #expect(collector.indices == [0, 1, 2, 3, 4])
-        #expect(collector.dropped == [1, 2, 3, 4])
+        gated.gate.signal()
+        let all = await completions(camera)
+        let summary = all.map { completion -> String in
+            switch completion {
+            case .frame(let f): defer { f.release() }; return "frame \(f.index)"
+            case .failed(let i, _): return "failed \(i)"
+            case .cancelled(let i): return "cancelled \(i)"
+            }
+        }
+        #expect(summary == ["frame 0", "failed 1", "failed 2", "failed 3", "failed 4"])
     }
 
     @Test(arguments: [(2, 2), (4, 2), (16, 8), (64, 48), (130, 98)])
@@ -74,7 +89,7 @@ final class Collector: Sendable {
     }
 
     @Test func oddSizesAreRefused() {
-        #expect(throws: MediaError.self) { try SyntheticCamera(name: "c", width: 63, height: 48, clock: clock) { _ in } }
+        #expect(throws: MediaError.self) { try SyntheticCamera(name: "c", width: 63, height: 48, clock: clock) }
     }
 
     @Test func theSinkMergesSkipsIntoIndexOrderAndStopsAtTheStopIndex() throws {

@@ -87,59 +87,6 @@ extension PhaseLockScheduler {
 
     /// The actions answering one event, in order. A completed frame yields at most six (its
     /// request, the owed ones, a state change and its problem, a skip, the numbered frame; a frame
-    /// that finishes the run queues nothing), so they are held inline: the per-frame path allocates
-    /// nothing.
-    public struct Actions: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral {
-        /// The most actions one event produces.
-        public static let capacity = 6
-        private var first: Action?
-        private var second: Action?
-        private var third: Action?
-        private var fourth: Action?
-        private var fifth: Action?
-        private var sixth: Action?
-        public private(set) var count = 0
-
-        public init() {}
-
-        public init(arrayLiteral elements: Action...) {
-            for e in elements { append(e) }
-        }
-
-        /// Adds `action` after the others (at most ``capacity``).
-        public mutating func append(_ action: Action) {
-            switch count {
-            case 0: first = action
-            case 1: second = action
-            case 2: third = action
-            case 3: fourth = action
-            case 4: fifth = action
-            case 5: sixth = action
-            default: preconditionFailure("a phase-locked capture event yields at most \(Self.capacity) actions")
-            }
-            count += 1
-        }
-
-        public var startIndex: Int { 0 }
-        public var endIndex: Int { count }
-
-        public subscript(position: Int) -> Action {
-            precondition(position >= 0 && position < count, "action \(position) of \(count)")
-            switch position {
-            case 0: return first!
-            case 1: return second!
-            case 2: return third!
-            case 3: return fourth!
-            case 4: return fifth!
-            default: return sixth!
-            }
-        }
-
-        public static func == (a: Actions, b: Actions) -> Bool { a.elementsEqual(b) }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(count)
-            for action in self { hasher.combine(action) }
-        }
-    }
+    /// that finishes the run queues nothing), held inline.
+    public typealias Actions = InlineActions<6, Action>
 }

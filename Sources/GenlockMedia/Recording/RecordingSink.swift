@@ -1,6 +1,14 @@
 import GenlockCore
 import Synchronization
 
+/// What reaches the recording for one index.
+public enum CameraOutput: Sendable {
+    /// A frame with its pixels and its sidecar row.
+    case frame(VideoFrame, FrameRecord)
+    /// A requested frame that will not be in the video (its row carries the `dropped` flag).
+    case dropped(FrameRecord)
+}
+
 /// Connects a capture node to its ``CameraRecorder``: merges the camera's frames with the
 /// driver's skipped ranges into one index-ordered stream of sidecar rows, leaves out frames at
 /// or after the stop index (so every camera ends on the same frame), and keeps the first write

@@ -28,7 +28,7 @@ import Synchronization
 ///     }
 /// }
 /// ```
-public final class RequestedFramePipeline<Source: FrameDeliveringCamera>: Sendable {
+public final class RequestedFramePipeline<Source: CaptureSource>: Sendable {
     /// Frames delivered, requests that came to nothing (refused, failed or cancelled).
     public struct Counts: Hashable, Sendable {
         public var frames: Int64 = 0

@@ -28,10 +28,12 @@ public struct SessionRecorder: Sendable {
         try CameraRecorder(directory: directory, camera: camera, configuration: configuration)
     }
 
-    /// Writes the session's `summary.csv` and `timestamps.csv` from the cameras' sidecars.
+    /// Writes the session's `summary.csv`, `timestamps.csv` and `framesets.csv` from the cameras' sidecars.
     @discardableResult
     public func finish() throws(MediaError) -> [CameraSummary] {
-        try SessionExport.write(sessionDirectory: directory)
+        let summaries = try SessionExport.write(sessionDirectory: directory)
+        try FramesetExport.write(sessionDirectory: directory)
+        return summaries
     }
 
     /// `YYYYMMDD-HHMMSS` (UTC) of `epoch`: sessions sort by start time.

@@ -1,10 +1,11 @@
+import GenlockPOSIX
 import Glibc
 
 /// An append-only text file whose lines are never torn.
 ///
-/// Each line goes out in one `write(2)`. A short write (disk full mid-line) is undone with
-/// `ftruncate` back to the end of the previous line before the error is reported, so readers
-/// — including one reading after a SIGKILL — only ever see whole lines.
+/// Each line is written whole (``FileIO/writeAll(_:_:path:)``). A failure mid-line (disk full) is
+/// undone with `ftruncate` back to the end of the previous line before the error is reported, so
+/// readers — including one reading after a SIGKILL — only ever see whole lines.
 public final class LineFile {
     public let path: String
     private var fd: Int32
@@ -23,24 +24,15 @@ public final class LineFile {
     /// Writes `line` (which must end in a newline) as one unit.
     public func append(_ line: String) throws(MediaError) {
         guard fd >= 0 else { throw MediaError.closed(path: path) }
-        var text = line
-        let count = text.utf8.count
-        let written: Int = text.withUTF8 { buffer in
-            while true {
-                let n = write(fd, buffer.baseAddress, buffer.count)
-                if n < 0, errno == EINTR { continue }
-                return n
-            }
+        do throws(FileIO.Failure) {
+            try FileIO.writeAll(fd, line, path: path)
+            length += Int64(line.utf8.count)
+        } catch {
+            // Take back the partial line so no reader ever sees it.
+            _ = ftruncate(fd, off_t(length))
+            _ = lseek(fd, off_t(length), SEEK_SET)
+            throw FileSystem.error("cannot write", path, errno: error.errno.rawValue)
         }
-        if written == count {
-            length += Int64(count)
-            return
-        }
-        let failure = written < 0 ? errno : ENOSPC
-        // Take back the partial line so no reader ever sees it.
-        _ = ftruncate(fd, off_t(length))
-        _ = lseek(fd, off_t(length), SEEK_SET)
-        throw FileSystem.error("cannot write", path, errno: failure)
     }
 
     /// Forces the lines to stable storage.
@@ -58,20 +50,12 @@ public enum FileSystem {
         MediaError.io(operation: operation, path: path, errno: code, message: String(cString: strerror(code)))
     }
 
-    /// `mkdir -p`: creates `path` and its missing parents.
+    /// `mkdir -p`: creates `path` and its missing parents, and checks it is writable.
     public static func makeDirectories(_ path: String) throws(MediaError) {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
-                throw error("cannot create output folder", prefix)
-            }
-            var info = stat()
-            if stat(prefix, &info) != 0 { throw error("cannot create output folder", prefix) }
-            if (info.st_mode & S_IFMT) != S_IFDIR {
-                throw error("cannot create output folder", prefix, errno: ENOTDIR)
-            }
-            prefix += "/"
+        do throws(FileIO.Failure) {
+            try FileIO.makeDirectories(path)
+        } catch {
+            throw Self.error("cannot create output folder", error.path, errno: error.errno.rawValue)
         }
         // Root can write anywhere permissions say it cannot; a read-only mount still stops it.
         if access(path, W_OK) != 0 { throw error("output folder is not writable:", path) }
@@ -79,19 +63,11 @@ public enum FileSystem {
 
     /// The whole file as text.
     public static func read(_ path: String) throws(MediaError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw error("cannot open", path) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw error("cannot read", path) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        do throws(FileIO.Failure) {
+            return String(decoding: try FileIO.readFile(path), as: UTF8.self)
+        } catch {
+            throw Self.error(error.operation, error.path, errno: error.errno.rawValue)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether `path` exists.
@@ -113,21 +89,10 @@ public enum FileSystem {
 
     /// Writes `text` to `path` through a temporary file and a rename, so the file is whole or absent.
     public static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
-        let temporary = path + ".tmp"
-        let file = try LineFile(creating: temporary, header: nil)
-        do {
-            try file.append(text)
+        do throws(FileIO.Failure) {
+            try FileIO.writeAtomically(text, to: path)
         } catch {
-            file.close()
-            unlink(temporary)
-            throw error
-        }
-        file.sync()
-        file.close()
-        guard rename(temporary, path) == 0 else {
-            let failure = error("cannot rename to", path)
-            unlink(temporary)
-            throw failure
+            throw Self.error(error.operation, error.path, errno: error.errno.rawValue)
         }
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 /// timestamp is the start of readout, `exposure` after row 0 began to expose (Pi 5 meaning), and
 /// the frame is delivered then. Pixels: ``TestPattern`` with the sequence number and the exposure
 /// start (the camera does not know which `Tn` the lock will give the frame).
-public final class StreamingSyntheticCamera: FrameDurationCamera {
+public final class StreamingSyntheticCamera: CaptureSource {
     public let name: String
     public let completions: AsyncStream<CameraCompletion>
     private let continuation: AsyncStream<CameraCompletion>.Continuation
@@ -23,7 +23,6 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
     private let height: Int
     private let layout: PixelLayout
     private let timing: SensorTiming
-    private let exposure: TimeSpan
     /// Line time on this sensor's crystal, in picoseconds of the machine's monotonic clock.
     private let lineTimePs: Double
     private let clock: any ClockPair
@@ -38,10 +37,11 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
         var lines: Int64 = 0
         /// Row 0 of the frame in progress began to expose at this monotonic instant.
         var frameStart = MonotonicInstant(nanoseconds: 0)
+        var exposure = TimeSpan.zero
     }
 
     public init(
-        name: String, width: Int, height: Int, layout: PixelLayout = .yuv420p, timing: SensorTiming, exposure: TimeSpan,
+        name: String, width: Int, height: Int, layout: PixelLayout = .yuv420p, timing: SensorTiming,
         crystalPpm: Double, clock: any ClockPair, timer: any DeadlineTimer
     ) throws(MediaError) {
         try layout.validate(width: width, height: height)
@@ -50,27 +50,26 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
         self.height = height
         self.layout = layout
         self.timing = timing
-        self.exposure = exposure
         self.lineTimePs = Double(timing.lineTimePs) * (1 + crystalPpm * 1e-6)
         self.clock = clock
         self.timer = timer
         (completions, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
-    /// Starts streaming at `frameDuration` (until requests say otherwise); the first frame begins now.
-    public func start(frameDuration: TimeSpan) throws(DeadlineTimerError) {
+    /// Starts streaming at the shortest frame duration `settings` allows (until requests say
+    /// otherwise), exposing each frame for `settings.exposure`; the first frame begins now.
+    public func start(_ settings: ExposureSettings) throws {
         let first = state.withLock { s -> MonotonicInstant? in
             guard !s.streaming, !s.stopped else { return nil }
             s.streaming = true
-            s.lines = lines(for: frameDuration)
+            s.exposure = settings.exposure
+            s.lines = lines(for: settings.frameDurationLimits.lowerBound)
             s.frameStart = clock.monotonicNow()
-            return s.frameStart + exposure
+            return s.frameStart + s.exposure
         }
         guard let first else { return }
         try timer.arm(at: first) { [self] firing in frameEnded(firing) }
     }
-
-    public func queue(_ request: CaptureRequest) throws { try queue(request, frameDuration: nil) }
 
     public func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         let asked: Int64? = frameDuration.map { self.lines(for: $0) }
@@ -96,18 +95,18 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
 
     /// A frame's readout began: deliver it (if a request waited for it) and arm the next.
     private func frameEnded(_ firing: TimerFiring) {
-        let done = state.withLock { s -> (request: (index: Int64, lines: Int64?)?, sequence: Int64, start: MonotonicInstant, next: MonotonicInstant)? in
+        let done = state.withLock { s -> (request: (index: Int64, lines: Int64?)?, sequence: Int64, start: MonotonicInstant, next: MonotonicInstant, exposure: TimeSpan)? in
             guard s.streaming, !s.stopped else { return nil }
             let request = s.requests.isEmpty ? nil : s.requests.removeFirst()
             if let lines = request?.lines { s.lines = lines }
             let sequence = s.sequence, start = s.frameStart
             s.sequence += 1
             s.frameStart = start + TimeSpan(nanoseconds: Int64((Double(s.lines) * lineTimePs / 1000).rounded()))
-            return (request, sequence, start, s.frameStart + exposure)
+            return (request, sequence, start, s.frameStart + s.exposure, s.exposure)
         }
         guard let done else { return }
         if let request = done.request {
-            continuation.yield(.frame(frame(index: request.index, sequence: done.sequence, exposureStart: done.start)))
+            continuation.yield(.frame(frame(index: request.index, sequence: done.sequence, exposureStart: done.start, exposure: done.exposure)))
         }
         do {
             try timer.arm(at: done.next) { [self] firing in frameEnded(firing) }
@@ -117,32 +116,9 @@ public final class StreamingSyntheticCamera: FrameDurationCamera {
         }
     }
 
-    private func frame(index: Int64, sequence: Int64, exposureStart: MonotonicInstant) -> CameraFrame {
+    private func frame(index: Int64, sequence: Int64, exposureStart: MonotonicInstant, exposure: TimeSpan) -> CameraFrame {
         let realtime = clock.sample().realtime(at: exposureStart)
         let image = TestPattern.render(index: sequence, scheduledNs: realtime.nanosecondsSinceEpoch, width: width, height: height, layout: layout)
-        let buffers = image.planes.map { plane -> UnsafeMutableRawBufferPointer in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: plane.bytes.count, alignment: 64)
-            buffer.copyBytes(from: plane.bytes)
-            return buffer
-        }
-        let planes = zip(buffers, image.planes).map { buffer, plane in
-            FramePlane(base: UnsafeRawPointer(buffer.baseAddress!), strideBytes: plane.stride, lengthBytes: buffer.count)
-        }
-        let owned = OwnedBuffers(buffers)
-        return CameraFrame(
-            index: index, sequence: sequence, sensorTimestamp: exposureStart + exposure, planes: planes, release: { owned.free() })
-    }
-
-    /// The frame's pixels, freed once when the frame is released.
-    private final class OwnedBuffers: @unchecked Sendable {
-        private var buffers: [UnsafeMutableRawBufferPointer]?
-        private let lock = Mutex(())
-        init(_ buffers: [UnsafeMutableRawBufferPointer]) { self.buffers = buffers }
-        func free() {
-            lock.withLock { _ in
-                buffers?.forEach { $0.deallocate() }
-                buffers = nil
-            }
-        }
+        return .rendered(image, index: index, sequence: sequence, sensorTimestamp: exposureStart + exposure, wallClock: nil)
     }
 }

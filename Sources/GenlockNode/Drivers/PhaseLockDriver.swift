@@ -17,7 +17,7 @@ import Synchronization
 /// camera's completions) or from whoever delivers them (the simulator's event queue). Events may
 /// come from several threads (completions, STOP, the silence check), so the state machine sits
 /// behind a mutex and actions are carried out outside it.
-public final class PhaseLockDriver<Clock: ClockPair, Sensor: FrameDurationCamera>: Sendable {
+public final class PhaseLockDriver<Clock: ClockPair, Sensor: CaptureSource>: Sendable {
     /// The sensor mode, how to read its timestamps, the join margin and the controller's gains.
     public typealias Configuration = PhaseLockScheduler.Configuration
 

@@ -17,7 +17,7 @@ public protocol PhaseLockedOutput: AnyObject, Sendable {
 /// Phase-locked capture: the sensor streams at the rate and a ``PhaseLockDriver`` steers its frame
 /// length until exposures start on `Tn`; numbered frames go to the output made for the plan.
 /// `observe` sees every report (the CLI logs frames and lock state changes).
-public final class PhaseLockedCapture<Clock: ClockPair, Sensor: FrameDurationCamera>: NodeCapture {
+public final class PhaseLockedCapture<Clock: ClockPair, Sensor: CaptureSource>: NodeCapture {
     private struct State {
         var driver: PhaseLockDriver<Clock, Sensor>?
         var output: (any PhaseLockedOutput)?
@@ -28,23 +28,24 @@ public final class PhaseLockedCapture<Clock: ClockPair, Sensor: FrameDurationCam
     private let camera: Sensor
     private let clock: Clock
     private let configuration: PhaseLockDriver<Clock, Sensor>.Configuration
-    private let startStreaming: @Sendable (StartPlan) throws -> Void
+    private let started: @Sendable (ExposureSettings) -> Void
     private let makeOutput: @Sendable (StartPlan, _ onError: @escaping @Sendable (String) -> Void) throws -> (any PhaseLockedOutput)?
     private let observe: @Sendable (PhaseLockDriver<Clock, Sensor>.Report) -> Void
     private let state = Mutex(State())
 
-    /// `startStreaming` starts the sensor at the plan's rate (fixed exposure, the free-running
-    /// frame length); `makeOutput` opens the recording (nil: frames are released once observed).
+    /// At START the camera is started with the configuration's settings for the plan's rate
+    /// (``PhaseLockScheduler/Configuration/streamingSettings(for:)``), and `started` hears them;
+    /// `makeOutput` opens the recording (nil: frames are released once observed).
     public init(
         camera: Sensor, clock: Clock, configuration: PhaseLockDriver<Clock, Sensor>.Configuration,
-        startStreaming: @escaping @Sendable (StartPlan) throws -> Void,
+        started: @escaping @Sendable (ExposureSettings) -> Void = { _ in },
         makeOutput: @escaping @Sendable (StartPlan, _ onError: @escaping @Sendable (String) -> Void) throws -> (any PhaseLockedOutput)?,
         observe: @escaping @Sendable (PhaseLockDriver<Clock, Sensor>.Report) -> Void = { _ in }
     ) {
         self.camera = camera
         self.clock = clock
         self.configuration = configuration
-        self.startStreaming = startStreaming
+        self.started = started
         self.makeOutput = makeOutput
         self.observe = observe
     }
@@ -65,7 +66,9 @@ public final class PhaseLockedCapture<Clock: ClockPair, Sensor: FrameDurationCam
             return
         }
         do {
-            try startStreaming(plan)
+            let settings = try configuration.streamingSettings(for: plan.schedule.rate)
+            try camera.start(settings)
+            started(settings)
         } catch {
             // The recording was opened: it is closed (empty) like any other.
             state.withLock { $0.output = output }

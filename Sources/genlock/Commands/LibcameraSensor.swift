@@ -52,31 +52,22 @@ struct LibcameraSensor: Sendable {
         max(1, camera.configuration.bufferCount - mode.timing.controlDelayFrames - 1)
     }
 
-    /// Starts the sensor streaming at `rate` for phase-locked capture: auto-exposure off, the fixed
-    /// exposure, the frame duration pinned to the free-running length (which the lock then steers
-    /// request by request).
-    func startPhaseLocked(rate: FrameRate, log: Logger) throws {
-        let frame = mode.timing.frameDuration(lines: mode.timing.nominalLines(for: rate.nominalPeriod))
-        try camera.start(ExposureSettings(exposure: exposure, frameDurationLimits: frame...frame))
-        log.info("streaming \(mode), exposure \(exposure), sensor timestamps read as \(SensorTimestampMeaning.startOfReadout.rawValue)")
-    }
-
     /// The frames' size, the sensor mode's.
     var size: FrameSize { FrameSize(width: mode.width, height: mode.height) }
 
     /// How the frames' planes are laid out (libcamera's YUV420 or NV12).
     var layout: PixelLayout { camera.configuration.pixelFormat == LibcameraPixelFormat.nv12.name ? .nv12 : .yuv420p }
 
-    /// Starts the sensor free-running for request-timed capture at `rate`: frames of `P / k`
-    /// (``SensorTiming/requestTimedMultiple(for:preferring:)``), so each request queued at `Tn`
-    /// is filled by the next sensor frame, at most `P / k` later.
-    func startFreeRunning(rate: FrameRate, log: Logger) throws {
-        let period = rate.nominalPeriod
-        let multiple = mode.timing.requestTimedMultiple(for: period)
-        let lines = mode.timing.nominalLines(for: TimeSpan(nanoseconds: period.nanoseconds / Int64(multiple)))
-        let frame = mode.timing.frameDuration(lines: lines)
-        try camera.start(ExposureSettings(exposure: exposure, frameDurationLimits: frame...frame))
-        log.info("streaming \(mode) free-running at \(multiple)× the rate (frames of \(frame)), exposure \(exposure); one request per Tn")
+    /// Request-timed capture at `rate` on this sensor, recording into `recorder` (nil: frames are
+    /// released unrecorded): the sensor free-runs at ``SensorTiming/freeRunningSettings(for:exposure:)``.
+    func requestTimed(rate: FrameRate, recorder: CameraFrameRecorder?, log: Logger) throws -> RequestedCaptures<LibcameraCamera> {
+        let settings = try mode.timing.freeRunningSettings(for: rate.nominalPeriod, exposure: exposure)
+        let captures = try RequestedCaptures(
+            source: camera, settings: settings, recorder: recorder, session: nil, writesSessionExports: false, log: log,
+            afterStop: { logBuffers(log) })
+        let multiple = mode.timing.requestTimedMultiple(for: rate.nominalPeriod)
+        log.info("streaming \(mode) free-running at \(multiple)× the rate (frames of \(settings.frameDurationLimits.lowerBound)), exposure \(exposure); one request per Tn")
+        return captures
     }
 
     /// Says whether every buffer came back: after the camera stopped and every frame was released,
@@ -88,43 +79,5 @@ struct LibcameraSensor: Sendable {
         } else {
             log.error("camera buffers leaked: \(counts)")
         }
-    }
-}
-
-/// Request-timed capture on a libcamera sensor: the ``RequestedFramePipeline`` and the task that
-/// pumps the camera's completions into it.
-final class LibcameraRequestCapture: Sendable {
-    let sensor: LibcameraSensor
-    let pipeline: RequestedFramePipeline<LibcameraCamera>
-    let log: Logger
-    private let pumped = DispatchSemaphore(value: 0)
-
-    /// Starts the sensor free-running at `rate` and pumps its completions into `recorder` (nil:
-    /// frames are released unrecorded).
-    init(sensor: LibcameraSensor, rate: FrameRate, recorder: CameraFrameRecorder?, log: Logger) throws {
-        try sensor.startFreeRunning(rate: rate, log: log)
-        self.sensor = sensor
-        self.log = log
-        pipeline = RequestedFramePipeline(camera: sensor.camera, recorder: recorder) { problem in log.warning("\(problem)") }
-        Task { [pipeline, pumped] in
-            await pipeline.run()
-            pumped.signal()
-        }
-    }
-
-    /// Stops the camera, waits for its last completion, closes the recording (nil without one),
-    /// and logs whether every buffer came back. Call from a thread that may block (not a task).
-    func finish(stopIndex: Int64?, log: Logger) throws(MediaError) -> CameraSummary? {
-        // The last request was queued at the last Tn; let the sensor fill it (a frame or two of the
-        // free-running sensor) instead of cancelling it, but never wait for a wedged camera.
-        let clock = PosixClockPair()
-        let giveUp = clock.monotonicNow() + .seconds(1)
-        while pipeline.requestsInFlight > 0, clock.monotonicNow() < giveUp { usleep(1_000) }
-        sensor.camera.stop()
-        pumped.wait()
-        defer { sensor.logBuffers(log) }
-        let counts = pipeline.progress
-        log.info("camera frames delivered \(counts.frames), requests dropped \(counts.dropped)")
-        return try pipeline.finish(stopIndex: stopIndex)
     }
 }

@@ -84,7 +84,7 @@ enum NodeLaunch {
 
         // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
         var timer: (any DeadlineTimer)?
-        let synthetic = Mutex<SyntheticCaptures?>(nil)
+        let synthetic = Mutex<RequestedCaptures<SyntheticCamera>?>(nil)
         defer { timer?.shutdown() }
         let capture: any NodeCapture
         let closingLine: @Sendable () -> String?
@@ -96,17 +96,15 @@ enum NodeLaunch {
             let sensorMode = SensorMode.known(model: s.sensor ?? "imx708") ?? .imx708
             let size = recording?.size ?? FrameSize(width: 640, height: 480)
             let camera = try StreamingSyntheticCamera(
-                name: "synthetic", width: size.width, height: size.height, timing: sensorMode.timing, exposure: s.exposure,
+                name: "synthetic", width: size.width, height: size.height, timing: sensorMode.timing,
                 crystalPpm: s.crystalPpm, clock: clock, timer: AnyDeadlineTimer(made))
             let observer = PhaseLockedLog(name: s.name, log: log)
             closingLine = { observer.summaryLine }
             capture = PhaseLockedCapture(
                 camera: camera, clock: clock,
                 configuration: .init(sensor: sensorMode.timing, timestampMeaning: .startOfReadout, exposure: s.exposure, joinMargin: s.joinMargin),
-                startStreaming: { plan in
-                    let frame = sensorMode.timing.frameDuration(lines: sensorMode.timing.nominalLines(for: plan.schedule.rate.nominalPeriod))
-                    try camera.start(frameDuration: frame)
-                    log.info("streaming a synthetic \(sensorMode) at \(s.crystalPpm >= 0 ? "+" : "")\(s.crystalPpm) ppm, exposure \(s.exposure)")
+                started: { settings in
+                    log.info("streaming a synthetic \(sensorMode) at \(s.crystalPpm >= 0 ? "+" : "")\(s.crystalPpm) ppm, exposure \(settings.exposure)")
                 },
                 makeOutput: { plan, onError in
                     try recording.map {
@@ -122,7 +120,9 @@ enum NodeLaunch {
             capture = PhaseLockedCapture(
                 camera: sensor.camera, clock: clock,
                 configuration: .init(sensor: sensor.mode.timing, timestampMeaning: .startOfReadout, exposure: sensor.exposure, joinMargin: s.joinMargin),
-                startStreaming: { plan in try sensor.startPhaseLocked(rate: plan.schedule.rate, log: log) },
+                started: { settings in
+                    log.info("streaming \(sensor.mode), exposure \(settings.exposure), sensor timestamps read as \(SensorTimestampMeaning.startOfReadout.rawValue)")
+                },
                 makeOutput: { plan, onError in
                     try recording.map {
                         try $0.frameRecorder(
@@ -147,7 +147,7 @@ enum NodeLaunch {
                                 maximumPending: LibcameraSensor.framesWaitingToEncode, schedule: plan.schedule, log: log, onError: onError)
                         }
                         do {
-                            return try LibcameraRequestCapture(sensor: sensor, rate: plan.schedule.rate, recorder: recorder, log: log)
+                            return try sensor.requestTimed(rate: plan.schedule.rate, recorder: recorder, log: log)
                         } catch {
                             // The camera did not start: close the (empty) recording before saying so.
                             _ = try? recorder?.finish(stopIndex: nil)
@@ -155,8 +155,8 @@ enum NodeLaunch {
                         }
                     }
                     guard let recording else { return LoggedCaptures() }
-                    let opened = try recording.open(camera: s.name, schedule: plan.schedule, clock: clock) { onError("\($0)") }
-                    log.info("recording \(recording.codec) \(recording.size) \(recording.layout) to \(opened.session.directory)")
+                    let opened = try recording.synthetic(
+                        camera: s.name, schedule: plan.schedule, clock: clock, log: log, onError: onError)
                     synthetic.withLock { $0 = opened }
                     return opened
                 },
@@ -258,10 +258,11 @@ enum NodeLaunch {
         let node = result.withLock { $0 } ?? NodeExit(status: 1, reason: "the node ended without a result")
         // A standalone recording is the session: say what its files hold, and where.
         if let line = closingLine() { Console.out(line) }
-        if let captures = synthetic.withLock({ $0 }), recording?.writesSessionExports == true {
-            Console.out("summary [\(s.name)]: \(captures.summary), files in \(captures.session.directory)")
+        if let captures = synthetic.withLock({ $0 }), recording?.writesSessionExports == true,
+           let summary = captures.summary, let directory = captures.session?.directory {
+            Console.out("summary [\(s.name)]: \(summary), files in \(directory)")
             if node.status != 0 {
-                throw CommandFailure("\(node.reason ?? "the node failed"); kept \(captures.summary.recorded) frames in \(captures.session.directory)")
+                throw CommandFailure("\(node.reason ?? "the node failed"); kept \(summary.recorded) frames in \(directory)")
             }
         }
         if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }

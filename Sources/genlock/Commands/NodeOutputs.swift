@@ -18,16 +18,6 @@ final class LoggedCaptures: CaptureOutput {
     func close(stopIndex: Int64?) -> String? { nil }
 }
 
-extension LibcameraRequestCapture: CaptureOutput {
-    func capture(_ request: CaptureRequest) { pipeline.capture(request) }
-    func skipped(_ range: Range<Int64>) { pipeline.skipped(range) }
-    func stop(at index: Int64) { pipeline.stop(at: index) }
-    func close(stopIndex: Int64?) -> String? {
-        do { _ = try finish(stopIndex: stopIndex, log: log) } catch { return "\(error)" }
-        return nil
-    }
-}
-
 extension CameraFrameRecorder: PhaseLockedOutput {
     public func close(stopIndex: Int64?) -> String? {
         do { try finish(stopIndex: stopIndex) } catch { return "\(error)" }
@@ -100,7 +90,7 @@ final class PhaseLockedLog: Sendable {
         self.log = log
     }
 
-    func observe<Camera: FrameDurationCamera>(_ report: PhaseLockDriver<PosixClockPair, Camera>.Report) {
+    func observe<Camera: CaptureSource>(_ report: PhaseLockDriver<PosixClockPair, Camera>.Report) {
         switch report {
         case .frame(let f):
             log.info("frame \(f.index) exposed \(Self.signed(f.phaseError)) from Tn (\(f.state.rawValue))",

@@ -24,21 +24,24 @@ struct NodeRecording: Sendable {
     /// A frame later than this after `Tn` (realtime on waking − Tn) is flagged `late` in the sidecar.
     var lateTolerance: TimeSpan = .milliseconds(1)
 
-    /// The synthetic camera's pipeline, rendering at `size` in `layout`.
-    func open(camera: String, schedule: FrameSchedule, clock: PosixClockPair, onError: @escaping @Sendable (MediaError) -> Void)
-        throws -> SyntheticCaptures
+    /// Request-timed capture on the synthetic camera, rendering at `size` in `layout`, recorded
+    /// through the same pipeline as a libcamera sensor's frames.
+    func synthetic(camera: String, schedule: FrameSchedule, clock: PosixClockPair, log: Logger, onError: @escaping @Sendable (String) -> Void)
+        throws -> RequestedCaptures<SyntheticCamera>
     {
-        let sessionRecorder = try session(schedule)
-        let recorder = try sessionRecorder.camera(camera, configuration: configuration(size, layout, schedule))
-        let pipeline = try SyntheticRecordingPipeline(recorder: recorder, schedule: schedule, clock: clock, onError: onError)
-        return SyntheticCaptures(session: sessionRecorder, pipeline: pipeline, writesSessionExports: writesSessionExports)
+        let source = try SyntheticCamera(name: camera, width: size.width, height: size.height, layout: layout, clock: clock)
+        let frames = try frameRecorder(
+            camera: camera, size: size, layout: layout, exposure: nil, maximumPending: 4, schedule: schedule, log: log, onError: onError)
+        return try RequestedCaptures(
+            source: source, settings: nil, recorder: frames,
+            session: try session(schedule), writesSessionExports: writesSessionExports, log: log)
     }
 
     /// A streaming camera's frames (a libcamera sensor's at its mode's size and layout, whatever
     /// `--size` says) recorded off the capture path, with up to `maximumPending` frames (camera
     /// buffers) waiting for the encoder; `onError` hears of the first recording failure.
     func frameRecorder(
-        camera: String, size frameSize: FrameSize, layout frameLayout: PixelLayout, exposure: TimeSpan, maximumPending: Int,
+        camera: String, size frameSize: FrameSize, layout frameLayout: PixelLayout, exposure: TimeSpan?, maximumPending: Int,
         schedule: FrameSchedule, log: Logger, onError: @escaping @Sendable (String) -> Void
     ) throws -> CameraFrameRecorder {
         let recorder = try session(schedule).camera(camera, configuration: configuration(frameSize, frameLayout, schedule))
@@ -54,63 +57,6 @@ struct NodeRecording: Sendable {
         RecordingConfiguration(
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
             segmentDuration: segment, flushInterval: flushInterval, lateTolerance: lateTolerance)
-    }
-}
-
-/// The synthetic camera's recording: its pipeline, and the session it writes into.
-final class SyntheticCaptures: CaptureOutput {
-    let session: SessionRecorder
-    let pipeline: SyntheticRecordingPipeline
-    let writesSessionExports: Bool
-
-    init(session: SessionRecorder, pipeline: SyntheticRecordingPipeline, writesSessionExports: Bool) {
-        self.session = session
-        self.pipeline = pipeline
-        self.writesSessionExports = writesSessionExports
-    }
-
-    func capture(_ request: CaptureRequest) { pipeline.capture(request) }
-    func skipped(_ range: Range<Int64>) { pipeline.skipped(range) }
-    func stop(at index: Int64) { pipeline.stop(at: index) }
-
-    func close(stopIndex: Int64?) -> String? {
-        var failure: String?
-        do { try pipeline.finish(stopIndex: stopIndex) } catch { failure = "\(error)" }
-        if writesSessionExports {
-            do { _ = try session.finish() } catch { failure = failure ?? "\(error)" }
-        }
-        return failure
-    }
-
-    /// The camera's counts as written (after ``close(stopIndex:)``).
-    var summary: CameraSummary { pipeline.sink.recorder.summary }
-}
-
-/// Reading and writing rig key files.
-enum RigKeyFile {
-    static func read(_ path: String, option: String) throws -> RigKey {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ValidationError("\(option): cannot read rig key \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = Glibc.read(fd, &buffer, buffer.count)
-        guard n >= 0 else { throw ValidationError("\(option): cannot read rig key \(path): \(String(cString: strerror(errno)))") }
-        // The file holds the key as hex (64 digits), so it can be copied by hand.
-        let text = String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.count == 64, let bytes = hexBytes(text) else {
-            throw ValidationError("\(option): \(path) is not a rig key (expected 64 hex digits, as written by genlock keygen)")
-        }
-        return try RigKey(bytes: bytes)
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var it = text.makeIterator()
-        while let a = it.next() {
-            guard let b = it.next(), let hi = a.hexDigitValue, let lo = b.hexDigitValue else { return nil }
-            bytes.append(UInt8(hi * 16 + lo))
-        }
-        return bytes
     }
 }
 

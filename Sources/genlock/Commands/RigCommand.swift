@@ -65,19 +65,20 @@ struct RigCommand: ParsableCommand {
         let sessionDir = URL(fileURLWithPath: out).appendingPathComponent(sessionName)
         let logDir = sessionDir.appendingPathComponent("logs")
         do {
-            try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+            try FileIO.makeDirectories(logDir.path)
         } catch {
-            throw CommandFailure("cannot create \(logDir.path): \(error.localizedDescription)")
+            throw CommandFailure("\(error)")
         }
         // A fresh key for this run only, outside the recordings.
         let keyDir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rig-\(getpid())")
-        try? FileManager.default.createDirectory(at: keyDir, withIntermediateDirectories: true)
+        try? FileIO.makeDirectories(keyDir.path)
         defer { try? FileManager.default.removeItem(at: keyDir) }
         let keyBytes = RigKey.generate()
         let keyPath = keyDir.appendingPathComponent("rig.key").path
-        guard FileManager.default.createFile(atPath: keyPath, contents: Data(keyBytes.map { String(format: "%02x", $0) }.joined().utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw CommandFailure("cannot write the run's key to \(keyPath)")
+        do {
+            try RigKeyFile.write(keyBytes, to: keyPath, replacing: false)
+        } catch {
+            throw CommandFailure("cannot write the run's key: \(error)")
         }
         let names = (1...cameras).map { "cam\($0)" }
         // STOP goes out `duration` after T0; the last frame is the first at least this far after it.

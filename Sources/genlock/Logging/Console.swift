@@ -1,3 +1,4 @@
+import GenlockPOSIX
 import Glibc
 
 /// Whole-line writes to stdout and stderr with write(2): no shared C `FILE` state, and one
@@ -24,16 +25,7 @@ enum Console {
     }
 
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
+        // A console that cannot be written to (closed pipe) has nobody to tell.
+        try? FileIO.writeAll(fd, text.hasSuffix("\n") ? text : text + "\n", path: fd == 2 ? "stderr" : "stdout")
     }
 }

@@ -48,10 +48,13 @@ public final class SimDeadlineTimer: DeadlineTimer, @unchecked Sendable {
     }
 }
 
-/// The simulated camera as the capture node sees it: requests go to the sensor model, which
-/// answers with ground truth recorded by the engine.
-public final class SimCamera: Camera, @unchecked Sendable {
+/// The simulated camera of request-timed capture: requests go to the sensor model, which answers
+/// with ground truth recorded by the engine. The simulator models timing, not images, so no
+/// completion is streamed (``completions`` is finished) and starting sets nothing: the sensor
+/// free-runs from the scenario's start.
+public final class SimCamera: CaptureSource, @unchecked Sendable {
     public let name: String
+    public let completions = AsyncStream<CameraCompletion> { $0.finish() }
     let node: Borrowed<SimNode>
     // Read on every capture; single-threaded, and no access spans a call (see SimNode).
     @exclusivity(unchecked) private(set) var stopped = false
@@ -61,7 +64,9 @@ public final class SimCamera: Camera, @unchecked Sendable {
         self.node = Borrowed(node)
     }
 
-    public func queue(_ request: CaptureRequest) throws {
+    public func start(_ settings: ExposureSettings) {}
+
+    public func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         if stopped { throw SimCameraError.stopped(name) }
         node.borrow { $0.sensorTakes(request) }
     }

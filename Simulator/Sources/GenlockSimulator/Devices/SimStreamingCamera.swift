@@ -18,7 +18,7 @@ import GenlockNode
 ///   queued requests without cancellations (the driver ignores those) and ends the stream.
 ///
 /// Single-threaded like every simulated device (see `SimHAL`).
-public final class SimStreamingCamera: FrameDurationCamera, @unchecked Sendable {
+public final class SimStreamingCamera: CaptureSource, @unchecked Sendable {
     public let name: String
     public let completions: AsyncStream<CameraCompletion>
     let node: Borrowed<SimNode>
@@ -28,6 +28,8 @@ public final class SimStreamingCamera: FrameDurationCamera, @unchecked Sendable 
     /// The sequence number of the frame the oldest queued request will fill.
     @exclusivity(unchecked) private var nextToFill: Int64 = 0
     @exclusivity(unchecked) private var stopped = true
+    /// Where the sensor's interrupts go (the strategy that owns the camera).
+    private unowned(unsafe) var sink: PhaseLockedStrategy?
 
     init(name: String, node: SimNode) {
         self.name = name
@@ -36,14 +38,19 @@ public final class SimStreamingCamera: FrameDurationCamera, @unchecked Sendable 
         requests.reserveCapacity(8)
     }
 
-    /// The sensor starts streaming at the rate; its frames' interrupts go to `sink`.
-    func start(streamingTo sink: PhaseLockedStrategy) {
+    /// The frames' interrupts will go to `sink` (set once, before ``start(_:)``).
+    func connect(to sink: PhaseLockedStrategy) { self.sink = sink }
+
+    /// The sensor starts streaming with the frame length `settings` pins, programmed as a Pi's
+    /// camera programs it (``SensorTiming/linesProgrammed(for:)``); the exposure is the node's.
+    public func start(_ settings: ExposureSettings) throws {
+        guard let sink else { throw SimCameraError.stopped(name) }
         requests.removeAll(keepingCapacity: true)
         stopped = false
-        nextToFill = node.borrow { $0.startStreaming(to: sink) }
+        nextToFill = node.borrow { node in
+            node.startStreaming(to: sink, lines: node.sensor.timing.linesProgrammed(for: settings.frameDurationLimits.lowerBound))
+        }
     }
-
-    public func queue(_ request: CaptureRequest) throws { try queue(request, frameDuration: nil) }
 
     public func queue(_ request: CaptureRequest, frameDuration: TimeSpan?) throws {
         if stopped { throw SimCameraError.stopped(name) }

@@ -4,13 +4,12 @@ import GenlockHAL
 // A sensor that streams every frame (phase-locked capture): one `.sensorFrame` event per frame, at
 // its frame-start interrupt, handed to the strategy whose camera it is.
 extension SimNode {
-    /// The sensor starts streaming at the free-running length for the schedule's rate; each frame's
-    /// interrupt goes to `sink` until ``stopStreaming()``. Returns the sequence number of the first
-    /// frame (the first starting at or after now).
-    func startStreaming(to sink: PhaseLockedStrategy) -> Int64 {
+    /// The sensor starts streaming at `lines` per frame; each frame's interrupt goes to `sink`
+    /// until ``stopStreaming()``. Returns the sequence number of the first frame (the first
+    /// starting at or after now).
+    func startStreaming(to sink: PhaseLockedStrategy, lines: Int64) -> Int64 {
         streamGeneration &+= 1
         streamSink = sink
-        let lines = sensor.timing.nominalLines(for: TimeSpan(nanoseconds: engine.periodNs))
         streamFrame = sensor.startStreaming(lines: lines, startingAtOrAfter: engine.nowNs)
         scheduleInterrupt()
         return streamFrame.frame

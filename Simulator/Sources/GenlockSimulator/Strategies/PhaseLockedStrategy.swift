@@ -18,6 +18,7 @@ final class PhaseLockedStrategy: SimStrategy, @unchecked Sendable {
     private let camera: SimStreamingCamera
     /// Set once at the end of `init` (its report handler refers to the strategy).
     private var driver: PhaseLockDriver<SimClockPair, SimStreamingCamera>!
+    private let configuration: PhaseLockDriver<SimClockPair, SimStreamingCamera>.Configuration
     private var plan: StartPlan?
     private(set) var isFinished = false
     private var halted = false
@@ -28,17 +29,25 @@ final class PhaseLockedStrategy: SimStrategy, @unchecked Sendable {
         let driverConfiguration = PhaseLockDriver<SimClockPair, SimStreamingCamera>.Configuration(
             sensor: node.sensor.timing, timestampMeaning: .startOfReadout, exposure: TimeSpan(nanoseconds: node.exposureNs),
             joinMargin: TimeSpan(nanoseconds: joinMarginNs), phaseLock: configuration)
+        self.configuration = driverConfiguration
         // The strategy owns the driver, so the handler can borrow it (no reference counting per report).
         driver = PhaseLockDriver(camera: camera, clock: SimClockPair(node: node), configuration: driverConfiguration) {
             [strategy = Borrowed(self)] report in strategy.borrow { $0.forward(report) }
         }
+        camera.connect(to: self)
     }
 
-    /// START: the camera streams at the rate, as a node's does, and the driver takes it from there.
+    /// START: the camera is started with the settings a node starts it with, and the driver
+    /// takes it from there.
     func start(_ plan: StartPlan) {
         guard self.plan == nil, !halted else { return }
         self.plan = plan
-        camera.start(streamingTo: self)
+        do {
+            try camera.start(configuration.streamingSettings(for: plan.schedule.rate))
+        } catch {
+            node.engine.violation("node \(node.id): the camera did not start: \(error)")
+            return
+        }
         driver.start(plan)
         if let join = driver.progress.joinedAt { node.stats.joinedAt.append(join) }
         if !isFinished { node.stats.phaseLock.started(atNs: node.engine.nowNs) }

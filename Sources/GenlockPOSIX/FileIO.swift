@@ -1,0 +1,178 @@
+import GenlockCore
+import Glibc
+import Synchronization
+import SystemPackage
+
+/// The file and process calls every module shares, each made once, here: whole writes and reads
+/// with EINTR retried, `mkdir -p`, atomic replacement, sleeping and reaping a child. Callers map
+/// ``Failure`` to their own error types; the retry policy lives in one place.
+public enum FileIO {
+    /// A failed call: what was being done, on which path, and the errno.
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// "cannot create", "cannot write", …
+        public var operation: String
+        public var path: String
+        public var errno: Errno
+        /// Bytes written before the failure (``writeAll(_:_:)``).
+        public var written: Int
+
+        public init(_ operation: String, _ path: String, _ errno: Errno, written: Int = 0) {
+            self.operation = operation
+            self.path = path
+            self.errno = errno
+            self.written = written
+        }
+
+        public var description: String { "\(operation) \(path): \(String(cString: strerror(errno.rawValue)))" }
+
+        /// The path existed where a new file was to be created.
+        public var alreadyExists: Bool { errno == .fileExists }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying EINTR and continuing after short writes. A failure
+    /// says how much was written first, so a caller can take a partial record back; a write that
+    /// makes no progress without an error is reported as ENOSPC (a full disk does that).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 {
+                offset += n
+            } else if n < 0, Glibc.errno == EINTR {
+                continue
+            } else {
+                throw Failure("cannot write", path, n < 0 ? Errno(rawValue: Glibc.errno) : .noSpace, written: offset)
+            }
+        }
+    }
+
+    /// Writes all of `bytes` to `fd` (see ``writeAll(_:_:path:)``).
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(Failure) {
+        try bytes.withUnsafeBytes { buffer in Result { () throws(Failure) in try writeAll(fd, buffer, path: path) } }.get()
+    }
+
+    /// Writes all of `text`'s UTF-8 to `fd` (see ``writeAll(_:_:path:)``).
+    public static func writeAll(_ fd: Int32, _ text: String, path: String) throws(Failure) {
+        var text = text
+        try text.withUTF8 { buffer in Result { () throws(Failure) in try writeAll(fd, UnsafeRawBufferPointer(buffer), path: path) } }.get()
+    }
+
+    /// Reads from `fd` into `buffer` once, retrying EINTR; returns the count (0 at end of file).
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(Failure) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if Glibc.errno != EINTR { throw Failure("cannot read", path, Errno(rawValue: Glibc.errno)) }
+        }
+    }
+
+    /// Reads from `fd` into the start of `buffer` once, retrying EINTR; returns the count.
+    public static func read(_ fd: Int32, into buffer: inout [UInt8], path: String) throws(Failure) -> Int {
+        try buffer.withUnsafeMutableBytes { b in Result { () throws(Failure) in try read(fd, into: b, path: path) } }.get()
+    }
+
+    /// The whole file at `path`, or its last `maxBytes` when given.
+    public static func readFile(_ path: String, lastBytes maxBytes: Int? = nil) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure("cannot open", path, Errno(rawValue: Glibc.errno)) }
+        defer { Glibc.close(fd) }
+        if let maxBytes {
+            let size = lseek(fd, 0, SEEK_END)
+            lseek(fd, off_t(max(0, Int(size) - maxBytes)), SEEK_SET)
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = try read(fd, into: &chunk, path: path)
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// `mkdir -p`: creates `path` and its missing parents; fails naming the first component that
+    /// cannot be created or is not a directory.
+    public static func makeDirectories(_ path: String) throws(Failure) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0, Glibc.errno != EEXIST {
+                throw Failure("cannot create directory", prefix, Errno(rawValue: Glibc.errno))
+            }
+            var info = stat()
+            if stat(prefix, &info) != 0 { throw Failure("cannot create directory", prefix, Errno(rawValue: Glibc.errno)) }
+            if (info.st_mode & S_IFMT) != S_IFDIR { throw Failure("cannot create directory", prefix, .notDirectory) }
+            prefix += "/"
+        }
+    }
+
+    /// Distinguishes the temporary files of concurrent atomic writes in one process.
+    private static let temporaryCounter = Atomic<Int>(0)
+
+    /// Replaces `path` with `bytes` through a temporary file in the same directory, fsync and
+    /// rename, then fsyncs the directory: a reader (or a crash) sees the old file or the new one,
+    /// never a torn one. `mode` is the new file's permission bits.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(Failure) {
+        let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
+        let temporary = "\(path).tmp.\(getpid()).\(serial)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure("cannot create", temporary, Errno(rawValue: Glibc.errno)) }
+        do throws(Failure) {
+            try writeAll(fd, bytes, path: temporary)
+            if fsync(fd) != 0 { throw Failure("cannot sync", temporary, Errno(rawValue: Glibc.errno)) }
+        } catch {
+            Glibc.close(fd)
+            unlink(temporary)
+            throw error
+        }
+        Glibc.close(fd)
+        guard rename(temporary, path) == 0 else {
+            let failure = Failure("cannot rename \(temporary) to", path, Errno(rawValue: Glibc.errno))
+            unlink(temporary)
+            throw failure
+        }
+        // The rename is durable once the directory is.
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            Glibc.close(dirFD)
+        }
+    }
+
+    /// Creates `path`, which must not exist (never replacing anything), with `bytes` and mode
+    /// `mode` from creation, and syncs it.
+    public static func createNew(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure("cannot create", path, Errno(rawValue: Glibc.errno)) }
+        defer { Glibc.close(fd) }
+        try writeAll(fd, bytes, path: path)
+        guard fsync(fd) == 0 else { throw Failure("cannot sync", path, Errno(rawValue: Glibc.errno)) }
+    }
+
+    /// Replaces `path` with `text` atomically (see ``writeAtomically(_:to:mode:)``).
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws(Failure) {
+        try writeAtomically(Array(text.utf8), to: path, mode: mode)
+    }
+
+    /// Sleeps for `duration` on the monotonic clock, resuming after signals until it has passed.
+    public static func sleep(for duration: TimeSpan) {
+        guard duration.nanoseconds > 0 else { return }
+        var ts = Syscalls.timespecOf(ns: duration.nanoseconds)
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0, Glibc.errno == EINTR { ts = rest }
+    }
+
+    /// Reaps child `pid`: waits for it to exit (`blocking`) or checks once. Returns its raw wait
+    /// status once it exited, nil while it still runs (non-blocking); throws when it cannot be
+    /// waited for (not our child).
+    public static func reap(_ pid: pid_t, blocking: Bool) throws(Errno) -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            if r == pid { return status }
+            if r == 0 { return nil }
+            if Glibc.errno != EINTR { throw Errno(rawValue: Glibc.errno) }
+        }
+    }
+}
