@@ -23,7 +23,8 @@ import Testing
         let cam2 = sidecar.prefix(7).enumerated().map { i, line -> String in
             guard i == 4 else { return String(line) }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            return "\(cells[0]),\(cells[1]),,,,,dropped"
+            // Index and Tn kept, every measured cell empty, flags "dropped", whatever the column count.
+            return ([String(cells[0]), String(cells[1])] + Array(repeating: "", count: cells.count - 3) + ["dropped"]).joined(separator: ",")
         }.joined(separator: "\n") + "\n"
         try cam2.write(toFile: session + "/cam2.frames.csv", atomically: true, encoding: .utf8)
         let result = try GenlockBinary.run(["framesets", session])
