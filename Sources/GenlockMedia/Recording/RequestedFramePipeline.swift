@@ -2,9 +2,8 @@ import GenlockCore
 import GenlockHAL
 import Synchronization
 
-/// Request-timed capture on a camera that delivers mapped frames (libcamera): everything between
-/// a node's ``CaptureDriver`` and its files, as ``SyntheticRecordingPipeline`` is for the
-/// synthetic camera.
+/// Request-timed capture on any capture source (a libcamera sensor, the synthetic camera):
+/// everything between a node's ``CaptureDriver`` and its files.
 ///
 /// The sensor free-runs; each capture request, queued at its `Tn`, is filled by the next sensor
 /// frame. Completions come in through ``handle(_:)`` (``run()`` pumps the camera's stream into
