@@ -45,7 +45,7 @@ guard keyText.count == 64, keyBytes.count == 32, let key = try? RigKey(bytes: ke
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
-func monotonicNs() -> Int64 {
+@Sendable func monotonicNs() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
@@ -53,8 +53,11 @@ func monotonicNs() -> Int64 {
 
 struct Tally {
     var connected = Set<Int>()
+    /// Monotonic ns from launch until the last node held START.
+    var allStartedNs: Int64 = 0
     var deliveryNs: [Int: Int64] = [:]
 }
+let launchedNs = monotonicNs()
 let tally = Mutex(Tally())
 let startT0 = Mutex<Int64>(0)
 let clients = (0..<nodeCount).map { i in
@@ -68,7 +71,11 @@ let clients = (0..<nodeCount).map { i in
             let arrived = realtimeNs()
             let decided = plan.schedule.start.nanosecondsSinceEpoch - leadNs
             startT0.withLock { $0 = max($0, plan.schedule.start.nanosecondsSinceEpoch) }
-            tally.withLock { $0.deliveryNs[i] = $0.deliveryNs[i] ?? (arrived - decided) }
+            let since = monotonicNs() - launchedNs
+            tally.withLock {
+                $0.deliveryNs[i] = $0.deliveryNs[i] ?? (arrived - decided)
+                $0.allStartedNs = max($0.allStartedNs, since)
+            }
         case .disconnected, .stop:
             break
         }
@@ -95,6 +102,7 @@ func percentile(_ p: Double) -> String {
 }
 var line = "nodes=\(nodeCount) connected_ever=\(result.connected.count) got_start=\(delivered.count)"
 if delivered.count == nodeCount {
+    line += String(format: " launch_to_all_started_ms=%.0f", Double(result.allStartedNs) / 1e6)
     line += " start_delivery_p50_ms=\(percentile(0.5)) start_delivery_p99_ms=\(percentile(0.99)) start_delivery_max_ms=\(percentile(1.0))"
 } else {
     // Not every node got START: no latency figure stands for "the nodes".
