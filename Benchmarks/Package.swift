@@ -49,6 +49,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The real nodes of control-flood.sh: NodeClients against a running `genlock coordinator`.
+        .executableTarget(
+            name: "control-flood-nodes",
+            dependencies: [
+                .product(name: "GenlockCore", package: "Genlock"),
+                .product(name: "GenlockControl", package: "Genlock"),
+                .product(name: "GenlockControlNIO", package: "Genlock"),
+            ],
+            swiftSettings: strict
+        ),
         // The recorder's side of recorder-vs-ffmpeg.sh: a raw frame file recorded as fast as it can.
         .executableTarget(
             name: "recorder-bench",

@@ -92,7 +92,7 @@ import Testing
         // Finalized: the summary exists and agrees with the file.
         let summary = Support.read(root + "/s/summary.csv").split(separator: "\n")
         #expect(summary.count == 2)
-        #expect(summary.last == "cam1,1,\(recorded.count),\(dropped),\(skipped),\(recorded.first?.index ?? -1),\(recorded.last?.index ?? -1)")
+        #expect(summary.last == "cam1,1,\(recorded.count),\(dropped),\(skipped),\(recorded.first?.index ?? -1),\(recorded.last?.index ?? -1),0")
         let timecodes = Support.read(files.timecodes).split(separator: "\n")
         #expect(timecodes.count == recorded.count + 1)
     }

@@ -87,7 +87,7 @@ import Testing
         #expect(rows.map(\.flags.text) == ["", "", "", "skipped", "dropped", "", ""])
         #expect(try Support.probeFrameCount(recorder.files.video(segment: nil)) == 5)
         #expect(Support.read(session.directory + "/summary.csv")
-            == "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index\ncam3,3,5,1,1,0,6\n")
+            == "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index,frames_after_stop\ncam3,3,5,1,1,0,6,0\n")
         let timestamps = Support.read(session.directory + "/timestamps.csv").split(separator: "\n")
         #expect(timestamps.first == "sync_index,cam_id,frame_time")
         #expect(timestamps.dropFirst().map { $0.split(separator: ",")[0] } == ["0", "1", "2", "5", "6"])

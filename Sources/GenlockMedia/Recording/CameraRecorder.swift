@@ -12,10 +12,18 @@ import Synchronization
 /// On a write error (disk full) the recorder stops: it closes the video keeping every frame
 /// already written, marks the frame that failed as dropped in the sidecar when it can, and
 /// throws; later calls throw ``MediaError/closed(path:)``.
+///
+/// A recorder opened where an earlier run of the camera left files (a node restarted
+/// mid-session) continues them: see ``PriorRecording``. Nothing recorded is truncated or
+/// overwritten; the new video is the next segment, and ``resumedAfter`` says which indices the
+/// earlier runs already cover.
 public final class CameraRecorder: Sendable {
     public let camera: String
     public let files: CameraFiles
     public let configuration: RecordingConfiguration
+    /// The last index earlier runs wrote to this camera's sidecar (nil for a fresh recording):
+    /// frames up to it are not recorded again.
+    public let resumedAfter: Int64?
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
@@ -23,12 +31,16 @@ public final class CameraRecorder: Sendable {
         var sidecar: LineFile
         var timecodes: LineFile
         var segment = 0
+        /// `<camera>-NNN.mkv` names (segmenting, or continuing an earlier run), else `<camera>.mkv`.
+        var numbered = false
         var segmentStart: RealtimeInstant?
         var lastFlushPTS: Int64?
         var lastIndex: Int64?
         var recorded = 0
         var dropped = 0
         var skipped = 0
+        var afterStop = 0
+        var stopIndex: Int64?
         var firstIndex: Int64?
         var firstRecorded: Int64?
         var lastRecorded: Int64?
@@ -36,8 +48,10 @@ public final class CameraRecorder: Sendable {
         var finished = false
     }
 
-    /// Creates `directory` when needed and starts the sidecar and timestamp files. The video
-    /// file opens with the first frame.
+    /// Creates `directory` when needed and starts (or continues) the sidecar and timestamp
+    /// files. The video file opens with the first frame. Throws
+    /// ``MediaError/refusingToOverwrite(path:reason:)`` when the folder holds a recording of this
+    /// camera that is not of this schedule.
     public init(directory: String, camera: String, configuration: RecordingConfiguration) throws(MediaError) {
         try configuration.validate()
         guard !camera.isEmpty, !camera.contains("/") else { throw MediaError.invalidFrame("camera name '\(camera)' must be non-empty and contain no '/'") }
@@ -45,9 +59,16 @@ public final class CameraRecorder: Sendable {
         self.camera = camera
         self.configuration = configuration
         files = CameraFiles(directory: directory, camera: camera)
-        let sidecar = try LineFile(creating: files.sidecar, header: SidecarFormat.header)
-        let timecodes = try LineFile(creating: files.timecodes, header: TimecodeFormat.header)
-        state = Mutex(State(sidecar: sidecar, timecodes: timecodes))
+        let prior = try PriorRecording(files: files, configuration: configuration)
+        let sidecar = try LineFile(appendingTo: files.sidecar, header: SidecarFormat.header)
+        let timecodes = try LineFile(appendingTo: files.timecodes, header: TimecodeFormat.header)
+        var state = State(sidecar: sidecar, timecodes: timecodes)
+        state.segment = prior.nextSegment
+        state.numbered = prior.exists || configuration.segmentDuration != nil
+        state.lastIndex = prior.lastIndex
+        Self.adopt(CameraSummary(camera: camera, records: prior.records), &state)
+        resumedAfter = prior.lastIndex
+        self.state = Mutex(state)
     }
 
     private var clock: PresentationClock { PresentationClock(epoch: configuration.epoch) }
@@ -64,6 +85,8 @@ public final class CameraRecorder: Sendable {
             var record = record
             record.flags.remove([.dropped, .skipped])
             record.flagLateness(beyond: configuration.lateTolerance)
+            let late = state.stopIndex.map { record.index >= $0 } ?? false
+            if late { record.flags.insert(.afterStop) }
             let pts = clock.pts(of: record.scheduled)
             do throws(MediaError) {
                 if try rollOver(before: record, &state) { record.flags.insert(.segmentStart) }
@@ -83,11 +106,51 @@ public final class CameraRecorder: Sendable {
                 fail(&state, record: record)
                 throw error
             }
-            state.recorded += 1
             state.firstIndex = state.firstIndex ?? record.index
-            state.firstRecorded = state.firstRecorded ?? record.index
-            state.lastRecorded = record.index
+            if late {
+                state.afterStop += 1
+            } else {
+                state.recorded += 1
+                state.firstRecorded = state.firstRecorded ?? record.index
+                state.lastRecorded = record.index
+            }
         }
+    }
+
+    /// The session's stop index `N`: frames at or after it are not part of the session. When
+    /// the STOP arrives after such frames were written, their rows are flagged `after-stop`
+    /// (the frames stay in the video: cutting a Matroska file in place could lose what precedes
+    /// them). The flags are written by rewriting the sidecar to a new file renamed over the old
+    /// one, so a crash leaves the old or the new sidecar whole. A later, larger index changes nothing.
+    public func stop(at index: Int64) throws(MediaError) {
+        try state.withLock { (state: inout State) throws(MediaError) in
+            if let stop = state.stopIndex, stop <= index { return }
+            state.stopIndex = index
+            guard !state.failed, !state.finished, let last = state.lastIndex, last >= index else { return }
+            state.sidecar.sync()
+            var records = try SidecarFormat.parse(try FileSystem.read(files.sidecar), path: files.sidecar)
+            var changed = false
+            for i in records.indices where records[i].index >= index && records[i].isRecorded && !records[i].flags.contains(.afterStop) {
+                records[i].flags.insert(.afterStop)
+                changed = true
+            }
+            guard changed else { return }
+            try FileSystem.writeAtomically(SidecarFormat.header + "\n" + records.map(SidecarFormat.line).joined(), to: files.sidecar)
+            state.sidecar.close()
+            state.sidecar = try LineFile(appendingTo: files.sidecar, header: SidecarFormat.header)
+            Self.adopt(CameraSummary(camera: camera, records: records), &state)
+        }
+    }
+
+    /// Takes the counts of rows already in the sidecar.
+    private static func adopt(_ summary: CameraSummary, _ state: inout State) {
+        state.recorded = summary.recorded
+        state.dropped = summary.dropped
+        state.skipped = summary.skipped
+        state.afterStop = summary.afterStop
+        state.firstIndex = summary.indices?.lowerBound
+        state.firstRecorded = summary.recordedIndices?.lowerBound
+        state.lastRecorded = summary.recordedIndices?.upperBound
     }
 
     /// Records a frame index without pixels: `record.flags` says `skipped` or `dropped`
@@ -137,6 +200,7 @@ public final class CameraRecorder: Sendable {
         summary.recorded = state.recorded
         summary.dropped = state.dropped
         summary.skipped = state.skipped
+        summary.afterStop = state.afterStop
         if let first = state.firstIndex, let last = state.lastIndex { summary.indices = first...last }
         if let first = state.firstRecorded, let last = state.lastRecorded { summary.recordedIndices = first...last }
         return summary
@@ -161,8 +225,9 @@ public final class CameraRecorder: Sendable {
             state.writer = nil
             try writer?.finish()
             state.segment += 1
+            state.numbered = true
         }
-        let path = files.video(segment: configuration.segmentDuration == nil ? nil : state.segment)
+        let path = files.video(segment: state.numbered ? state.segment : nil)
         state.writer = try VideoFileWriter(path: path, settings: .init(
             codec: configuration.codec, width: configuration.width, height: configuration.height,
             layout: configuration.layout, frameRate: configuration.frameRate,
@@ -176,7 +241,7 @@ public final class CameraRecorder: Sendable {
             ]))
         state.segmentStart = record.scheduled
         state.lastFlushPTS = nil
-        return configuration.segmentDuration != nil
+        return state.numbered
     }
 
     /// Stops after a write error, keeping what is on disk.

@@ -15,6 +15,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The recorder already failed or finished; nothing more can be written.
     case closed(path: String)
     case malformedSidecar(path: String, line: Int, reason: String)
+    /// A file that would be overwritten, or an earlier recording that cannot be continued.
+    case refusingToOverwrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .ffmpeg(let operation, let path, _, let message): "\(operation) \(path): \(message)"
         case .closed(let path): "recording \(path) is already closed"
         case .malformedSidecar(let path, let line, let reason): "\(path):\(line): \(reason)"
+        case .refusingToOverwrite(let path, let reason):
+            "\(path) \(reason): refusing to overwrite or mix recordings (choose another output folder or session name)"
         }
     }
 

@@ -11,8 +11,9 @@ public enum CameraOutput: Sendable {
 
 /// Connects a capture node to its ``CameraRecorder``: merges the camera's frames with the
 /// driver's skipped ranges into one index-ordered stream of sidecar rows, leaves out frames at
-/// or after the stop index (so every camera ends on the same frame), and keeps the first write
-/// error instead of letting every later frame repeat it.
+/// or after the stop index (so every camera ends on the same frame) and frames an earlier run of
+/// the camera already covered (``CameraRecorder/resumedAfter``), and keeps the first write error
+/// instead of letting every later frame repeat it.
 ///
 /// Frames arrive from the camera's queue, skips from the timer thread; both in index order
 /// within their own stream. A skip row is written just before the first frame that follows it.
@@ -35,9 +36,21 @@ public final class RecordingSink: Sendable {
         self.onError = onError
     }
 
-    /// Frames at or after `index` are not recorded.
+    /// Frames at or after `index` are not recorded; those already written are flagged
+    /// `after-stop` in the sidecar (``CameraRecorder/stop(at:)``).
     public func stop(at index: Int64) {
-        state.withLock { $0.stopIndex = min($0.stopIndex ?? index, index) }
+        let failed: MediaError? = state.withLock { state in
+            state.stopIndex = min(state.stopIndex ?? index, index)
+            guard state.error == nil else { return nil }
+            do throws(MediaError) {
+                try recorder.stop(at: index)
+                return nil
+            } catch {
+                state.error = error
+                return error
+            }
+        }
+        if let failed { onError(failed) }
     }
 
     /// The driver skipped these indices (their deadlines passed).
@@ -54,6 +67,7 @@ public final class RecordingSink: Sendable {
         let failed: MediaError? = state.withLock { state in
             if state.error != nil { return nil }
             if let stop = state.stopIndex, index >= stop { return nil }
+            if let covered = recorder.resumedAfter, index <= covered { return nil }
             do throws(MediaError) {
                 try writeSkips(before: index, &state)
                 switch output {
@@ -88,7 +102,7 @@ public final class RecordingSink: Sendable {
 
     private func writeSkips(before index: Int64, _ state: inout State) throws(MediaError) {
         let due = state.pendingSkips.prefix { $0 < index }
-        for skipped in due {
+        for skipped in due where skipped > (recorder.resumedAfter ?? Int64.min) {
             guard let scheduled = try? schedule.deadline(of: skipped) else { continue }
             try recorder.note(FrameRecord(index: skipped, scheduled: scheduled, flags: .skipped))
         }

@@ -1,6 +1,7 @@
 import CFFmpeg
 import CFFmpegShim
 import GenlockCore
+import Glibc
 
 /// One video file: an FFmpeg encoder feeding the Matroska muxer. Not thread-safe; the
 /// ``CameraRecorder`` owning it serializes calls.
@@ -85,6 +86,14 @@ final class VideoFileWriter {
         }
         for (key, value) in settings.metadata { av_dict_set(&format.pointee.metadata, key, value, 0) }
 
+        // Claim the name before libavformat opens it (with truncation): a file already there is
+        // an earlier run's video, and is never overwritten.
+        let claimed = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard claimed >= 0 else {
+            if errno == EEXIST { throw MediaError.refusingToOverwrite(path: path, reason: "already exists") }
+            throw FileSystem.error("cannot create", path)
+        }
+        Glibc.close(claimed)
         try FFmpeg.check(avio_open(&format.pointee.pb, path, AVIO_FLAG_WRITE), "cannot create", path)
         var options: OpaquePointer?
         defer { av_dict_free(&options) }

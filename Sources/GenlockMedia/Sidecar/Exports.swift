@@ -18,39 +18,47 @@ public enum TimecodeFormat {
 /// One camera's account of a session: what downstream tools need to trust frame counts.
 public struct CameraSummary: Hashable, Sendable, CustomStringConvertible {
     public var camera: String
-    /// Frames in the video file(s).
+    /// Frames of the session in the video file(s) (before the stop index).
     public var recorded: Int
     /// Frames requested but missing from the video.
     public var dropped: Int
     /// Frames whose deadline passed before they could be requested.
     public var skipped: Int
+    /// Frames in the video at or after the stop index (the STOP arrived after they were
+    /// written): flagged `after-stop`, not counted in ``recorded``.
+    public var afterStop: Int = 0
     /// The first and last index in the sidecar (recorded or not).
     public var indices: ClosedRange<Int64>?
-    /// The first and last index in the video.
+    /// The first and last index of the session's frames in the video.
     public var recordedIndices: ClosedRange<Int64>?
 
     /// Counts `records` (one camera's sidecar rows).
     public init(camera: String, records: [FrameRecord]) {
         self.camera = camera
-        recorded = records.count { $0.isRecorded }
+        recorded = records.count { $0.isInSession }
         dropped = records.count { $0.flags.contains(.dropped) }
         skipped = records.count { $0.flags.contains(.skipped) }
+        afterStop = records.count { $0.isRecorded && $0.flags.contains(.afterStop) }
         indices = records.first.map { $0.index...records.last!.index }
-        let inVideo = records.filter(\.isRecorded)
+        let inVideo = records.filter(\.isInSession)
         recordedIndices = inVideo.first.map { $0.index...inVideo.last!.index }
     }
 
     public var description: String {
         let range = recordedIndices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-"
-        return "\(camera): recorded \(recorded), dropped \(dropped), skipped \(skipped), indices \(range)"
+        let late = afterStop == 0 ? "" : ", \(afterStop) after the stop index (in the file, not in the session)"
+        return "\(camera): recorded \(recorded), dropped \(dropped), skipped \(skipped), indices \(range)\(late)"
     }
 }
 
 /// Session-level files built from the cameras' sidecars, so they can be written by whoever
 /// holds the session folder (one process, or a coordinator after its camera nodes finish).
 ///
-/// - `summary.csv`: `camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index`
-///   (first/last of the frames in the video).
+/// - `summary.csv`: `camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index,frames_after_stop`
+///   (first/last of the session's frames in the video; `frames_after_stop` counts frames in the
+///   video past the stop index, which are not in the session).
+/// - Both cover every segment of a camera (a restarted node's too): they are built from the
+///   sidecar, which one recording appends to across restarts.
 /// - `timestamps.csv`: `sync_index,cam_id,frame_time`, one row per recorded frame of every
 ///   camera, sorted by index then camera: `sync_index` is the frame index `n` (the same `n` is
 ///   the same instant on every camera), `frame_time` the frame's instant in seconds since the
@@ -81,7 +89,7 @@ public enum SessionExport {
         let ids = cameraIDs(names)
         var summaries: [CameraSummary] = []
         var rows: [(index: Int64, id: Int, time: Int64)] = []
-        var summaryText = "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index\n"
+        var summaryText = "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index,frames_after_stop\n"
         for name in names {
             let path = CameraFiles(directory: sessionDirectory, camera: name).sidecar
             let records = try SidecarFormat.parse(try FileSystem.read(path), path: path)
@@ -89,8 +97,8 @@ public enum SessionExport {
             summaries.append(summary)
             let first = summary.recordedIndices.map { String($0.lowerBound) } ?? ""
             let last = summary.recordedIndices.map { String($0.upperBound) } ?? ""
-            summaryText += "\(name),\(ids[name]!),\(summary.recorded),\(summary.dropped),\(summary.skipped),\(first),\(last)\n"
-            for record in records where record.isRecorded {
+            summaryText += "\(name),\(ids[name]!),\(summary.recorded),\(summary.dropped),\(summary.skipped),\(first),\(last),\(summary.afterStop)\n"
+            for record in records where record.isInSession {
                 rows.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
             }
         }
@@ -129,11 +137,24 @@ public struct CameraFiles: Hashable, Sendable {
     /// `<camera>.pts.txt`: the mkvmerge v2 timestamp file (``TimecodeFormat``).
     public var timecodes: String { "\(directory)/\(camera).pts.txt" }
 
-    /// The video files of this camera, in order (one, or the segments).
+    /// The video files of this camera, in recording order: `<camera>.mkv` when present, then the
+    /// `<camera>-NNN.mkv` segments by number (a restarted node continues `<camera>.mkv` into
+    /// `<camera>-001.mkv`).
     public func videos() throws(MediaError) -> [String] {
         let single = video(segment: nil)
-        if FileSystem.exists(single) { return [single] }
-        let prefix = camera + "-"
-        return try FileSystem.list(directory).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".mkv") }.map { "\(directory)/\($0)" }
+        let numbered = try segmentNumbers().map { video(segment: $0) }
+        return (FileSystem.exists(single) ? [single] : []) + numbered
+    }
+
+    /// The numbers NNN of the `<camera>-NNN.mkv` files in the folder, ascending. Only digits may
+    /// follow the dash, so camera `cam1` never claims `cam1-b`'s files.
+    public func segmentNumbers() throws(MediaError) -> [Int] {
+        let prefix = camera + "-", suffix = ".mkv"
+        return try FileSystem.list(directory).compactMap { name -> Int? in
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+            let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(digits)
+        }.sorted()
     }
 }

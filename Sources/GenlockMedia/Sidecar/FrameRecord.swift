@@ -19,7 +19,14 @@ public struct FrameRecord: Hashable, Sendable {
         /// (``RecordingConfiguration/lateTolerance``): its realtime lateness says by how much.
         public static let late = Flags(rawValue: 1 << 3)
 
-        static let names: [(Flags, String)] = [(.skipped, "skipped"), (.dropped, "dropped"), (.segmentStart, "segment-start"), (.late, "late")]
+        /// In the video, but at or after the session's stop index: the STOP arrived after the
+        /// frame was written. Not part of the session (left out of `summary.csv` and
+        /// `timestamps.csv`); the frame stays in the file rather than risk cutting the container.
+        public static let afterStop = Flags(rawValue: 1 << 4)
+
+        static let names: [(Flags, String)] = [
+            (.skipped, "skipped"), (.dropped, "dropped"), (.segmentStart, "segment-start"), (.late, "late"), (.afterStop, "after-stop"),
+        ]
 
         /// Names joined by `|`; empty for a frame recorded normally.
         public var text: String { Self.names.filter { contains($0.0) }.map(\.1).joined(separator: "|") }
@@ -78,4 +85,7 @@ public struct FrameRecord: Hashable, Sendable {
 
     /// Whether the frame's pixels were handed to the video file.
     public var isRecorded: Bool { flags.isDisjoint(with: [.skipped, .dropped]) }
+
+    /// Whether the frame is a recorded frame of the session: in the video and before the stop index.
+    public var isInSession: Bool { isRecorded && !flags.contains(.afterStop) }
 }

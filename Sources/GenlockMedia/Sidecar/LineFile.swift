@@ -19,6 +19,19 @@ public final class LineFile {
         if let header { try append(header + "\n") }
     }
 
+    /// Opens `path` for appending without truncating it (creating it when absent) and writes
+    /// `header` first when the file is empty. A restarted recorder continues its files this way:
+    /// what an earlier run wrote is never rewritten.
+    public init(appendingTo path: String, header: String?) throws(MediaError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.error("cannot open", path) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystem.error("cannot open", path) }
+        length = Int64(info.st_size)
+        if length == 0, let header { try append(header + "\n") }
+    }
+
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Writes `line` (which must end in a newline) as one unit.

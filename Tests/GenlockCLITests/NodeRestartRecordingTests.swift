@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// A real coordinator on loopback and recording synthetic nodes, one of them SIGKILLed
+/// mid-session and restarted: what it recorded before is still there, and the new frames follow.
+@Suite("a node restarted mid-session keeps its footage", .serialized)
+struct NodeRestartRecordingTests {
+    typealias Child = CoordinatorProcessTests.Child
+
+    @Test func aRecordingNodeKilledAndRestartedKeepsItsEarlierFramesAndContinuesAfterThem() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try GenlockBinary.run(["keygen", "--out", dir.appendingPathComponent("rig.key").path]).status == 0)
+        try """
+            cameras: [cam1, cam2]
+            fps: 30
+            lead: 1s
+            stopMargin: 300ms
+            key: rig.key
+            listen: 127.0.0.1:\(port)
+            """.write(to: dir.appendingPathComponent("rig.yaml"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out").path
+        func camera(_ name: String, suffix: String = "") throws -> Child {
+            try Child(["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)",
+                       "--key", dir.appendingPathComponent("rig.key").path, "--ptp-uds", dir.appendingPathComponent("no-ptp4l").path,
+                       "--coordinator-timeout", "5s", "--out", out, "--size", "160x120"],
+                      log: dir.appendingPathComponent("\(name)\(suffix).log"))
+        }
+
+        let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate", "--duration", "6s"],
+                              log: dir.appendingPathComponent("coordinator.log"))
+        usleep(300_000)
+        let cam1 = try camera("cam1")
+        let cam2 = try camera("cam2")
+        // Some recording past T0 (lead 1 s), then a hard kill: no finalizing at all. Wait for the
+        // frames themselves rather than a fixed time, so a loaded machine only makes it slower.
+        for _ in 0..<600 where cam2.frames.count < 30 { usleep(50_000) }
+        kill(cam2.process.processIdentifier, SIGKILL)
+        _ = cam2.wait(5)
+        let before = cam2.frames
+        let session = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first, "no session folder in \(out)")
+        let folder = out + "/" + session
+        let rowsAtKill = try FFprobe.sidecarRows(folder + "/cam2.frames.csv").compactMap { Int64($0[0]) }
+        let restarted = try camera("cam2", suffix: "-restarted")
+        #expect(coord.wait(30) == 0, "coordinator: \(coord.log)")
+        #expect(cam1.wait(10) == 0)
+        #expect(restarted.wait(10) == 0, "restarted: \(restarted.log)")
+        let after = restarted.frames
+
+        // The sidecar still starts with every row the first run wrote, and continues after them.
+        try #require(!before.isEmpty && !after.isEmpty, "no frames before the kill or after the restart: \(restarted.log)")
+        let lastAtKill = try #require(rowsAtKill.last, "the killed run wrote no rows")
+        let rows = try FFprobe.sidecarRows(folder + "/cam2.frames.csv")
+        let indices = rows.compactMap { Int64($0[0]) }
+        #expect(Array(indices.prefix(rowsAtKill.count)) == rowsAtKill)
+        #expect(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 }, "rows out of order: \(indices)")
+        // The rejoin index follows the earlier frames; its row opens the new segment.
+        let resumed = try #require(indices.dropFirst(rowsAtKill.count).first)
+        #expect(resumed > lastAtKill)
+        #expect(after.first.map(Int64.init) == resumed)
+        let segmentStarts = rows.filter { $0[6].contains("segment-start") }.compactMap { Int64($0[0]) }
+        #expect(segmentStarts == [resumed])
+
+        // Both videos are there: the killed run's (up to its last flush, at most 500 ms = 15
+        // frames short of its rows) and the restarted run's, complete.
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files.filter { $0.hasPrefix("cam2") && $0.hasSuffix(".mkv") } == ["cam2-001.mkv", "cam2.mkv"])
+        func recorded(_ rows: ArraySlice<[Substring]>) -> Int { rows.count { $0[6].isEmpty || $0[6] == "segment-start" } }
+        let recordedBefore = recorded(rows.prefix(rowsAtKill.count))
+        let recordedAfter = recorded(rows.dropFirst(rowsAtKill.count))
+        let first = try #require(try FFprobe.frameCount(folder + "/cam2.mkv"), "cam2.mkv unreadable")
+        #expect(first <= recordedBefore && first >= recordedBefore - 15, "cam2.mkv has \(first) frames for \(recordedBefore) rows")
+        #expect(try FFprobe.frameCount(folder + "/cam2-001.mkv") == recordedAfter)
+        // The timestamp file lists both runs' frames, in order (the kill may fall between a
+        // frame's timestamp line and its row: one line more).
+        let pts = try String(contentsOfFile: folder + "/cam2.pts.txt", encoding: .utf8).split(separator: "\n").dropFirst().compactMap { Double($0) }
+        #expect((0...1).contains(pts.count - (recordedBefore + recordedAfter)), "\(pts.count) timestamp lines")
+        #expect(zip(pts, pts.dropFirst()).allSatisfy { $0 < $1 })
+        // The node that stayed up ends on the same frame.
+        let cam1Rows = try FFprobe.sidecarRows(folder + "/cam1.frames.csv").compactMap { Int64($0[0]) }
+        #expect(cam1Rows.last == indices.last)
+    }
+}
