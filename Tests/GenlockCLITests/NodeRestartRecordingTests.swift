@@ -60,14 +60,14 @@ struct NodeRestartRecordingTests {
         let resumed = try #require(indices.dropFirst(rowsAtKill.count).first)
         #expect(resumed > lastAtKill)
         #expect(after.first.map(Int64.init) == resumed)
-        let segmentStarts = rows.filter { $0[6].contains("segment-start") }.compactMap { Int64($0[0]) }
+        let segmentStarts = rows.filter { ($0.last ?? "").contains("segment-start") }.compactMap { Int64($0[0]) }
         #expect(segmentStarts == [resumed])
 
         // Both videos are there: the killed run's (up to its last flush, at most 500 ms = 15
         // frames short of its rows) and the restarted run's, complete.
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files.filter { $0.hasPrefix("cam2") && $0.hasSuffix(".mkv") } == ["cam2-001.mkv", "cam2.mkv"])
-        func recorded(_ rows: ArraySlice<[Substring]>) -> Int { rows.count { $0[6].isEmpty || $0[6] == "segment-start" } }
+        func recorded(_ rows: ArraySlice<[Substring]>) -> Int { rows.count(where: FFprobe.isRecordedRow) }
         let recordedBefore = recorded(rows.prefix(rowsAtKill.count))
         let recordedAfter = recorded(rows.dropFirst(rowsAtKill.count))
         let first = try #require(try FFprobe.frameCount(folder + "/cam2.mkv"), "cam2.mkv unreadable")

@@ -59,8 +59,10 @@ public enum FramesetExport {
         return table(cameras: names, rows: rows)
     }
 
-    /// Assembles the framesets of `cameras` from their sidecar rows (each in index order).
-    public static func table(cameras: [String], rows: [[FrameRecord]]) -> Table {
+    /// Assembles the framesets of `cameras` from their sidecar rows (each in index order). Rows
+    /// flagged `after-stop` are not part of the session and make no frameset.
+    public static func table(cameras: [String], rows allRows: [[FrameRecord]]) -> Table {
+        let rows = allRows.map { $0.filter { !$0.flags.contains(.afterStop) } }
         let first = rows.compactMap { $0.first?.index }.min() ?? 0
         let last = rows.compactMap { $0.last?.index }.max()
         var assembler = FramesetAssembler(configuration: .init(cameras: cameras.count, firstIndex: first))
