@@ -32,17 +32,18 @@ struct TraceHashTests {
     static let seed: UInt64 = 1
 
     static let pins: [Pin] = [
-        Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "3f68af5fd1e51918"),
-        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "c5e5ded57d396287"),
-        Pin(path: "Simulator/Scenarios/ideal.yaml", duration: "5s", traceHash: "b930148a739b4764"),
-        Pin(path: "Simulator/Scenarios/late-joiner.yaml", duration: "6s", traceHash: "f8d889c959a467e8"),
-        Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "c8f311e8f09d555e"),
-        Pin(path: "Simulator/Scenarios/message-loss.yaml", duration: "6s", traceHash: "f4ca1a470f2a3a80"),
-        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "c2ee525139e68cf8"),
-        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "6b1893d8602a214b"),
-        Pin(path: "Simulator/Scenarios/step-storm.yaml", duration: "8s", traceHash: "6a22416647ee3b72"),
-        Pin(path: "Simulator/Scenarios/sw-ptp.yaml", duration: "30s", traceHash: "e63e56c3d5c32994"),
-        Pin(path: "hil/scenarios/synth-rolling.yaml", duration: "2s", traceHash: "7c705f694a84a66f"),
+        Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "80ab804fe1818c41"),
+        Pin(path: "Simulator/Scenarios/coordinator-hang.yaml", duration: "60s", traceHash: "33e1d26559e8291a"),
+        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "6663b3fbcbf4e3c5"),
+        Pin(path: "Simulator/Scenarios/ideal.yaml", duration: "5s", traceHash: "0a98d511cf27abb4"),
+        Pin(path: "Simulator/Scenarios/late-joiner.yaml", duration: "6s", traceHash: "191ba810315f6319"),
+        Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "013b6836b9030500"),
+        Pin(path: "Simulator/Scenarios/message-loss.yaml", duration: "8s", traceHash: "3ccfde3754c23474"),
+        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "5fe345fa45ce26f4"),
+        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "fb27c0b12117676b"),
+        Pin(path: "Simulator/Scenarios/step-storm.yaml", duration: "8s", traceHash: "325de0d3ab72ef7c"),
+        Pin(path: "Simulator/Scenarios/sw-ptp.yaml", duration: "30s", traceHash: "b191a9e05fd834d0"),
+        Pin(path: "hil/scenarios/synth-rolling.yaml", duration: "2s", traceHash: "69cb6d4a1c6d32c3"),
     ]
 
     static var repositoryRoot: URL {

@@ -33,6 +33,8 @@ public struct NodeStats: Sendable {
     public var startReadingsNs: [Int64] = []
     /// Phase-locked capture: the controller's states and errors.
     public var phaseLock = PhaseLockStats()
+    /// What the node's ``NodeLifecycle`` logged (a stop after losing the coordinator, say).
+    public var lifecycleLog: [String] = []
 }
 
 /// One simulated camera node: its clocks and servo, its timer, its sensor, and the strategy

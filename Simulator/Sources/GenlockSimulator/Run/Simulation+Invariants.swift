@@ -108,6 +108,7 @@ extension Simulation {
 
     func finishRun() {
         frames.finalize(before: Int64.max, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
+        checkCoordinatorLoss()
         for node in nodes where node.up && !node.deadlocked {
             if let s = node.strategy, !s.isFinished {
                 // Nothing left pending: a wait that outlived the run although its instant had come is
