@@ -226,7 +226,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockNodeTests",
-            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockTesting"],
+            dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockTesting", "GenlockControl", "GenlockMedia"],
             swiftSettings: strict
         ),
         .testTarget(

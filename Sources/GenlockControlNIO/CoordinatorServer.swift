@@ -1,19 +1,22 @@
 import GenlockControl
 import GenlockCore
+import Glibc
 import NIOCore
 import NIOPosix
 
 /// The coordinator over TCP: listens, moves bytes between each node's socket and
-/// ``CoordinatorEndpoint`` (which owns the protocol), and ticks it a few times a second.
-/// Everything runs on one event loop, so no locks.
+/// ``CoordinatorEndpoint`` (which owns the protocol and its limits), and ticks it ten times a
+/// second. Everything runs on one event loop, so no locks. When `accept` fails for want of file
+/// descriptors (EMFILE, ENFILE) it backs off for 100 ms instead of spinning, and says so once a tick.
 public final class CoordinatorServer: @unchecked Sendable {
     public typealias Log = @Sendable (String) -> Void
 
     private let group: any EventLoopGroup
     private let loop: EventLoop
     private let log: Log
-    private let now: @Sendable () -> RealtimeInstant
+    private let now: @Sendable () -> ClockSample
     // Confined to `loop`.
+    private var acceptFailures: [String: Int] = [:]
     private var endpoint: CoordinatorEndpoint
     private var channels: [ConnectionID: Channel] = [:]
     private var connectionIDs: [ObjectIdentifier: ConnectionID] = [:]
@@ -23,21 +26,27 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// How long after STOP (beyond the stop margin) to wait for nodes to report their run
     /// finished. Set before ``bind(host:port:)``.
     public var finishTimeout: TimeSpan = .seconds(15)
+    /// Keeps the session's record (called on the event loop when START is sent or adopted, the
+    /// stop index chosen, the session finished). Set before ``bind(host:port:)``.
+    public var persist: @Sendable (CoordinatorCore.SessionRecord) -> Void = { _ in }
 
+    /// `now` samples the clock pair: realtime for START and STOP, monotonic for every duration.
     public convenience init(configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
-                            now: @escaping @Sendable () -> RealtimeInstant, log: @escaping Log) {
+                            limits: CoordinatorEndpoint.Limits = .init(),
+                            now: @escaping @Sendable () -> ClockSample, log: @escaping Log) {
         self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), configuration: configuration, key: key,
-                  sessionID: sessionID, now: now, log: log)
+                  sessionID: sessionID, limits: limits, now: now, log: log)
     }
 
     /// A server on `group`'s next loop (tests pass an `EmbeddedEventLoop` and attach channels themselves).
     init(group: any EventLoopGroup, configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
-         now: @escaping @Sendable () -> RealtimeInstant, log: @escaping Log) {
+         limits: CoordinatorEndpoint.Limits = .init(),
+         now: @escaping @Sendable () -> ClockSample, log: @escaping Log) {
         self.group = group
         self.loop = group.next()
         self.log = log
         self.now = now
-        self.endpoint = CoordinatorEndpoint(configuration: configuration, key: key, sessionID: sessionID)
+        self.endpoint = CoordinatorEndpoint(configuration: configuration, key: key, sessionID: sessionID, limits: limits)
         self.rate = configuration.rate
         self.done = loop.makePromise()
     }
@@ -46,6 +55,12 @@ public final class CoordinatorServer: @unchecked Sendable {
     public func bind(host: String, port: Int) throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { [self] error in acceptFailed(error) })
+                }
+            }
             .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
             .childChannelInitializer { [self] channel in channel.eventLoop.makeCompletedFuture { try attach(to: channel) } }
         let channel = try bootstrap.bind(host: host, port: port).wait()
@@ -65,6 +80,11 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// T0 once START has been sent (readable from any thread).
     public var startedAt: RealtimeInstant? {
         try? loop.submit { [self] in endpoint.core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }.wait()
+    }
+
+    /// Connections accepted and not yet authenticated (readable from any thread).
+    public var unauthenticatedConnections: Int {
+        (try? loop.submit { [self] in endpoint.unauthenticatedCount }.wait()) ?? 0
     }
 
     /// The configured frame rate.
@@ -92,7 +112,19 @@ public final class CoordinatorServer: @unchecked Sendable {
         loop.execute { [self] in endpoint.finishTimeout = timeout }
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(100)) { [self] _ in
             perform(endpoint.tick(now: now()))
+            if !acceptFailures.isEmpty {
+                let text = acceptFailures.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
+                acceptFailures = [:]
+                log("accept failed (\(text)); backing off 100 ms each time")
+            }
         }
+    }
+
+    /// `accept` failed (on the loop): out of descriptors, wait 100 ms rather than retry at once.
+    private func acceptFailed(_ error: IOError) -> TimeAmount? {
+        let reason = error.errnoCode == EMFILE ? "EMFILE" : error.errnoCode == ENFILE ? "ENFILE" : "errno \(error.errnoCode)"
+        acceptFailures[reason, default: 0] += 1
+        return .milliseconds(100)
     }
 
     private func accepted(_ channel: Channel) {
@@ -100,12 +132,13 @@ public final class CoordinatorServer: @unchecked Sendable {
         nextID += 1
         connectionIDs[ObjectIdentifier(channel)] = id
         channels[id] = channel
-        endpoint.accepted(id, nonce: UInt64.random(in: 1...UInt64.max), peer: channel.remoteAddress?.description ?? "connection \(id)")
+        perform(endpoint.accepted(
+            id, nonce: UInt64.random(in: 1...UInt64.max), peer: channel.remoteAddress?.description ?? "connection \(id)", at: now().monotonic))
     }
 
     private func received(_ channel: Channel, _ bytes: [UInt8]) {
         guard let id = connectionIDs[ObjectIdentifier(channel)] else { return }
-        perform(endpoint.received(id, bytes))
+        perform(endpoint.received(id, bytes, at: now().monotonic))
     }
 
     private func closed(_ channel: Channel) {
@@ -120,6 +153,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }
             case .close(let id): channels[id]?.close(promise: nil)
             case .log(let text): log(text)
+            case .persist(let record): persist(record)
             case .finished(let summary): done.succeed(summary)
             }
         }

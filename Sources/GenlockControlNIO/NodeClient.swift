@@ -4,13 +4,16 @@ import NIOCore
 import NIOPosix
 
 /// The camera node's connection to the coordinator over TCP: connects, moves bytes between the
-/// socket and ``NodeEndpoint`` (which owns the protocol), and reconnects on ``ReconnectBackoff``'s
-/// schedule whenever the connection is lost. Everything runs on one event loop, so no locks.
+/// socket and ``NodeEndpoint`` (which owns the protocol and its handshake and silence timeouts),
+/// ticks it twice a second, and reconnects on ``ReconnectBackoff``'s schedule whenever the
+/// connection is lost. Everything runs on one event loop, so no locks.
 public final class NodeClient: @unchecked Sendable {
     /// What the node application is told, on the client's event loop.
     public enum Event: Sendable {
         /// The coordinator authenticated itself on a new connection (its ACK of HELLO).
         case connected
+        /// An authenticated frame arrived (the coordinator's realtime when it is a HEARTBEAT).
+        case heard(coordinatorTime: RealtimeInstant?)
         /// A connection attempt failed, or the connection was lost or closed; reconnecting.
         case disconnected(reason: String)
         case begin(StartPlan)
@@ -23,6 +26,7 @@ public final class NodeClient: @unchecked Sendable {
     private let port: Int
     private let makeHello: @Sendable () -> ControlMessage.Hello
     private let onEvent: @Sendable (Event) -> Void
+    private let monotonicNow: @Sendable () -> MonotonicInstant
     // Confined to `loop`.
     private var endpoint: NodeEndpoint
     private var channel: Channel?
@@ -31,25 +35,36 @@ public final class NodeClient: @unchecked Sendable {
     private var backoff = ReconnectBackoff()
     private var shuttingDown = false
 
-    public convenience init(host: String, port: Int, key: RigKey, hello: @escaping @Sendable () -> ControlMessage.Hello,
-                            onEvent: @escaping @Sendable (Event) -> Void) {
-        self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), host: host, port: port, key: key, hello: hello, onEvent: onEvent)
+    /// `monotonicNow` reads the monotonic clock, on which the endpoint's timeouts run.
+    public convenience init(host: String, port: Int, key: RigKey, configuration: NodeEndpoint.Configuration = .init(),
+                            monotonicNow: @escaping @Sendable () -> MonotonicInstant,
+                            hello: @escaping @Sendable () -> ControlMessage.Hello, onEvent: @escaping @Sendable (Event) -> Void) {
+        self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), host: host, port: port, key: key, configuration: configuration,
+                  monotonicNow: monotonicNow, hello: hello, onEvent: onEvent)
     }
 
     /// A client on `group`'s next loop (tests pass an `EmbeddedEventLoop` and attach channels themselves).
-    init(group: any EventLoopGroup, host: String, port: Int, key: RigKey, hello: @escaping @Sendable () -> ControlMessage.Hello,
-         onEvent: @escaping @Sendable (Event) -> Void) {
+    init(group: any EventLoopGroup, host: String, port: Int, key: RigKey, configuration: NodeEndpoint.Configuration = .init(),
+         monotonicNow: @escaping @Sendable () -> MonotonicInstant,
+         hello: @escaping @Sendable () -> ControlMessage.Hello, onEvent: @escaping @Sendable (Event) -> Void) {
         self.group = group
         self.loop = group.next()
         self.host = host
         self.port = port
-        self.endpoint = NodeEndpoint(key: key)
+        self.endpoint = NodeEndpoint(key: key, configuration: configuration)
+        self.monotonicNow = monotonicNow
         self.makeHello = hello
         self.onEvent = onEvent
     }
 
-    /// Starts connecting (and reconnecting) in the background.
-    public func start() { loop.execute { [self] in connect() } }
+    /// Starts connecting (and reconnecting) in the background, and the endpoint's ticks.
+    public func start() {
+        loop.execute { [self] in connect() }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { [self] _ in
+            guard let channel else { return }
+            perform(endpoint.tick(now: monotonicNow()), on: channel)
+        }
+    }
 
     /// Sends STATUS when connected and authenticated (dropped otherwise: the next one will carry
     /// the news). The future completes once it was written, or at once when it was dropped.
@@ -100,16 +115,24 @@ public final class NodeClient: @unchecked Sendable {
 
     private func opened(_ channel: Channel) {
         self.channel = channel
-        backoff.reset()
-        let hello = endpoint.connectionOpened(nonce: UInt64.random(in: 1...UInt64.max), hello: makeHello())
-        channel.send(hello).whenFailure { _ in }
+        // The coordinator speaks first (CHALLENGE); the HELLO answers it.
+        endpoint.connectionOpened(nonce: UInt64.random(in: 1...UInt64.max), hello: makeHello(), at: monotonicNow())
     }
 
     private func received(_ channel: Channel, _ bytes: [UInt8]) {
-        for output in endpoint.received(bytes) {
+        perform(endpoint.received(bytes, at: monotonicNow()), on: channel)
+    }
+
+    private func perform(_ outputs: [NodeEndpoint.Output], on channel: Channel) {
+        for output in outputs {
             switch output {
             case .write(let bytes): channel.send(bytes).whenFailure { _ in }
-            case .authenticated: onEvent(.connected)
+            case .authenticated:
+                // Only an authenticated coordinator resets the backoff: something that accepts TCP
+                // and closes at once must not make the node redial at full speed.
+                backoff.reset()
+                onEvent(.connected)
+            case .heard(let time): onEvent(.heard(coordinatorTime: time))
             case .beginCapture(let plan): onEvent(.begin(plan))
             case .stopCapture(let index): onEvent(.stop(index))
             case .close(let reason):

@@ -12,7 +12,7 @@ struct PreflightLogTests {
             ptpGate: true, maximumPTPOffset: .microseconds(1))
         var core = CoordinatorCore(configuration: configuration, sessionID: 1)
         for (id, name) in [(1, "a"), (2, "b")] {
-            _ = core.handle(.hello(id, .init(nodeName: name, softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1)))
+            _ = core.handle(.hello(id, .init(nodeName: name, softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1), sessionID: 1))
         }
         func status(_ preflight: String?) -> ControlMessage.Status {
             .init(ptp: .unknown, framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: false, preflight: preflight)

@@ -16,8 +16,9 @@ struct NodeControlTests {
 
     private func ready() -> NodeControl {
         var n = NodeControl()
-        n.connectionOpened()
-        #expect(n.received(.ack(.init(sequence: 1, nonce: 42)), sessionID: 9, sequence: 1) == [.usePeerNonce(42)])
+        n.connectionOpened(hello: nodeHello)
+        #expect(n.received(.challenge(nonce: 42), sessionID: 0, sequence: 1) == [.send(.hello(nodeHello))])
+        #expect(n.received(.ack(.init(sequence: 1)), sessionID: 9, sequence: 2) == [.authenticated])
         return n
     }
 
@@ -29,9 +30,13 @@ struct NodeControlTests {
         guard case .beginCapture(let plan) = first.last else { Issue.record("no begin"); return }
         #expect(plan.schedule.start.nanosecondsSinceEpoch == 1_000_000_000_000)
         // Reconnect: same session again, now with the stop index: acknowledged and adopted, not restarted.
-        n.connectionOpened()
-        _ = n.received(.ack(.init(sequence: 1, nonce: 43)), sessionID: 9, sequence: 1)
-        #expect(n.received(start(stop: 90), sessionID: 9, sequence: 2) == [.send(.ack(.init(sequence: 2))), .stopCapture(90)])
+        n.connectionOpened(hello: nodeHello)
+        var reported = nodeHello
+        reported.session = .init(t0Ns: 1_000_000_000_000, rate: rate, firstIndex: 0, stopIndex: nil)
+        #expect(n.received(.challenge(nonce: 43), sessionID: 0, sequence: 1) == [.send(.hello(reported))])
+        _ = n.received(.ack(.init(sequence: 1)), sessionID: 9, sequence: 2)
+        #expect(n.received(start(stop: 90), sessionID: 9, sequence: 3) == [.send(.ack(.init(sequence: 3))), .stopCapture(90)])
+        #expect(n.session?.stopIndex == 90)
     }
 
     @Test func aDifferentSessionWhileRecordingIsRefused() {
@@ -54,8 +59,13 @@ struct NodeControlTests {
 
     @Test func nothingBeforeTheHelloIsAcknowledged() {
         var n = NodeControl()
-        n.connectionOpened()
-        #expect(closes(n.received(start(), sessionID: 9, sequence: 1)))
+        n.connectionOpened(hello: nodeHello)
+        _ = n.received(.challenge(nonce: 42), sessionID: 0, sequence: 1)
+        #expect(closes(n.received(start(), sessionID: 9, sequence: 2)))
+        var m = NodeControl()
+        m.connectionOpened(hello: nodeHello)
+        _ = m.received(.challenge(nonce: 42), sessionID: 0, sequence: 1)
+        #expect(closes(m.received(.heartbeat(sentAtNs: 1), sessionID: 9, sequence: 2)), "a heartbeat before the ACK is out of place")
     }
 }
 
@@ -77,10 +87,10 @@ struct CoordinatorCoreTests {
 
     @Test func startsWhenAllCamerasAreLockedWithT0AtNowPlusLead() {
         var core = CoordinatorCore(configuration: config(), sessionID: 1)
-        _ = core.handle(.hello(1, hello("a")))
-        _ = core.handle(.hello(2, hello("b", locked: false)))
+        _ = core.handle(.hello(1, hello("a"), sessionID: 0))
+        _ = core.handle(.hello(2, hello("b", locked: false), sessionID: 0))
         #expect(starts(core.handle(.tick(now: t))).isEmpty)
-        _ = core.handle(.hello(3, hello("c")))
+        _ = core.handle(.hello(3, hello("c"), sessionID: 0))
         // b is not locked: START is held.
         #expect(starts(core.handle(.tick(now: t))).isEmpty)
         _ = core.handle(.status(2, .init(ptp: PTPReport(locked: true, offsetNs: 50, portState: "SLAVE"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: false)))
@@ -91,18 +101,18 @@ struct CoordinatorCoreTests {
 
     @Test func noPTPGateAndMinimumCameras() {
         var core = CoordinatorCore(configuration: config(gate: false, min: 2), sessionID: 1)
-        _ = core.handle(.hello(1, hello("a", locked: false)))
+        _ = core.handle(.hello(1, hello("a", locked: false), sessionID: 0))
         #expect(starts(core.handle(.tick(now: t))).isEmpty)
-        _ = core.handle(.hello(2, hello("b", locked: false)))
+        _ = core.handle(.hello(2, hello("b", locked: false), sessionID: 0))
         #expect(starts(core.handle(.tick(now: t))).count == 2)
         // The third, late, gets the same START on connecting.
-        let late = starts(core.handle(.hello(3, hello("c"))))
+        let late = starts(core.handle(.hello(3, hello("c"), sessionID: 0)))
         #expect(late[3]?.t0Ns == t.nanosecondsSinceEpoch + 2_000_000_000)
     }
 
     @Test func stopPicksTheFirstIndexAtLeastTheMarginAheadAndFinishesWhenAllReport() {
         var core = CoordinatorCore(configuration: config(gate: false), sessionID: 1)
-        for (i, n) in ["a", "b", "c"].enumerated() { _ = core.handle(.hello(i + 1, hello(n))) }
+        for (i, n) in ["a", "b", "c"].enumerated() { _ = core.handle(.hello(i + 1, hello(n), sessionID: 0)) }
         _ = core.handle(.tick(now: t))
         let t0 = t + .seconds(2)
         // 10.01 s after T0: frame 301 is at +10.0333 s (23 ms ahead), so with a 500 ms margin: 316.
@@ -113,7 +123,7 @@ struct CoordinatorCoreTests {
         #expect(core.stopIndex == 316)
         // A node reconnecting now gets START with the stop index.
         _ = core.handle(.disconnected(2))
-        #expect(starts(core.handle(.hello(4, hello("b"))))[4]?.stopIndex == 316)
+        #expect(starts(core.handle(.hello(4, hello("b"), sessionID: 0)))[4]?.stopIndex == 316)
         let done = ControlMessage.Status(ptp: .unknown, framesCaptured: 316, framesSkipped: 0, lastIndex: 315, finished: true)
         #expect(core.handle(.status(1, done)).isEmpty)
         #expect(core.handle(.status(4, done)).isEmpty)
@@ -125,7 +135,7 @@ struct CoordinatorCoreTests {
 
     @Test func phaseLockChangesAreLoggedOnce() {
         var core = CoordinatorCore(configuration: config(), sessionID: 1)
-        _ = core.handle(.hello(1, hello("a")))
+        _ = core.handle(.hello(1, hello("a"), sessionID: 0))
         func status(_ state: PhaseLock.State, _ errorNs: Int64) -> ControlMessage.Status {
             .init(ptp: .unknown, framesCaptured: 1, framesSkipped: 0, lastIndex: 0, finished: false, phaseLock: .init(state: state, phaseErrorNs: errorNs))
         }
@@ -141,7 +151,7 @@ struct CoordinatorCoreTests {
 
     @Test func unknownCameraIsRefused() {
         var core = CoordinatorCore(configuration: config(), sessionID: 1)
-        let r = core.handle(.hello(1, hello("zzz")))
+        let r = core.handle(.hello(1, hello("zzz"), sessionID: 0))
         #expect(r.contains(.close(1)))
     }
 }

@@ -11,7 +11,11 @@ let sampleMessages: [ControlMessage] = [
     .start(.init(t0Ns: 1_795_000_000_123_456_789, rate: try! FrameRate(parsing: "30000/1001"), firstIndex: 0, stopIndex: nil)),
     .start(.init(t0Ns: -5, rate: try! FrameRate(parsing: "120"), firstIndex: 7, stopIndex: 900)),
     .stop(stopIndex: 1234),
-    .ack(.init(sequence: 99, nonce: 5)),
+    .ack(.init(sequence: 99)),
+    .heartbeat(sentAtNs: 1_795_000_000_000_000_000),
+    .hello(.init(nodeName: "cam2", softwareVersion: "0.2.0", capabilities: [],
+                 ptp: PTPReport(locked: false, offsetNs: nil, portState: "ptp4l not running at /var/run/ptp4l (no such file or directory)"),
+                 nonce: 7, session: .init(t0Ns: 1_795_000_000_000_000_000, rate: try! FrameRate(parsing: "30"), firstIndex: 0, stopIndex: 900))),
     .status(.init(ptp: .unknown, framesCaptured: 10, framesSkipped: 1, lastIndex: 10, finished: false)),
     .status(.init(ptp: PTPReport(locked: false, offsetNs: nil, portState: "LISTENING"), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: true)),
     .status(.init(ptp: .unknown, framesCaptured: 30, framesSkipped: 0, lastIndex: 29, finished: false, phaseLock: .init(state: .locked, phaseErrorNs: -1_234))),
@@ -22,15 +26,19 @@ let sampleMessages: [ControlMessage] = [
     .error(ControlError(.busy, "already recording")),
 ]
 
-/// A node and a coordinator connection that have completed the HELLO handshake.
-func handshaken() -> (node: ControlConnection, coordinator: ControlConnection) {
-    var node = ControlConnection(role: .node, key: testKey, localNonce: 1111)
-    var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2222)
-    let hello = node.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1111)), sessionID: 0)
-    _ = coord.receive(hello.bytes)
-    let ack = coord.encode(.ack(.init(sequence: hello.sequence, nonce: 2222)), sessionID: 77)
-    _ = node.receive(ack.bytes)
-    node.learnPeerNonce(2222)
+let plainHello = ControlMessage.Hello(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1111)
+
+/// A node and a coordinator connection that have completed the handshake: the coordinator's
+/// CHALLENGE, the node's HELLO over it, the coordinator's ACK.
+func handshaken(nodeNonce: UInt64 = 1111, coordinatorNonce: UInt64 = 2222) -> (node: ControlConnection, coordinator: ControlConnection) {
+    var node = ControlConnection(role: .node, key: testKey, localNonce: nodeNonce)
+    var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: coordinatorNonce)
+    _ = node.receive(coord.encode(.challenge(nonce: coordinatorNonce), sessionID: 0).bytes)
+    var hello = plainHello
+    hello.nonce = nodeNonce
+    let sent = node.encode(.hello(hello), sessionID: 0)
+    _ = coord.receive(sent.bytes)
+    _ = node.receive(coord.encode(.ack(.init(sequence: sent.sequence)), sessionID: 77).bytes)
     return (node, coord)
 }
 
@@ -63,7 +71,7 @@ struct WireTests {
     @Test func wrongKeyIsRejected() {
         var node = ControlConnection(role: .node, key: otherKey, localNonce: 1)
         var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
-        let hello = node.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 1)), sessionID: 0)
+        let hello = node.encode(.hello(plainHello), sessionID: 0)
         let r = coord.receive(hello.bytes)
         guard case .violation(let e)? = r.first else { Issue.record("expected a violation, got \(r)"); return }
         #expect(e.code == .badMAC)
@@ -93,13 +101,69 @@ struct WireTests {
         // Two connections of the same node, same key: the coordinator's STOP for the first does not
         // authenticate on the second, whose nonce differs.
         var (_, coordA) = handshaken()
-        var nodeB = ControlConnection(role: .node, key: testKey, localNonce: 3333)
-        var coordB = ControlConnection(role: .coordinator, key: testKey, localNonce: 4444)
-        _ = coordB.receive(nodeB.encode(.hello(.init(nodeName: "cam1", softwareVersion: "t", capabilities: [], ptp: .unknown, nonce: 3333)), sessionID: 0).bytes)
-        _ = nodeB.receive(coordB.encode(.ack(.init(sequence: 1, nonce: 4444)), sessionID: 77).bytes)
+        var (nodeB, _) = handshaken(nodeNonce: 3333, coordinatorNonce: 4444)
         let stolen = coordA.encode(.stop(stopIndex: 1), sessionID: 77).bytes
         guard case .violation(let e)? = nodeB.receive(stolen).first else { Issue.record("cross-connection replay accepted"); return }
         #expect(e.code == .badMAC)
+    }
+
+    @Test func aHelloRecordedOnAnotherConnectionIsRejected() {
+        // The HELLO is authenticated over the coordinator's fresh CHALLENGE: replayed to a new
+        // connection (another challenge), it fails, whoever sends it.
+        var node = ControlConnection(role: .node, key: testKey, localNonce: 1111)
+        var first = ControlConnection(role: .coordinator, key: testKey, localNonce: 2222)
+        _ = node.receive(first.encode(.challenge(nonce: 2222), sessionID: 0).bytes)
+        let hello = node.encode(.hello(plainHello), sessionID: 0).bytes
+        #expect(first.receive(hello).count == 1)
+        #expect(first.peerAuthenticated)
+        var second = ControlConnection(role: .coordinator, key: testKey, localNonce: 5555)
+        _ = second.encode(.challenge(nonce: 5555), sessionID: 0)
+        guard case .violation(let e)? = second.receive(hello).first else { Issue.record("replayed HELLO accepted"); return }
+        #expect(e.code == .badMAC)
+        #expect(!second.peerAuthenticated)
+    }
+
+    @Test func theNodeWantsChallengeFirstAndOnlyOnce() {
+        var node = ControlConnection(role: .node, key: testKey, localNonce: 1)
+        var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
+        guard case .violation(let e)? = node.receive(coord.encode(.ack(.init(sequence: 1)), sessionID: 0).bytes).first else {
+            Issue.record("a first frame other than CHALLENGE accepted"); return
+        }
+        #expect(e.code == .unexpected)
+        var (handshakenNode, handshakenCoord) = handshaken()
+        guard case .violation(let again)? = handshakenNode.receive(handshakenCoord.encode(.challenge(nonce: 9), sessionID: 0).bytes).first else {
+            Issue.record("a second CHALLENGE accepted"); return
+        }
+        #expect(again.text.contains("CHALLENGE again"))
+        #expect(throws: ControlError.self) { try ControlMessage.decode(type: 7, payload: [0, 0, 0, 0, 0, 0, 0, 0][...]) }
+    }
+
+    @Test func beforeAuthenticationAFrameMayDeclareOnlyAHandshakesLength() {
+        // Header only: the declared length is refused before any payload is buffered.
+        func header(length: UInt32) -> [UInt8] {
+            var h = ControlWire.magic + [ControlWire.version, 5, 0, 0]
+            h += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+            return h + Array(repeating: 0, count: 16)
+        }
+        var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
+        let tooLong = UInt32(ControlWire.maximumHandshakePayload + 1)
+        guard case .violation(let e)? = coord.receive(header(length: tooLong)).first else { Issue.record("oversize handshake frame buffered"); return }
+        #expect(e.code == .oversize)
+        #expect(e.text.contains("maximum of \(ControlWire.maximumHandshakePayload)"))
+        // Once authenticated, a frame of up to the full maximum is waited for.
+        var (_, authenticated) = handshaken()
+        #expect(authenticated.receive(header(length: UInt32(ControlWire.maximumPayload))).isEmpty)
+        #expect(authenticated.bufferedBytes == ControlWire.headerSize)
+    }
+
+    @Test func longTextIsCutOnACharacterBoundaryToWhatThePeerAccepts() throws {
+        var (node, coord) = handshaken()
+        let long = String(repeating: "é", count: 200)  // 400 bytes
+        let status = ControlMessage.Status(ptp: PTPReport(locked: false, offsetNs: nil, portState: long), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: false)
+        guard case .message(.status(let got), _, _)? = coord.receive(node.encode(.status(status), sessionID: 77).bytes).first else {
+            Issue.record("long PTP state not accepted"); return
+        }
+        #expect(got.ptp.portState == String(repeating: "é", count: 128))
     }
 
     @Test func oldVersionBadMagicOversizeAndMalformedAreNamed() {
@@ -139,6 +203,7 @@ struct WireTests {
     @Test func theFirstFrameMustBeHello() {
         var node = ControlConnection(role: .node, key: testKey, localNonce: 1)
         var coord = ControlConnection(role: .coordinator, key: testKey, localNonce: 2)
+        _ = node.receive(coord.encode(.challenge(nonce: 2), sessionID: 0).bytes)
         guard case .violation(let e)? = coord.receive(node.encode(.stop(stopIndex: 1), sessionID: 0).bytes).first else {
             Issue.record("non-HELLO first frame accepted"); return
         }

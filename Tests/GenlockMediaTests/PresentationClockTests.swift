@@ -36,6 +36,25 @@ import Testing
         }
     }
 
+    /// The epoch is START's T0, which a key holder chooses: no pair of 64-bit instants traps
+    /// (issue 13: `T0 = Int64.min` crashed a recording node with SIGILL here).
+    @Test func extremeEpochsAndInstantsDoNotTrap() {
+        let edges: [Int64] = [.min, .min + 1, -1, 0, 1, 1_800_000_000_000_000_000, .max - 1, .max]
+        for e in edges {
+            let clock = PresentationClock(epoch: RealtimeInstant(nanosecondsSinceEpoch: e))
+            for i in edges {
+                let pts = clock.pts(of: RealtimeInstant(nanosecondsSinceEpoch: i))
+                let exact = (Int128(i) - Int128(e)) / 1_000_000
+                #expect(abs(Int128(pts) - exact) <= 1, "epoch \(e), instant \(i)")
+                _ = clock.instant(ofPTS: pts)
+            }
+            #expect(clock.instant(ofPTS: .max).nanosecondsSinceEpoch == .max)
+            #expect(clock.instant(ofPTS: .min).nanosecondsSinceEpoch == .min)
+        }
+        let t0min = PresentationClock(epoch: RealtimeInstant(nanosecondsSinceEpoch: .min))
+        #expect(t0min.pts(of: RealtimeInstant(nanosecondsSinceEpoch: 1_800_000_000_000_000_000)) == 11_023_372_036_855)
+    }
+
     @Test func decimalTextIsExactFixedPoint() {
         #expect(DecimalText.fixed(33_333_333, scaleDigits: 6, places: 3) == "33.333")
         #expect(DecimalText.fixed(66_666_667, scaleDigits: 6, places: 3) == "66.667")

@@ -61,10 +61,7 @@ import Testing
 
     @Test func losingTheCoordinatorStopsOnlyAfterTheTimeoutOnTheMonotonicClock() {
         var node = capturing()
-        let lost = at(.seconds(2))
-        #expect(node.handle(.coordinatorLost(lost.monotonic)).isEmpty)
-        // A second report of the loss does not restart the count.
-        #expect(node.handle(.coordinatorLost(at(.seconds(10)).monotonic)).isEmpty)
+        #expect(node.handle(.coordinatorHeard(at(.seconds(2)), coordinatorTime: nil)).isEmpty)
         #expect(node.handle(.tick(at(.seconds(31)), lastCaptured: nil)) == [.sendStatus(finished: false)])
         // Realtime stepped back 20 s meanwhile: the timeout still counts monotonic time.
         var stepped = at(.seconds(32))
@@ -77,26 +74,66 @@ import Testing
         #expect(actions.dropFirst().last == stop.map { .stopCapture(at: $0) })
         let warnings = actions.compactMap { if case .log(.warning, let text) = $0 { text } else { nil } }
         #expect(warnings.count == 1)
-        #expect(warnings.first?.hasPrefix("no coordinator for ") == true)
+        #expect(warnings.first?.hasPrefix("no authenticated frame from the coordinator for 30 s") == true)
         #expect(warnings.first?.hasSuffix("stopping at index \(stop ?? -1); frames recorded so far are kept") == true)
         // Once only.
         #expect(node.handle(.tick(at(.seconds(40)), lastCaptured: nil)) == [.sendStatus(finished: false)])
     }
 
+    @Test func theTimeoutRunsFromStartWhenNothingElseIsHeard() {
+        // A coordinator that sends START and then nothing (hung, or gone with its connection
+        // still open): the START was its last authenticated frame.
+        var node = capturing(.init(coordinatorTimeout: .seconds(5)))
+        #expect(node.handle(.tick(at(.milliseconds(3_900)), lastCaptured: 100)) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.milliseconds(4_100)), lastCaptured: 120)).contains { if case .stopCapture = $0 { true } else { false } })
+    }
+
     @Test func hearingTheCoordinatorAgainResetsTheTimeout() {
         var node = capturing()
-        _ = node.handle(.coordinatorLost(at(.seconds(2)).monotonic))
-        _ = node.handle(.coordinatorHeard(at(.seconds(20)).monotonic))
-        #expect(node.coordinatorLostAt == nil)
-        #expect(node.handle(.tick(at(.seconds(40)), lastCaptured: nil)) == [.sendStatus(finished: false)])
-        _ = node.handle(.coordinatorLost(at(.seconds(41)).monotonic))
-        #expect(node.handle(.tick(at(.seconds(70)), lastCaptured: nil)) == [.sendStatus(finished: false)])
-        #expect(node.handle(.tick(at(.seconds(71)), lastCaptured: nil)).count == 3)
+        _ = node.handle(.coordinatorHeard(at(.seconds(2)), coordinatorTime: nil))
+        _ = node.handle(.coordinatorHeard(at(.seconds(20)), coordinatorTime: nil))
+        #expect(node.lastHeard?.at == at(.seconds(20)).monotonic)
+        #expect(node.handle(.tick(at(.milliseconds(49_900)), lastCaptured: nil)) == [.sendStatus(finished: false)])
+        #expect(node.handle(.tick(at(.seconds(50)), lastCaptured: nil)).count == 3)
+    }
+
+    /// Issue 13, item 2: nodes that heard the same last HEARTBEAT (at different instants, ticking
+    /// at different phases) all stop on one index: the first frame at or after the coordinator's
+    /// time in it plus the timeout plus the loss grace.
+    @Test func everyNodeThatHeardTheSameLastHeartbeatStopsOnTheSameIndex() throws {
+        let sent = plan.schedule.start + .seconds(2)
+        var stops: [Int64] = []
+        for (delayUs, tickPhaseMs) in [(80, 0), (350, 170), (1_200, 420), (90, 499)] as [(Int64, Int64)] {
+            var node = capturing(.init(coordinatorTimeout: .seconds(5)))
+            _ = node.handle(.coordinatorHeard(at(.seconds(2) + .microseconds(delayUs)), coordinatorTime: sent))
+            var tick = TimeSpan.seconds(2) + .milliseconds(tickPhaseMs)
+            var stop: Int64?
+            while stop == nil, tick < .seconds(10) {
+                for case .stopCapture(let index) in node.handle(.tick(at(tick), lastCaptured: 10)) { stop = index }
+                tick = tick + .milliseconds(500)
+            }
+            stops.append(try #require(stop))
+        }
+        let expected = try plan.schedule.firstIndex(atOrAfter: sent + .seconds(5) + .seconds(1))
+        #expect(stops == Array(repeating: expected, count: 4))
+    }
+
+    @Test func aCoordinatorTimeFarOffNeitherTrapsNorKeepsTheNodeRecording() throws {
+        for far in [Int64.min, -1, 0, Int64.max - 1, Int64.max] {
+            var node = capturing(.init(coordinatorTimeout: .seconds(5)))
+            _ = node.handle(.coordinatorHeard(at(.seconds(1)), coordinatorTime: RealtimeInstant(nanosecondsSinceEpoch: far)))
+            let now = at(.seconds(6))
+            let actions = node.handle(.tick(now, lastCaptured: 10))
+            let stop = try #require(actions.lazy.compactMap { if case .stopCapture(let i) = $0 { i } else { nil } }.first)
+            let reachable = try plan.schedule.firstIndex(after: now.realtime, margin: .milliseconds(5))
+            let latest = try plan.schedule.firstIndex(after: now.realtime, margin: .seconds(1))
+            #expect((reachable...latest).contains(stop), "coordinator time \(far)")
+        }
     }
 
     @Test func aStandaloneNodeHasNoCoordinatorToLose() {
         var node = capturing(NodeLifecycle.Configuration(coordinatorTimeout: nil))
-        _ = node.handle(.coordinatorLost(at(.zero).monotonic))
+        _ = node.handle(.coordinatorHeard(at(.zero), coordinatorTime: nil))
         #expect(node.handle(.tick(at(.seconds(3600)), lastCaptured: nil)) == [.sendStatus(finished: false)])
     }
 

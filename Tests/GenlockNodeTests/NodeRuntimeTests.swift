@@ -94,8 +94,8 @@ import Testing
 
     @Test func aLostCoordinatorEndsTheRunAfterItsTimeoutOfMonotonicTimeAndTicksSendStatus() throws {
         let runtime = node(timeout: .seconds(2))
+        // START is the coordinator's last authenticated frame: nothing is heard after it.
         runtime.scheduleReceived(try plan(startingIn: .milliseconds(100)))
-        runtime.coordinatorLost()
         // Ticks every 500 ms, as the host does; realtime is stepped back 5 s midway, which must
         // not stretch the timeout.
         for tick in 1...6 {
@@ -106,9 +106,10 @@ import Testing
         clock.run()
         let seen = host.value
         #expect(seen.statuses.filter { !$0.finished }.count >= 4)
-        #expect(seen.logs.contains { $0.hasPrefix("no coordinator for ") })
+        #expect(seen.logs.contains { $0.hasPrefix("no authenticated frame from the coordinator for 2 s") })
         #expect(seen.exit == NodeExit(status: 0, reason: nil))
-        // It stopped within a frame of the timeout (2 s after the loss, i.e. 1.9 s after T0, less the 5 s step).
+        // It stopped at the first frame it had not captured (the shared loss index, T0 + 2.9 s, is
+        // beyond the latest it accepts after the 5 s step back).
         let stop = try #require(seen.stoppedAt)
         #expect(seen.captured.last.map { $0 + 1 } == stop)
     }

@@ -38,14 +38,23 @@ final class Endpoint: ChannelInboundHandler, @unchecked Sendable {
     enum Goal { case hellos(Int), acks(Int) }
     var waiting: (goal: Goal, promise: EventLoopPromise<Void>)?
 
+    /// The coordinator speaks first (wire version 2): its CHALLENGE, over which HELLO is authenticated.
+    func channelActive(context: ChannelHandlerContext) {
+        var c = ControlConnection(role: .coordinator, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
+        let (bytes, _) = c.encode(.challenge(nonce: c.localNonce), sessionID: session)
+        connections[ObjectIdentifier(context.channel)] = (context.channel, c)
+        write(context.channel, bytes)
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let id = ObjectIdentifier(context.channel)
-        var (channel, c) = connections[id] ?? (context.channel, ControlConnection(role: .coordinator, key: key, localNonce: UInt64.random(in: 1...UInt64.max)))
+        guard var (channel, c) = connections[id] else { return }
         for item in c.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
             switch item {
             case .message(.hello, _, let sequence):
-                let (bytes, _) = c.encode(.ack(.init(sequence: sequence, nonce: c.localNonce)), sessionID: session)
+                let (bytes, _) = c.encode(.ack(.init(sequence: sequence)), sessionID: session)
                 write(channel, bytes)
                 helloed += 1
                 check()
@@ -110,7 +119,9 @@ let allHello = try loop.submit { () -> EventLoopFuture<Void> in
     return p.futureResult
 }.wait()
 let clients = (0..<nodeCount).map { i in
-    NodeClient(host: "127.0.0.1", port: port, key: key, hello: {
+    NodeClient(host: "127.0.0.1", port: port, key: key, monotonicNow: {
+        MonotonicInstant(nanoseconds: nowNs())
+    }, hello: {
         ControlMessage.Hello(nodeName: "cam\(i)", softwareVersion: "bench", capabilities: [], ptp: .unknown, nonce: 0)
     }, onEvent: { _ in })
 }

@@ -16,9 +16,14 @@ public struct CoordinatorCore: Sendable {
         /// Hold START until every node reports PTP locked.
         public var ptpGate: Bool
         public var maximumPTPOffset: TimeSpan
+        /// The session this coordinator (an earlier run of it) started and had not seen finish, from
+        /// its persisted record: a node's HELLO reporting this session is adopted. Nil: a node's
+        /// running session is adopted whatever its id (the log says it is not on record).
+        public var sessionOnRecord: UInt64?
 
         public init(cameras: [String], minimumCameras: Int? = nil, rate: FrameRate, lead: TimeSpan, stopMargin: TimeSpan,
-                    ptpGate: Bool, maximumPTPOffset: TimeSpan) {
+                    ptpGate: Bool, maximumPTPOffset: TimeSpan, sessionOnRecord: UInt64? = nil) {
+            self.sessionOnRecord = sessionOnRecord
             self.cameras = cameras
             self.minimumCameras = minimumCameras ?? cameras.count
             self.rate = rate
@@ -30,7 +35,8 @@ public struct CoordinatorCore: Sendable {
     }
 
     public enum Event: Hashable, Sendable {
-        case hello(ConnectionID, ControlMessage.Hello)
+        /// An authenticated HELLO; `sessionID` is its frame's (the session the node records, 0 for none).
+        case hello(ConnectionID, ControlMessage.Hello, sessionID: UInt64)
         case status(ConnectionID, ControlMessage.Status)
         case ack(ConnectionID, sequence: UInt64)
         case disconnected(ConnectionID)
@@ -43,6 +49,12 @@ public struct CoordinatorCore: Sendable {
     public enum Action: Hashable, Sendable {
         case send(ConnectionID, ControlMessage)
         case close(ConnectionID)
+        /// Camera `name` authenticated on connection `by` while its connection `old` was live: the
+        /// newer one wins, `old` is closed (the endpoint logs both peers).
+        case displaced(name: String, old: ConnectionID, by: ConnectionID)
+        /// The session changed (START sent or adopted, the stop index chosen, finished): the
+        /// coordinator persists it, so a restarted coordinator knows what it may adopt.
+        case persist(SessionRecord)
         case log(String)
         case finished(Summary)
     }
@@ -70,8 +82,21 @@ public struct CoordinatorCore: Sendable {
 
     public enum Phase: Hashable, Sendable { case waiting, started, stopping, finished }
 
+    /// What a coordinator keeps on disk about its session.
+    public struct SessionRecord: Hashable, Sendable {
+        public var sessionID: UInt64
+        public var start: ControlMessage.Start
+        public var finished: Bool
+        public init(sessionID: UInt64, start: ControlMessage.Start, finished: Bool) {
+            self.sessionID = sessionID
+            self.start = start
+            self.finished = finished
+        }
+    }
+
     public let configuration: Configuration
-    public let sessionID: UInt64
+    /// This coordinator's session id, or the adopted session's.
+    public private(set) var sessionID: UInt64
     public private(set) var phase: Phase = .waiting
     public private(set) var start: ControlMessage.Start?
     public private(set) var stopIndex: Int64?
@@ -87,7 +112,7 @@ public struct CoordinatorCore: Sendable {
 
     public mutating func handle(_ event: Event) -> [Action] {
         switch event {
-        case .hello(let id, let hello): return hello_(id, hello)
+        case .hello(let id, let hello, let session): return adopt(hello, session: session) + hello_(id, hello)
         case .status(let id, let status):
             guard let name = byConnection[id] else { return [] }
             let previous = nodes[name]?.status?.phaseLock?.state
@@ -118,14 +143,15 @@ public struct CoordinatorCore: Sendable {
     }
 
     private mutating func hello_(_ id: ConnectionID, _ hello: ControlMessage.Hello) -> [Action] {
-        var actions: [Action] = [.send(id, .ack(.init(sequence: 1, nonce: 0)))]  // the endpoint fills in its connection's nonce
+        var actions: [Action] = [.send(id, .ack(.init(sequence: 1)))]
         guard configuration.cameras.contains(hello.nodeName) else {
             return [.send(id, .error(ControlError(.unexpected, "camera '\(hello.nodeName)' is not in this rig's configuration"))), .close(id)]
         }
         if let old = nodes[hello.nodeName]?.connection, old != id {
-            // The node reconnected before its old connection was noticed as gone: the newer one wins.
+            // The node reconnected before its old connection was noticed as gone (or someone else
+            // holds the key): the newer one wins, and the log says so with both peers.
             byConnection[old] = nil
-            actions.append(.close(old))
+            actions.append(.displaced(name: hello.nodeName, old: old, by: id))
         }
         var node = nodes[hello.nodeName] ?? Node(name: hello.nodeName, connection: id, ptp: hello.ptp)
         node.connection = id
@@ -143,6 +169,30 @@ public struct CoordinatorCore: Sendable {
             nodes[hello.nodeName]?.joinedSession = true
         }
         return actions
+    }
+
+    /// A restarted coordinator takes over the session a node reports, before it has started one of
+    /// its own: the session id, T0, rate and stop index from the node's authenticated HELLO.
+    private mutating func adopt(_ hello: ControlMessage.Hello, session: UInt64) -> [Action] {
+        guard phase == .waiting, session != 0, let running = hello.session, configuration.cameras.contains(hello.nodeName) else { return [] }
+        if let onRecord = configuration.sessionOnRecord, onRecord != session {
+            return [.log("\(hello.nodeName) records session \(hex(session)), not the session on record \(hex(onRecord)); not adopted")]
+        }
+        sessionID = session
+        start = ControlMessage.Start(t0Ns: running.t0Ns, rate: running.rate, firstIndex: running.firstIndex, stopIndex: nil)
+        stopIndex = running.stopIndex
+        phase = running.stopIndex == nil ? .started : .stopping
+        let onRecord = configuration.sessionOnRecord == nil ? " (not on record: this coordinator kept none)" : ""
+        var actions: [Action] = [.log("adopted session \(hex(session)) from \(hello.nodeName)\(onRecord): T0 \(running.t0Ns) ns, \(running.rate) fps"
+            + (running.stopIndex.map { ", stop index \($0)" } ?? ""))]
+        if running.rate != configuration.rate { actions.append(.log("the adopted session runs at \(running.rate) fps, not the rig file's \(configuration.rate)")) }
+        return actions + [persistAction]
+    }
+
+    private var persistAction: Action {
+        var s = start!
+        s.stopIndex = stopIndex
+        return .persist(SessionRecord(sessionID: sessionID, start: s, finished: phase == .finished))
     }
 
     /// Records the sequence number under which START went to a connection (for ACK matching):
@@ -171,7 +221,7 @@ public struct CoordinatorCore: Sendable {
             let s = ControlMessage.Start(t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil)
             start = s
             phase = .started
-            var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras")]
+            var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras"), persistAction]
             for node in connected.sorted(by: { $0.name < $1.name }) {
                 actions.append(.send(node.connection!, .start(s)))
                 nodes[node.name]?.joinedSession = true
@@ -198,7 +248,7 @@ public struct CoordinatorCore: Sendable {
             let n = (try? schedule.firstIndex(after: now, margin: configuration.stopMargin)) ?? start.firstIndex
             stopIndex = max(n, start.firstIndex)
             phase = .stopping
-            var actions: [Action] = [.log("STOP: stop index \(stopIndex!)")]
+            var actions: [Action] = [.log("STOP: stop index \(stopIndex!)"), persistAction]
             for node in nodes.values.sorted(by: { $0.name < $1.name }) {
                 if let c = node.connection { actions.append(.send(c, .stop(stopIndex: stopIndex!))) }
             }
@@ -208,15 +258,23 @@ public struct CoordinatorCore: Sendable {
         }
     }
 
-    /// Finished when every node that joined the session has reported its run finished, or is gone.
-    private mutating func finishIfDone() -> [Action] {
-        guard phase == .stopping else { return [] }
-        let pending = nodes.values.filter { $0.joinedSession && $0.connection != nil && $0.status?.finished != true }
-        guard pending.isEmpty else { return [] }
-        phase = .finished
+    /// The cameras that joined the session, are connected, and have not reported their run finished.
+    public var unfinishedCameras: [String] {
+        nodes.values.filter { $0.joinedSession && $0.connection != nil && $0.status?.finished != true }.map(\.name).sorted()
+    }
+
+    /// The session so far: its START, stop index, and every camera's latest STATUS.
+    public var summary: Summary {
         var statuses: [String: ControlMessage.Status] = [:]
         for n in nodes.values { if let s = n.status { statuses[n.name] = s } }
-        return [.finished(Summary(start: start, stopIndex: stopIndex, nodes: statuses))]
+        return Summary(start: start, stopIndex: stopIndex, nodes: statuses)
+    }
+
+    /// Finished when every node that joined the session has reported its run finished, or is gone.
+    private mutating func finishIfDone() -> [Action] {
+        guard phase == .stopping, unfinishedCameras.isEmpty else { return [] }
+        phase = .finished
+        return [persistAction, .finished(summary)]
     }
 
     private func isLocked(_ ptp: PTPReport) -> Bool {

@@ -1,6 +1,15 @@
 /// One authenticated control connection, either side: numbers and signs outgoing frames, and
 /// checks incoming ones (framing, version, size, MAC, strictly increasing sequence).
 ///
+/// The handshake makes both sides fresh: the coordinator's CHALLENGE (its random nonce) comes
+/// first, the node's HELLO is authenticated over it and carries the node's own random nonce, and
+/// every later frame is authenticated over the receiver's nonce. So a frame recorded on one
+/// connection, HELLO included, fails on any other. The CHALLENGE itself (MAC over nonce 0) is the
+/// one frame not bound to a connection; it carries only a nonce, nothing to trust.
+///
+/// Until the peer has authenticated itself, a frame may declare at most
+/// ``ControlWire/maximumHandshakePayload`` bytes, so an unauthenticated connection holds little.
+///
 /// Pure: bytes in, messages or a violation out. After a violation the connection must send the
 /// returned ERROR and close; ``isPoisoned`` stays true so nothing more is accepted.
 public struct ControlConnection: Sendable {
@@ -17,7 +26,7 @@ public struct ControlConnection: Sendable {
     private let key: RigKey
     /// This side's random nonce; the peer authenticates its frames to us with it.
     public let localNonce: UInt64
-    /// The peer's nonce, learned from its HELLO (coordinator) or from the ACK of our HELLO (node).
+    /// The peer's nonce, learned from its CHALLENGE (node) or its HELLO (coordinator).
     public private(set) var peerNonce: UInt64 = 0
     private var sendSequence: UInt64 = 0
     private var lastReceived: UInt64 = 0
@@ -25,7 +34,11 @@ public struct ControlConnection: Sendable {
     private var buffer: [UInt8] = []
     private var decoder = FrameDecoder()
     public private(set) var isPoisoned = false
-    /// Bytes held while waiting for the rest of a frame (never more than one maximal frame).
+    /// The peer has proved it holds the rig key on this connection (a frame authenticated over our
+    /// nonce arrived): the node's HELLO for the coordinator, any frame after CHALLENGE for the node.
+    public private(set) var peerAuthenticated = false
+    /// Bytes held while waiting for the rest of a frame (never more than one maximal frame, and
+    /// never more than a handshake frame before the peer authenticated).
     public var bufferedBytes: Int { buffer.count }
 
     public init(role: Role, key: RigKey, localNonce: UInt64) {
@@ -41,17 +54,6 @@ public struct ControlConnection: Sendable {
         return (bytes, sendSequence)
     }
 
-    /// The coordinator's ACK of a HELLO (``CoordinatorCore`` leaves its nonce 0, as the core does
-    /// not own connections) with this connection's nonce filled in; any other message unchanged.
-    func completingHelloAck(_ message: ControlMessage) -> ControlMessage {
-        guard role == .coordinator, case .ack(var ack) = message, ack.nonce == 0, ack.sequence == 1 else { return message }
-        ack.nonce = localNonce
-        return .ack(ack)
-    }
-
-    /// The peer's nonce (the node learns it from the coordinator's ACK of its HELLO).
-    public mutating func learnPeerNonce(_ nonce: UInt64) { peerNonce = nonce }
-
     /// Feeds received bytes; returns every complete message, stopping at the first violation.
     public mutating func receive(_ bytes: some Collection<UInt8>) -> [Inbound] {
         guard !isPoisoned else { return [] }
@@ -59,7 +61,8 @@ public struct ControlConnection: Sendable {
         var out: [Inbound] = []
         while true {
             do throws(ControlError) {
-                guard let frame = try decoder.next(&buffer) else { return out }
+                let limit = peerAuthenticated ? ControlWire.maximumPayload : ControlWire.maximumHandshakePayload
+                guard let frame = try decoder.next(&buffer, maximumPayload: limit) else { return out }
                 out.append(.message(try accept(frame), sessionID: frame.sessionID, sequence: frame.sequence))
             } catch {
                 isPoisoned = true
@@ -71,20 +74,30 @@ public struct ControlConnection: Sendable {
     }
 
     private mutating func accept(_ frame: RawFrame) throws(ControlError) -> ControlMessage {
-        // The node's HELLO is the only frame sent before its sender knows our nonce.
-        let firstFromNode = role == .coordinator && received == 0
-        guard FrameAuthenticator.verify(frame, nonce: firstFromNode ? 0 : localNonce, key: key) else {
-            throw ControlError(.badMAC, "frame \(frame.sequence) failed authentication (wrong rig key, or replayed from another connection)")
+        let first = received == 0
+        // The coordinator's CHALLENGE is sent before it knows our nonce.
+        let challenge = role == .node && first
+        guard FrameAuthenticator.verify(frame, nonce: challenge ? 0 : localNonce, key: key) else {
+            throw ControlError(.badMAC, "frame \(frame.sequence) failed authentication (wrong rig key, or recorded on another connection)")
         }
         guard frame.sequence > lastReceived else {
             throw ControlError(.replay, "frame sequence \(frame.sequence) is not after \(lastReceived): replayed or reordered")
         }
         let message = try ControlMessage.decode(type: frame.type, payload: frame.signed[frame.payloadRange])
-        if firstFromNode {
-            guard case .hello(let hello) = message else {
-                throw ControlError(.unexpected, "the first frame must be HELLO, got \(message.name)")
-            }
+        switch (role, first, message) {
+        case (.node, true, .challenge(let nonce)):
+            peerNonce = nonce
+        case (.coordinator, true, .hello(let hello)):
             peerNonce = hello.nonce
+            peerAuthenticated = true
+        case (.node, true, _):
+            throw ControlError(.unexpected, "the first frame must be CHALLENGE, got \(message.name)")
+        case (.coordinator, true, _):
+            throw ControlError(.unexpected, "the first frame must be HELLO, got \(message.name)")
+        case (_, false, .challenge):
+            throw ControlError(.unexpected, "CHALLENGE again on the same connection")
+        case (_, false, _):
+            peerAuthenticated = true
         }
         lastReceived = frame.sequence
         received += 1

@@ -3,19 +3,40 @@ import GenlockCore
 /// The camera node's end of the control protocol, whole: the session (``NodeControl``, which
 /// outlives connections, so a node that reconnects keeps its session and is not started twice)
 /// and the current connection (``ControlConnection``: framing, authentication, sequence numbers,
-/// nonces). Events in, outputs out; `NodeClient` (TCP) and the simulator (simulated TCP) only move
-/// the bytes and carry the outputs out, so both run exactly this code.
+/// nonces), with its two timeouts. Events in, outputs out; `NodeClient` (TCP) and the simulator
+/// (simulated TCP) only move the bytes and carry the outputs out, so both run exactly this code.
 ///
-/// Pure: no I/O, no clock, no randomness. Each connection's nonce is passed in by the transport
-/// (random in `NodeClient`, from the seed in the simulator, which keeps a run deterministic).
+/// Liveness is authenticated traffic only: a TCP connection, a CHALLENGE or bytes that fail their
+/// checks say nothing about the coordinator. A connection whose coordinator has not acknowledged
+/// HELLO within ``Configuration/handshakeTimeout``, or that has been silent (no authenticated
+/// frame: the coordinator sends HEARTBEAT every second) for ``Configuration/silenceTimeout``, is
+/// closed so the node reconnects.
+///
+/// Pure: no I/O, no clock, no randomness. Each connection's nonce and the monotonic time are passed
+/// in by the transport (random and the real clock in `NodeClient`, from the seed and virtual time
+/// in the simulator, which keeps a run deterministic).
 public struct NodeEndpoint: Sendable {
+    public struct Configuration: Hashable, Sendable {
+        /// The longest wait from connecting to the coordinator's ACK of HELLO.
+        public var handshakeTimeout: TimeSpan
+        /// The longest time without an authenticated frame on a live connection.
+        public var silenceTimeout: TimeSpan
+        public init(handshakeTimeout: TimeSpan = .seconds(5), silenceTimeout: TimeSpan = .seconds(15)) {
+            self.handshakeTimeout = handshakeTimeout
+            self.silenceTimeout = silenceTimeout
+        }
+    }
+
     /// What the transport must do, in order.
     public enum Output: Hashable, Sendable {
         /// Write these bytes on the connection.
         case write([UInt8])
-        /// The coordinator proved it holds the rig key (its ACK of HELLO authenticated): the
-        /// connection is live. Only authenticated traffic counts as the coordinator's presence.
+        /// The coordinator proved it holds the rig key and is fresh (its ACK of this connection's
+        /// HELLO authenticated over the node's nonce): the connection is live.
         case authenticated
+        /// An authenticated frame arrived from the coordinator: it is alive. A HEARTBEAT carries the
+        /// coordinator's realtime when it sent it.
+        case heard(coordinatorTime: RealtimeInstant?)
         /// Run this plan (once per session).
         case beginCapture(StartPlan)
         /// Capture only frames before this index.
@@ -34,23 +55,34 @@ public struct NodeEndpoint: Sendable {
         case refusedMessage(ControlError)
         /// The coordinator sent ERROR (never answered with one).
         case coordinatorError(ControlError)
+        /// No authenticated ACK of HELLO within this long of connecting.
+        case handshakeTimedOut(TimeSpan)
+        /// No authenticated frame for this long on an authenticated connection.
+        case coordinatorSilent(TimeSpan)
 
         public var description: String {
             switch self {
             case .rejectedFrame(let error): "rejected the coordinator's frame: \(error)"
             case .refusedMessage(let error): "refused the coordinator's message: \(error)"
             case .coordinatorError(let error): "coordinator error: \(error)"
+            case .handshakeTimedOut(let t): "no authenticated answer to HELLO within \(t) of connecting"
+            case .coordinatorSilent(let t): "no authenticated frame from the coordinator for \(t)"
             }
         }
     }
 
+    public let configuration: Configuration
     private let key: RigKey
     private var control = NodeControl()
     /// The open connection; nil between connections, and from the moment this side decides to close.
     private var connection: ControlConnection?
+    /// When the connection opened, and when its last authenticated frame arrived.
+    private var openedAt = MonotonicInstant(nanoseconds: 0)
+    private var lastHeardAt: MonotonicInstant?
 
-    public init(key: RigKey) {
+    public init(key: RigKey, configuration: Configuration = .init()) {
         self.key = key
+        self.configuration = configuration
     }
 
     /// The session being recorded, 0 before the first START.
@@ -59,20 +91,21 @@ public struct NodeEndpoint: Sendable {
     /// A connection is open and the coordinator has authenticated itself on it.
     public var isAuthenticated: Bool { connection != nil && control.helloAcknowledged }
 
-    /// A connection is up: returns the HELLO frame to write first. `nonce` is this connection's
-    /// fresh random nonce (non-zero); it replaces `hello.nonce`.
-    public mutating func connectionOpened(nonce: UInt64, hello: ControlMessage.Hello) -> [UInt8] {
-        control.connectionOpened()
-        var connection = ControlConnection(role: .node, key: key, localNonce: nonce)
+    /// A connection is up at monotonic time `now`. Nothing is written yet: the coordinator speaks
+    /// first (CHALLENGE), and `hello` answers it. `nonce` is this connection's fresh random nonce
+    /// (non-zero); it replaces `hello.nonce`; `hello.session` is filled in with the session.
+    public mutating func connectionOpened(nonce: UInt64, hello: ControlMessage.Hello, at now: MonotonicInstant) {
         var hello = hello
         hello.nonce = nonce
-        let bytes = connection.encode(.hello(hello), sessionID: control.sessionID).bytes
-        self.connection = connection
-        return bytes
+        control.connectionOpened(hello: hello)
+        connection = ControlConnection(role: .node, key: key, localNonce: nonce)
+        openedAt = now
+        lastHeardAt = nil
     }
 
-    /// Bytes arrived on the connection. Nothing more is accepted after a `close` output.
-    public mutating func received(_ bytes: some Collection<UInt8>) -> [Output] {
+    /// Bytes arrived on the connection at monotonic time `now`. Nothing more is accepted after a
+    /// `close` output.
+    public mutating func received(_ bytes: some Collection<UInt8>, at now: MonotonicInstant) -> [Output] {
         guard let inbound = connection?.receive(bytes) else { return [] }
         var outputs: [Output] = []
         for item in inbound {
@@ -82,17 +115,20 @@ public struct NodeEndpoint: Sendable {
                 outputs.append(close(.rejectedFrame(error)))
                 return outputs
             case .message(let message, let sessionID, let sequence):
+                if connection?.peerAuthenticated == true {
+                    lastHeardAt = now
+                    if case .heartbeat(let sentAtNs) = message {
+                        outputs.append(.heard(coordinatorTime: RealtimeInstant(nanosecondsSinceEpoch: sentAtNs)))
+                    } else {
+                        outputs.append(.heard(coordinatorTime: nil))
+                    }
+                }
                 for action in control.received(message, sessionID: sessionID, sequence: sequence) {
                     switch action {
-                    case .send(let reply):
-                        outputs += frame(reply)
-                    case .usePeerNonce(let nonce):
-                        connection?.learnPeerNonce(nonce)
-                        outputs.append(.authenticated)
-                    case .beginCapture(let plan):
-                        outputs.append(.beginCapture(plan))
-                    case .stopCapture(let index):
-                        outputs.append(.stopCapture(index))
+                    case .send(let reply): outputs += frame(reply)
+                    case .authenticated: outputs.append(.authenticated)
+                    case .beginCapture(let plan): outputs.append(.beginCapture(plan))
+                    case .stopCapture(let index): outputs.append(.stopCapture(index))
                     case .close(let reason):
                         outputs.append(close(reason))
                         return outputs
@@ -101,6 +137,18 @@ public struct NodeEndpoint: Sendable {
             }
         }
         return outputs
+    }
+
+    /// Time passes (the node ticks twice a second): closes a connection whose handshake or whose
+    /// coordinator has gone quiet for too long.
+    public mutating func tick(now: MonotonicInstant) -> [Output] {
+        guard connection != nil else { return [] }
+        if !control.helloAcknowledged {
+            guard now - openedAt >= configuration.handshakeTimeout else { return [] }
+            return [close(.handshakeTimedOut(configuration.handshakeTimeout))]
+        }
+        guard let heard = lastHeardAt, now - heard >= configuration.silenceTimeout else { return [] }
+        return [close(.coordinatorSilent(configuration.silenceTimeout))]
     }
 
     /// The connection is gone (either end closed it, or it broke).

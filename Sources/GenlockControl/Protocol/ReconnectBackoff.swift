@@ -1,7 +1,7 @@
 import GenlockCore
 
 /// How long a node waits before reconnecting to the coordinator: 100 ms after a loss, doubling
-/// with each failed attempt up to 2 s, back to 100 ms once a connection is up. Short enough that a
+/// with each failed attempt up to 2 s, back to 100 ms once a coordinator authenticates. Short enough that a
 /// node back from a brief outage rejoins within a few frames, capped so a rig of 100 nodes whose
 /// coordinator is down does not flood it. Shared by `NodeClient` and the simulator, so both
 /// reconnect on the same schedule.
@@ -19,6 +19,6 @@ public struct ReconnectBackoff: Hashable, Sendable {
         return next
     }
 
-    /// A connection is up: the next loss starts again from the first delay.
+    /// A coordinator authenticated itself: the next loss starts again from the first delay.
     public mutating func reset() { next = Self.first }
 }

@@ -20,15 +20,24 @@ public struct PTPReport: Hashable, Sendable {
 
 /// The control messages. Nothing else crosses the network: no per-frame traffic.
 public enum ControlMessage: Hashable, Sendable {
-    /// Node → coordinator, first on every connection.
+    /// Coordinator → node, first on every connection: the coordinator's fresh random nonce, over
+    /// which the node authenticates its HELLO and everything after it. The only frame not bound to
+    /// a connection (its MAC is over nonce 0), so it carries nothing to trust: a recorded one makes
+    /// a node authenticate its HELLO to a nonce no live coordinator holds.
+    case challenge(nonce: UInt64)
+    /// Node → coordinator, the answer to CHALLENGE (authenticated over its nonce).
     case hello(Hello)
     /// Coordinator → node: the schedule.
     case start(Start)
     /// Coordinator → node: capture only frames before `stopIndex`.
     case stop(stopIndex: Int64)
-    /// Either way: acknowledges the frame with `sequence`. The coordinator's ACK of HELLO carries
-    /// its connection nonce.
+    /// Either way: acknowledges the frame with `sequence`. The coordinator's ACK of HELLO is the
+    /// first frame authenticated over the node's nonce: it proves the coordinator fresh.
     case ack(Ack)
+    /// Coordinator → node, every second on an authenticated connection: the coordinator is alive.
+    /// `sentAtNs` is the coordinator's realtime, so every node that heard the same last heartbeat
+    /// ends a lost session on the same index.
+    case heartbeat(sentAtNs: Int64)
     /// Node → coordinator.
     case status(Status)
     /// Either way, then the connection is closed.
@@ -39,15 +48,20 @@ public enum ControlMessage: Hashable, Sendable {
         public var softwareVersion: String
         public var capabilities: [String]
         public var ptp: PTPReport
-        /// Random per connection; the peer's frames on this connection are authenticated with it,
-        /// so a frame recorded on another connection cannot be replayed here.
+        /// Random per connection; the coordinator's frames on this connection are authenticated with
+        /// it, so a frame recorded on another connection cannot be replayed here.
         public var nonce: UInt64
-        public init(nodeName: String, softwareVersion: String, capabilities: [String], ptp: PTPReport, nonce: UInt64) {
+        /// The session the node is recording (the frame header carries its id): T0, rate, first index
+        /// and the stop index once known. A restarted coordinator adopts it from here.
+        public var session: Start?
+        public init(nodeName: String, softwareVersion: String, capabilities: [String], ptp: PTPReport, nonce: UInt64,
+                    session: Start? = nil) {
             self.nodeName = nodeName
             self.softwareVersion = softwareVersion
             self.capabilities = capabilities
             self.ptp = ptp
             self.nonce = nonce
+            self.session = session
         }
     }
 
@@ -71,11 +85,8 @@ public enum ControlMessage: Hashable, Sendable {
 
     public struct Ack: Hashable, Sendable {
         public var sequence: UInt64
-        /// The acknowledging side's connection nonce (non-zero only in the ACK of HELLO).
-        public var nonce: UInt64
-        public init(sequence: UInt64, nonce: UInt64 = 0) {
+        public init(sequence: UInt64) {
             self.sequence = sequence
-            self.nonce = nonce
         }
     }
 
@@ -137,6 +148,8 @@ public enum ControlMessage: Hashable, Sendable {
         case .ack: 4
         case .status: 5
         case .error: 6
+        case .challenge: 7
+        case .heartbeat: 8
         }
     }
 }

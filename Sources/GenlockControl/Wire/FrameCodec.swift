@@ -13,13 +13,21 @@ import GenlockCore
 /// per direction, reject replays and reordering within a connection.
 public enum ControlWire {
     public static let magic: [UInt8] = Array("GLCK".utf8)
-    public static let version: UInt8 = 1
+    /// 2: the coordinator's CHALLENGE comes first and HELLO is authenticated over its nonce (1 used
+    /// nonce 0, so a HELLO replayed); the ACK no longer carries a nonce; HEARTBEAT; HELLO reports the
+    /// session the node is recording; the PTP state text is no longer cut to 32 bytes.
+    public static let version: UInt8 = 2
     public static let headerSize = 28
     public static let macSize = 32
     /// The largest payload accepted; anything larger is rejected from its header alone.
     public static let maximumPayload = 16 * 1024
-    /// Longest node name, version or error text, in UTF-8 bytes.
+    /// The largest payload accepted before the peer has authenticated itself (a HELLO, a
+    /// CHALLENGE, an ERROR): an unauthenticated connection never holds more than this.
+    public static let maximumHandshakePayload = 4 * 1024
+    /// Longest node name, version, PTP state or error text, in UTF-8 bytes.
     public static let maximumText = 256
+    /// Most capabilities a HELLO lists (so the largest HELLO fits ``maximumHandshakePayload``).
+    public static let maximumCapabilities = 8
 }
 
 /// A frame as read off the wire, before its MAC is checked.
@@ -98,7 +106,10 @@ public struct FrameDecoder: Sendable {
 
     /// The next complete frame at the front of `buffer` (removing it), nil when more bytes are
     /// needed, or an error when the stream can only be closed.
-    public mutating func next(_ buffer: inout [UInt8]) throws(ControlError) -> RawFrame? {
+    ///
+    /// `maximumPayload` is the largest payload the connection accepts now (smaller before the
+    /// handshake), checked against the declared length before any of the payload is buffered.
+    public mutating func next(_ buffer: inout [UInt8], maximumPayload: Int = ControlWire.maximumPayload) throws(ControlError) -> RawFrame? {
         let magicSeen = min(buffer.count, 4)
         if buffer[0..<magicSeen] != ControlWire.magic[0..<magicSeen] {
             throw ControlError(.badMagic, "not a Genlock control frame (bad magic)")
@@ -116,8 +127,8 @@ public struct FrameDecoder: Sendable {
         let session = try header.u64("session id")
         let sequence = try header.u64("sequence")
         guard reserved == 0 else { throw ControlError(.malformed, "reserved header field is \(reserved), must be 0") }
-        guard length <= ControlWire.maximumPayload else {
-            throw ControlError(.oversize, "payload of \(length) bytes exceeds the maximum of \(ControlWire.maximumPayload)")
+        guard length <= maximumPayload else {
+            throw ControlError(.oversize, "payload of \(length) bytes exceeds the maximum of \(maximumPayload)")
         }
         let total = ControlWire.headerSize + length + ControlWire.macSize
         guard buffer.count >= total else { return nil }

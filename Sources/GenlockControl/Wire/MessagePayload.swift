@@ -5,23 +5,24 @@ extension ControlMessage {
         var w = ByteWriter()
         switch self {
         case .hello(let h):
-            w.text(h.nodeName)
-            w.text(h.softwareVersion)
-            w.u8(UInt8(min(h.capabilities.count, 32)))
-            for c in h.capabilities.prefix(32) { w.text(c) }
+            w.boundedText(h.nodeName)
+            w.boundedText(h.softwareVersion)
+            w.u8(UInt8(min(h.capabilities.count, ControlWire.maximumCapabilities)))
+            for c in h.capabilities.prefix(ControlWire.maximumCapabilities) { w.boundedText(c) }
             w.ptp(h.ptp)
             w.u64(h.nonce)
+            w.bool(h.session != nil)
+            if let s = h.session { w.start(s) }
         case .start(let s):
-            w.i64(s.t0Ns)
-            w.i64(s.rate.numerator)
-            w.i64(s.rate.denominator)
-            w.i64(s.firstIndex)
-            w.optionalI64(s.stopIndex)
+            w.start(s)
         case .stop(let index):
             w.i64(index)
         case .ack(let a):
             w.u64(a.sequence)
-            w.u64(a.nonce)
+        case .challenge(let nonce):
+            w.u64(nonce)
+        case .heartbeat(let sentAtNs):
+            w.i64(sentAtNs)
         case .status(let s):
             w.ptp(s.ptp)
             w.i64(s.framesCaptured)
@@ -43,7 +44,7 @@ extension ControlMessage {
             if let p = s.preflight { w.text(String(p.utf8.prefix(ControlWire.maximumText)) ?? "") }
         case .error(let e):
             w.u16(e.code.rawValue)
-            w.text(String(e.text.utf8.prefix(ControlWire.maximumText)) ?? "")
+            w.boundedText(e.text)
         }
         return w.bytes
     }
@@ -59,31 +60,23 @@ extension ControlMessage {
             guard !name.isEmpty else { throw ControlError(.malformed, "HELLO node name is empty") }
             let version = try r.text("HELLO software version", maxBytes: max)
             let count = Int(try r.u8("HELLO capability count"))
-            guard count <= 32 else { throw ControlError(.malformed, "HELLO has \(count) capabilities, at most 32 allowed") }
+            let most = ControlWire.maximumCapabilities
+            guard count <= most else { throw ControlError(.malformed, "HELLO has \(count) capabilities, at most \(most) allowed") }
             var caps: [String] = []
             for i in 0..<count { caps.append(try r.text("HELLO capability \(i)", maxBytes: max)) }
             let ptp = try r.ptp("HELLO")
             let nonce = try r.u64("HELLO nonce")
-            message = .hello(Hello(nodeName: name, softwareVersion: version, capabilities: caps, ptp: ptp, nonce: nonce))
+            guard nonce != 0 else { throw ControlError(.malformed, "HELLO nonce is 0") }
+            let session = try r.bool("HELLO session presence") ? try r.start("HELLO session") : nil
+            message = .hello(Hello(nodeName: name, softwareVersion: version, capabilities: caps, ptp: ptp, nonce: nonce, session: session))
         case 2:
-            let t0 = try r.i64("START t0")
-            let num = try r.i64("START rate numerator")
-            let den = try r.i64("START rate denominator")
-            let rate: FrameRate
-            do { rate = try FrameRate(numerator: num, denominator: den) } catch {
-                throw ControlError(.malformed, "START rate: \(error)")
-            }
-            let first = try r.i64("START first index")
-            guard first >= 0 else { throw ControlError(.malformed, "START first index \(first) is negative") }
-            let stop = try r.optionalI64("START stop index")
-            if let stop, stop < first { throw ControlError(.malformed, "START stop index \(stop) is before first index \(first)") }
-            message = .start(Start(t0Ns: t0, rate: rate, firstIndex: first, stopIndex: stop))
+            message = .start(try r.start("START"))
         case 3:
             let index = try r.i64("STOP stop index")
             guard index >= 0 else { throw ControlError(.malformed, "STOP stop index \(index) is negative") }
             message = .stop(stopIndex: index)
         case 4:
-            message = .ack(Ack(sequence: try r.u64("ACK sequence"), nonce: try r.u64("ACK nonce")))
+            message = .ack(Ack(sequence: try r.u64("ACK sequence")))
         case 5:
             let ptp = try r.ptp("STATUS")
             let captured = try r.i64("STATUS frames captured")
@@ -109,6 +102,12 @@ extension ControlMessage {
             let raw = try r.u16("ERROR code")
             guard let code = ControlError.Code(rawValue: raw) else { throw ControlError(.malformed, "ERROR code \(raw) is unknown") }
             message = .error(ControlError(code, try r.text("ERROR text", maxBytes: max)))
+        case 7:
+            let nonce = try r.u64("CHALLENGE nonce")
+            guard nonce != 0 else { throw ControlError(.malformed, "CHALLENGE nonce is 0") }
+            message = .challenge(nonce: nonce)
+        case 8:
+            message = .heartbeat(sentAtNs: try r.i64("HEARTBEAT sent at"))
         default:
             throw ControlError(.malformed, "message type \(type) is unknown")
         }
@@ -125,6 +124,8 @@ extension ControlMessage {
         case .ack: "ACK"
         case .status: "STATUS"
         case .error: "ERROR"
+        case .challenge: "CHALLENGE"
+        case .heartbeat: "HEARTBEAT"
         }
     }
 }
@@ -133,7 +134,23 @@ extension ByteWriter {
     mutating func ptp(_ p: PTPReport) {
         bool(p.locked)
         optionalI64(p.offsetNs)
-        text(p.portState)
+        boundedText(p.portState)
+    }
+
+    mutating func start(_ s: ControlMessage.Start) {
+        i64(s.t0Ns)
+        i64(s.rate.numerator)
+        i64(s.rate.denominator)
+        i64(s.firstIndex)
+        optionalI64(s.stopIndex)
+    }
+
+    /// Text cut to ``ControlWire/maximumText`` bytes on a character boundary, so the peer's bound
+    /// always accepts it.
+    mutating func boundedText(_ s: String) {
+        var cut = Substring(s)
+        while cut.utf8.count > ControlWire.maximumText { cut.removeLast() }
+        text(String(cut))
     }
 }
 
@@ -141,7 +158,23 @@ extension ByteReader {
     mutating func ptp(_ message: String) throws(ControlError) -> PTPReport {
         PTPReport(
             locked: try bool("\(message) PTP locked"), offsetNs: try optionalI64("\(message) PTP offset"),
-            portState: try text("\(message) PTP port state", maxBytes: 32))
+            portState: try text("\(message) PTP state", maxBytes: ControlWire.maximumText))
+    }
+
+    /// A schedule (START's payload, and the session a HELLO reports), each field checked.
+    mutating func start(_ message: String) throws(ControlError) -> ControlMessage.Start {
+        let t0 = try i64("\(message) t0")
+        let num = try i64("\(message) rate numerator")
+        let den = try i64("\(message) rate denominator")
+        let rate: FrameRate
+        do { rate = try FrameRate(numerator: num, denominator: den) } catch {
+            throw ControlError(.malformed, "\(message) rate: \(error)")
+        }
+        let first = try i64("\(message) first index")
+        guard first >= 0 else { throw ControlError(.malformed, "\(message) first index \(first) is negative") }
+        let stop = try optionalI64("\(message) stop index")
+        if let stop, stop < first { throw ControlError(.malformed, "\(message) stop index \(stop) is before first index \(first)") }
+        return ControlMessage.Start(t0Ns: t0, rate: rate, firstIndex: first, stopIndex: stop)
     }
 }
 

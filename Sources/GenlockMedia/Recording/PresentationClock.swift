@@ -12,6 +12,9 @@ import GenlockCore
 ///   the same PTS in every camera's file. The measured sensor instants are in the sidecar.
 /// - Rounding: to the nearest millisecond, halves away from the past (`floor((Δ + 0.5 ms) / 1 ms)`),
 ///   in integer arithmetic. Below 1000 fps consecutive frames keep strictly increasing PTS.
+/// - Range: computed with a 128-bit intermediate, so no pair of 64-bit instants traps (the epoch
+///   comes from START, which any key holder can send: `T0 = Int64.min` once crashed a recording
+///   node here). Every 64-bit difference in milliseconds fits a 64-bit PTS.
 public struct PresentationClock: Hashable, Sendable {
     /// The time base's denominator: ticks per second.
     public static let ticksPerSecond: Int64 = 1_000
@@ -25,16 +28,19 @@ public struct PresentationClock: Hashable, Sendable {
 
     /// The PTS (in ticks) of `instant`.
     public func pts(of instant: RealtimeInstant) -> Int64 {
-        let delta = (instant - epoch).nanoseconds + Self.nanosecondsPerTick / 2
-        return Self.floorDivide(delta, Self.nanosecondsPerTick)
+        let delta = Int128(instant.nanosecondsSinceEpoch) - Int128(epoch.nanosecondsSinceEpoch) + Int128(Self.nanosecondsPerTick / 2)
+        // |delta| < 2^65, so the quotient is below 2^46 in magnitude.
+        return Int64(Self.floorDivide(delta, Int128(Self.nanosecondsPerTick)))
     }
 
-    /// The instant a PTS stands for (exact to the tick).
+    /// The instant a PTS stands for (exact to the tick; clamped to the 64-bit range for a PTS
+    /// no recording of this epoch can hold).
     public func instant(ofPTS pts: Int64) -> RealtimeInstant {
-        epoch + .nanoseconds(pts * Self.nanosecondsPerTick)
+        let ns = Int128(epoch.nanosecondsSinceEpoch) + Int128(pts) * Int128(Self.nanosecondsPerTick)
+        return RealtimeInstant(nanosecondsSinceEpoch: Int64(clamping: ns))
     }
 
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    static func floorDivide(_ a: Int128, _ b: Int128) -> Int128 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }

@@ -8,18 +8,25 @@ import GenlockCore
 /// tests feed it in virtual time.
 ///
 /// Durations are measured on the monotonic clock (coordinator loss), and only the runtime's word
-/// that authenticated traffic arrived counts as the coordinator being alive.
+/// that authenticated traffic arrived counts as the coordinator being alive: the loss timeout runs
+/// from the last authenticated frame, whatever happens to TCP connections in between.
 public struct NodeLifecycle: Sendable {
     public struct Configuration: Hashable, Sendable {
         /// A stop that is not the coordinator's lands on the first frame at least this far ahead.
         public var joinMargin: TimeSpan
-        /// After this long without the coordinator, a capturing node stops at the next reachable
-        /// frame (nil: a standalone node, which has no coordinator to lose).
+        /// After this long without an authenticated frame from the coordinator, a capturing node
+        /// stops (nil: a standalone node, which has no coordinator to lose).
         public var coordinatorTimeout: TimeSpan?
+        /// Where a lost coordinator's session ends: the first frame at or after the coordinator's
+        /// time in its last HEARTBEAT plus the timeout plus this grace. Every node that heard the
+        /// same last HEARTBEAT computes the same index; the grace covers the tick period, network
+        /// delay and join margin, so the index is still ahead when the loss is noticed.
+        public var lossGrace: TimeSpan
 
-        public init(joinMargin: TimeSpan = .milliseconds(5), coordinatorTimeout: TimeSpan? = nil) {
+        public init(joinMargin: TimeSpan = .milliseconds(5), coordinatorTimeout: TimeSpan? = nil, lossGrace: TimeSpan = .seconds(1)) {
             self.joinMargin = joinMargin
             self.coordinatorTimeout = coordinatorTimeout
+            self.lossGrace = lossGrace
         }
     }
 
@@ -32,10 +39,9 @@ public struct NodeLifecycle: Sendable {
         /// `lastCaptured` is the last index captured so far (the stop never lands before it: after a
         /// realtime step back, "reachable" by the clock can be behind what was already captured).
         case localStop(reason: String, ClockSample, lastCaptured: Int64?)
-        /// The connection to the coordinator is gone (monotonic time of the loss).
-        case coordinatorLost(MonotonicInstant)
-        /// Authenticated traffic from the coordinator arrived.
-        case coordinatorHeard(MonotonicInstant)
+        /// An authenticated frame from the coordinator arrived (`sample` is fresh); a HEARTBEAT
+        /// carries the coordinator's realtime when it was sent.
+        case coordinatorHeard(ClockSample, coordinatorTime: RealtimeInstant?)
         /// The periodic tick (STATUS, the coordinator-loss timeout); `sample` is fresh.
         case tick(ClockSample, lastCaptured: Int64?)
         /// The deadline timer could not be armed (`reason` says why).
@@ -75,8 +81,10 @@ public struct NodeLifecycle: Sendable {
 
     public let configuration: Configuration
     public private(set) var phase: Phase = .waiting
-    /// When the coordinator was lost (nil while connected, or before the first connection).
-    public private(set) var coordinatorLostAt: MonotonicInstant?
+    /// When the last authenticated frame from the coordinator arrived (monotonic), and the
+    /// realtime the shared loss index is reckoned from (the coordinator's, from a HEARTBEAT, or
+    /// this node's when it arrived).
+    public private(set) var lastHeard: (at: MonotonicInstant, reference: RealtimeInstant)?
     /// The stop index asked for so far (by STOP, a local stop, a timeout or a failure).
     public private(set) var stopIndex: Int64?
     /// The first failure (the exit status is 1 when there is one).
@@ -91,9 +99,11 @@ public struct NodeLifecycle: Sendable {
         switch (phase, event) {
         case (.exited, _):
             return []
-        case (.waiting, .scheduleReceived(var plan, _)):
+        case (.waiting, .scheduleReceived(var plan, let sample)):
             if let stopIndex { plan.stopIndex = min(stopIndex, plan.stopIndex ?? stopIndex) }
             phase = .capturing(plan)
+            // The coordinator's START is authenticated traffic: the loss timeout runs from it at the latest.
+            if lastHeard == nil { lastHeard = (sample.monotonic, sample.realtime) }
             return [.beginCapture(plan)]
         case (_, .scheduleReceived):
             return []  // one run per process; a repeated START of the same session changes nothing
@@ -106,19 +116,14 @@ public struct NodeLifecycle: Sendable {
             return exit(NodeExit(status: 0, reason: "\(reason) before START: nothing was recorded"))
         case (.capturing(let plan), .localStop(let reason, let sample, let last)):
             return stopAtNextReachable(plan, sample, after: last, because: reason, level: .info)
-        case (_, .coordinatorLost(let at)):
-            guard coordinatorLostAt == nil else { return [] }
-            coordinatorLostAt = at
-            return []
-        case (_, .coordinatorHeard):
-            coordinatorLostAt = nil
+        case (_, .coordinatorHeard(let sample, let coordinatorTime)):
+            lastHeard = (sample.monotonic, coordinatorTime ?? sample.realtime)
             return []
         case (.capturing(let plan), .tick(let sample, let last)):
             var actions: [Action] = [.sendStatus(finished: false)]
-            if let lost = coordinatorLostAt, let timeout = configuration.coordinatorTimeout, !timedOut, sample.monotonic - lost >= timeout {
+            if let heard = lastHeard, let timeout = configuration.coordinatorTimeout, !timedOut, sample.monotonic - heard.at >= timeout {
                 timedOut = true
-                actions += stopAtNextReachable(
-                    plan, sample, after: last, because: "no coordinator for \(timeout)", level: .warning, note: "; frames recorded so far are kept")
+                actions += stopAfterLoss(plan, sample, after: last, reference: heard.reference, timeout: timeout)
             }
             return actions
         case (.waiting, .tick):
@@ -147,6 +152,31 @@ public struct NodeLifecycle: Sendable {
         guard index < (stopIndex ?? .max) else { return [] }
         stopIndex = index
         return [.stopCapture(at: index)]
+    }
+
+    /// The coordinator is lost: the frame every node that heard the same last HEARTBEAT picks
+    /// (`reference + timeout + lossGrace`), kept between the next reachable frame and the first
+    /// frame `lossGrace` from now (so a coordinator's time far off cannot keep the node recording).
+    private mutating func stopAfterLoss(
+        _ plan: StartPlan, _ sample: ClockSample, after last: Int64?, reference: RealtimeInstant, timeout: TimeSpan
+    ) -> [Action] {
+        let reason = "no authenticated frame from the coordinator for \(timeout)"
+        let note = "; frames recorded so far are kept"
+        let schedule = plan.schedule
+        guard let reachable = try? schedule.firstIndex(after: sample.realtime, margin: configuration.joinMargin),
+              let latest = try? schedule.firstIndex(after: sample.realtime, margin: configuration.lossGrace) else {
+            return [.log(.warning, "\(reason): ending the run"), .abortCapture]
+        }
+        // In 128 bits: the reference comes from the coordinator and may be any 64-bit value.
+        let sharedNs = Int128(reference.nanosecondsSinceEpoch) + Int128(timeout.nanoseconds) + Int128(configuration.lossGrace.nanoseconds)
+        var index = reachable
+        if let ns = Int64(exactly: sharedNs), let shared = try? schedule.firstIndex(atOrAfter: RealtimeInstant(nanosecondsSinceEpoch: ns)) {
+            index = min(max(shared, reachable), max(latest, reachable))
+        }
+        index = max(index, last.map { $0 + 1 } ?? index)
+        let actions = stop(at: index)
+        guard !actions.isEmpty else { return [] }
+        return [.log(.warning, "\(reason): stopping at index \(index)\(note)")] + actions
     }
 
     /// The first frame at least the join margin ahead: the soonest every camera can still reach,

@@ -66,11 +66,11 @@ public final class NodeRuntime: Sendable {
         feed(.localStop(reason: reason, clock.sample(), lastCaptured: capture.progress.lastIndex))
     }
 
-    /// The connection to the coordinator is gone.
-    public func coordinatorLost() { feed(.coordinatorLost(clock.monotonicNow())) }
-
-    /// Authenticated traffic from the coordinator arrived.
-    public func coordinatorHeard() { feed(.coordinatorHeard(clock.monotonicNow())) }
+    /// An authenticated frame from the coordinator arrived (a HEARTBEAT carries the coordinator's
+    /// realtime when it sent it). Nothing else counts as the coordinator being alive.
+    public func coordinatorHeard(coordinatorTime: RealtimeInstant?) {
+        feed(.coordinatorHeard(clock.sample(), coordinatorTime: coordinatorTime))
+    }
 
     /// The host's periodic tick (twice a second on a node): STATUS, timeouts, camera silence.
     public func tick() {

@@ -5,6 +5,7 @@ import GenlockControl
 import GenlockControlNIO
 import GenlockCore
 import GenlockPOSIX
+import GenlockPTPLinux
 import Logging
 
 /// `genlock coordinator`: tells every camera when to start and when to stop, and nothing else.
@@ -37,6 +38,9 @@ struct CoordinatorRun: ParsableCommand {
     @Option(name: .customLong("pid-file"), help: "Where to write this process's id for `genlock coordinator stop` (default: beside the rig file).")
     var pidFile: String?
 
+    @Option(name: .customLong("state"), help: "The record of the session this coordinator started, written atomically; a restarted coordinator adopts that session from the nodes (default: coordinator.session beside the rig file).")
+    var state: String?
+
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: "coordinator")
@@ -54,13 +58,29 @@ struct CoordinatorRun: ParsableCommand {
             port = parsed.port
         }
         let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
+        let statePath = state ?? URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.session").path
+        var onRecord: CoordinatorCore.SessionRecord?
+        if let text = try? String(contentsOfFile: statePath, encoding: .utf8) {
+            do { onRecord = try CoordinatorCore.SessionRecord(text: text) } catch {
+                throw ValidationError("--state: \(statePath): \(error.text)")
+            }
+        }
+        let running = onRecord.flatMap { $0.finished ? nil : $0 }
         let configuration = CoordinatorCore.Configuration(
             cameras: rig.cameras, minimumCameras: minCameras, rate: rig.rate, lead: rig.lead, stopMargin: rig.stopMargin,
-            ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset)
+            ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset, sessionOnRecord: running?.sessionID)
         let clock = PosixClockPair()
         let server = CoordinatorServer(
             configuration: configuration, key: key, sessionID: UInt64.random(in: 1...UInt64.max),
-            now: { clock.sample().realtime }, log: { log.info("\($0)") })
+            now: { clock.sample() }, log: { log.info("\($0)") })
+        server.persist = { record in
+            do { try Files.writeAtomically(record.text, to: statePath) } catch {
+                log.error("cannot keep the session record: \(error)")
+            }
+        }
+        if let running {
+            log.info("session \(String(running.sessionID, radix: 16)) on record (\(statePath)) did not finish: adopting it from the nodes that report it")
+        }
         let bound: Int
         do { bound = try server.bind(host: host, port: port) } catch {
             throw ValidationError("cannot listen on \(host):\(port): \(error)")

@@ -208,23 +208,26 @@ enum NodeLaunch {
             let (host, port) = (address.host, address.port)
             let key = try RigKeyFile.read(keyPath, option: "--key")
             let capabilities = [sensor == nil ? "synthetic" : "libcamera", mode.rawValue]
-            let lost = Mutex(false)
+            // The last close reason logged: a new reason is always logged (a rejected frame says
+            // why), the same one again (a coordinator still unreachable) only once.
+            let lastReason = Mutex<String?>(nil)
             let name = s.name
             client.withLock { $0 = NodeClient(
-                host: host, port: port, key: key,
+                host: host, port: port, key: key, monotonicNow: { clock.monotonicNow() },
                 hello: {
                     ControlMessage.Hello(nodeName: name, softwareVersion: GenlockVersion.current, capabilities: capabilities, ptp: ptp?.report ?? .unknown, nonce: 0)
                 },
                 onEvent: { event in
                     switch event {
                     case .connected:
-                        lost.withLock { $0 = false }
-                        log.info("connected to coordinator \(host):\(port)")
-                        runtime.coordinatorHeard()
+                        lastReason.withLock { $0 = nil }
+                        log.info("connected to coordinator \(host):\(port) (authenticated)")
+                    case .heard(let coordinatorTime):
+                        runtime.coordinatorHeard(coordinatorTime: coordinatorTime)
                     case .disconnected(let reason):
-                        // Every failed reconnect says so; the log says it once per loss.
-                        if lost.withLock({ was in defer { was = true }; return !was }) { log.warning("coordinator lost: \(reason); retrying") }
-                        runtime.coordinatorLost()
+                        if lastReason.withLock({ last in defer { last = reason }; return last != reason }) {
+                            log.warning("coordinator connection: \(reason); retrying")
+                        }
                     case .begin(let plan):
                         runtime.scheduleReceived(plan)
                     case .stop(let index):

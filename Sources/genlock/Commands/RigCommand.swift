@@ -86,7 +86,7 @@ struct RigCommand: ParsableCommand {
         let log: @Sendable (String) -> Void = { Console.out("[coordinator] \($0)") }
         let server = CoordinatorServer(
             configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: stopMargin, ptpGate: false, maximumPTPOffset: .microseconds(1)),
-            key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample().realtime }, log: log)
+            key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample() }, log: log)
         let port = try server.bind(host: "127.0.0.1", port: 0)
         log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
 

@@ -23,6 +23,8 @@ public enum SimEventKind: Hashable, Sendable {
     case watchdog
     /// A streaming sensor's frame-start interrupt (phase-locked capture); stale if `generation` moved on.
     case sensorFrame(node: Int32, generation: UInt32)
+    /// A node's periodic tick (twice a second, as `genlock camera`'s): its lifecycle and endpoint.
+    case nodeTick(node: Int32)
 
     /// A stable code for the trace hash.
     var traceCode: (Int64, Int64, Int64) {
@@ -38,6 +40,7 @@ public enum SimEventKind: Hashable, Sendable {
         case .accept(let c): (9, Int64(c), 0)
         case .connectionTimeout(let c): (10, Int64(c), 0)
         case .sensorFrame(let n, let g): (11, Int64(n), Int64(g))
+        case .nodeTick(let n): (12, Int64(n), 0)
         }
     }
 }

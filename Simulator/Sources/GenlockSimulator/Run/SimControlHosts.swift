@@ -1,4 +1,5 @@
 import GenlockControl
+import GenlockNode
 
 /// A simulated TCP connection: a ``SimStream`` per direction, carrying the bytes of the real
 /// endpoints (framing, HMAC and sequence checks run exactly as over TCP).
@@ -25,19 +26,25 @@ struct SimSegment: Sendable {
     var payload: Payload
 }
 
-/// The camera node's process as far as control goes: the real ``NodeEndpoint`` (whose session
-/// outlives connections, as in `NodeClient`) and its current connection.
+/// The camera node's process as far as control and its life go: the real ``NodeLifecycle`` (when
+/// to begin, where to stop, STATUS, the coordinator-loss timeout, when to exit), the real
+/// ``NodeEndpoint`` (whose session outlives connections, as in `NodeClient`) and its current
+/// connection. A new process (after a crash) starts with fresh ones, as a restarted `genlock camera` does.
 struct SimNodeHost: Sendable {
+    var lifecycle: NodeLifecycle
     var endpoint: NodeEndpoint
     var connection: ConnectionID?
     /// Reconnect delays, as `NodeClient`'s.
     var backoff = ReconnectBackoff()
     /// A connect attempt is scheduled.
     var connecting = false
-    /// This process told the coordinator its run finished (STATUS with `finished`).
-    var reportedFinished = false
+    /// The process exited (its lifecycle said so): it neither reconnects nor ticks.
+    var exited = false
+    /// A silent camera (a `silent-camera` fault): connected, never reporting.
+    var silent = false
 
-    init(key: RigKey) {
+    init(key: RigKey, lifecycle: NodeLifecycle.Configuration) {
+        self.lifecycle = NodeLifecycle(configuration: lifecycle)
         endpoint = NodeEndpoint(key: key)
     }
 }

@@ -37,6 +37,8 @@ public struct NodeStats: Sendable {
     public var realtimeLatenessNs = LogHistogram()
     /// Realtime steps taken while waiting for a frame, and the next frame's lateness after each.
     var steps = StepLatenessLog()
+    /// What the node's ``NodeLifecycle`` logged (a stop after losing the coordinator, say).
+    public var lifecycleLog: [String] = []
 }
 
 /// One simulated camera node: its clocks and servo, its timer, its sensor, and the strategy

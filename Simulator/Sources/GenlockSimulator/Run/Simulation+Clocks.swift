@@ -100,6 +100,8 @@ extension Simulation {
             }
         case .timerOverrun(let by):
             for i in targets { nodes[i].overrun(byNs: by) }
+        case .coordinatorHang, .silentCamera:
+            controlFault(fault.kind, targets: targets)
         }
     }
 

@@ -1,6 +1,7 @@
 import GenlockControl
 import GenlockCore
 import GenlockHAL
+import GenlockNode
 
 // The control plane: the real coordinator and node endpoints (`CoordinatorEndpoint`,
 // `NodeEndpoint`: the whole protocol, as `CoordinatorServer` and `NodeClient` run it), with only
@@ -19,18 +20,35 @@ extension Simulation {
 
     static func nodeName(_ i: Int) -> String { "node\(i)" }
 
+    /// `CoordinatorServer`'s tick and finish timeout; `genlock camera`'s tick and coordinator timeout.
+    static let coordinatorTickNs: Int64 = 100_000_000
+    static let finishTimeout = TimeSpan.seconds(15)
+    static let nodeTickNs: Int64 = 500_000_000
+    static let coordinatorTimeout = TimeSpan.seconds(30)
+
+    /// Each node ticks at its own phase (spread over the period, no random draw).
+    static func tickPhaseNs(node i: Int) -> Int64 { Int64(i) * 37_000_000 % nodeTickNs }
+
+    /// The lifecycle a simulated node runs: the scenario's join margin, `genlock camera`'s default
+    /// coordinator timeout.
+    static func lifecycleConfiguration(_ scenario: Scenario) -> NodeLifecycle.Configuration {
+        NodeLifecycle.Configuration(joinMargin: TimeSpan(nanoseconds: scenario.schedule.joinMarginNs), coordinatorTimeout: coordinatorTimeout)
+    }
+
     /// What a node tells the coordinator of its PTP state: its start gate's verdict on its servo's
     /// samples (see Simulation+Gate); without a gate, locked whenever its servo runs.
     func ptpReport(_ node: SimNode) -> PTPReport { node.ptp.report(servoRunning: node.servo != nil) }
 
     var coordinatorNow: RealtimeInstant { RealtimeInstant(nanosecondsSinceEpoch: Self.epochNs + nowNs) }
+    /// The coordinator's clock pair: its monotonic clock counts true time from the run's start.
+    var coordinatorSample: ClockSample { ClockSample(realtime: coordinatorNow, monotonic: MonotonicInstant(nanoseconds: nowNs)) }
 
     // MARK: Connections
 
     /// A node's process tries to connect (at start, after a restart, after losing its connection).
     func connect(node i: Int) {
         nodeHosts[i].connecting = false
-        guard nodes[i].up, nodeHosts[i].connection == nil else { return }
+        guard nodes[i].up, !nodeHosts[i].exited, nodeHosts[i].connection == nil else { return }
         // The SYN: a lost one fails the attempt and the node retries after its backoff.
         guard let arrival = network.transit(from: .node(i), to: .coordinator, atNs: nowNs) else {
             retryConnect(node: i)
@@ -44,12 +62,13 @@ extension Simulation {
     }
 
     func retryConnect(node i: Int) {
-        guard !nodeHosts[i].connecting else { return }
+        guard !nodeHosts[i].connecting, !nodeHosts[i].exited else { return }
         nodeHosts[i].connecting = true
         schedule(.connect(node: Int32(i)), at: nowNs + nodeHosts[i].backoff.nextDelay().nanoseconds)
     }
 
-    /// The coordinator accepts; the node's end opens and sends HELLO (as `NodeClient` does).
+    /// The coordinator accepts and sends its CHALLENGE; the node's end opens and answers it with
+    /// HELLO (as `NodeClient` does).
     func accept(connection id: ConnectionID) {
         guard var c = connections[id], nodeHosts[c.node].connection == id, nodes[c.node].up else {
             connections[id] = nil
@@ -58,10 +77,9 @@ extension Simulation {
         c.established = true
         connections[id] = c
         let i = c.node
-        nodeHosts[i].backoff.reset()
-        coordinator.accepted(id, nonce: c.coordinatorNonce, peer: Self.nodeName(i))
         let hello = ControlMessage.Hello(nodeName: Self.nodeName(i), softwareVersion: "sim", capabilities: [], ptp: ptpReport(nodes[i]), nonce: 0)
-        transmit(id, toCoordinator: true, .bytes(nodeHosts[i].endpoint.connectionOpened(nonce: c.nodeNonce, hello: hello)))
+        nodeHosts[i].endpoint.connectionOpened(nonce: c.nodeNonce, hello: hello, at: nodes[i].monotonicNow)
+        perform(coordinator.accepted(id, nonce: c.coordinatorNonce, peer: Self.nodeName(i), at: coordinatorSample.monotonic))
     }
 
     /// Closes `id` from one end: the other end learns it from a FIN.
@@ -116,12 +134,14 @@ extension Simulation {
         let id = segment.connection
         guard let c = connections[id] else { return }
         if segment.toCoordinator {
+            // A hung coordinator reads nothing: its kernel keeps the bytes.
+            if coordinatorHung { return }
             guard case .bytes(let bytes) = segment.payload else {
                 connections[id] = nil
                 perform(coordinator.closed(id))
                 return
             }
-            perform(coordinator.received(id, bytes))
+            perform(coordinator.received(id, bytes, at: coordinatorSample.monotonic))
         } else {
             guard nodeHosts[c.node].connection == id, nodes[c.node].up else { return }
             guard case .bytes(let bytes) = segment.payload else {
@@ -130,7 +150,7 @@ extension Simulation {
                 nodeLost(c.node)
                 return
             }
-            performNode(c.node, id, nodeHosts[c.node].endpoint.received(bytes))
+            performNode(c.node, id, nodeHosts[c.node].endpoint.received(bytes, at: nodes[c.node].monotonicNow))
         }
     }
 
@@ -146,6 +166,8 @@ extension Simulation {
                 close(id, byCoordinator: true)
             case .log(let text):
                 coordinatorLog(text)
+            case .persist:
+                break  // the simulated coordinator never restarts
             case .finished(let summary):
                 coordinatorFinishedNs = nowNs
                 coordinatorLog("session finished at stop index \(summary.stopIndex.map(String.init) ?? "-"): every camera reported its run finished or is gone")
@@ -170,18 +192,77 @@ extension Simulation {
             case .write(let bytes):
                 transmit(id, toCoordinator: true, .bytes(bytes))
             case .authenticated:
-                break  // the simulated node keeps no coordinator-loss timer
+                nodeHosts[i].backoff.reset()  // as `NodeClient`: only an authenticated coordinator resets it
+            case .heard(let coordinatorTime):
+                lifecycle(i, .coordinatorHeard(nodeSample(i), coordinatorTime: coordinatorTime))
+            case .beginCapture(let p):
+                lifecycle(i, .scheduleReceived(p, nodeSample(i)))
+            case .stopCapture(let n):
+                lifecycle(i, .stopReceived(n))
+            case .close(let reason):
+                nodes[i].stats.lifecycleLog.append("closed the connection: \(reason)")
+                close(id, byCoordinator: false)
+                retryConnect(node: i)
+            }
+        }
+    }
+
+    /// The node's clock pair read exactly (no read latency drawn: the lifecycle's decisions are
+    /// whole frames apart, and the capture path keeps its own random reads).
+    func nodeSample(_ i: Int) -> ClockSample {
+        ClockSample(realtime: nodes[i].realtimeNow, monotonic: nodes[i].monotonicNow)
+    }
+
+    /// The node's periodic tick, as `genlock camera`'s: a finished capture run is reported to the
+    /// lifecycle, the endpoint's handshake and silence timeouts, then the lifecycle's tick
+    /// (STATUS, the coordinator-loss timeout).
+    func nodeTick(_ i: Int) {
+        guard nodes[i].up, !nodeHosts[i].exited else { return }
+        if case .capturing = nodeHosts[i].lifecycle.phase, let s = nodes[i].strategy, s.isFinished {
+            lifecycle(i, .captureFinished(stopIndex: nodes[i].knownStop, failure: nil))
+        }
+        if let id = nodeHosts[i].connection, connections[id]?.established == true {
+            performNode(i, id, nodeHosts[i].endpoint.tick(now: nodes[i].monotonicNow))
+        }
+        lifecycle(i, .tick(nodeSample(i), lastCaptured: nodes[i].lastCapturedIndex))
+    }
+
+    /// Feeds node `i`'s lifecycle and carries its actions out, as `NodeRuntime` does.
+    func lifecycle(_ i: Int, _ event: NodeLifecycle.Event) {
+        for action in nodeHosts[i].lifecycle.handle(event) {
+            switch action {
             case .beginCapture(let p):
                 beginCapture(node: i, p)
             case .stopCapture(let n):
                 let node = nodes[i]
                 node.knownStop = min(n, node.knownStop ?? n)
                 node.strategy?.stop(at: n)
-            case .close:
-                close(id, byCoordinator: false)
-                retryConnect(node: i)
+            case .abortCapture:
+                nodes[i].strategy?.halt()
+            case .sendStatus(let finished):
+                sendStatus(node: i, finished: finished)
+            case .closeRecording:
+                // The simulated recording closes at once.
+                lifecycle(i, .recordingClosed(failure: nil))
+            case .log(_, let text):
+                nodes[i].stats.lifecycleLog.append(text)
+            case .exit:
+                // The process ends: its kernel closes the connection.
+                nodeHosts[i].exited = true
+                if let id = nodeHosts[i].connection { close(id, byCoordinator: false) }
             }
         }
+    }
+
+    /// STATUS to the coordinator (dropped when not connected and authenticated, as in `NodeClient`).
+    func sendStatus(node i: Int, finished: Bool) {
+        let node = nodes[i]
+        if finished { nodeHosts[i].endpoint.captureFinished() }
+        guard !nodeHosts[i].silent, let id = nodeHosts[i].connection, connections[id]?.established == true else { return }
+        let status = ControlMessage.Status(
+            ptp: ptpReport(node), framesCaptured: node.stats.captured, framesSkipped: node.stats.skipped,
+            lastIndex: node.lastCapturedIndex, finished: finished)
+        if let bytes = nodeHosts[i].endpoint.status(status) { transmit(id, toCoordinator: true, .bytes(bytes)) }
     }
 
     func beginCapture(node i: Int, _ p: StartPlan) {
@@ -202,28 +283,45 @@ extension Simulation {
         }
     }
 
-    /// A node whose run has ended says so in a STATUS, as `genlock camera` does when its capture
-    /// finishes; the coordinator ends the session once every node that joined has. Checked on the
-    /// watchdog's 100 ms tick (a real node sends STATUS twice a second).
-    func reportFinishedRuns() {
-        for i in nodes.indices where !nodeHosts[i].reportedFinished {
-            let node = nodes[i]
-            guard node.up, node.strategy?.isFinished == true, let id = nodeHosts[i].connection,
-                  connections[id]?.established == true, nodeHosts[i].endpoint.isAuthenticated else { continue }
-            nodeHosts[i].reportedFinished = true
-            nodeHosts[i].endpoint.captureFinished()
-            let status = ControlMessage.Status(
-                ptp: ptpReport(node), framesCaptured: node.stats.captured,
-                framesSkipped: node.stats.skipped, lastIndex: node.lastCapturedIndex, finished: true)
-            if let bytes = nodeHosts[i].endpoint.status(status) { transmit(id, toCoordinator: true, .bytes(bytes)) }
-        }
-    }
-
     /// The node's process died: its kernel closes the connection; a new process (after
     /// `restart`) starts with a fresh ``NodeEndpoint``, as a restarted `genlock camera` does.
     func nodeCrashed(_ i: Int) {
         if let id = nodeHosts[i].connection { close(id, byCoordinator: false) }
-        nodeHosts[i] = SimNodeHost(key: rigKey)
+        nodeHosts[i] = SimNodeHost(key: rigKey, lifecycle: Self.lifecycleConfiguration(scenario))
+    }
+
+    /// A control-plane fault: the coordinator hangs (frames after the loss index are explained by
+    /// it: no STOP will come), or cameras go silent.
+    func controlFault(_ kind: Scenario.Fault.Kind, targets: [Int]) {
+        switch kind {
+        case .coordinatorHang:
+            coordinatorHung = true
+            coordinatorHungAtNs = nowNs
+            for i in nodes.indices { disturb(node: i, fromNs: nowNs, untilNs: endNs, cause: "coordinator hung") }
+        case .silentCamera:
+            for i in targets { nodeHosts[i].silent = true }
+        default:
+            break
+        }
+    }
+
+    /// After a coordinator hang, every node that was recording stopped on one index (the one its
+    /// last HEARTBEAT implies), within the coordinator timeout plus the loss grace and a tick.
+    func checkCoordinatorLoss() {
+        guard let hungAt = coordinatorHungAtNs else { return }
+        var stops: Set<Int64> = []
+        for (i, host) in nodeHosts.enumerated() where nodes[i].strategy != nil {
+            guard let stop = host.lifecycle.stopIndex else {
+                violation("node \(i): still recording after the coordinator hung")
+                continue
+            }
+            stops.insert(stop)
+            let bound = hungAt + Self.coordinatorTimeout.nanoseconds + Self.lifecycleConfiguration(scenario).lossGrace.nanoseconds + Self.nodeTickNs + periodNs
+            if let tn = try? plan.schedule.deadline(of: stop), tn.nanosecondsSinceEpoch - Self.epochNs > bound {
+                violation("node \(i): stopped at index \(stop), later than the coordinator timeout allows")
+            }
+        }
+        if stops.count > 1 { violation("nodes stopped on different indices after the coordinator hung: \(stops.sorted())") }
     }
 
     func coordinatorLog(_ text: String) {

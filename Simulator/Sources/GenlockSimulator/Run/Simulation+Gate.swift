@@ -2,7 +2,8 @@ import GenlockControl
 import GenlockCore
 
 // The PTP start gate, as on a rig: each node's PTP daemon judges its own offset samples with the
-// production `LockGate` (`SimNodePTP`), the node reports the verdict in STATUS twice a second, and
+// production `LockGate` (`SimNodePTP`), the node reports the verdict in the STATUS its
+// `NodeLifecycle` sends twice a second, and
 // the real coordinator (`CoordinatorCore` with its PTP gate on and the rig's limit) holds START
 // until every connected node reports locked. The session (T0, the stop index, STOP's instant and
 // the run's end) follows from the START the coordinator actually sends.
@@ -39,24 +40,6 @@ extension Simulation {
         frames.limitIndex = stopIndex
         schedule(.coordinator(step: 0), at: plan.schedule.start.nanosecondsSinceEpoch - Self.epochNs)  // the late-ACK report
         schedule(.coordinator(step: 1), at: stopSendNs)
-    }
-
-    /// On the watchdog's 100 ms tick while a gate holds START: every 500 ms each connected node
-    /// sends STATUS with its PTP report (as `genlock camera` does twice a second), and the
-    /// coordinator ticks (as `CoordinatorServer` does a few times a second).
-    func gateTick() {
-        guard scenario.ptpGate != nil, startSentNs == nil, nowNs > scenario.schedule.startAtNs else { return }
-        if nowNs % 500_000_000 == 0 {
-            for i in nodes.indices {
-                let node = nodes[i]
-                guard node.up, node.strategy == nil, let id = nodeHosts[i].connection, connections[id]?.established == true,
-                      nodeHosts[i].endpoint.isAuthenticated else { continue }
-                let status = ControlMessage.Status(ptp: ptpReport(node), framesCaptured: 0, framesSkipped: 0, lastIndex: nil, finished: false)
-                if let bytes = nodeHosts[i].endpoint.status(status) { transmit(id, toCoordinator: true, .bytes(bytes)) }
-            }
-        }
-        perform(coordinator.tick(now: coordinatorNow))
-        adoptStart()
     }
 
     /// How long the gate held START past `start-at` (nil: START was never sent within the run).

@@ -131,6 +131,7 @@ extension Simulation {
         if startSentNs != nil {
             frames.finalize(before: Int64.max, schedule: plan.schedule, epochNs: Self.epochNs, finalize: finalize)
         }
+        checkCoordinatorLoss()
         for node in nodes where node.up && !node.deadlocked {
             if let s = node.strategy, !s.isFinished {
                 // Nothing left pending: a wait that outlived the run although its instant had come is

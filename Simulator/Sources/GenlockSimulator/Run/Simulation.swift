@@ -59,6 +59,9 @@ public final class Simulation: @unchecked Sendable {
     /// True time the coordinator ended the session (every node that joined reported its run
     /// finished, or is gone), nil while it waits.
     var coordinatorFinishedNs: Int64?
+    /// The coordinator's process hangs (a `coordinator-hang` fault): it ticks, reads and writes nothing more.
+    var coordinatorHung = false
+    var coordinatorHungAtNs: Int64?
     var coordinatorLogLines: [CoordinatorLogLine] = []
     var nodeHosts: [SimNodeHost]
     var connections: [ConnectionID: SimConnection] = [:]
@@ -106,9 +109,12 @@ public final class Simulation: @unchecked Sendable {
         rigKey = try! RigKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: keyRandom.next()) })
         controlRandom = random.derived(0xC0117)
         var sessionRandom = random.derived(0x5E55)
-        // No finish timeout: the report says whether every node reported its run finished.
-        coordinator = CoordinatorEndpoint(configuration: Self.coordinatorConfiguration(scenario), key: rigKey, sessionID: sessionRandom.next() | 1)
-        nodeHosts = Array(repeating: SimNodeHost(key: rigKey), count: n)
+        // The finish timeout `CoordinatorServer` uses: a node that never reports its run finished
+        // is named and the session ends without it.
+        coordinator = CoordinatorEndpoint(
+            configuration: Self.coordinatorConfiguration(scenario), key: rigKey, sessionID: sessionRandom.next() | 1,
+            finishTimeout: Self.finishTimeout)
+        nodeHosts = Array(repeating: SimNodeHost(key: rigKey, lifecycle: Self.lifecycleConfiguration(scenario)), count: n)
         disturbances = Array(repeating: [], count: n)
         frames = FrameTable(nodes: n, periodNs: periodNs)
         frames.limitIndex = stopIndex
@@ -171,10 +177,15 @@ public final class Simulation: @unchecked Sendable {
             }
         }
         for (i, f) in scenario.faults.enumerated() { schedule(.fault(index: Int32(i)), at: f.atNs) }
-        for node in nodes { schedule(.connect(node: Int32(node.id)), at: 0) }
-        // START at start-at (or, held by a PTP gate, at a later tick); its T0 tick and the STOP
-        // are scheduled when START is sent (`adoptStart`).
-        schedule(.coordinator(step: 0), at: scenario.schedule.startAtNs)
+        for node in nodes {
+            schedule(.connect(node: Int32(node.id)), at: 0)
+            schedule(.nodeTick(node: Int32(node.id)), at: Self.tickPhaseNs(node: node.id))
+        }
+        // From start-at, the coordinator ticks every 100 ms (as `CoordinatorServer`): START (held
+        // while a PTP gate says a node is not locked), the heartbeats, the handshake, idle and
+        // finish timeouts. The late-ACK report at T0 and the operator's stop are scheduled when
+        // START is sent (`adoptStart`).
+        schedule(.coordinator(step: 2), at: scenario.schedule.startAtNs)
         schedule(.watchdog, at: 100_000_000)
     }
 
@@ -215,10 +226,12 @@ public final class Simulation: @unchecked Sendable {
         case .delivery(let m):
             if let segment = inFlight.removeValue(forKey: m) { deliver(segment) }
         case .coordinator(let step):
-            // 0: a tick (START at start-at; the late-ACK report at T0); 1: the operator stops.
-            perform(step == 0 ? coordinator.tick(now: coordinatorNow) : coordinator.stopRequested(now: coordinatorNow))
+            // 0: a tick (the late-ACK report at T0); 1: the operator stops; 2: the periodic tick.
+            guard !coordinatorHung else { break }
+            perform(step == 1 ? coordinator.stopRequested(now: coordinatorSample) : coordinator.tick(now: coordinatorSample))
             adoptStart()
             checkCoordinatorDecisions()
+            if step == 2 { schedule(.coordinator(step: 2), at: event.timeNs + Self.coordinatorTickNs) }
         case .connect(let n):
             connect(node: Int(n))
         case .accept(let c):
@@ -240,9 +253,10 @@ public final class Simulation: @unchecked Sendable {
             connect(node: node.id)
         case .watchdog:
             watchdog()
-            gateTick()
-            reportFinishedRuns()
             schedule(.watchdog, at: event.timeNs + 100_000_000)
+        case .nodeTick(let n):
+            nodeTick(Int(n))
+            schedule(.nodeTick(node: n), at: event.timeNs + Self.nodeTickNs)
         case .sensorFrame(let n, let g):
             nodes[Int(n)].sensorInterrupt(generation: g)
         }

@@ -210,6 +210,12 @@ public struct Scenario: Hashable, Sendable {
             case crash(downNs: Int64)
             /// The next timer wake-up on the target nodes comes `byNs` late.
             case timerOverrun(byNs: Int64)
+            /// The coordinator's process hangs for good (SIGSTOP): its connections stay open, it
+            /// reads, writes and ticks nothing. Every node stops after its coordinator timeout, on
+            /// the index the last HEARTBEAT implies.
+            case coordinatorHang
+            /// The target nodes keep capturing and stay connected but never send STATUS.
+            case silentCamera
         }
         public var atNs: Int64
         /// Target nodes; nil means every node.

@@ -263,11 +263,16 @@ extension Scenario {
         if let (t, l) = try f.scalar("timer-overrun") {
             kinds.append(.timerOverrun(byNs: try YAMLFields.parseDuration(t, field: f.join("timer-overrun"), line: l, allowNegative: false)))
         }
+        for (key, kind) in [("coordinator-hang", Fault.Kind.coordinatorHang), ("silent-camera", .silentCamera)] where f.hasKey(key) {
+            var on = false
+            try f.bool(key, &on)
+            if on { kinds.append(kind) }
+        }
         try f.finish()
         guard kinds.count == 1 else {
             throw ScenarioError(
                 field: "faults[\(index)]", line: f.line,
-                reason: "needs exactly one of step, slew-ppm, grandmaster-failover, message-loss-ppm, crash, timer-overrun")
+                reason: "needs exactly one of step, slew-ppm, grandmaster-failover, message-loss-ppm, crash, timer-overrun, coordinator-hang, silent-camera")
         }
         return Fault(atNs: at, nodes: targets, kind: kinds[0], line: line)
     }
