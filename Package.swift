@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "GenlockControlTests",
             dependencies: [
-                "GenlockCore", "GenlockControl", "GenlockControlNIO",
+                "GenlockCore", "GenlockControl", "GenlockControlNIO", "GenlockTesting",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict

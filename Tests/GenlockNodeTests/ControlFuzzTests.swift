@@ -2,19 +2,8 @@ import GenlockControl
 import GenlockCore
 import GenlockMedia
 import GenlockNode
+import GenlockTesting
 import Testing
-
-/// SplitMix64, so a failure replays exactly from its seed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Issue 13, item 5: whatever START, STOP, STATUS or HEARTBEAT values a key holder sends, the
 /// node's arithmetic does not trap. Each seeded case runs a real handshake, then one message of
