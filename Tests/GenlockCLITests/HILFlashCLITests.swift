@@ -57,6 +57,16 @@ struct HILFlashCLITests {
             #expect(r.off > r.on)
         }
         #expect(zip(records, records.dropFirst()).allSatisfy { $0.off < $1.on })
+
+        // A second run with the same --out refuses, and the first run's log is kept as it was.
+        let before = try String(contentsOfFile: csv, encoding: .utf8)
+        let again = try GenlockBinary.run([
+            "hil", "flash", "--simulated", "--line", "17", "--start-in", "200ms", "--width", "1ms", "--period", "30ms",
+            "--count", "2", "--late-tolerance", "10s", "--out", csv,
+        ])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("refusing to overwrite") || again.stderr.contains("already exists"), "stderr: \(again.stderr)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == before)
     }
 
     /// `--sensor CAMERA=MODEL` writes the session's sensor table from the sensor modes.

@@ -11,11 +11,15 @@ public final class LineFile {
     private var fd: Int32
     private var length: Int64 = 0
 
-    /// Creates (or truncates) `path` and writes `header` as its first line, when given.
+    /// Creates `path`, which must not exist (a recorded log is never truncated by a second run),
+    /// and writes `header` as its first line, when given.
     public init(creating path: String, header: String?) throws(MediaError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileSystem.error("cannot create", path) }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw MediaError.refusingToOverwrite(path: path, reason: "it already exists") }
+            throw FileSystem.error("cannot create", path)
+        }
         if let header { try append(header + "\n") }
     }
 
