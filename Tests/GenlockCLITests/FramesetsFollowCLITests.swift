@@ -115,6 +115,20 @@ import Testing
         #expect(live == final.stdout.split(separator: "\n").map(String.init), "\(follow.stdout)")
     }
 
+    /// A session whose end never comes (no rows, no summary): SIGINT ends the follow, summary printed.
+    @Test func sigintEndsAFollowThatWouldOtherwiseWait() throws {
+        let session = Self.scratch()
+        try FileManager.default.createDirectory(atPath: session, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: session) }
+        let follow = try Background(["framesets", session, "--follow"])
+        usleep(500_000)
+        #expect(follow.process.isRunning, "nothing tells it the session ended: \(follow.stderr)")
+        kill(follow.process.processIdentifier, SIGINT)
+        let status = follow.wait(seconds: 10)
+        #expect(status == 0, "\(follow.stdout) \(follow.stderr)")
+        #expect(follow.stdout.contains("framesets 0: complete 0, partial 0 (stopped before the session ended)"), "\(follow.stdout)")
+    }
+
     @Test func aMissingFolderIsABadArgument() throws {
         let r = try GenlockBinary.run(["framesets", "/nonexistent-genlock-follow", "--follow"])
         #expect(r.status != 0 && r.status != 1)
