@@ -17,6 +17,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedSidecar(path: String, line: Int, reason: String)
     /// A file that would be overwritten, or an earlier recording that cannot be continued.
     case refusingToOverwrite(path: String, reason: String)
+    /// An export that cannot be made as asked (unknown tool, output folder in use, nothing to export).
+    case export(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .ffmpeg(let operation, let path, _, let message): "\(operation) \(path): \(message)"
         case .closed(let path): "recording \(path) is already closed"
         case .malformedSidecar(let path, let line, let reason): "\(path):\(line): \(reason)"
+        case .export(let reason): reason
         case .refusingToOverwrite(let path, let reason):
             "\(path) \(reason): refusing to overwrite or mix recordings (choose another output folder or session name)"
         }

@@ -22,6 +22,11 @@ final class VideoFileWriter {
         var encoderThreads: Int
         var clusterTimeLimitMilliseconds: Int64
         var metadata: [(String, String)]
+        /// libavformat's muxer: Matroska for recordings; `mp4` for exports to tools that read MP4.
+        var container = "matroska"
+        /// x264's constant rate factor (nil: libx264's default). Exports re-encoding lossless
+        /// sources ask for a near-transparent quality.
+        var x264CRF: Int? = nil
     }
 
     let path: String
@@ -49,8 +54,8 @@ final class VideoFileWriter {
     deinit { release() }
 
     private func open() throws(MediaError) {
-        try FFmpeg.check(avformat_alloc_output_context2(&format, nil, "matroska", path), "cannot set up the Matroska muxer for", path)
-        guard let format else { throw FFmpeg.error("cannot set up the Matroska muxer for", path, -12) }
+        try FFmpeg.check(avformat_alloc_output_context2(&format, nil, settings.container, path), "cannot set up the \(settings.container) muxer for", path)
+        guard let format else { throw FFmpeg.error("cannot set up the \(settings.container) muxer for", path, -12) }
         guard let codec = avcodec_find_encoder_by_name(settings.codec.encoderName) else {
             throw MediaError.ffmpeg(operation: "FFmpeg has no encoder \(settings.codec.encoderName) for", path: path, code: -1, message: "encoder not found")
         }
@@ -76,6 +81,7 @@ final class VideoFileWriter {
         if settings.codec == .x264 {
             av_opt_set(encoder.pointee.priv_data, "preset", "ultrafast", 0)
             av_opt_set(encoder.pointee.priv_data, "tune", "zerolatency", 0)
+            if let crf = settings.x264CRF { av_opt_set(encoder.pointee.priv_data, "crf", String(crf), 0) }
         }
         try FFmpeg.check(avcodec_open2(encoder, codec, nil), "cannot open the \(settings.codec) encoder for", path)
         try FFmpeg.check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder), "cannot configure the stream of", path)
@@ -97,8 +103,10 @@ final class VideoFileWriter {
         try FFmpeg.check(avio_open(&format.pointee.pb, path, AVIO_FLAG_WRITE), "cannot create", path)
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
-        av_dict_set(&options, "cluster_time_limit", String(settings.clusterTimeLimitMilliseconds), 0)
-        try FFmpeg.check(avformat_write_header(format, &options), "cannot write the Matroska header of", path)
+        if settings.container == "matroska" {
+            av_dict_set(&options, "cluster_time_limit", String(settings.clusterTimeLimitMilliseconds), 0)
+        }
+        try FFmpeg.check(avformat_write_header(format, &options), "cannot write the \(settings.container) header of", path)
         opened = true
         avio_flush(format.pointee.pb)
 

@@ -102,13 +102,8 @@ public enum SessionExport {
                 rows.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
             }
         }
-        rows.sort { ($0.index, $0.id) < ($1.index, $1.id) }
-        var timestamps = "sync_index,cam_id,frame_time\n"
-        for row in rows {
-            timestamps += "\(row.index),\(row.id),\(DecimalText.fixed(row.time, scaleDigits: 9, places: 9))\n"
-        }
         try FileSystem.writeAtomically(summaryText, to: sessionDirectory + "/summary.csv")
-        try FileSystem.writeAtomically(timestamps, to: sessionDirectory + "/timestamps.csv")
+        try FileSystem.writeAtomically(ExportFiles.caliscopeTimestamps(rows), to: sessionDirectory + "/timestamps.csv")
         return summaries
     }
 }

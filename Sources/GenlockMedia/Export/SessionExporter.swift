@@ -1,0 +1,193 @@
+import GenlockCore
+import Glibc
+
+/// `genlock session export`: writes a session folder out in the layout a downstream tool reads
+/// (``ExportTool``), into a new folder. The session is only read: nothing in it is changed.
+///
+/// Per tool:
+/// - caliscope: `<out>/recordings/<session>/cam_<id>.mp4` and `timestamps.csv`
+///   (`sync_index,cam_id,frame_time`: Caliscope reads `cam_id` and `frame_time` and ignores
+///   `sync_index`, which we keep as the frame index `n`). One row per frame in the video, in
+///   video order, so Caliscope's rank of a row is the frame's position. H.264 recordings are
+///   remuxed (packets copied); FFV1 and raw ones, which MP4 does not carry, are re-encoded with
+///   x264, frame for frame. Missing indices are left out: Caliscope pairs by `frame_time`.
+/// - anipose: `<out>/config.toml` (`nesting = 1`, `video_extension = 'mp4'`,
+///   `cam_regex = '-cam([0-9]+)$'`) and `<out>/<session>/videos-raw/<session>-cam<id>.mp4`, or
+///   `<out>/<session>/calibration/…` for a calibration recording (Anipose looks for a
+///   `calibration` folder in the session, then upwards).
+/// - freemocap: `<out>/<session>/synchronized_videos/<camera>.mp4`.
+/// For anipose and freemocap every video is re-encoded with one frame per index from the
+/// session's first frameset to its last: equal frame counts, frame `k` = frameset `first + k`
+/// in every video, an index the camera lacks filled with a black frame (``FrameTranscoder``).
+/// Every export also gets `framesets.csv` (``FramesetExport``): row `k` says, per camera,
+/// whether frame `k` is the camera's own or a filler, and why.
+public enum SessionExporter {
+    /// What was written.
+    public struct Report: Sendable {
+        public struct Video: Sendable {
+            public var camera: String
+            public var path: String
+            /// `remuxed` (packets copied) or `re-encoded`.
+            public var method: String
+            public var frames: Int
+            /// Black frames written for indices the camera has no frame for.
+            public var filled: Int
+        }
+        public var tool: ExportTool
+        public var root: String
+        public var videos: [Video]
+        /// Timestamp and frameset files written beside the videos.
+        public var files: [String]
+    }
+
+    /// Exports `sessionDirectory` for `tool` into `output`, which must not exist or be empty.
+    public static func export(
+        sessionDirectory: String, tool: ExportTool, to output: String, calibration: Bool = false
+    ) throws(MediaError) -> Report {
+        let session = sessionName(sessionDirectory)
+        let cameras = try SessionExport.cameras(in: sessionDirectory)
+        guard !cameras.isEmpty else {
+            throw MediaError.export("\(sessionDirectory): no camera sidecars (<camera>.frames.csv): not a session folder")
+        }
+        if calibration, tool != .anipose {
+            throw MediaError.export("--calibration applies to anipose only (\(tool) takes calibration recordings as ordinary recordings)")
+        }
+        try claim(output, session: sessionDirectory)
+        let table = try FramesetExport.table(sessionDirectory: sessionDirectory)
+        guard let first = table.framesets.first?.index, let last = table.framesets.last?.index else {
+            throw MediaError.export("\(sessionDirectory): the session has no frames to export")
+        }
+        let ids = SessionExport.cameraIDs(cameras)
+        let scheduled = ScheduleLookup(table.scheduled)
+        let origin = scheduled.instant(first)
+
+        let folder: String
+        switch tool {
+        case .caliscope: folder = "\(output)/recordings/\(session)"
+        case .anipose: folder = "\(output)/\(session)/\(calibration ? "calibration" : "videos-raw")"
+        case .freemocap: folder = "\(output)/\(session)/synchronized_videos"
+        }
+        try FileSystem.makeDirectories(folder)
+        var report = Report(tool: tool, root: output, videos: [], files: [])
+        var timestampRows: [(index: Int64, id: Int, time: Int64)] = []
+        for camera in cameras {
+            let files = CameraFiles(directory: sessionDirectory, camera: camera)
+            let records = try SidecarFormat.parse(try FileSystem.read(files.sidecar), path: files.sidecar)
+            let inputs = try files.videos()
+            let name: String
+            switch tool {
+            case .caliscope: name = "cam_\(ids[camera]!).mp4"
+            case .anipose: name = "\(session)-cam\(ids[camera]!).mp4"
+            case .freemocap: name = "\(camera).mp4"
+            }
+            let path = folder + "/" + name
+            guard !inputs.isEmpty else {
+                if tool.needsEqualFrameCounts {
+                    throw MediaError.export("\(sessionDirectory): \(camera) has no video file: cannot export it frame for frame")
+                }
+                continue
+            }
+            let tags = try RecordingReader(path: inputs[0], records: []).tags
+            let epoch = tags[RecordingTags.epoch].flatMap(Int64.init).map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
+            let rate = tags[RecordingTags.frameRate].flatMap { try? FrameRate(parsing: $0) }
+            if !tool.needsEqualFrameCounts, let epoch, try PacketRemuxer.check(inputs) == nil {
+                let written = try PacketRemuxer.remux(inputs, records: records, epoch: epoch, origin: origin, to: path)
+                report.videos.append(.init(camera: camera, path: path, method: "remuxed", frames: written.count, filled: 0))
+                timestampRows += written.map { ($0.index, ids[camera]!, frameTime($0)) }
+                continue
+            }
+            let out = try FrameTranscoder.transcode(
+                inputs, records: records, frameRate: rate, fill: tool.needsEqualFrameCounts ? first...last : nil,
+                scheduled: scheduled.instant, origin: origin, to: path)
+            report.videos.append(.init(camera: camera, path: path, method: "re-encoded", frames: out.frames.count, filled: out.filled))
+            timestampRows += out.frames.compactMap { frame in frame.record.map { ($0.index, ids[camera]!, frameTime($0)) } }
+        }
+        if tool == .caliscope {
+            try write(ExportFiles.caliscopeTimestamps(timestampRows), folder + "/timestamps.csv", &report)
+        }
+        if tool == .anipose {
+            try write(ExportFiles.aniposeConfig(session: session), output + "/config.toml", &report)
+        }
+        let framesetsFolder = tool == .caliscope ? folder : "\(output)/\(session)"
+        try write(FramesetExport.csv(table), framesetsFolder + "/framesets.csv", &report)
+        return report
+    }
+
+    /// `frame_time`: the sensor instant when known, else `Tn` (as the session's `timestamps.csv`).
+    static func frameTime(_ record: FrameRecord) -> Int64 {
+        (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch
+    }
+
+    private static func write(_ text: String, _ path: String, _ report: inout Report) throws(MediaError) {
+        guard !FileSystem.exists(path) else { throw MediaError.refusingToOverwrite(path: path, reason: "already exists") }
+        try FileSystem.writeAtomically(text, to: path)
+        report.files.append(path)
+    }
+
+    /// The session folder's own name (`<out>/<session>` → `<session>`).
+    static func sessionName(_ directory: String) -> String {
+        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        return String(trimmed.split(separator: "/").last ?? Substring(trimmed))
+    }
+
+    /// Refuses an output folder that holds anything, or that is the session or inside it.
+    static func claim(_ output: String, session: String) throws(MediaError) {
+        let resolvedOutput = resolved(output), resolvedSession = resolved(session)
+        if resolvedOutput == resolvedSession || resolvedOutput.hasPrefix(resolvedSession + "/") {
+            throw MediaError.export("\(output): the export cannot go inside the session folder \(session) (the session is never modified)")
+        }
+        if FileSystem.exists(output) {
+            let entries: [String]
+            do { entries = try FileSystem.list(output) } catch {
+                throw MediaError.export("\(output) exists and is not a folder: refusing to overwrite it")
+            }
+            guard entries.isEmpty else {
+                throw MediaError.export("\(output) exists and is not empty: refusing to overwrite or mix exports (choose a new --out)")
+            }
+        }
+        try FileSystem.makeDirectories(output)
+    }
+
+    /// `path` made absolute, its existing part with symlinks, `.` and `..` resolved (libc
+    /// `realpath` on the nearest existing ancestor; the missing rest is appended as written).
+    static func resolved(_ path: String) -> String {
+        var head = path.isEmpty ? "." : path
+        var tail: [Substring] = []
+        while true {
+            if let real = realpath(head, nil) {
+                defer { free(real) }
+                let base = String(cString: real)
+                let rest = tail.reversed().joined(separator: "/")
+                return rest.isEmpty ? base : (base == "/" ? "" : base) + "/" + rest
+            }
+            if head == "." || head == "/" { return path }
+            guard let slash = head.lastIndex(of: "/") else {
+                tail.append(Substring(head))
+                head = "."
+                continue
+            }
+            tail.append(head[head.index(after: slash)...])
+            head = slash == head.startIndex ? "/" : String(head[..<slash])
+        }
+    }
+}
+
+/// `Tn` for any index of the session: from a row when some camera has one, else interpolated
+/// exactly between the nearest rows (`Tn = T0 + n·P` is linear in `n`).
+struct ScheduleLookup: Sendable {
+    let known: [Int64: RealtimeInstant]
+    let sorted: [Int64]
+
+    init(_ known: [Int64: RealtimeInstant]) {
+        self.known = known
+        sorted = known.keys.sorted()
+    }
+
+    func instant(_ index: Int64) -> RealtimeInstant {
+        if let hit = known[index] { return hit }
+        guard let a = sorted.first, let b = sorted.last, b > a else { return known[sorted.first ?? 0] ?? RealtimeInstant(nanosecondsSinceEpoch: 0) }
+        let ta = Int128(known[a]!.nanosecondsSinceEpoch), tb = Int128(known[b]!.nanosecondsSinceEpoch)
+        let t = ta + (tb - ta) * Int128(index - a) / Int128(b - a)
+        return RealtimeInstant(nanosecondsSinceEpoch: Int64(t))
+    }
+}
