@@ -13,13 +13,16 @@ public struct SessionAnalyzer: Sendable {
     public let region: PixelRegion?
     /// Per camera, the LED's region (`--roi cam1=x,y,w,h`).
     public let cameraRegions: [String: PixelRegion]
+    /// libavcodec's decoder threads per video: 0 one per core (the default), 1 the calling thread only.
+    public let decoderThreads: Int
     /// Column bins across the frame when looking for the LED.
     public static let searchBins = 32
 
-    public init(directory: String, region: PixelRegion? = nil, cameraRegions: [String: PixelRegion] = [:]) {
+    public init(directory: String, region: PixelRegion? = nil, cameraRegions: [String: PixelRegion] = [:], decoderThreads: Int = 0) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.region = region
         self.cameraRegions = cameraRegions
+        self.decoderThreads = decoderThreads
     }
 
     /// What one camera's recording reduced to.
@@ -74,29 +77,34 @@ public struct SessionAnalyzer: Sendable {
             let videos = try files.videos()
             records = try SidecarFormat.parse(try read(files.sidecar), path: files.sidecar)
             for video in videos {
-                let reader = try RecordingReader(path: video, records: records)
+                let reader = try RecordingReader(path: video, records: records, decoderThreads: decoderThreads)
                 guard reader.epoch != nil else {
                     throw HILError("\(video): no \(RecordingTags.epoch) tag, so its frames cannot be joined to \(files.sidecar) "
                         + "(a file re-muxed or converted by another tool loses it): analyze the files genlock recorded")
                 }
                 fullRange = fullRange && reader.isFullRange
                 var joined = 0, inFile = 0
-                while let frame = try reader.next() {
-                    decoded += 1
+                // Each joined frame's luma is reduced where the decoder left it, without a copy.
+                while let outcome = try reader.nextLuma({ luma, record -> Swift.Result<Void, HILError> in
                     inFile += 1
-                    guard let index = frame.index else { continue }
+                    guard let index = record?.index else { return .success(()) }
                     joined += 1
-                    let luma = frame.frame.planes[0]
                     if binning == nil {
-                        let full = PixelRegion(x: 0, y: 0, width: frame.frame.width, height: frame.frame.height)
-                        if let given { try given.check(inside: frame.frame.width, frame.frame.height, source: video) }
-                        binning = ColumnBinning(region: given ?? full, bins: given == nil ? Self.searchBins : 1)
+                        if let given {
+                            do throws(HILError) { try given.check(inside: luma.width, luma.height, source: video) } catch { return .failure(error) }
+                        }
+                        binning = ColumnBinning(region: given ?? PixelRegion(x: 0, y: 0, width: luma.width, height: luma.height),
+                                                bins: given == nil ? Self.searchBins : 1)
                     }
-                    guard let binning, binning.region.x + binning.region.width <= frame.frame.width,
-                          binning.region.y + binning.region.height <= frame.frame.height else {
-                        throw HILError("\(video): frame \(index) is \(frame.frame.width)x\(frame.frame.height), unlike the frames before it")
+                    guard let binning, binning.region.x + binning.region.width <= luma.width,
+                          binning.region.y + binning.region.height <= luma.height else {
+                        return .failure(HILError("\(video): frame \(index) is \(luma.width)x\(luma.height), unlike the frames before it"))
                     }
-                    reductions[index] = luma.bytes.withUnsafeBufferPointer { binning.reduce(luma: $0, stride: luma.stride) }
+                    reductions[index] = binning.reduce(luma: luma.bytes, stride: luma.stride)
+                    return .success(())
+                }) {
+                    decoded += 1
+                    if case .failure(let error) = outcome { throw error }
                 }
                 if inFile > 0, joined == 0 {
                     throw HILError("\(video): none of its \(inFile) frames' timestamps matches a row of \(files.sidecar): "

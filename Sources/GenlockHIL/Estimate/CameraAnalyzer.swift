@@ -86,6 +86,7 @@ public enum CameraAnalyzer {
         }
         result.litFrames = readings.values.filter { if case .dark = $0 { false } else { true } }.count
         let full = SweepPoint.fullLevel(readings.values)
+        var points: [SweepResponseCheck.Point] = []
         for frame in input.frames {
             let prior = frame.sensorStart ?? frame.scheduled
             let exposureNs = frame.exposure?.nanoseconds ?? 0
@@ -119,13 +120,43 @@ public enum CameraAnalyzer {
                 let point = SweepPoint(excess: excess, full: full, noiseLuma: bands.noiseLuma)
                 let priorOffset = Double((prior - frame.scheduled).nanoseconds)
                 if let estimate = candidates.compactMap({ point.estimate(flash: $0, frame: frame, exposure: exposure, prior: prior) })
-                    .min(by: { abs($0.offsetNs - priorOffset) < abs($1.offsetNs - priorOffset) }) {
-                    result.estimates.append(estimate)
+                    .min(by: { abs($0.estimate.offsetNs - priorOffset) < abs($1.estimate.offsetNs - priorOffset) }) {
+                    points.append(estimate)
                 }
             }
         }
+        result.estimates = checkedResponse(points, camera: name, log: &log)
         result.diagnostics = log.entries
         return result
+    }
+
+    /// The sweep's estimates when its two ramps agree (``SweepResponseCheck``), each with half
+    /// the ramps' split added to its uncertainty; none, with a diagnostic, when they disagree
+    /// (a luma curve) or only one ramp was crossed.
+    static func checkedResponse(_ points: [SweepResponseCheck.Point], camera: String, log: inout DiagnosticLog) -> [FrameEstimate] {
+        switch SweepResponseCheck.verdict(points) {
+        case nil:
+            return []
+        case .linear(let split, let sigma)?:
+            let doubt = (split * split / 4 + sigma * sigma / 4)
+            return points.map { p in
+                var e = p.estimate
+                e.sigmaNs = (e.sigmaNs * e.sigmaNs + doubt).squareRoot()
+                return e
+            }
+        case .curved(let split, let sigma)?:
+            log.add(.nonlinearLuma, camera: camera,
+                    "the sweep's falling ramp puts the exposure start \(RollingRegionAnalysis.micro(split)) ± \(RollingRegionAnalysis.micro(sigma)) "
+                    + "after its rising ramp (\(points.count) frames): the luma is not linear in light (a gamma curve, as the Pi's ISP "
+                    + "outputs), so a frame's brightness is not its share of a flash; no number (sweep with linear luma, "
+                    + "or measure with a rolling-shutter camera)")
+            return []
+        case .unchecked(let ramp)?:
+            log.add(.lumaUnchecked, camera: camera, "the sweep crossed only the exposure's \(ramp == .rising ? "start" : "end") "
+                + "(\(points.count) frames): a non-linear luma curve cannot be told from a shift with one ramp, so no number "
+                + "(sweep the flash over the whole exposure window, both its start and its end)")
+            return []
+        }
     }
 
     /// The median spacing of consecutive frames' `Tn` (the frame period), ns.

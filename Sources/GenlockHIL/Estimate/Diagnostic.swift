@@ -17,6 +17,8 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         case singleEdge = "single-edge"
         case lineTimeMismatch = "line-time-mismatch"
         case noisyBands = "noisy-bands"
+        case nonlinearLuma = "nonlinear-luma"
+        case lumaUnchecked = "luma-unchecked"
     }
 
     public var kind: Kind

@@ -92,7 +92,7 @@ public struct LineTimeFit: Hashable, Sendable {
                 for j in 0..<k { a[i][j] += row[i] * row[j] }
             }
         }
-        guard let inverse = invert(a) else { return nil }
+        guard let inverse = SmallMatrix.inverse(a) else { return nil }
         let beta = (0..<k).map { i in (0..<k).reduce(0.0) { $0 + inverse[i][$1] * b[$1] } }
         var rss = 0.0
         for p in points {
@@ -107,24 +107,5 @@ public struct LineTimeFit: Hashable, Sendable {
         let d = tSpread > 0 ? beta[k - 1] : 0
         let sigmaL = given == nil ? (variance * inverse[1][1]).squareRoot() : 0
         return (o, l, d, sigmaL)
-    }
-
-    /// Gauss–Jordan inverse of a small matrix; nil when singular (no spread in a column).
-    private static func invert(_ m: [[Double]]) -> [[Double]]? {
-        let n = m.count
-        var a = m, inv = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
-        for c in 0..<n {
-            guard let pivot = (c..<n).max(by: { abs(a[$0][c]) < abs(a[$1][c]) }), abs(a[pivot][c]) > 1e-12 * max(1, abs(m[c][c])) else { return nil }
-            a.swapAt(c, pivot)
-            inv.swapAt(c, pivot)
-            let scale = a[c][c]
-            for j in 0..<n { a[c][j] /= scale; inv[c][j] /= scale }
-            for r in 0..<n where r != c {
-                let f = a[r][c]
-                if f == 0 { continue }
-                for j in 0..<n { a[r][j] -= f * a[c][j]; inv[r][j] -= f * inv[c][j] }
-            }
-        }
-        return inv
     }
 }

@@ -29,16 +29,18 @@ public struct SweepPoint: Sendable {
         sigma = (noise * noise + level * level / 12).squareRoot()
     }
 
-    /// The exposure start this point gives with `flash`, on the side nearer `prior`; nil on a flat part.
-    func estimate(flash: FlashRecord, frame: FrameMeta, exposure: TimeSpan, prior: RealtimeInstant) -> FrameEstimate? {
+    /// The exposure start this point gives with `flash`, on the side nearer `prior`, and the
+    /// ramp it was read on; nil on a flat part.
+    func estimate(flash: FlashRecord, frame: FrameMeta, exposure: TimeSpan, prior: RealtimeInstant) -> SweepResponseCheck.Point? {
         guard share > Self.margin, share < 1 - Self.margin else { return nil }
         let f = Double((flash.on - frame.scheduled).nanoseconds)
         let w = Double(flash.width.nanoseconds)
         let rising = f + w * (1 - share)
         let falling = f + share * w - Double(exposure.nanoseconds)
         let target = Double((prior - frame.scheduled).nanoseconds)
-        let offset = abs(rising - target) <= abs(falling - target) ? rising : falling
-        return FrameEstimate(index: frame.index, offsetNs: offset, sigmaNs: max(w * sigma, 1), edges: 1, flash: flash.index)
+        let onRising = abs(rising - target) <= abs(falling - target)
+        let estimate = FrameEstimate(index: frame.index, offsetNs: onRising ? rising : falling, sigmaNs: max(w * sigma, 1), edges: 1, flash: flash.index)
+        return SweepResponseCheck.Point(estimate: estimate, ramp: onRising ? .rising : .falling, widthNs: w)
     }
 
     /// The light of a whole flash in a global-shutter camera: the median frame light among the

@@ -22,6 +22,11 @@ public struct DecodedFrame: Sendable {
 /// The join is by timestamp: every row's `Tn` gives the PTS its frame was written with
 /// (``PresentationClock`` with the epoch stored in the file), and that PTS identifies the index.
 /// A file cut short by a crash reads up to its last whole cluster; ``endedEarly`` then says so.
+///
+/// `decoderThreads` is libavcodec's thread count: 1 (the default) decodes on the calling thread;
+/// 0 lets FFmpeg choose one per core, as the ffmpeg CLI does. Frame threading applies to every
+/// codec the recorder writes (x264 and FFV1 are both frame-threaded decoders in libavcodec), slice
+/// threading where the stream has slices (FFV1 version 2 and later); frames still come out in order.
 public final class RecordingReader {
     public let path: String
     /// The file's global tags (``RecordingTags``).
@@ -47,13 +52,14 @@ public final class RecordingReader {
     private var done = false
 
     /// Opens `path`; `sidecar` (a `<camera>.frames.csv`) is joined when given.
-    public convenience init(path: String, sidecar: String? = nil) throws(MediaError) {
+    public convenience init(path: String, sidecar: String? = nil, decoderThreads: Int = 1) throws(MediaError) {
         let records = try sidecar.map { path throws(MediaError) in try SidecarFormat.parse(try FileSystem.read(path), path: path) } ?? []
-        try self.init(path: path, records: records)
+        try self.init(path: path, records: records, decoderThreads: decoderThreads)
     }
 
     /// Opens `path` and joins the sidecar rows `records` (already read).
-    public init(path: String, records: [FrameRecord]) throws(MediaError) {
+    public init(path: String, records: [FrameRecord], decoderThreads: Int = 1) throws(MediaError) {
+        guard decoderThreads >= 0 else { throw MediaError.invalidFrame("decoder threads must not be negative (0: one per core), not \(decoderThreads)") }
         FFmpeg.configureOnce()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
@@ -73,7 +79,7 @@ public final class RecordingReader {
             for record in records where record.isRecorded { recordsByPTS[clock.pts(of: record.scheduled)] = record }
         }
         do {
-            try openDecoder()
+            try openDecoder(threads: decoderThreads)
         } catch {
             close()
             throw error
@@ -82,7 +88,7 @@ public final class RecordingReader {
 
     deinit { close() }
 
-    private func openDecoder() throws(MediaError) {
+    private func openDecoder(threads: Int) throws(MediaError) {
         guard let format else { return }
         try FFmpeg.check(avformat_find_stream_info(format, nil), "cannot read the streams of", path)
         var codec: UnsafePointer<AVCodec>?
@@ -94,6 +100,8 @@ public final class RecordingReader {
         guard let codec, let decoder = avcodec_alloc_context3(codec) else { throw FFmpeg.error("no decoder for", path, -22) }
         self.decoder = decoder
         try FFmpeg.check(avcodec_parameters_to_context(decoder, stream.pointee.codecpar), "cannot configure the decoder for", path)
+        decoder.pointee.thread_count = Int32(clamping: threads)
+        decoder.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
         try FFmpeg.check(avcodec_open2(decoder, codec, nil), "cannot open the decoder for", path)
         isFullRange = stream.pointee.codecpar.pointee.color_range == AVCOL_RANGE_JPEG
             || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(AVPixelFormat(rawValue: stream.pointee.codecpar.pointee.format))
@@ -103,13 +111,36 @@ public final class RecordingReader {
 
     /// The next frame, or nil at the end of the file (or of its readable part).
     public func next() throws(MediaError) -> DecodedFrame? {
-        guard let format, let decoder, let packet, let decoded else { return nil }
+        guard let decoded, try receive() else { return nil }
+        defer { av_frame_unref(decoded) }
+        return try convert(decoded)
+    }
+
+    /// The next frame's luma plane and sidecar row (nil when none has its PTS), lent to `body`
+    /// without a copy: the analyzer reads nothing else, and copying every plane of every frame
+    /// cost about as much as its own work. Nil at the end of the file. The plane is valid only
+    /// during the call.
+    public func nextLuma<Result>(_ body: (BorrowedLuma, FrameRecord?) -> Result) throws(MediaError) -> Result? {
+        guard let decoded, try receive() else { return nil }
+        defer { av_frame_unref(decoded) }
+        guard PixelLayout(AVPixelFormat(rawValue: decoded.pointee.format)) != nil else {
+            throw MediaError.invalidFrame("\(path): decoded pixel format \(decoded.pointee.format) is not yuv420p, nv12 or gray8")
+        }
+        let width = Int(decoded.pointee.width), height = Int(decoded.pointee.height), stride = Int(decoded.pointee.linesize.0)
+        guard let base = decoded.pointee.data.0, stride >= width, width > 0, height > 0 else {
+            throw MediaError.invalidFrame("\(path): decoded luma plane \(width)x\(height) with line size \(stride)")
+        }
+        let luma = BorrowedLuma(width: width, height: height, stride: stride,
+                                bytes: UnsafeBufferPointer(start: base, count: (height - 1) * stride + width))
+        return body(luma, recordsByPTS[presentationTime(decoded)])
+    }
+
+    /// Decodes until a frame is in `decoded` (true) or the readable part of the file ends (false).
+    private func receive() throws(MediaError) -> Bool {
+        guard let format, let decoder, let packet, let decoded else { return false }
         while !done {
             let status = avcodec_receive_frame(decoder, decoded)
-            if status == 0 {
-                defer { av_frame_unref(decoded) }
-                return try convert(decoded)
-            }
+            if status == 0 { return true }
             if status == FFmpeg.eof { done = true; break }
             if status != FFmpeg.again { try FFmpeg.check(status, "cannot decode", path) }
             if draining { done = true; break }
@@ -130,7 +161,13 @@ public final class RecordingReader {
                 _ = avcodec_send_packet(decoder, nil)
             }
         }
-        return nil
+        return false
+    }
+
+    /// A decoded frame's PTS in ticks of ``PresentationClock``.
+    private func presentationTime(_ source: UnsafeMutablePointer<AVFrame>) -> Int64 {
+        let raw = source.pointee.best_effort_timestamp != genlock_nopts_value() ? source.pointee.best_effort_timestamp : source.pointee.pts
+        return av_rescale_q(raw, streamTimeBase, FFmpeg.millisecondTimeBase)
     }
 
     /// Every remaining frame.
@@ -141,8 +178,7 @@ public final class RecordingReader {
     }
 
     private func convert(_ source: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> DecodedFrame {
-        let raw = source.pointee.best_effort_timestamp != genlock_nopts_value() ? source.pointee.best_effort_timestamp : source.pointee.pts
-        let pts = av_rescale_q(raw, streamTimeBase, FFmpeg.millisecondTimeBase)
+        let pts = presentationTime(source)
         guard let layout = PixelLayout(AVPixelFormat(rawValue: source.pointee.format)) else {
             throw MediaError.invalidFrame("\(path): decoded pixel format \(source.pointee.format) is not yuv420p, nv12 or gray8")
         }

@@ -28,6 +28,9 @@ struct HILAnalyze: ParsableCommand {
                                valueName: "[CAMERA=]x,y,w,h"))
     var roi: [String] = []
 
+    @Option(help: "Decoder threads per video: 0 one per core (the default), 1 the calling thread only.")
+    var threads: Int = 0
+
     @Option(help: "Write the analysis as JSON to this path (atomically).")
     var json: String?
 
@@ -51,10 +54,12 @@ struct HILAnalyze: ParsableCommand {
                 Console.badInput("--roi: \(error)")
             }
         }
+        guard threads >= 0 else { Console.badInput("--threads \(threads): not negative (0: one per core)") }
         for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { Console.badInput("\(name): empty path") }
         let result: SessionAnalyzer.Result
         do {
-            result = try SessionAnalyzer(directory: sessionDirectory, region: region, cameraRegions: cameraRegions).run()
+            result = try SessionAnalyzer(directory: sessionDirectory, region: region, cameraRegions: cameraRegions,
+                                     decoderThreads: threads).run()
         } catch {
             Console.badInput("\(error)")
         }
