@@ -8,7 +8,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-framesets-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let record = try GenlockBinary.run([
-            "record", "--synthetic", "--fps", "30", "--start-in", "200ms", "--frames", "10", "--out", root, "--session", "s",
+            "record", "--synthetic", "--fps", "30", "--start-in", "1s", "--frames", "10", "--out", root, "--session", "s",
             "--codec", "raw", "--size", "160x120", "--pixel-format", "gray8", "--quiet",
         ])
         #expect(record.status == 0, "\(record.stderr)")
