@@ -202,10 +202,7 @@ public struct PhaseLock: Sendable {
     /// How much shorter than the period the mode's shortest frame is (zero when it is not shorter):
     /// under one line time, the sensor can barely pull a late phase in, and the controller
     /// lengthens onto the next `Tn` instead (see ``Configuration/maximumShorteningFrames``).
-    public var shorteningHeadroom: TimeSpan {
-        let shortestNs = Double(sensor.minFrameLengthLines) * Double(sensor.lineTimePs) / 1000
-        return TimeSpan(nanoseconds: Int64(max(periodNs - shortestNs, 0).rounded(.down)))
-    }
+    public var shorteningHeadroom: TimeSpan { sensor.shorteningHeadroom(at: schedule.rate) }
 
     /// What a node reports about its phase lock (STATUS, logs).
     public var status: Status { Status(state: state, phaseError: phaseError, frequencyErrorPpm: frequencyErrorPpm) }
