@@ -195,8 +195,12 @@ public struct PhaseLock: Sendable {
     /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
     /// Frame intervals averaged into the frequency estimate since the controller started: the
-    /// first ones are averaged evenly (weight 1/n) until that is less than ``Configuration/frequencyGain``,
-    /// so a sensor whose crystal is 30 ppm off is learnt in a few frames, not 1/gain of them.
+    /// first ones are averaged evenly (weight 1/n, at most 1/10) until that is less than
+    /// ``Configuration/frequencyGain``, so a sensor whose crystal is 30 ppm off is learnt in about
+    /// 10 frames rather than 1/gain of them (at 30 fps the first second after the lock was the
+    /// worst of the run). At most 1/10: the first intervals carry the largest corrections and two
+    /// stamps' jitter each (±2 µs on a 33 ms frame is up to 120 ppm); at ¼ an IMX708 starting half
+    /// a frame off took 13 frames to lock instead of the 10 its control delay justifies.
     private var intervalsAveraged = 0
     /// Running mean of the tracker's innovations (ns), and whether it says the clock is moving
     /// under the sensor (see ``Configuration/reconvergingThreshold``).
@@ -374,7 +378,8 @@ public struct PhaseLock: Sendable {
         // kernel bounds real frequency errors at ±500 ppm); skip it rather than corrupt the estimate.
         guard fromInterval, abs(ratio) < 1e-3 else { return }
         intervalsAveraged += 1
-        frequencyError += max(configuration.frequencyGain, 1 / Double(intervalsAveraged)) * (ratio - frequencyError)
+        let weight = max(configuration.frequencyGain, min(0.1, 1 / Double(intervalsAveraged)))
+        frequencyError += weight * (ratio - frequencyError)
     }
 
     /// Enters ``State/unpaced`` after a run of off-pace intervals, and leaves it (acquiring anew)
