@@ -75,9 +75,9 @@ struct StartGateTests {
 @Suite("Exposure skew at the line limit")
 struct ExposureSkewLimitTests {
     /// The issue's goal is p99 ≤ one line + 2 µs (12 µs here). The capture path's residual is the
-    /// line grid plus a little estimation noise (10.5–10.8 µs p99 over seeds 1–10, 20 s runs), and
+    /// line grid plus a little estimation noise (10.4–10.8 µs p99 over seeds 1–10, 20 s runs), and
     /// on this rig's unmanaged switch (2 µs offset noise) the clocks' own spread adds 3–4 µs p99, so
-    /// the skew is 11.4–12.3 µs over seeds 1–10 (`Benchmarks/phase-lock-seeds.sh`): met on most
+    /// the skew is 11.4–12.5 µs over seeds 1–10 (`Benchmarks/phase-lock-seeds.sh`): met on most
     /// seeds, not on the worst. This shortened run (8 s, seed 1) gives 11.9 µs, and is pinned to the
     /// goal: a controller that lets its estimate's noise or its frequency's lag through breaks it
     /// (the tracker before issue 18's second pass gave 12.4 µs here). Also: the skew within a line of
