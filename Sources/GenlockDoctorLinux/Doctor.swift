@@ -21,6 +21,8 @@ public struct DoctorOptions: Sendable {
     public var gpio: GPIOLineAddress?
     /// The camera's id or model (nil: the only one).
     public var camera: String?
+    /// The planned frame rate, checked against the camera's sensor mode (nil: not checked).
+    public var rate: FrameRate?
     /// The bound on each helper program (pmc, phc_ctl, ethtool, systemctl).
     public var commandTimeout: TimeSpan
     /// The size of the timed write in the output folder.
@@ -28,7 +30,7 @@ public struct DoctorOptions: Sendable {
 
     public init(
         interface: String, socketPath: String, maxOffset: TimeSpan, outputDirectory: String, plan: DiskCheck.Plan,
-        gpio: GPIOLineAddress?, camera: String?, commandTimeout: TimeSpan = .seconds(2), writeTestBytes: UInt64 = 64 << 20
+        gpio: GPIOLineAddress?, camera: String?, rate: FrameRate? = nil, commandTimeout: TimeSpan = .seconds(2), writeTestBytes: UInt64 = 64 << 20
     ) {
         self.interface = interface
         self.socketPath = socketPath
@@ -37,6 +39,7 @@ public struct DoctorOptions: Sendable {
         self.plan = plan
         self.gpio = gpio
         self.camera = camera
+        self.rate = rate
         self.commandTimeout = commandTimeout
         self.writeTestBytes = writeTestBytes
     }
@@ -49,7 +52,11 @@ public enum Doctor {
         var results = quickChecks(
             interface: options.interface, socketPath: options.socketPath, maxOffset: options.maxOffset, commandTimeout: options.commandTimeout)
         // The camera's line comes after the NIC's, as it always has.
-        results.insert(CameraCheck.check(libcameraVersion: LibcameraManager.libraryVersion, cameras: cameras(), selector: options.camera), at: 4)
+        let listed = cameras()
+        results.insert(CameraCheck.check(libcameraVersion: LibcameraManager.libraryVersion, cameras: listed, selector: options.camera), at: 4)
+        if let rate = options.rate {
+            results.insert(FrameRateCheck.check(mode: sensorMode(listed, selector: options.camera), rate: rate), at: 5)
+        }
 
         let free = DiskProbe.freeBytes(options.outputDirectory)
         // Never fill the disk to measure it: at most a quarter of what is free.
@@ -108,6 +115,25 @@ public enum Doctor {
         } catch {
             return .failure(ProbeError(error.description))
         }
+    }
+
+    /// The sensor mode of the camera `selector` names, or why there is none (the camera check says more).
+    private static func sensorMode(_ cameras: Result<[CameraIdentity], ProbeError>, selector: String?) -> Result<SensorMode, ProbeError> {
+        let listed: [CameraIdentity]
+        switch cameras {
+        case .failure(let error): return .failure(error)
+        case .success(let value): listed = value
+        }
+        let camera: CameraIdentity
+        do {
+            camera = try CameraSelector.choose(selector, from: listed)
+        } catch {
+            return .failure(ProbeError("\(error)"))
+        }
+        guard let mode = SensorMode.known(model: camera.model) else {
+            return .failure(ProbeError("no sensor timing for model '\(camera.model)'"))
+        }
+        return .success(mode)
     }
 
     /// Requests the line as an output (driven low) and releases it at once.

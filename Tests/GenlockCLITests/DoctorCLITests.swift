@@ -57,6 +57,25 @@ struct DoctorCLITests {
         #expect(camera["detail"]?.hasPrefix("libcamera v") == true, "\(camera)")
         #expect(camera["detail"]?.contains("no cameras found") == true, "\(camera)")
         #expect(!array.contains { $0["check"] == "gpio" }, "the GPIO line is checked only when asked")
+        #expect(!array.contains { $0["check"] == "frame-rate" }, "the rate is checked only when given")
+    }
+
+    /// With `--fps` the rate is checked against the camera's mode, right after the camera's line;
+    /// without a camera there is no mode to judge it by, and the line says so.
+    @Test(.enabled(if: CamerasCLITests.noCameraDevices, "this machine has media devices"))
+    func theRateIsCheckedAfterTheCameraAndNotJudgedWithoutOne() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try GenlockBinary.run(
+            ["doctor", "--json", "--out", dir.path, "--bitrate", "1Mbps", "--duration", "1m", "--fps", "120"], timeoutSeconds: 60)
+        #expect(result.status == 1)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: String]])
+        let checks = array.compactMap { $0["check"] }
+        let camera = try #require(checks.firstIndex(of: "camera"))
+        #expect(checks.firstIndex(of: "frame-rate") == camera + 1, "\(checks)")
+        let rate = try #require(array.first { $0["check"] == "frame-rate" })
+        #expect(rate["status"] == "WARN")
+        #expect(rate["detail"]?.hasPrefix("120 fps not judged: no cameras found") == true, "\(rate)")
     }
 
     @Test func textIsOneLinePerCheckStartingWithItsVerdict() throws {
@@ -82,5 +101,8 @@ struct DoctorCLITests {
         let gpio = try GenlockBinary.run(["doctor", "--gpio", "gpiochip0"])
         #expect(gpio.status == 64)
         #expect(gpio.stderr.contains("expected CHIP:LINE"), "\(gpio.stderr)")
+        let fps = try GenlockBinary.run(["doctor", "--fps", "fast"])
+        #expect(fps.status == 64)
+        #expect(fps.stderr.contains("'fast' is not a valid frame rate"), "\(fps.stderr)")
     }
 }

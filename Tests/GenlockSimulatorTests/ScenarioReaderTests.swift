@@ -125,6 +125,8 @@ struct ScenarioReaderTests {
               capture: phase-locked
               phase-gain: 0.5
               frequency-gain: 0.1
+              frequency-filter-gain: 0.02
+              reconverging-threshold: 2us
               lock-threshold: 5us
               frames-to-lock: 3
               loss-threshold: 80us
@@ -133,7 +135,8 @@ struct ScenarioReaderTests {
         #expect(s.capture(for: .genlock) == .phaseLocked)
         #expect(s.capture(for: .naive) == .requestTimed)
         #expect(s.strategies.phaseLock == PhaseLock.Configuration(
-            phaseGain: 0.5, frequencyGain: 0.1, lockThreshold: .microseconds(5), framesToLock: 3, lossThreshold: .microseconds(80)))
+            phaseGain: 0.5, frequencyGain: 0.1, frequencyFilterGain: 0.02, reconvergingThreshold: .microseconds(2),
+            lockThreshold: .microseconds(5), framesToLock: 3, lossThreshold: .microseconds(80)))
         // Streaming, no frame is shorter than exposure + interrupt latency (+ a line): 2.02 ms / 10 µs + 1.
         #expect(s.sensor.streamingTiming.minFrameLengthLines == 203)
         #expect(try Scenario(yaml: "name: x\n").strategies.capture == .requestTimed)

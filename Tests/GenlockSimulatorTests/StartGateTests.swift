@@ -74,11 +74,14 @@ struct StartGateTests {
 /// The issue's goal, shortened: `pi5-hw-ptp` phase-locked at 30 fps with the start gate, 8 cameras.
 @Suite("Exposure skew at the line limit")
 struct ExposureSkewLimitTests {
-    /// The issue's goal is p99 ≤ one line + 2 µs (12 µs here). The capture path's residual is within
-    /// it (the line grid plus a little jitter), but on this rig's unmanaged switch (2 µs offset
-    /// noise) the clocks' own spread is 3–4 µs p99, so the skew is 11.4–12.7 µs over seeds 1–4
-    /// (20 s runs); this shortened run (8 s, seed 1) gives 12.4 µs. Pinned: the residual within a
-    /// line plus the stamp's jitter, the skew within a line plus the clocks' spread, and 13 µs.
+    /// The issue's goal is p99 ≤ one line + 2 µs (12 µs here). The capture path's residual is the
+    /// line grid plus a little estimation noise (10.4–10.8 µs p99 over seeds 1–10, 20 s runs), and
+    /// on this rig's unmanaged switch (2 µs offset noise) the clocks' own spread adds 3–4 µs p99, so
+    /// the skew is 11.4–12.5 µs over seeds 1–10 (`Benchmarks/phase-lock-seeds.sh`): met on most
+    /// seeds, not on the worst. This shortened run (8 s, seed 1) gives 11.9 µs, and is pinned to the
+    /// goal: a controller that lets its estimate's noise or its frequency's lag through breaks it
+    /// (the tracker before issue 18's second pass gave 12.4 µs here). Also: the skew within a line of
+    /// the clocks' spread, the residual within a line plus the stamp's jitter, the split adds up.
     @Test("pi5-hw-ptp at 30 fps, phase-locked, gated: the residual within one line, the skew within a line of the clocks; the split adds up")
     func thirtyFpsAtTheLineLimit() throws {
         var s = try Shipped.scenario("pi5-hw-ptp")
@@ -89,7 +92,7 @@ struct ExposureSkewLimitTests {
         #expect(report.passed, "\(report.invariantViolations)")
         let lineNs = s.sensor.lineTimePs / 1000
         let skew = try #require(report.exposureSkewNs)
-        #expect(skew.p99 <= 13_000, "exposure skew \(skew)")
+        #expect(skew.p99 <= lineNs + 2_000, "exposure skew \(skew): the goal is one line + 2 µs")
         let locked = try #require(report.skewSplit.first { $0.phase == .locked })
         let e = try #require(locked.exposureNs), c = try #require(locked.clocksNs), r = try #require(locked.residualNs)
         #expect(e.p99 <= lineNs + c.p99, "exposure \(e), clocks \(c)")

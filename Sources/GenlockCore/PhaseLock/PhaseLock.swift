@@ -23,9 +23,12 @@ public struct PhaseLock: Sendable {
         /// (kp 0.5 gives a residual σ of ⅓ line instead of 0.29), and only pay off when the
         /// timestamp jitter is comparable to a line time, which it is not on these sensors.
         public var phaseGain: Double
-        /// Weight of each frame's measured frequency error in the running estimate. 0.05 averages
-        /// about 20 frames: timestamp jitter of a few µs on a 33 ms frame is ~100 ppm per frame,
-        /// averaged down to a few ppm, i.e. a few tens of ns of drift per frame.
+        /// While acquiring (or after the phase estimate restarted): weight of each frame interval's
+        /// measured frequency error in the running estimate. 0.05 averages about 20 frames: timestamp
+        /// jitter of a few µs on a 33 ms frame is ~100 ppm per frame, averaged down to a few ppm.
+        /// Once locked the frequency is corrected from the phase estimate's innovation instead
+        /// (``frequencyFilterGain``): an interval carries the jitter of two timestamps, and an
+        /// estimate of its own that the phase estimate does not share biases that estimate's prior.
         public var frequencyGain: Double
         /// Weight of each frame's measured phase in the controller's estimate of it. The estimate
         /// is the previous one carried forward by the length that frame was programmed with (the
@@ -35,6 +38,26 @@ public struct PhaseLock: Sendable {
         /// straight into the next frames' starts, while 0.3 passes about a fifth of its variance
         /// and still follows a frequency error the integrator has not learnt yet within a few frames.
         public var phaseFilterGain: Double
+        /// Once locked, the fraction of each frame's innovation (measured phase minus the estimate
+        /// carried forward) that corrects the frequency estimate, per frame length: with
+        /// ``phaseFilterGain`` an alpha-beta (type-2) tracker, so phase and frequency are estimated
+        /// from the same measurements and a frequency error shows in the innovation and is removed
+        /// rather than carried into every prior. 0.01 averages the frequency over about 100 frames:
+        /// the steady-state Kalman gain for α 0.3 (0.053) passes too much timestamp jitter into the
+        /// frequency, which the prediction over the control delay multiplies (IMX708, ±2 µs jitter,
+        /// delay 3: with it, `pi5-phase-lock` seed 1 gives a skew p99 0.6 µs over 0.01's).
+        public var frequencyFilterGain: Double
+        /// Once locked, innovations that keep one sign mean the clock is moving under the sensor (a
+        /// grandmaster failover, a servo re-converging: the node's realtime slews at up to 500 ppm)
+        /// rather than timestamp jitter, which averages out. When the innovations' running mean
+        /// (weight ¼ per frame) exceeds this, the tracker is behind: each frame's measurement is
+        /// taken as the phase and the frequency is measured from intervals at ``frequencyGain``,
+        /// as while acquiring, until the mean falls back under half of it. Timestamp jitter of ±1 µs
+        /// gives a running mean of σ ≈ 0.3 µs (±2 µs: 0.5 µs), so 1.5 µs seldom trips on noise, and
+        /// when it does it costs one frame's filtering. Through `gm-failover` (seeds 1–10) the
+        /// residual after the failover is 11.0–14.5 µs p99 with it, 11.0–17.2 µs at 3 µs, and was
+        /// 11.0–18.7 µs with the tracker following the clock only through its frequency estimate.
+        public var reconvergingThreshold: TimeSpan
         /// A measurement further than this from the estimate (a realtime step, a dropped frame, the
         /// first frames) is taken as it is: the estimate starts again from it.
         public var phaseFilterResetThreshold: TimeSpan
@@ -59,7 +82,8 @@ public struct PhaseLock: Sendable {
         public var framesToJudgePacing: Int
 
         public init(
-            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.3,
+            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.3, frequencyFilterGain: Double = 0.01,
+            reconvergingThreshold: TimeSpan = .nanoseconds(1_500),
             phaseFilterResetThreshold: TimeSpan = .microseconds(20), maximumShorteningFrames: Int = 24,
             lockThreshold: TimeSpan = .microseconds(10),
             framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100), pacingTolerance: Double = 0.05,
@@ -68,6 +92,8 @@ public struct PhaseLock: Sendable {
             self.phaseGain = phaseGain
             self.frequencyGain = frequencyGain
             self.phaseFilterGain = phaseFilterGain
+            self.frequencyFilterGain = frequencyFilterGain
+            self.reconvergingThreshold = reconvergingThreshold
             self.phaseFilterResetThreshold = phaseFilterResetThreshold
             self.maximumShorteningFrames = maximumShorteningFrames
             self.lockThreshold = lockThreshold
@@ -168,6 +194,18 @@ public struct PhaseLock: Sendable {
     private var pacingRun = 0
     /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
+    /// Frame intervals averaged into the frequency estimate since the controller started: the
+    /// first ones are averaged evenly (weight 1/n, at most 1/10) until that is less than
+    /// ``Configuration/frequencyGain``, so a sensor whose crystal is 30 ppm off is learnt in about
+    /// 10 frames rather than 1/gain of them (at 30 fps the first second after the lock was the
+    /// worst of the run). At most 1/10: the first intervals carry the largest corrections and two
+    /// stamps' jitter each (±2 µs on a 33 ms frame is up to 120 ppm); at ¼ an IMX708 starting half
+    /// a frame off took 13 frames to lock instead of the 10 its control delay justifies.
+    private var intervalsAveraged = 0
+    /// Running mean of the tracker's innovations (ns), and whether it says the clock is moving
+    /// under the sensor (see ``Configuration/reconvergingThreshold``).
+    private var innovationMean: Double = 0
+    private var reconverging = false
     /// The estimated phase (exposure start minus its nearest `Tn`, ns) of the last frame.
     private var phaseEstimate: Double?
     // Frame lengths programmed per sequence number for the frames in flight: a ring of
@@ -202,10 +240,7 @@ public struct PhaseLock: Sendable {
     /// How much shorter than the period the mode's shortest frame is (zero when it is not shorter):
     /// under one line time, the sensor can barely pull a late phase in, and the controller
     /// lengthens onto the next `Tn` instead (see ``Configuration/maximumShorteningFrames``).
-    public var shorteningHeadroom: TimeSpan {
-        let shortestNs = Double(sensor.minFrameLengthLines) * Double(sensor.lineTimePs) / 1000
-        return TimeSpan(nanoseconds: Int64(max(periodNs - shortestNs, 0).rounded(.down)))
-    }
+    public var shorteningHeadroom: TimeSpan { sensor.shorteningHeadroom(at: schedule.rate) }
 
     /// What a node reports about its phase lock (STATUS, logs).
     public var status: Status { Status(state: state, phaseError: phaseError, frequencyErrorPpm: frequencyErrorPpm) }
@@ -219,8 +254,8 @@ public struct PhaseLock: Sendable {
         if let index { lastIndex = index }
         phaseError = error
 
-        let estimate = estimatePhase(frame, measured: error)
-        updateFrequency(frame)
+        let (estimate, tracked) = estimatePhase(frame, measured: error)
+        updateFrequency(frame, fromInterval: !tracked)
         updateState(error)
         guard state != .unpaced else {
             // Steering a camera that ignores frame lengths only adds noise to what it is asked.
@@ -260,24 +295,36 @@ public struct PhaseLock: Sendable {
 
     /// The phase estimate for `frame`: the last estimate carried forward by the length programmed
     /// for the previous frame, plus ``Configuration/phaseFilterGain`` of its difference from the
-    /// measurement; the measurement itself when there is no estimate to carry (a gap in the
-    /// sequence, the first frame, acquiring) or it is off by more than the reset threshold.
-    private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> Double {
+    /// measurement (the innovation), which also corrects the frequency estimate
+    /// (``Configuration/frequencyFilterGain``); the measurement itself when there is no estimate to
+    /// carry (a gap in the sequence, the first frame, acquiring) or it is off by more than the reset
+    /// threshold. `tracked` is true when the innovation corrected the frequency.
+    private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> (estimate: Double, tracked: Bool) {
         let measured = Double(error.nanoseconds)
         var estimate = measured
+        var tracked = false
         // Only once locked: while acquiring, the frequency estimate is still learning and the prior
         // lags it, which would slow the lock for nothing (the jitter matters on the lock's scale only).
         if state == .locked, let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
             let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
-            let prior = last + Double(programmedLines(previous.sequence)) * lineNs - periodNs
+            let lengthNs = Double(programmedLines(previous.sequence)) * lineNs
+            let prior = last + lengthNs - periodNs
             // Relative to this frame's nearest Tn, whichever index the last estimate was against.
             let innovation = wrap(measured - prior)
-            if abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
+            innovationMean += 0.25 * (innovation - innovationMean)
+            let limit = Double(configuration.reconvergingThreshold.nanoseconds)
+            reconverging = reconverging ? abs(innovationMean) > limit / 2 : abs(innovationMean) > limit
+            if !reconverging, abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
                 estimate = measured - (1 - configuration.phaseFilterGain) * innovation
+                frequencyError += configuration.frequencyFilterGain * innovation / lengthNs
+                tracked = true
             }
+        } else {
+            innovationMean = 0
+            reconverging = false
         }
         phaseEstimate = estimate
-        return estimate
+        return (estimate, tracked)
     }
 
     /// The length programmed for `sequence`, or the free-running length if none was.
@@ -316,7 +363,10 @@ public struct PhaseLock: Sendable {
         return x
     }
 
-    private mutating func updateFrequency(_ frame: Frame) {
+    /// Measures the interval since the previous frame (pacing, ``lastInterval``) and, when
+    /// `fromInterval` (the phase tracker did not correct the frequency), updates the frequency
+    /// estimate from it.
+    private mutating func updateFrequency(_ frame: Frame, fromInterval: Bool) {
         guard let previous, frame.sequence == previous.sequence + 1 else { return }
         let lines = Double(programmedLines(previous.sequence))
         let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
@@ -326,8 +376,10 @@ public struct PhaseLock: Sendable {
         updatePacing(offPace: abs(ratio) > configuration.pacingTolerance)
         // A realtime step between the two frames makes this one measurement meaningless (the
         // kernel bounds real frequency errors at ±500 ppm); skip it rather than corrupt the estimate.
-        guard abs(ratio) < 1e-3 else { return }
-        frequencyError += configuration.frequencyGain * (ratio - frequencyError)
+        guard fromInterval, abs(ratio) < 1e-3 else { return }
+        intervalsAveraged += 1
+        let weight = max(configuration.frequencyGain, min(0.1, 1 / Double(intervalsAveraged)))
+        frequencyError += weight * (ratio - frequencyError)
     }
 
     /// Enters ``State/unpaced`` after a run of off-pace intervals, and leaves it (acquiring anew)

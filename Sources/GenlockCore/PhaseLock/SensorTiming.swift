@@ -62,6 +62,30 @@ public struct SensorTiming: Hashable, Sendable {
         return min(max(lines, minFrameLengthLines), maxFrameLengthLines)
     }
 
+    /// How much shorter than one period at `rate` the mode's shortest frame is (zero when it is not
+    /// shorter), rounded down to a nanosecond. Under one line time the sensor can barely shorten a
+    /// frame (IMX708 1536×864 at 120 fps: 8.4 µs, the line is 9.2 µs): a late phase can only be
+    /// pulled in by less than a line per frame. The phase lock then lengthens onto the next `Tn`
+    /// instead; START and `genlock doctor --fps` say so.
+    public func shorteningHeadroom(at rate: FrameRate) -> TimeSpan {
+        // In picoseconds, exactly: period = denominator·10¹² / numerator.
+        let periodPs = Int128(rate.denominator) * 1_000_000_000_000 / Int128(rate.numerator)
+        let shortestPs = Int128(minFrameLengthLines) * Int128(lineTimePs)
+        return TimeSpan(nanoseconds: Int64(max(periodPs - shortestPs, 0) / 1000))
+    }
+
+    /// True when the mode cannot make a frame as short as one period at `rate` (its shortest frame
+    /// is longer): the sensor cannot keep that rate at all.
+    public func isTooFast(_ rate: FrameRate) -> Bool {
+        Int128(minFrameLengthLines) * Int128(lineTimePs) * Int128(rate.numerator) > Int128(rate.denominator) * 1_000_000_000_000
+    }
+
+    /// True when the mode cannot make a frame as long as one period at `rate` (its longest frame is
+    /// shorter): the sensor cannot run that slowly.
+    public func isTooSlow(_ rate: FrameRate) -> Bool {
+        Int128(maxFrameLengthLines) * Int128(lineTimePs) * Int128(rate.numerator) < Int128(rate.denominator) * 1_000_000_000_000
+    }
+
     /// The frame length in lines closest to `period` (the sensor's free-running length at the rate).
     public func nominalLines(for period: TimeSpan) -> Int64 {
         let lines = (period.nanoseconds * 1000 + lineTimePs / 2) / lineTimePs

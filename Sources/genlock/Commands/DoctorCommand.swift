@@ -13,7 +13,7 @@ import Foundation
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check this node before a session: PTP, time services, NIC time stamping, camera, governor, limits, disk (and a GPIO line).",
+        abstract: "Check this node before a session: PTP, time services, NIC time stamping, camera (and the planned rate), governor, limits, disk (and a GPIO line).",
         discussion: "One line per check (PASS, WARN or FAIL with what was found, and for a failure why and how to fix it). "
             + "Exit status 0 only when every check passed, 1 otherwise. Every helper program is bounded by a timeout; nothing is changed."
     )
@@ -42,6 +42,9 @@ struct DoctorCommand: ParsableCommand {
     @Option(help: "The camera the node will drive, by id or model (default: the only one).")
     var camera: String?
 
+    @Option(help: "The planned frame rate (30, 120, 30000/1001): checked against the camera's sensor mode (at its maximum rate frames cannot be shortened).", transform: Parse.frameRate)
+    var fps: FrameRate?
+
     @Flag(help: "Print the checks as a JSON array of {check, status, detail}.")
     var json = false
 
@@ -53,7 +56,7 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let report = Doctor.run(DoctorOptions(
             interface: interface, socketPath: socketPath, maxOffset: maxOffset, outputDirectory: outputDirectory,
-            plan: DiskCheck.Plan(bitrate: bitrate, duration: duration), gpio: gpio, camera: camera))
+            plan: DiskCheck.Plan(bitrate: bitrate, duration: duration), gpio: gpio, camera: camera, rate: fps))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

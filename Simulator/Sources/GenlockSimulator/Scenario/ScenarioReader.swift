@@ -202,6 +202,10 @@ extension Scenario {
         try s.double("phase-gain", &c.phaseGain, range: 0.01...1.5)
         try s.double("frequency-gain", &c.frequencyGain, range: 0...1)
         try s.double("phase-filter-gain", &c.phaseFilterGain, range: 0.01...1)
+        try s.double("frequency-filter-gain", &c.frequencyFilterGain, range: 0...1)
+        var reconverging = c.reconvergingThreshold.nanoseconds
+        try s.duration("reconverging-threshold", &reconverging)
+        c.reconvergingThreshold = .nanoseconds(reconverging)
         var reset = c.phaseFilterResetThreshold.nanoseconds
         try s.duration("phase-filter-reset", &reset)
         c.phaseFilterResetThreshold = .nanoseconds(reset)
