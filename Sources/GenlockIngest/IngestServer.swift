@@ -5,6 +5,7 @@ import GenlockMedia
 import Glibc
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The ingest over TCP: accepts the nodes' streams (``StreamConnection``: authenticated with the
 /// rig key, fresh per connection, a bad frame rejected and the stream going on), keeps one
@@ -50,9 +51,27 @@ public final class IngestServer: @unchecked Sendable {
     private var current: [String: ObjectIdentifier] = [:]
     private var latest: [String: IngestPacket] = [:]
     private var rejected = 0
+    /// The cameras' accounts, once the session is finished.
+    private var summaries: [CameraSummary] = []
     /// Per camera: rows written when last looked, and when (for WANT reminders).
     private var progress: [String: (rows: Int, at: MonotonicInstant)] = [:]
     private let finishedPromise: EventLoopPromise<[CameraSummary]>
+    /// Set once the event loop is shut down: the accessors then answer from here instead of
+    /// submitting to a loop that would never run them.
+    private let final = Mutex<Final?>(nil)
+
+    private struct Final {
+        var lacking: [String: [ClosedRange<Int64>]]
+        var rowsWritten: [String: Int]
+        var rejected: Int
+        var directory: String? = nil
+    }
+
+    /// Runs `body` on the loop, or answers from the final state after shutdown.
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T, after: (Final) -> T) -> T {
+        if let done = final.withLock({ $0 }) { return after(done) }
+        return (try? loop.submit(body).wait()) ?? after(final.withLock { $0 } ?? Final(lacking: [:], rowsWritten: [:], rejected: 0))
+    }
 
     private struct Connection {
         var channel: Channel
@@ -103,27 +122,28 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     /// The session folder being written (nil before the first HELLO).
-    public var sessionDirectory: String? { try? loop.submit { [self] in session?.recorder.directory }.wait() }
+    public var sessionDirectory: String? { onLoop({ [self] in session?.recorder.directory }, after: \.directory) }
 
     /// The newest packet written for `camera`, with its codec parameters (live previews).
-    public func latestPacket(camera: String) -> IngestPacket? { try? loop.submit { [self] in latest[camera] }.wait() }
+    public func latestPacket(camera: String) -> IngestPacket? { onLoop({ [self] in latest[camera] }, after: { _ in nil }) }
 
     /// What the ingest still lacks, per camera (index ranges, oldest first).
     public var lacking: [String: [ClosedRange<Int64>]] {
-        (try? loop.submit { [self] in session?.ledgers.mapValues(\.lacking) ?? [:] }.wait()) ?? [:]
+        onLoop({ [self] in session?.ledgers.mapValues(\.lacking) ?? [:] }, after: \.lacking)
     }
 
     /// Rows written per camera so far.
-    public var rowsWritten: [String: Int] { (try? loop.submit { [self] in session?.rowsWritten ?? [:] }.wait()) ?? [:] }
+    public var rowsWritten: [String: Int] { onLoop({ [self] in session?.rowsWritten ?? [:] }, after: \.rowsWritten) }
 
     /// Closes every node's connection now (the nodes reconnect and back-fill): an operator's
     /// kick, and how tests cut the link.
     public func closeConnections() {
+        guard final.withLock({ $0 }) == nil else { return }
         try? loop.submit { [self] in for connection in connections.values { connection.channel.close(promise: nil) } }.wait()
     }
 
     /// Frames (and bytes) rejected on every connection so far.
-    public var rejectedCount: Int { (try? loop.submit { [self] in rejected }.wait()) ?? 0 }
+    public var rejectedCount: Int { onLoop({ [self] in rejected }, after: \.rejected) }
 
     /// Resolves when every rig camera's stream is complete (its node said END and every row up
     /// to its last is written) and the exports are written.
@@ -133,9 +153,15 @@ public final class IngestServer: @unchecked Sendable {
     /// and stops listening. Returns the summaries.
     @discardableResult
     public func finish() throws -> [CameraSummary] {
+        if final.withLock({ $0 }) != nil { return summaries }
         let summaries = try loop.submit { [self] () throws -> [CameraSummary] in try finishSession() }.wait()
         try? server?.close().wait()
-        for connection in (try? loop.submit { [self] in connections.values.map(\.channel) }.wait()) ?? [] { try? connection.close().wait() }
+        let state = try? loop.submit { [self] in
+            (Final(lacking: session?.ledgers.mapValues(\.lacking) ?? [:], rowsWritten: session?.rowsWritten ?? [:], rejected: rejected,
+                   directory: session?.recorder.directory), connections.values.map(\.channel))
+        }.wait()
+        for connection in state?.1 ?? [] { try? connection.close().wait() }
+        final.withLock { $0 = state?.0 ?? Final(lacking: [:], rowsWritten: [:], rejected: 0) }
         framesetSink.finish()
         packetSink.finish()
         try? group.syncShutdownGracefully()
@@ -143,8 +169,8 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     private func finishSession() throws -> [CameraSummary] {
-        guard let session, !session.finished else { return [] }
-        let summaries = try session.finish()
+        guard let session, !session.finished else { return summaries }
+        summaries = try session.finish()
         finishedPromise.succeed(summaries)
         return summaries
     }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GenlockControl
+import GenlockCore
+import GenlockIngest
+import GenlockPOSIX
+import Logging
+
+/// `genlock ingest`: the ingest server alone. Nodes stream every encoded packet to it; it writes
+/// `<sessions>/<session>/<camera>.mkv` with the sidecars and exports (remux, no decoding), asks
+/// nodes to back-fill what a cut lost, and assembles framesets live.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Receive the nodes' streams into session folders and framesets (until every camera's stream is complete, or Ctrl-C).")
+
+    @Option(help: "The rig file (YAML): cameras, key, `ingest` address and `sessions` folder.")
+    var config: String
+
+    @Option(help: "Listen on HOST:PORT instead of the rig file's `ingest`.")
+    var listen: String?
+
+    @Option(help: "Write session folders here instead of the rig file's `sessions`.")
+    var sessions: String?
+
+    @Option(help: "How long a frameset waits for a silent camera before it is delivered partial.", transform: Parse.timeSpan)
+    var wait: TimeSpan = .milliseconds(500)
+
+    @Flag(help: "Print one line per frameset as it is delivered.")
+    var follow = false
+
+    func run() throws {
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: "ingest")
+        let rig = try RigFile.load(config)
+        guard let address = listen.map({ HostPort(parsing: $0, allowingPortZero: true).map { ($0.host, $0.port) } }) ?? rig.ingest else {
+            throw ValidationError(listen == nil ? "\(config) names no `ingest` address; give --listen HOST:PORT" : "--listen: '\(listen!)' is not HOST:PORT")
+        }
+        let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
+        let clock = PosixClockPair()
+        let server = IngestServer(
+            configuration: .init(outputRoot: sessions ?? rig.sessionsPath, cameras: rig.cameras, wait: wait),
+            key: key, now: { clock.sample().monotonic }, log: { log.info("\($0)") })
+        let bound: Int
+        do { bound = try server.bind(host: address.0, port: address.1) } catch {
+            throw ValidationError("cannot listen on \(address.0):\(address.1): \(error)")
+        }
+        log.info("ingest listening on \(address.0):\(bound) for \(rig.cameras.joined(separator: ", ")) into \(sessions ?? rig.sessionsPath)")
+        if follow {
+            let framesets = server.framesets
+            Thread.detachNewThread {
+                let done = DispatchSemaphore(value: 0)
+                Task {
+                    for await f in framesets { Console.out(FramesetLine.text(f)) }
+                    done.signal()
+                }
+                done.wait()
+            }
+        }
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let interrupted = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { interrupted.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        DispatchQueue.global().async {
+            _ = try? server.waitUntilComplete()
+            interrupted.signal()
+        }
+        interrupted.wait()
+        let summaries = try server.finish()
+        // Read after finish: the ingest is closed, so these are final.
+        for s in sources { s.cancel() }
+        for summary in summaries { log.info("\(summary)") }
+        let lacking = server.lacking.filter { !$0.value.isEmpty }
+        for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
+            log.warning("\(camera): still lacking \(ranges.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")) (the node's local file has them)")
+        }
+        if !lacking.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// One frameset as a line: index, complete or partial, the missing cameras with why.
+enum FramesetLine {
+    static func text(_ f: IngestFrameset) -> String {
+        f.isComplete ? "\(f.index) complete" : "\(f.index) partial " + f.missing.map { "\($0.camera)=\($0.state.rawValue)" }.joined(separator: " ")
+    }
+}
