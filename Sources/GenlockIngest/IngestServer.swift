@@ -65,6 +65,7 @@ public final class IngestServer: @unchecked Sendable {
         var rowsWritten: [String: Int]
         var rejected: Int
         var directory: String? = nil
+        var backfilled: [String: (rows: Int, span: TimeSpan)] = [:]
     }
 
     /// Runs `body` on the loop, or answers from the final state after shutdown.
@@ -132,6 +133,11 @@ public final class IngestServer: @unchecked Sendable {
         onLoop({ [self] in session?.ledgers.mapValues(\.lacking) ?? [:] }, after: \.lacking)
     }
 
+    /// Per camera: back-filled rows written, and the time from the first to the last of them.
+    public var backfilled: [String: (rows: Int, span: TimeSpan)] {
+        onLoop({ [self] in session?.backfill.mapValues { ($0.rows, $0.last - $0.first) } ?? [:] }, after: \.backfilled)
+    }
+
     /// Rows written per camera so far.
     public var rowsWritten: [String: Int] { onLoop({ [self] in session?.rowsWritten ?? [:] }, after: \.rowsWritten) }
 
@@ -158,7 +164,8 @@ public final class IngestServer: @unchecked Sendable {
         try? server?.close().wait()
         let state = try? loop.submit { [self] in
             (Final(lacking: session?.ledgers.mapValues(\.lacking) ?? [:], rowsWritten: session?.rowsWritten ?? [:], rejected: rejected,
-                   directory: session?.recorder.directory), connections.values.map(\.channel))
+                   directory: session?.recorder.directory,
+                   backfilled: session?.backfill.mapValues { ($0.rows, $0.last - $0.first) } ?? [:]), connections.values.map(\.channel))
         }.wait()
         for connection in state?.1 ?? [] { try? connection.close().wait() }
         final.withLock { $0 = state?.0 ?? Final(lacking: [:], rowsWritten: [:], rejected: 0) }
@@ -228,7 +235,7 @@ public final class IngestServer: @unchecked Sendable {
             connections[id]?.camera = hello.camera
             current[hello.camera] = id
             log("ingest: \(hello.camera) connected")
-            perform(try session.connected(camera: hello.camera, codec: hello.codec), camera: hello.camera)
+            perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest), camera: hello.camera)
         } catch {
             log("ingest: refusing \(hello.camera): \(error)")
             connections[id]?.channel.close(promise: nil)

@@ -25,8 +25,10 @@ final class IngestSession {
     private let preview: (IngestPacket) -> Void
     private let log: (String) -> Void
     private(set) var finished = false
-    /// Rows written per camera, and those that arrived back-filled.
+    /// Rows written per camera.
     private(set) var rowsWritten: [String: Int] = [:]
+    /// Back-filled rows written per camera, with the first and last such write (monotonic).
+    private(set) var backfill: [String: (rows: Int, first: MonotonicInstant, last: MonotonicInstant)] = [:]
 
     init(outputRoot: String, session: String, cameras: [String], firstIndex: Int64?, wait: TimeSpan, now: MonotonicInstant,
          deliver: @escaping (IngestFrameset) -> Void, preview: @escaping (IngestPacket) -> Void, log: @escaping (String) -> Void) throws(MediaError) {
@@ -41,7 +43,7 @@ final class IngestSession {
     }
 
     /// A node's HELLO for `camera`: opens (or continues) its recorder; returns the ledger's actions.
-    func connected(camera: String, codec: StreamCodecParameters) throws(MediaError) -> [IngestLedger.Action] {
+    func connected(camera: String, codec: StreamCodecParameters, newest: Int64?) throws(MediaError) -> [IngestLedger.Action] {
         guard let position = cameras.firstIndex(of: camera) else {
             throw MediaError.invalidFrame("camera '\(camera)' is not in the rig (\(cameras.joined(separator: ", ")))")
         }
@@ -58,6 +60,7 @@ final class IngestSession {
             parameters[camera] = stream
             ledgers[camera] = IngestLedger()
         }
+        if let newest { _ = ledgers[camera]!.handle(.newest(newest)) }
         return perform(camera, ledgers[camera]!.handle(.connected))
     }
 
@@ -137,6 +140,10 @@ final class IngestSession {
             return
         }
         rowsWritten[camera, default: 0] += 1
+        if !row.live {
+            let known = backfill[camera]
+            backfill[camera] = ((known?.rows ?? 0) + 1, known?.first ?? now, now)
+        }
         if assembler == nil { assembler = FramesetAssembler(configuration: .init(cameras: cameras.count, firstIndex: firstIndex ?? row.index, wait: wait)) }
         guard let position = cameras.firstIndex(of: camera) else { return }
         let state: FramesetAssembler.CameraState = record.flags.contains(.skipped) ? .skipped : record.isRecorded ? .present : .dropped

@@ -36,7 +36,8 @@ public final class IngestUplink: RecordingTee {
             host: host, port: port, key: key, configuration: .init(queueBytes: queueBytes),
             hello: { [parameters, configuration] nonce in
                 guard let stream = parameters.value.withLock({ $0 }) else { return nil }
-                return StreamHello(camera: camera, session: session, nonce: nonce, codec: Self.codec(stream, configuration))
+                return StreamHello(camera: camera, session: session, nonce: nonce, codec: Self.codec(stream, configuration),
+                                   newest: parameters.newest.withLock { $0 })
             },
             backfill: { ranges in
                 do {
@@ -52,6 +53,7 @@ public final class IngestUplink: RecordingTee {
 
     /// A row the recorder wrote: handed on without waiting.
     public func written(_ row: RecordedRow) {
+        parameters.newest.withLock { $0 = row.record.index }
         if let stream = row.parameters { learned(stream) }
         guard let client = client.withLock({ $0 }) else { return }
         client.send(Self.packet(row, live: true))
@@ -109,4 +111,6 @@ public final class IngestUplink: RecordingTee {
 /// The codec parameters the recorder reported, shared with the stream client's HELLO.
 private final class LearnedParameters: Sendable {
     let value = Mutex<EncodedStreamParameters?>(nil)
+    /// The newest row written (HELLO tells the ingest).
+    let newest = Mutex<Int64?>(nil)
 }

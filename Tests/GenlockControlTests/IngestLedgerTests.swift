@@ -98,6 +98,13 @@ func wants(_ actions: [IngestLedger.Action]) -> [[ClosedRange<Int64>]] {
         #expect(out == [1, 2, 3, 4, 5])
     }
 
+    @Test func theNewestRowAHelloNamesIsLackingWithoutALiveRow() {
+        var ledger = IngestLedger()
+        _ = ledger.handle(.row(streamRow(0, previous: nil)))
+        // Every live row after 0 was dropped, and the node reconnects having recorded up to 19.
+        #expect(wants(ledger.handle(.newest(19))) == [[1...19]])
+    }
+
     @Test func reconnectingRepeatsTheWant() {
         var ledger = IngestLedger()
         _ = ledger.handle(.row(streamRow(0, previous: nil)))

@@ -43,6 +43,11 @@ func rejections(_ inbound: [StreamConnection.Inbound]) -> [ControlError] {
         var received: [StreamMessage] = []
         for m in sent { received += messages(ingest.receive(node.encode(m))) }
         #expect(received == sent)
+        let hello = StreamMessage.hello(StreamHello(camera: "c", session: "s", nonce: 1, codec: streamCodec, newest: 41))
+        var other = StreamConnection(role: .ingest, key: testKey, localNonce: 9)
+        var otherNode = StreamConnection(role: .node, key: testKey, localNonce: 1)
+        _ = otherNode.receive(other.encode(.challenge(nonce: 9)))
+        #expect(messages(other.receive(otherNode.encode(hello))) == [hello])
         let want = StreamMessage.want([0...4, 9...9])
         #expect(messages(node.receive(ingest.encode(want))) == [want])
     }

@@ -25,6 +25,8 @@ public struct IngestLedger: Sendable {
         case end(lastIndex: Int64?)
         /// A node (re)connected for this camera: tell it what is lacking.
         case connected
+        /// The node has recorded rows up to this index (its HELLO says so).
+        case newest(Int64)
         /// Nothing arrived for a while although rows are lacking (the node's file had not flushed
         /// them yet when it was asked): ask again.
         case remind
@@ -53,6 +55,8 @@ public struct IngestLedger: Sendable {
     public private(set) var heldBytes = 0
     /// The node's last row, once it said so.
     public private(set) var lastIndex: Int64??
+    /// The newest row the node said it has (it lacks nothing beyond it that it knows of).
+    public private(set) var newest: Int64?
     public private(set) var isComplete = false
     /// Rows written that arrived back-filled.
     public private(set) var backfilled = 0
@@ -92,6 +96,8 @@ public struct IngestLedger: Sendable {
             lastIndex = .some(last)
         case .connected, .remind:
             lastWant = []
+        case .newest(let index):
+            newest = max(newest ?? index, index)
         }
         if !isComplete, let last = lastIndex, (last == nil && !started) || (last.map { l in written.map { $0 >= l } ?? false } ?? false) {
             isComplete = true
@@ -120,15 +126,16 @@ public struct IngestLedger: Sendable {
             }
             floor = index
         }
-        if let last = lastIndex, let last, last > (floor ?? .min) {
-            out.append((floor.map { $0 + 1 } ?? .min)...last)
+        let tail = [lastIndex ?? nil, newest].compactMap { $0 }.max()
+        if let tail, tail > (floor ?? .min) {
+            out.append((floor.map { $0 + 1 } ?? .min)...tail)
         }
         return out
     }
 
     private func changesLacking(_ event: Event) -> Bool {
         switch event {
-        case .end, .connected, .remind: true
+        case .end, .connected, .remind, .newest: true
         case .row: !heldPrevious.isEmpty || !lastWant.isEmpty
         }
     }

@@ -8,12 +8,17 @@ public struct StreamHello: Hashable, Sendable {
     /// Random per connection: the ingest's WANTs are authenticated over it.
     public var nonce: UInt64
     public var codec: StreamCodecParameters
+    /// The node's newest sidecar row when it connected (nil: none yet): the ingest lacks every row
+    /// up to it that it does not have, even when no live row follows (the node ended, or every
+    /// live row so far was dropped).
+    public var newest: Int64?
 
-    public init(camera: String, session: String, nonce: UInt64, codec: StreamCodecParameters) {
+    public init(camera: String, session: String, nonce: UInt64, codec: StreamCodecParameters, newest: Int64? = nil) {
         self.camera = camera
         self.session = session
         self.nonce = nonce
         self.codec = codec
+        self.newest = newest
     }
 
     func encode(_ w: inout ByteWriter) {
@@ -21,6 +26,7 @@ public struct StreamHello: Hashable, Sendable {
         w.text(session)
         w.u64(nonce)
         codec.encode(&w)
+        w.optionalI64(newest)
     }
 
     init(_ r: inout ByteReader) throws(ControlError) {
@@ -31,6 +37,7 @@ public struct StreamHello: Hashable, Sendable {
         }
         nonce = try r.u64("nonce")
         codec = try StreamCodecParameters(&r)
+        newest = try r.optionalI64("newest row")
     }
 }
 

@@ -10,6 +10,10 @@ public final class PacketReader {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var streamIndex: Int32 = 0
     private var timeBase = FFmpeg.millisecondTimeBase
+    /// The stream's codec header as the file stores it (H.264 in Matroska: avcC), and frame size.
+    public private(set) var extradata: [UInt8] = []
+    public private(set) var width = 0
+    public private(set) var height = 0
 
     public init(path: String) throws(MediaError) {
         FFmpeg.configureOnce()
@@ -23,7 +27,14 @@ public final class PacketReader {
             throw FFmpeg.error("no video stream in", path, index)
         }
         streamIndex = index
-        timeBase = context!.pointee.streams[Int(index)]!.pointee.time_base
+        let stream = context!.pointee.streams[Int(index)]!
+        timeBase = stream.pointee.time_base
+        let parameters = stream.pointee.codecpar.pointee
+        width = Int(parameters.width)
+        height = Int(parameters.height)
+        if let extra = parameters.extradata, parameters.extradata_size > 0 {
+            extradata = Array(UnsafeBufferPointer(start: extra, count: Int(parameters.extradata_size)))
+        }
         packet = av_packet_alloc()
     }
 

@@ -30,6 +30,9 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Print one line per frameset as it is delivered.")
     var follow = false
 
+    @Flag(help: ArgumentHelp("At the end, print frameset latency (last row received → frameset handed to a consumer) and back-fill figures (Benchmarks/ingest.sh).", visibility: .hidden))
+    var stats = false
+
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: "ingest")
@@ -47,16 +50,20 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("cannot listen on \(address.0):\(address.1): \(error)")
         }
         log.info("ingest listening on \(address.0):\(bound) for \(rig.cameras.joined(separator: ", ")) into \(sessions ?? rig.sessionsPath)")
-        if follow {
+        let consumed = DispatchSemaphore(value: 0)
+        let latencies = LatencyLog()
+        if follow || stats {
             let framesets = server.framesets
-            Thread.detachNewThread {
-                let done = DispatchSemaphore(value: 0)
-                Task {
-                    for await f in framesets { Console.out(FramesetLine.text(f)) }
-                    done.signal()
+            let follow = follow
+            Task {
+                for await f in framesets {
+                    latencies.add(f, at: clock.sample().monotonic)
+                    if follow { Console.out(FramesetLine.text(f)) }
                 }
-                done.wait()
+                consumed.signal()
             }
+        } else {
+            consumed.signal()
         }
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -76,7 +83,9 @@ struct IngestCommand: ParsableCommand {
         let summaries = try server.finish()
         // Read after finish: the ingest is closed, so these are final.
         for s in sources { s.cancel() }
+        consumed.wait()
         for summary in summaries { log.info("\(summary)") }
+        if stats { latencies.print(backfilled: server.backfilled, rejected: server.rejectedCount) }
         let lacking = server.lacking.filter { !$0.value.isEmpty }
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
             log.warning("\(camera): still lacking \(ranges.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")) (the node's local file has them)")
@@ -89,5 +98,33 @@ struct IngestCommand: ParsableCommand {
 enum FramesetLine {
     static func text(_ f: IngestFrameset) -> String {
         f.isComplete ? "\(f.index) complete" : "\(f.index) partial " + f.missing.map { "\($0.camera)=\($0.state.rawValue)" }.joined(separator: " ")
+    }
+}
+
+/// Frameset latencies as a consumer of ``IngestServer/framesets`` sees them.
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var complete: [Int64] = []
+    private var partial = 0
+
+    func add(_ f: IngestFrameset, at: MonotonicInstant) {
+        lock.lock()
+        defer { lock.unlock() }
+        if f.isComplete { complete.append((at - f.settledAt).nanoseconds) } else { partial += 1 }
+    }
+
+    func print(backfilled: [String: (rows: Int, span: TimeSpan)], rejected: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let sorted = complete.sorted()
+        func pct(_ p: Double) -> String {
+            guard !sorted.isEmpty else { return "-" }
+            return TimeSpanFormat.text(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+        }
+        Console.out("stats: framesets complete=\(sorted.count) partial=\(partial) latency_p50=\(pct(0.5)) latency_p99=\(pct(0.99)) latency_max=\(pct(1.0)) rejected=\(rejected)")
+        for (camera, b) in backfilled.sorted(by: { $0.key < $1.key }) {
+            let seconds = Double(b.span.nanoseconds) / 1e9
+            Console.out("stats: backfill \(camera) rows=\(b.rows) span=\(TimeSpanFormat.text(b.span.nanoseconds)) rate=\(seconds > 0 ? String(Int(Double(b.rows) / seconds)) : "-") rows/s")
+        }
     }
 }
