@@ -9,7 +9,9 @@ import Testing
     let epoch = RealtimeInstant(nanosecondsSinceEpoch: 1_795_000_000_000_000_000)
 
     func server(_ root: String, cameras: [String]) throws -> (IngestServer, Int) {
-        let server = IngestServer(configuration: .init(outputRoot: "\(root)/ingest", cameras: cameras, wait: .milliseconds(300)),
+        // A wait longer than any test: which framesets go out partial after it would depend on the
+        // machine's load; with it, every live frameset's states are decided by the rows alone.
+        let server = IngestServer(configuration: .init(outputRoot: "\(root)/ingest", cameras: cameras, wait: .seconds(600)),
                                   key: ingestKey, now: monotonicNow, log: { _ in })
         return (server, try server.bind(host: "127.0.0.1", port: 0))
     }
