@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "GenlockHILMedia", targets: ["GenlockHILMedia"]),
         .library(name: "GenlockDoctor", targets: ["GenlockDoctor"]),
         .library(name: "GenlockDoctorLinux", targets: ["GenlockDoctorLinux"]),
+        .library(name: "GenlockIngest", targets: ["GenlockIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -126,6 +127,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The ingest: nodes' streams to session folders (remux, no decoding) and live framesets
+        // (server), and the node's recording tee that streams and back-fills (uplink).
+        .target(
+            name: "GenlockIngest",
+            dependencies: [
+                "GenlockCore", "GenlockControl", "GenlockControlNIO", "GenlockMedia",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // Hardware-in-the-loop, pure: flash lists, the LED scene renderer, band detection and
         // exposure-start estimation over row profiles, skew statistics, the HTML report. No I/O.
         .target(name: "GenlockHIL", dependencies: ["GenlockCore"], swiftSettings: strict),
@@ -162,6 +173,7 @@ let package = Package(
                 "GenlockCore", "GenlockHAL", "GenlockPOSIX", "GenlockPTP", "GenlockPTPLinux", "GenlockMedia",
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
                 "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode", "GenlockDoctor", "GenlockDoctorLinux",
+                "GenlockIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -227,6 +239,11 @@ let package = Package(
         .testTarget(
             name: "GenlockNodeTests",
             dependencies: ["GenlockCore", "GenlockHAL", "GenlockNode", "GenlockTesting", "GenlockControl", "GenlockMedia"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockIngestTests",
+            dependencies: ["GenlockCore", "GenlockControl", "GenlockMedia", "GenlockIngest", "GenlockTesting"],
             swiftSettings: strict
         ),
         .testTarget(

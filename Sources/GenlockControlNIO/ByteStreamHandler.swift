@@ -3,43 +3,43 @@ import NIOCore
 /// Hands every received chunk of bytes to `onBytes` and reports the channel's end, on the
 /// channel's event loop. The protocol logic (framing, authentication, state) lives in
 /// GenlockControl; this is only the plumbing.
-final class ByteStreamHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
+public final class ByteStreamHandler: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
 
     private let onActive: (Channel) -> Void
     private let onBytes: (Channel, [UInt8]) -> Void
     private let onInactive: (Channel) -> Void
 
-    init(onActive: @escaping (Channel) -> Void, onBytes: @escaping (Channel, [UInt8]) -> Void, onInactive: @escaping (Channel) -> Void) {
+    public init(onActive: @escaping (Channel) -> Void, onBytes: @escaping (Channel, [UInt8]) -> Void, onInactive: @escaping (Channel) -> Void) {
         self.onActive = onActive
         self.onBytes = onBytes
         self.onInactive = onInactive
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    public func channelActive(context: ChannelHandlerContext) {
         onActive(context.channel)
         context.fireChannelActive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         onBytes(context.channel, bytes)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         onInactive(context.channel)
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
 }
 
 extension Channel {
     /// Writes and flushes raw bytes.
-    func send(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
+    public func send(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
         var buffer = allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         return writeAndFlush(buffer)

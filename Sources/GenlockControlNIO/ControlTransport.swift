@@ -3,12 +3,12 @@ import NIOCore
 
 /// Socket settings shared by both ends of a control connection. (TCP_NODELAY needs no setting:
 /// NIO's bootstraps set it by default.)
-enum ControlTransport {
+public enum ControlTransport {
     /// `TCP_USER_TIMEOUT`: a segment unacknowledged this long breaks the connection, so a node
     /// cut off from the coordinator notices within seconds (Linux's default is about 15 minutes
     /// of retransmissions) and reconnects with backoff. The simulator models the same timeout
     /// (`network.connection-timeout`, default 10 s).
-    static let userTimeoutMs: SocketOptionValue = 10_000
+    public static let userTimeoutMs: SocketOptionValue = 10_000
 }
 
 extension ChannelOption where Self == ChannelOptions.Types.SocketOption {

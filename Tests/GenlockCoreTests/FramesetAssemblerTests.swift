@@ -62,6 +62,19 @@ import Testing
         #expect(a.handle(.row(camera: 1, index: 1, present)).map(\.index) == [1])
     }
 
+    @Test func framesetsQueuedBehindASilentCameraWaitFromTheirOwnRowsNotOneWaitEach() {
+        var a = A(configuration: .init(cameras: 2, firstIndex: 0, wait: .milliseconds(100)))
+        _ = a.handle(.tick(MonotonicInstant(nanoseconds: 1_000_000_000)))
+        for i in Int64(0)..<5 { #expect(a.handle(.row(camera: 0, index: i, present)).isEmpty) }
+        _ = a.handle(.tick(MonotonicInstant(nanoseconds: 1_050_000_000)))
+        #expect(a.handle(.row(camera: 0, index: 5, present)).isEmpty)
+        // Rows 0...4 arrived at 1.0 s: all five have waited at 1.1 s; row 5 (1.05 s) has not.
+        let out = a.handle(.tick(MonotonicInstant(nanoseconds: 1_100_000_000)))
+        #expect(out.map(\.index) == [0, 1, 2, 3, 4])
+        #expect(out.allSatisfy { states($0) == [.present, .notArrived] })
+        #expect(a.handle(.tick(MonotonicInstant(nanoseconds: 1_150_000_000))).map(\.index) == [5])
+    }
+
     @Test func rowsBeforeTheFirstIndexOrOutOfOrderOrFromAnUnknownCameraAreIgnored() {
         var a = A(configuration: .init(cameras: 1, firstIndex: 5))
         #expect(a.handle(.row(camera: 0, index: 4, present)).isEmpty)

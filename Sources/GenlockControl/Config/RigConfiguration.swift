@@ -12,6 +12,8 @@ import Yams
 /// key: rig.key             # relative to this file
 /// listen: 127.0.0.1:7400   # coordinator address
 /// ptp: { maxOffset: 1us }
+/// ingest: 127.0.0.1:7401   # where nodes stream their packets (optional; `genlock ingest`)
+/// sessions: sessions       # the ingest's session folders, relative to this file (optional)
 /// ```
 public struct RigConfiguration: Hashable, Sendable {
     public var cameras: [String]
@@ -24,8 +26,14 @@ public struct RigConfiguration: Hashable, Sendable {
     public var host: String
     public var port: Int
     public var maximumPTPOffset: TimeSpan
+    /// The ingest's address (nodes stream to it), when the rig has one.
+    public var ingest: (host: String, port: Int)? { ingestHost.map { ($0, ingestPort) } }
+    private var ingestHost: String?
+    private var ingestPort = 0
+    /// Where the ingest writes session folders (default: `sessions` beside the rig file).
+    public var sessionsPath: String
 
-    static let keys: Set<String> = ["cameras", "fps", "resolution", "lead", "stopMargin", "key", "listen", "ptp"]
+    static let keys: Set<String> = ["cameras", "fps", "resolution", "lead", "stopMargin", "key", "listen", "ptp", "ingest", "sessions"]
 
     /// Parses `text`; `directory` resolves a relative key path.
     public init(yaml text: String, directory: String) throws(ConfigurationError) {
@@ -54,6 +62,8 @@ public struct RigConfiguration: Hashable, Sendable {
         keyPath = key
         (host, port) = try values.hostPort("listen") ?? ("127.0.0.1", 7400)
         maximumPTPOffset = .microseconds(1)
+        if let (h, p) = try values.hostPort("ingest") { ingestHost = h; ingestPort = p }
+        sessionsPath = try values.path("sessions", directory: directory) ?? (directory.isEmpty ? "sessions" : directory + "/sessions")
         if let ptp = values.node("ptp") {
             guard let m = ptp.mapping else { throw ConfigurationError(field: "ptp", line: ptp.mark?.line, reason: "expected a mapping (maxOffset)") }
             for (k, v) in m {

@@ -50,6 +50,8 @@ struct ByteReader {
         try take(8, field).reduce(0) { $0 << 8 | UInt64($1) }
     }
     mutating func i64(_ field: String) throws(ControlError) -> Int64 { Int64(bitPattern: try u64(field)) }
+    /// `count` bytes as they are.
+    mutating func raw(_ count: Int, _ field: String) throws(ControlError) -> [UInt8] { Array(try take(count, field)) }
     mutating func bool(_ field: String) throws(ControlError) -> Bool {
         switch try u8(field) {
         case 0: return false

@@ -85,6 +85,10 @@ public struct FramesetAssembler: Sendable {
     private var ended: [Bool]
     /// When the next frameset's first row arrived (its wait runs from there).
     private var waitingSince: MonotonicInstant?
+    /// When the first row of each index not yet emitted arrived (clock of the last tick), so a
+    /// frameset queued behind a partial one has already waited since then: a silent camera then
+    /// releases the framesets behind it as their own waits end, not one wait per frameset.
+    private var firstArrival: [Int64: MonotonicInstant] = [:]
     private var now: MonotonicInstant?
 
     public init(configuration: Configuration) {
@@ -105,6 +109,7 @@ public struct FramesetAssembler: Sendable {
             guard configuration.cameras > camera, camera >= 0, index >= next, index > (latest[camera] ?? .min) else { return emit() }
             latest[camera] = index
             pending[camera].append((index, part))
+            if firstArrival[index] == nil, let now { firstArrival[index] = now }
             if index == next, waitingSince == nil { waitingSince = now }
         case .cameraEnded(let camera):
             if configuration.cameras > camera, camera >= 0 { ended[camera] = true }
@@ -128,8 +133,9 @@ public struct FramesetAssembler: Sendable {
             guard settled || (anyRow && waited) else { break }
             guard anyRow || settled && stopIndex != nil else { break }
             out.append(take(next))
+            firstArrival[next] = nil
             next += 1
-            waitingSince = pending.contains(where: { $0.first?.index == next }) ? now : nil
+            waitingSince = pending.contains(where: { $0.first?.index == next }) ? (firstArrival[next] ?? now) : nil
         }
         return out
     }

@@ -24,6 +24,11 @@ public final class CameraRecorder: Sendable {
     /// The last index earlier runs wrote to this camera's sidecar (nil for a fresh recording):
     /// frames up to it are not recorded again.
     public let resumedAfter: Int64?
+    /// Set for a recorder that stores packets encoded elsewhere (the ingest): no encoder runs.
+    public let remux: EncodedStreamParameters?
+    /// Hears of every row written, in sidecar order, with its packet, and of the end (the
+    /// stream to the ingest).
+    private let tee: (any RecordingTee)?
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
@@ -46,13 +51,18 @@ public final class CameraRecorder: Sendable {
         var lastRecorded: Int64?
         var failed = false
         var finished = false
+        var parameters: EncodedStreamParameters?
     }
 
     /// Creates `directory` when needed and starts (or continues) the sidecar and timestamp
     /// files. The video file opens with the first frame. Throws
     /// ``MediaError/refusingToOverwrite(path:reason:)`` when the folder holds a recording of this
     /// camera that is not of this schedule.
-    public init(directory: String, camera: String, configuration: RecordingConfiguration) throws(MediaError) {
+    ///
+    /// `remux`: store packets encoded elsewhere with ``append(_:record:)-EncodedPacket`` instead of
+    /// encoding frames. `tee`: see ``RecordedRow``.
+    public init(directory: String, camera: String, configuration: RecordingConfiguration,
+                remux: EncodedStreamParameters? = nil, tee: (any RecordingTee)? = nil) throws(MediaError) {
         try configuration.validate()
         guard !camera.isEmpty, !camera.contains("/") else { throw MediaError.invalidFrame("camera name '\(camera)' must be non-empty and contain no '/'") }
         try FileSystem.makeDirectories(directory)
@@ -68,19 +78,42 @@ public final class CameraRecorder: Sendable {
         state.lastIndex = prior.lastIndex
         Self.adopt(CameraSummary(camera: camera, records: prior.records), &state)
         resumedAfter = prior.lastIndex
+        self.remux = remux
+        self.tee = tee
+        state.parameters = remux
         self.state = Mutex(state)
     }
 
     private var clock: PresentationClock { PresentationClock(epoch: configuration.epoch) }
 
+    /// The codec parameters of the video being written (known once the first frame opened the
+    /// file): what a remuxer needs besides the packets.
+    public var streamParameters: EncodedStreamParameters? { state.withLock { $0.parameters } }
+
     /// Records frame `record.index` with its pixels.
     public func append(_ frame: VideoFrame, record: FrameRecord) throws(MediaError) {
+        guard remux == nil else { throw MediaError.invalidFrame("\(camera) stores packets encoded elsewhere, not frames") }
         try frame.validate()
         guard frame.width == configuration.width, frame.height == configuration.height, frame.layout == configuration.layout else {
             throw MediaError.frameMismatch("got \(frame.width)x\(frame.height) \(frame.layout), recording \(configuration.width)x\(configuration.height) \(configuration.layout)")
         }
+        try store(record) { writer, pts throws(MediaError) in try writer.write(frame, pts: pts) }
+    }
+
+    /// Records frame `record.index` from its packet, encoded elsewhere (a remux recorder), byte
+    /// for byte and with its own timestamps. The row's flags are the node's, except the segment
+    /// start, which is this file's.
+    public func append(_ packet: EncodedPacket, record: FrameRecord) throws(MediaError) {
+        guard remux != nil else { throw MediaError.invalidFrame("\(camera) encodes frames; it takes no packets") }
+        var record = record
+        record.flags.remove(.segmentStart)
+        try store(record) { writer, _ throws(MediaError) in try writer.write(packet) }
+    }
+
+    private func store(_ record: FrameRecord, _ write: (VideoFileWriter, Int64) throws(MediaError) -> Void) throws(MediaError) {
         try state.withLock { (state: inout State) throws(MediaError) in
             try checkOpen(state)
+            let previous = state.lastIndex
             try checkOrder(record.index, &state)
             var record = record
             record.flags.remove([.dropped, .skipped])
@@ -90,7 +123,7 @@ public final class CameraRecorder: Sendable {
             let pts = clock.pts(of: record.scheduled)
             do throws(MediaError) {
                 if try rollOver(before: record, &state) { record.flags.insert(.segmentStart) }
-                try state.writer!.write(frame, pts: pts)
+                try write(state.writer!, pts)
                 // Flush before the rows: when a flush is due, a row in the sidecar means the
                 // frame is on disk.
                 let flushDue = state.lastFlushPTS.map {
@@ -105,6 +138,11 @@ public final class CameraRecorder: Sendable {
             } catch {
                 fail(&state, record: record)
                 throw error
+            }
+            if let tee {
+                let packets = state.writer!.takeWrittenPackets()
+                // A no-delay encoder (x264 zerolatency, FFV1, raw) gives exactly one packet per frame.
+                tee.written(RecordedRow(record: record, previous: previous, packet: packets.count == 1 ? packets[0] : nil, parameters: state.parameters))
             }
             state.firstIndex = state.firstIndex ?? record.index
             if late {
@@ -158,6 +196,7 @@ public final class CameraRecorder: Sendable {
     public func note(_ record: FrameRecord) throws(MediaError) {
         try state.withLock { (state: inout State) throws(MediaError) in
             try checkOpen(state)
+            let previous = state.lastIndex
             try checkOrder(record.index, &state)
             var record = record
             if record.isRecorded { record.flags.insert(.dropped) }
@@ -169,6 +208,7 @@ public final class CameraRecorder: Sendable {
                 throw error
             }
             if record.flags.contains(.skipped) { state.skipped += 1 } else { state.dropped += 1 }
+            tee?.written(RecordedRow(record: record, previous: previous, packet: nil, parameters: state.parameters))
             state.firstIndex = state.firstIndex ?? record.index
         }
     }
@@ -177,8 +217,11 @@ public final class CameraRecorder: Sendable {
     /// Calling it again returns the same account.
     @discardableResult
     public func finish() throws(MediaError) -> CameraSummary {
-        try state.withLock { (state: inout State) throws(MediaError) -> CameraSummary in
+        var ended: (last: Int64?, stop: Int64?)?
+        defer { if let ended { tee?.finished(lastIndex: ended.last, stopIndex: ended.stop) } }
+        return try state.withLock { (state: inout State) throws(MediaError) -> CameraSummary in
             if !state.finished {
+                ended = (state.lastIndex, state.stopIndex)
                 state.finished = true
                 let writer = state.writer
                 state.writer = nil
@@ -238,7 +281,8 @@ public final class CameraRecorder: Sendable {
                 (RecordingTags.camera, camera),
                 (RecordingTags.frameRate, configuration.frameRate.map { "\($0)" } ?? ""),
                 (RecordingTags.timeBase, "1/\(PresentationClock.ticksPerSecond)"),
-            ]))
+            ], remux: remux, keepPackets: tee != nil))
+        state.parameters = state.writer?.streamParameters
         state.segmentStart = record.scheduled
         state.lastFlushPTS = nil
         return state.numbered

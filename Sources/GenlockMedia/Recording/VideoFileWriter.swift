@@ -27,6 +27,11 @@ final class VideoFileWriter {
         /// x264's constant rate factor (nil: libx264's default). Exports re-encoding lossless
         /// sources ask for a near-transparent quality.
         var x264CRF: Int? = nil
+        /// Write packets encoded elsewhere (``write(_:)-EncodedPacket``) instead of encoding frames:
+        /// the stream is declared from these parameters and no encoder is opened.
+        var remux: EncodedStreamParameters? = nil
+        /// Keep a copy of every packet written (``takeWrittenPackets()``), for a recording tee.
+        var keepPackets = false
     }
 
     let path: String
@@ -38,6 +43,8 @@ final class VideoFileWriter {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
     private var opened = false
+    /// Packets written since the last ``takeWrittenPackets()`` (only with `keepPackets`).
+    private var written: [EncodedPacket] = []
 
     init(path: String, settings: Settings) throws(MediaError) {
         self.path = path
@@ -56,6 +63,10 @@ final class VideoFileWriter {
     private func open() throws(MediaError) {
         try FFmpeg.check(avformat_alloc_output_context2(&format, nil, settings.container, path), "cannot set up the \(settings.container) muxer for", path)
         guard let format else { throw FFmpeg.error("cannot set up the \(settings.container) muxer for", path, -12) }
+        if let remux = settings.remux {
+            try openRemux(format, remux)
+            return
+        }
         guard let codec = avcodec_find_encoder_by_name(settings.codec.encoderName) else {
             throw MediaError.ffmpeg(operation: "FFmpeg has no encoder \(settings.codec.encoderName) for", path: path, code: -1, message: "encoder not found")
         }
@@ -90,6 +101,81 @@ final class VideoFileWriter {
             stream.pointee.avg_frame_rate = encoder.pointee.framerate
             stream.pointee.r_frame_rate = AVRational(num: Int32(clamping: rate.numerator), den: Int32(clamping: rate.denominator))
         }
+        try openFile(format)
+
+        guard let frame = av_frame_alloc(), let packet = av_packet_alloc() else { throw FFmpeg.error("cannot allocate frames for", path, -12) }
+        self.frame = frame
+        self.packet = packet
+        frame.pointee.format = encodedLayout.avPixelFormat.rawValue
+        frame.pointee.width = Int32(settings.width)
+        frame.pointee.height = Int32(settings.height)
+        try FFmpeg.check(av_frame_get_buffer(frame, 0), "cannot allocate a frame buffer for", path)
+        if encodedLayout != settings.layout {
+            scaler = sws_getContext(
+                Int32(settings.width), Int32(settings.height), settings.layout.avPixelFormat,
+                Int32(settings.width), Int32(settings.height), encodedLayout.avPixelFormat,
+                SWS_POINT, nil, nil, nil)
+            guard scaler != nil else { throw FFmpeg.error("cannot convert \(settings.layout) to \(encodedLayout) for", path, -22) }
+        }
+    }
+
+    /// Declares the stream from `remux` (no encoder): packets are copied in as they are.
+    private func openRemux(_ format: UnsafeMutablePointer<AVFormatContext>, _ remux: EncodedStreamParameters) throws(MediaError) {
+        guard let codec = avcodec_find_encoder_by_name(remux.codec.encoderName) ?? avcodec_find_decoder_by_name(remux.codec.encoderName) else {
+            throw MediaError.ffmpeg(operation: "FFmpeg does not know the codec \(remux.codec) for", path: path, code: -1, message: "codec not found")
+        }
+        guard let stream = avformat_new_stream(format, nil) else { throw FFmpeg.error("cannot add a video stream to", path, -12) }
+        self.stream = stream
+        let parameters = stream.pointee.codecpar!
+        parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+        parameters.pointee.codec_id = codec.pointee.id
+        parameters.pointee.width = Int32(remux.width)
+        parameters.pointee.height = Int32(remux.height)
+        parameters.pointee.format = remux.codec.encoderLayout(for: remux.layout).avPixelFormat.rawValue
+        if !remux.extradata.isEmpty {
+            guard let extra = av_mallocz(remux.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else { throw FFmpeg.error("cannot allocate the codec header for", path, -12) }
+            remux.extradata.withUnsafeBytes { extra.copyMemory(from: $0.baseAddress!, byteCount: remux.extradata.count) }
+            parameters.pointee.extradata = extra.assumingMemoryBound(to: UInt8.self)
+            parameters.pointee.extradata_size = Int32(remux.extradata.count)
+        }
+        stream.pointee.time_base = FFmpeg.millisecondTimeBase
+        if let rate = settings.frameRate {
+            let r = AVRational(num: Int32(clamping: rate.numerator), den: Int32(clamping: rate.denominator))
+            stream.pointee.avg_frame_rate = r
+            stream.pointee.r_frame_rate = r
+        }
+        try openFile(format)
+        guard let packet = av_packet_alloc() else { throw FFmpeg.error("cannot allocate packets for", path, -12) }
+        self.packet = packet
+    }
+
+    /// What a muxer elsewhere needs to hold this writer's packets (after the encoder opened).
+    var streamParameters: EncodedStreamParameters? {
+        if let remux = settings.remux { return remux }
+        guard let encoder else { return nil }
+        let extradata = encoder.pointee.extradata.map { Array(UnsafeBufferPointer(start: $0, count: Int(encoder.pointee.extradata_size))) } ?? []
+        return EncodedStreamParameters(codec: settings.codec, width: settings.width, height: settings.height, layout: settings.layout, extradata: extradata)
+    }
+
+    /// The packets written since the last call (with `keepPackets`), oldest first.
+    func takeWrittenPackets() -> [EncodedPacket] {
+        defer { written.removeAll(keepingCapacity: true) }
+        return written
+    }
+
+    /// Writes a packet encoded elsewhere, byte for byte (remux writers only).
+    func write(_ encoded: EncodedPacket) throws(MediaError) {
+        guard settings.remux != nil, let packet else { throw MediaError.closed(path: path) }
+        try FFmpeg.check(av_new_packet(packet, Int32(encoded.data.count)), "cannot allocate a packet for", path)
+        encoded.data.withUnsafeBytes { packet.pointee.data.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: encoded.data.count) }
+        packet.pointee.pts = encoded.pts
+        packet.pointee.dts = encoded.dts
+        if encoded.isKeyframe { packet.pointee.flags |= AV_PKT_FLAG_KEY }
+        try writePacket(packet)
+    }
+
+    /// Tags the file, claims its name and writes the Matroska header.
+    private func openFile(_ format: UnsafeMutablePointer<AVFormatContext>) throws(MediaError) {
         for (key, value) in settings.metadata { av_dict_set(&format.pointee.metadata, key, value, 0) }
 
         // Claim the name before libavformat opens it (with truncation): a file already there is
@@ -109,21 +195,6 @@ final class VideoFileWriter {
         try FFmpeg.check(avformat_write_header(format, &options), "cannot write the \(settings.container) header of", path)
         opened = true
         avio_flush(format.pointee.pb)
-
-        guard let frame = av_frame_alloc(), let packet = av_packet_alloc() else { throw FFmpeg.error("cannot allocate frames for", path, -12) }
-        self.frame = frame
-        self.packet = packet
-        frame.pointee.format = encodedLayout.avPixelFormat.rawValue
-        frame.pointee.width = Int32(settings.width)
-        frame.pointee.height = Int32(settings.height)
-        try FFmpeg.check(av_frame_get_buffer(frame, 0), "cannot allocate a frame buffer for", path)
-        if encodedLayout != settings.layout {
-            scaler = sws_getContext(
-                Int32(settings.width), Int32(settings.height), settings.layout.avPixelFormat,
-                Int32(settings.width), Int32(settings.height), encodedLayout.avPixelFormat,
-                SWS_POINT, nil, nil, nil)
-            guard scaler != nil else { throw FFmpeg.error("cannot convert \(settings.layout) to \(encodedLayout) for", path, -22) }
-        }
     }
 
     /// Encodes `video` with presentation timestamp `pts` (milliseconds, ``PresentationClock``)
@@ -209,6 +280,12 @@ final class VideoFileWriter {
     /// Writes one packet whose timestamps are in the encoder's time base (1/1000 s).
     private func writePacket(_ packet: UnsafeMutablePointer<AVPacket>) throws(MediaError) {
         guard let format, let stream else { throw MediaError.closed(path: path) }
+        if settings.keepPackets {
+            let size = Int(packet.pointee.size)
+            written.append(EncodedPacket(
+                pts: packet.pointee.pts, dts: packet.pointee.dts, isKeyframe: (packet.pointee.flags & AV_PKT_FLAG_KEY) != 0,
+                data: size > 0 ? Array(UnsafeBufferPointer(start: packet.pointee.data, count: size)) : []))
+        }
         av_packet_rescale_ts(packet, FFmpeg.millisecondTimeBase, stream.pointee.time_base)
         packet.pointee.stream_index = stream.pointee.index
         let written = av_write_frame(format, packet)
@@ -229,12 +306,14 @@ final class VideoFileWriter {
     /// error it still closes the file, keeping every cluster already written.
     func finish() throws(MediaError) {
         defer { release() }
-        guard opened, let encoder, let format else { return }
+        guard opened, let format else { return }
         var firstError: MediaError?
-        do {
-            try FFmpeg.check(avcodec_send_frame(encoder, nil), "cannot drain the encoder of", path)
-            try drainPackets()
-        } catch { firstError = error }
+        if let encoder {
+            do {
+                try FFmpeg.check(avcodec_send_frame(encoder, nil), "cannot drain the encoder of", path)
+                try drainPackets()
+            } catch { firstError = error }
+        }
         let trailer = av_write_trailer(format)
         opened = false
         if firstError == nil, trailer < 0 { firstError = FFmpeg.error("cannot finish", path, trailer) }

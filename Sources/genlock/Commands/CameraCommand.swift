@@ -64,6 +64,12 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).")
     var out: String?
 
+    @Option(help: "With --out: also stream every encoded packet and sidecar row to the ingest at HOST:PORT (`genlock ingest`; needs --key); the local recording stays the durable copy and back-fills the ingest after a cut.")
+    var ingest: String?
+
+    @Option(name: .customLong("keyframe-interval"), help: "x264: frames between keyframes (default 30): bounds how long a live viewer of the stream waits for a picture.")
+    var keyframeInterval: Int = 30
+
     @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC, the same on every node).")
     var session: String?
 
@@ -109,6 +115,12 @@ struct CameraCommand: ParsableCommand {
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
         if s.joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
         do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
+        if keyframeInterval < 1 { throw ValidationError("--keyframe-interval must be at least 1, got \(keyframeInterval)") }
+        if let ingest {
+            guard HostPort(parsing: ingest) != nil else { throw ValidationError("--ingest: '\(ingest)' is not HOST:PORT") }
+            if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --ingest") }
+            if s.out == nil { throw ValidationError("--ingest streams the local recording: give --out too") }
+        }
         if s.coordinator != nil {
             if s.key == nil { throw ValidationError("--key (or key: in --config) is required with --coordinator") }
             if let coordinator = s.coordinator, HostPort(parsing: coordinator) == nil {
@@ -129,8 +141,13 @@ struct CameraCommand: ParsableCommand {
             name: s.name, camera: choice, capture: capture ?? choice.defaultCapture, sensor: sensor, exposure: exposure,
             coordinator: s.coordinator, key: s.key, coordinatorTimeout: s.coordinatorTimeout, ptpSocket: s.ptpSocket,
             ptpMaxOffset: s.ptpMaxOffset, fps: fps, frames: frames, startAt: startAt, startIn: startIn,
-            recording: s.out.map {
-                NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil, lateTolerance: lateTolerance)
+            recording: try s.out.map {
+                var recording = NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil, lateTolerance: lateTolerance)
+                recording.keyframeInterval = keyframeInterval
+                if let ingest, let address = HostPort(parsing: ingest), let keyPath = s.key {
+                    recording.ingest = .init(host: address.host, port: address.port, key: try RigKeyFile.read(keyPath, option: "--key"))
+                }
+                return recording
             },
             joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs, crystalPpm: crystalPpm))
     }

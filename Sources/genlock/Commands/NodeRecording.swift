@@ -2,6 +2,7 @@ import ArgumentParser
 import GenlockControl
 import GenlockCore
 import GenlockHAL
+import GenlockIngest
 import GenlockMedia
 import GenlockNode
 import GenlockPOSIX
@@ -23,6 +24,16 @@ struct NodeRecording: Sendable {
     var writesSessionExports = false
     /// A frame later than this after `Tn` (realtime on waking − Tn) is flagged `late` in the sidecar.
     var lateTolerance: TimeSpan = .milliseconds(1)
+    /// Frames between keyframes (x264): bounds how far a live viewer of the stream waits to start.
+    var keyframeInterval = 30
+    /// Stream every row and packet to this ingest beside the local recording (see "Ingest stream").
+    var ingest: IngestTarget?
+
+    struct IngestTarget: Sendable {
+        var host: String
+        var port: Int
+        var key: RigKey
+    }
 
     /// Request-timed capture on the synthetic camera, rendering at `size` in `layout`, recorded
     /// through the same pipeline as a libcamera sensor's frames.
@@ -44,8 +55,14 @@ struct NodeRecording: Sendable {
         camera: String, size frameSize: FrameSize, layout frameLayout: PixelLayout, exposure: TimeSpan?, maximumPending: Int,
         schedule: FrameSchedule, log: Logger, onError: @escaping @Sendable (String) -> Void
     ) throws -> CameraFrameRecorder {
-        let recorder = try session(schedule).camera(camera, configuration: configuration(frameSize, frameLayout, schedule))
-        log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)")
+        let session = try session(schedule)
+        let recordingConfiguration = configuration(frameSize, frameLayout, schedule)
+        let uplink = ingest.map { target in
+            IngestUplink(host: target.host, port: target.port, key: target.key, camera: camera, session: session.session,
+                         directory: session.directory, configuration: recordingConfiguration, log: { log.info("\($0)") })
+        }
+        let recorder = try CameraRecorder(directory: session.directory, camera: camera, configuration: recordingConfiguration, tee: uplink)
+        log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)\(ingest.map { ", streaming to the ingest at \($0.host):\($0.port)" } ?? "")")
         return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
     }
 
@@ -56,7 +73,7 @@ struct NodeRecording: Sendable {
     private func configuration(_ frameSize: FrameSize, _ layout: PixelLayout, _ schedule: FrameSchedule) -> RecordingConfiguration {
         RecordingConfiguration(
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
-            segmentDuration: segment, flushInterval: flushInterval, lateTolerance: lateTolerance)
+            segmentDuration: segment, flushInterval: flushInterval, keyframeInterval: keyframeInterval, lateTolerance: lateTolerance)
     }
 }
 

@@ -3,12 +3,15 @@ import Foundation
 import GenlockControl
 import GenlockControlNIO
 import GenlockCore
+import GenlockIngest
 import GenlockMedia
 import GenlockPOSIX
 
-/// `genlock rig`: the whole rig on one machine. A coordinator (in this process) and N camera-node
-/// processes with the synthetic camera, real POSIX timers, real TCP on loopback and real files;
-/// STOP at a common index; then the classic log lines side by side and a sync report.
+/// `genlock rig`: the whole rig on one machine. A coordinator and the ingest (in this process) and
+/// N camera-node processes with the synthetic camera, real POSIX timers, real TCP on loopback and
+/// real files. Each node records locally (`<out>/<session>/nodes/<session>/`) and streams to the
+/// ingest, which builds the session folder the user opens (`<out>/<session>/`); STOP at a common
+/// index; then the classic log lines side by side and a sync report from the frameset table.
 struct RigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rig",
@@ -88,6 +91,11 @@ struct RigCommand: ParsableCommand {
             configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: stopMargin, ptpGate: false, maximumPTPOffset: .microseconds(1)),
             key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample() }, log: log)
         let port = try server.bind(host: "127.0.0.1", port: 0)
+        let ingest = IngestServer(
+            configuration: .init(outputRoot: out, cameras: names), key: try RigKey(bytes: keyBytes),
+            now: { clock.sample().monotonic }, log: { text in if !text.hasPrefix("ingest: cam") { Console.out("[ingest] \(text)") } })
+        let ingestPort = try ingest.bind(host: "127.0.0.1", port: 0)
+        let nodesOut = sessionDir.appendingPathComponent("nodes").path
         log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
 
         var children: [Process] = []
@@ -95,7 +103,7 @@ struct RigCommand: ParsableCommand {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             p.arguments = ["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", keyPath,
-                           "--out", out, "--session", sessionName, "--codec", codec.description, "--size", size.description,
+                           "--out", nodesOut, "--ingest", "127.0.0.1:\(ingestPort)", "--session", sessionName, "--codec", codec.description, "--size", size.description,
                            "--ptp-uds", keyDir.appendingPathComponent("no-ptp4l").path, "--capture", capture.rawValue]
                 + (capture == .phaseLocked ? ["--crystal-ppm=\(Self.crystalPpm(camera: children.count))"] : [])
             let logURL = logDir.appendingPathComponent("\(name).log")
@@ -121,10 +129,19 @@ struct RigCommand: ParsableCommand {
             p.waitUntilExit()
             if p.terminationStatus != 0 { log("camera node exited with status \(p.terminationStatus); see \(logDir.path)") }
         }
-        let exports = try? SessionExport.write(sessionDirectory: sessionDir.path)
+        // Every node waited (bounded) for the ingest to confirm its stream complete before exiting.
+        let lacking = ingest.lacking.filter { !$0.value.isEmpty }
+        let exports = try? ingest.finish()
+        for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
+            log("ingest still lacks \(camera) \(ranges.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")) (in \(nodesOut))")
+        }
         let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
         report.printSideBySide(frames: sideBySide)
         report.printSync(stopIndex: summary.stopIndex, exports: exports ?? [])
+        if let table = try? FramesetExport.table(sessionDirectory: sessionDir.path) {
+            Console.out("  framesets (from framesets.csv): \(table.complete) complete, \(table.partial) partial")
+            for line in table.summary { Console.out("    \(line)") }
+        }
     }
 }
 

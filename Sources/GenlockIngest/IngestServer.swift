@@ -1,0 +1,292 @@
+import GenlockControl
+import GenlockControlNIO
+import GenlockCore
+import GenlockMedia
+import Glibc
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The ingest over TCP: accepts the nodes' streams (``StreamConnection``: authenticated with the
+/// rig key, fresh per connection, a bad frame rejected and the stream going on), keeps one
+/// ``IngestSession`` (`<sessions>/<session>/`), writes each camera's rows in index order as its
+/// ``IngestLedger`` releases them, and asks nodes with WANT for what it lacks. Everything runs on
+/// one event loop, so no locks; the file writes are remuxes (no decoding), cheap enough for it.
+///
+/// Live consumers: ``framesets`` (each frameset as soon as it is complete, or definitely partial
+/// after the wait) and ``packets`` / ``latestPacket(camera:)`` (every packet written, with its
+/// codec parameters: live previews).
+public final class IngestServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// Session folders are made here.
+        public var outputRoot: String
+        /// The rig's cameras, in order: the frameset columns, and the only names accepted.
+        public var cameras: [String]
+        /// The first frameset's index (the session's first START index), when known; else the
+        /// first row written.
+        public var firstIndex: Int64?
+        /// How long a frameset waits for a silent camera before it goes out partial.
+        public var wait: TimeSpan
+        public init(outputRoot: String, cameras: [String], firstIndex: Int64? = nil, wait: TimeSpan = .milliseconds(500)) {
+            self.outputRoot = outputRoot
+            self.cameras = cameras
+            self.firstIndex = firstIndex
+            self.wait = wait
+        }
+    }
+
+    public typealias Log = @Sendable (String) -> Void
+
+    public let configuration: Configuration
+    private let key: RigKey
+    private let group: any EventLoopGroup
+    private let loop: any EventLoop
+    private let now: @Sendable () -> MonotonicInstant
+    private let log: Log
+    private var server: Channel?
+    // Confined to `loop`.
+    private var session: IngestSession?
+    private var connections: [ObjectIdentifier: Connection] = [:]
+    /// The newest connection per camera: WANTs go there.
+    private var current: [String: ObjectIdentifier] = [:]
+    private var latest: [String: IngestPacket] = [:]
+    private var rejected = 0
+    /// The cameras' accounts, once the session is finished.
+    private var summaries: [CameraSummary] = []
+    /// Per camera: rows written when last looked, and when (for WANT reminders).
+    private var progress: [String: (rows: Int, at: MonotonicInstant)] = [:]
+    private let finishedPromise: EventLoopPromise<[CameraSummary]>
+    /// Set once the event loop is shut down: the accessors then answer from here instead of
+    /// submitting to a loop that would never run them.
+    private let final = Mutex<Final?>(nil)
+
+    private struct Final {
+        var lacking: [String: [ClosedRange<Int64>]]
+        var rowsWritten: [String: Int]
+        var rejected: Int
+        var directory: String? = nil
+        var backfilled: [String: (rows: Int, span: TimeSpan)] = [:]
+    }
+
+    /// Runs `body` on the loop, or answers from the final state after shutdown.
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T, after: (Final) -> T) -> T {
+        if let done = final.withLock({ $0 }) { return after(done) }
+        return (try? loop.submit(body).wait()) ?? after(final.withLock { $0 } ?? Final(lacking: [:], rowsWritten: [:], rejected: 0))
+    }
+
+    private struct Connection {
+        var channel: Channel
+        var stream: StreamConnection
+        var camera: String?
+    }
+
+    /// Each frameset, in index order, as soon as it is settled.
+    public let framesets: AsyncStream<IngestFrameset>
+    private let framesetSink: AsyncStream<IngestFrameset>.Continuation
+    /// Every packet written, newest kept when the consumer is slow (at most 4 per camera buffered).
+    public let packets: AsyncStream<IngestPacket>
+    private let packetSink: AsyncStream<IngestPacket>.Continuation
+
+    /// `now` reads the monotonic clock (the frameset wait).
+    public init(configuration: Configuration, key: RigKey, now: @escaping @Sendable () -> MonotonicInstant, log: @escaping Log) {
+        self.configuration = configuration
+        self.key = key
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.loop = group.next()
+        self.now = now
+        self.log = log
+        (framesets, framesetSink) = AsyncStream.makeStream(of: IngestFrameset.self, bufferingPolicy: .bufferingOldest(1 << 16))
+        (packets, packetSink) = AsyncStream.makeStream(of: IngestPacket.self, bufferingPolicy: .bufferingNewest(max(4, 4 * configuration.cameras.count)))
+        finishedPromise = loop.makePromise()
+    }
+
+    /// Binds the listening socket; returns the bound port (useful with port 0).
+    public func bind(host: String, port: Int) throws -> Int {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.init(rawValue: CInt(TCP_USER_TIMEOUT))), value: ControlTransport.userTimeoutMs)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteStreamHandler(
+                        onActive: { [self] in accepted($0) }, onBytes: { [self] in received($0, $1) }, onInactive: { [self] in closed($0) }))
+                }
+            }
+        let channel = try bootstrap.bind(host: host, port: port).wait()
+        server = channel
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in
+            guard let session else { return }
+            let at = now()
+            session.tick(at)
+            remindIfStalled(session, at)
+        }
+        return channel.localAddress?.port ?? port
+    }
+
+    /// The session folder being written (nil before the first HELLO).
+    public var sessionDirectory: String? { onLoop({ [self] in session?.recorder.directory }, after: \.directory) }
+
+    /// The newest packet written for `camera`, with its codec parameters (live previews).
+    public func latestPacket(camera: String) -> IngestPacket? { onLoop({ [self] in latest[camera] }, after: { _ in nil }) }
+
+    /// What the ingest still lacks, per camera (index ranges, oldest first).
+    public var lacking: [String: [ClosedRange<Int64>]] {
+        onLoop({ [self] in session?.ledgers.mapValues(\.lacking) ?? [:] }, after: \.lacking)
+    }
+
+    /// Per camera: back-filled rows written, and the time from the first to the last of them.
+    public var backfilled: [String: (rows: Int, span: TimeSpan)] {
+        onLoop({ [self] in session?.backfill.mapValues { ($0.rows, $0.last - $0.first) } ?? [:] }, after: \.backfilled)
+    }
+
+    /// Rows written per camera so far.
+    public var rowsWritten: [String: Int] { onLoop({ [self] in session?.rowsWritten ?? [:] }, after: \.rowsWritten) }
+
+    /// Closes every node's connection now (the nodes reconnect and back-fill): an operator's
+    /// kick, and how tests cut the link.
+    public func closeConnections() {
+        guard final.withLock({ $0 }) == nil else { return }
+        try? loop.submit { [self] in for connection in connections.values { connection.channel.close(promise: nil) } }.wait()
+    }
+
+    /// Frames (and bytes) rejected on every connection so far.
+    public var rejectedCount: Int { onLoop({ [self] in rejected }, after: \.rejected) }
+
+    /// Resolves when every rig camera's stream is complete (its node said END and every row up
+    /// to its last is written) and the exports are written.
+    public func waitUntilComplete() throws -> [CameraSummary] { try finishedPromise.futureResult.wait() }
+
+    /// Closes every file now (cameras still lacking rows keep what arrived), writes the exports,
+    /// and stops listening. Returns the summaries.
+    @discardableResult
+    public func finish() throws -> [CameraSummary] {
+        if final.withLock({ $0 }) != nil { return summaries }
+        let summaries = try loop.submit { [self] () throws -> [CameraSummary] in try finishSession() }.wait()
+        try? server?.close().wait()
+        let state = try? loop.submit { [self] in
+            (Final(lacking: session?.ledgers.mapValues(\.lacking) ?? [:], rowsWritten: session?.rowsWritten ?? [:], rejected: rejected,
+                   directory: session?.recorder.directory,
+                   backfilled: session?.backfill.mapValues { ($0.rows, $0.last - $0.first) } ?? [:]), connections.values.map(\.channel))
+        }.wait()
+        for connection in state?.1 ?? [] { try? connection.close().wait() }
+        final.withLock { $0 = state?.0 ?? Final(lacking: [:], rowsWritten: [:], rejected: 0) }
+        framesetSink.finish()
+        packetSink.finish()
+        try? group.syncShutdownGracefully()
+        return summaries
+    }
+
+    private func finishSession() throws -> [CameraSummary] {
+        guard let session, !session.finished else { return summaries }
+        summaries = try session.finish()
+        finishedPromise.succeed(summaries)
+        return summaries
+    }
+
+    private func accepted(_ channel: Channel) {
+        var stream = StreamConnection(role: .ingest, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
+        let challenge = stream.encode(.challenge(nonce: stream.localNonce))
+        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil)
+        channel.send(challenge).whenFailure { _ in }
+    }
+
+    private func received(_ channel: Channel, _ bytes: [UInt8]) {
+        let id = ObjectIdentifier(channel)
+        guard connections[id] != nil else { return }
+        session?.now = now()
+        let inbound = connections[id]!.stream.receive(bytes)
+        for item in inbound { handle(item, on: id) }
+    }
+
+    private func closed(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        guard var connection = connections.removeValue(forKey: id) else { return }
+        for item in connection.stream.finish() { if case .rejected(let error) = item { reject(connection.camera, error) } }
+        if let camera = connection.camera, current[camera] == id { current[camera] = nil }
+    }
+
+    private func handle(_ item: StreamConnection.Inbound, on id: ObjectIdentifier) {
+        guard let connection = connections[id] else { return }
+        switch item {
+        case .rejected(let error): reject(connection.camera, error)
+        case .message(.hello(let hello), _): greeted(hello, on: id)
+        case .message(.packet(let row), _):
+            guard let camera = connection.camera, let session else { return }
+            perform(session.received(camera: camera, row), camera: camera)
+        case .message(.end(let last, let stop), _):
+            guard let camera = connection.camera, let session else { return }
+            perform(session.ended(camera: camera, lastIndex: last, stopIndex: stop), camera: camera)
+        case .message(.challenge, _), .message(.want, _): break
+        }
+    }
+
+    private func greeted(_ hello: StreamHello, on id: ObjectIdentifier) {
+        do {
+            if session == nil {
+                session = try IngestSession(
+                    outputRoot: configuration.outputRoot, session: hello.session, cameras: configuration.cameras,
+                    firstIndex: configuration.firstIndex, wait: configuration.wait, now: now(),
+                    deliver: { [self] in deliver($0) }, preview: { [self] in latest[$0.camera] = $0; packetSink.yield($0) },
+                    log: log)
+                log("ingest: session \(hello.session) in \(session!.recorder.directory)")
+            }
+            guard let session, session.recorder.session == hello.session, !session.finished else {
+                throw MediaError.invalidFrame("session '\(hello.session)' is not the session being ingested (\(session?.recorder.session ?? "none"))")
+            }
+            connections[id]?.camera = hello.camera
+            current[hello.camera] = id
+            log("ingest: \(hello.camera) connected")
+            perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest), camera: hello.camera)
+        } catch {
+            log("ingest: refusing \(hello.camera): \(error)")
+            connections[id]?.channel.close(promise: nil)
+        }
+    }
+
+    private func perform(_ actions: [IngestLedger.Action], camera: String) {
+        for action in actions {
+            switch action {
+            case .want(let ranges):
+                guard let id = current[camera], connections[id] != nil else { continue }
+                let bytes = connections[id]!.stream.encode(.want(Array(ranges.prefix(StreamWire.maximumWantRanges))))
+                connections[id]!.channel.send(bytes).whenFailure { _ in }
+            case .ignored(let index, let reason):
+                if !reason.hasPrefix("row \(index) is already") { log("ingest: \(camera): \(reason)") }
+            case .complete:
+                log("ingest: \(camera) complete")
+                // An empty WANT after END: the node may stop streaming.
+                if let id = current[camera], connections[id] != nil {
+                    connections[id]!.channel.send(connections[id]!.stream.encode(.want([]))).whenFailure { _ in }
+                }
+            case .write: break
+            }
+        }
+        if let session, session.allComplete, !session.finished {
+            do { _ = try finishSession() } catch { log("ingest: cannot finish the session: \(error)"); finishedPromise.fail(error) }
+        }
+    }
+
+    /// Asks again for rows still lacking when a camera has written nothing for a second.
+    private func remindIfStalled(_ session: IngestSession, _ at: MonotonicInstant) {
+        for camera in session.cameras where current[camera] != nil {
+            let written = session.rowsWritten[camera, default: 0]
+            if let last = progress[camera], last.rows == written {
+                guard at - last.at >= .seconds(1) else { continue }
+                progress[camera] = (written, at)
+                perform(session.remind(camera: camera), camera: camera)
+            } else {
+                progress[camera] = (written, at)
+            }
+        }
+    }
+
+    private func reject(_ camera: String?, _ error: ControlError) {
+        rejected += 1
+        log("ingest: \(camera ?? "unidentified connection"): rejected \(error)")
+    }
+
+    private func deliver(_ frameset: IngestFrameset) {
+        var frameset = frameset
+        frameset.deliveredAt = now()
+        framesetSink.yield(frameset)
+    }
+}

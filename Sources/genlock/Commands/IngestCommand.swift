@@ -1,0 +1,130 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GenlockControl
+import GenlockCore
+import GenlockIngest
+import GenlockPOSIX
+import Logging
+
+/// `genlock ingest`: the ingest server alone. Nodes stream every encoded packet to it; it writes
+/// `<sessions>/<session>/<camera>.mkv` with the sidecars and exports (remux, no decoding), asks
+/// nodes to back-fill what a cut lost, and assembles framesets live.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Receive the nodes' streams into session folders and framesets (until every camera's stream is complete, or Ctrl-C).")
+
+    @Option(help: "The rig file (YAML): cameras, key, `ingest` address and `sessions` folder.")
+    var config: String
+
+    @Option(help: "Listen on HOST:PORT instead of the rig file's `ingest`.")
+    var listen: String?
+
+    @Option(help: "Write session folders here instead of the rig file's `sessions`.")
+    var sessions: String?
+
+    @Option(help: "How long a frameset waits for a silent camera before it is delivered partial.", transform: Parse.timeSpan)
+    var wait: TimeSpan = .milliseconds(500)
+
+    @Flag(help: "Print one line per frameset as it is delivered.")
+    var follow = false
+
+    @Flag(help: ArgumentHelp("At the end, print frameset latency (last row received → frameset handed to a consumer) and back-fill figures (Benchmarks/ingest.sh).", visibility: .hidden))
+    var stats = false
+
+    func run() throws {
+        LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
+        let log = Logger(label: "ingest")
+        let rig = try RigFile.load(config)
+        guard let address = listen.map({ HostPort(parsing: $0, allowingPortZero: true).map { ($0.host, $0.port) } }) ?? rig.ingest else {
+            throw ValidationError(listen == nil ? "\(config) names no `ingest` address; give --listen HOST:PORT" : "--listen: '\(listen!)' is not HOST:PORT")
+        }
+        let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
+        let clock = PosixClockPair()
+        let server = IngestServer(
+            configuration: .init(outputRoot: sessions ?? rig.sessionsPath, cameras: rig.cameras, wait: wait),
+            key: key, now: { clock.sample().monotonic }, log: { log.info("\($0)") })
+        let bound: Int
+        do { bound = try server.bind(host: address.0, port: address.1) } catch {
+            throw ValidationError("cannot listen on \(address.0):\(address.1): \(error)")
+        }
+        log.info("ingest listening on \(address.0):\(bound) for \(rig.cameras.joined(separator: ", ")) into \(sessions ?? rig.sessionsPath)")
+        let consumed = DispatchSemaphore(value: 0)
+        let latencies = LatencyLog()
+        if follow || stats {
+            let framesets = server.framesets
+            let follow = follow
+            Task {
+                for await f in framesets {
+                    latencies.add(f, at: clock.sample().monotonic)
+                    if follow { Console.out(FramesetLine.text(f)) }
+                }
+                consumed.signal()
+            }
+        } else {
+            consumed.signal()
+        }
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let interrupted = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { interrupted.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        DispatchQueue.global().async {
+            _ = try? server.waitUntilComplete()
+            interrupted.signal()
+        }
+        interrupted.wait()
+        let summaries = try server.finish()
+        // Read after finish: the ingest is closed, so these are final.
+        for s in sources { s.cancel() }
+        consumed.wait()
+        for summary in summaries { log.info("\(summary)") }
+        if stats { latencies.print(backfilled: server.backfilled, rejected: server.rejectedCount) }
+        let lacking = server.lacking.filter { !$0.value.isEmpty }
+        for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
+            log.warning("\(camera): still lacking \(ranges.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")) (the node's local file has them)")
+        }
+        if !lacking.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// One frameset as a line: index, complete or partial, the missing cameras with why.
+enum FramesetLine {
+    static func text(_ f: IngestFrameset) -> String {
+        f.isComplete ? "\(f.index) complete" : "\(f.index) partial " + f.missing.map { "\($0.camera)=\($0.state.rawValue)" }.joined(separator: " ")
+    }
+}
+
+/// Frameset latencies as a consumer of ``IngestServer/framesets`` sees them.
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var complete: [Int64] = []
+    private var partial = 0
+
+    func add(_ f: IngestFrameset, at: MonotonicInstant) {
+        lock.lock()
+        defer { lock.unlock() }
+        if f.isComplete { complete.append((at - f.settledAt).nanoseconds) } else { partial += 1 }
+    }
+
+    func print(backfilled: [String: (rows: Int, span: TimeSpan)], rejected: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let sorted = complete.sorted()
+        func pct(_ p: Double) -> String {
+            guard !sorted.isEmpty else { return "-" }
+            return TimeSpanFormat.text(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+        }
+        Console.out("stats: framesets complete=\(sorted.count) partial=\(partial) latency_p50=\(pct(0.5)) latency_p99=\(pct(0.99)) latency_max=\(pct(1.0)) rejected=\(rejected)")
+        for (camera, b) in backfilled.sorted(by: { $0.key < $1.key }) {
+            let seconds = Double(b.span.nanoseconds) / 1e9
+            Console.out("stats: backfill \(camera) rows=\(b.rows) span=\(TimeSpanFormat.text(b.span.nanoseconds)) rate=\(seconds > 0 ? String(Int(Double(b.rows) / seconds)) : "-") rows/s")
+        }
+    }
+}
