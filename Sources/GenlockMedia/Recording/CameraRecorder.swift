@@ -73,6 +73,9 @@ public final class CameraRecorder: Sendable {
 
     private var clock: PresentationClock { PresentationClock(epoch: configuration.epoch) }
 
+    /// Rows noted `dropped` so far (this run and the earlier runs it continues): for STATUS.
+    public var droppedCount: Int { state.withLock { $0.dropped } }
+
     /// Records frame `record.index` with its pixels.
     public func append(_ frame: VideoFrame, record: FrameRecord) throws(MediaError) {
         try frame.validate()

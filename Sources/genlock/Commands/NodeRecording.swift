@@ -7,6 +7,7 @@ import GenlockNode
 import GenlockPOSIX
 import Glibc
 import Logging
+import Synchronization
 
 /// Where and how a node records: `<out>/<session>/<camera>.mkv` plus sidecars.
 struct NodeRecording: Sendable {
@@ -23,6 +24,8 @@ struct NodeRecording: Sendable {
     var writesSessionExports = false
     /// A frame later than this after `Tn` (realtime on waking − Tn) is flagged `late` in the sidecar.
     var lateTolerance: TimeSpan = .milliseconds(1)
+    /// The camera's recorder once open, for STATUS's dropped count.
+    let opened = OpenedRecorder()
 
     /// Request-timed capture on the synthetic camera, rendering at `size` in `layout`, recorded
     /// through the same pipeline as a libcamera sensor's frames.
@@ -46,6 +49,7 @@ struct NodeRecording: Sendable {
     ) throws -> CameraFrameRecorder {
         let recorder = try session(schedule).camera(camera, configuration: configuration(frameSize, frameLayout, schedule))
         log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)")
+        opened.recorder.withLock { $0 = recorder }
         return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
     }
 
@@ -58,6 +62,12 @@ struct NodeRecording: Sendable {
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
             segmentDuration: segment, flushInterval: flushInterval, lateTolerance: lateTolerance)
     }
+}
+
+/// The recorder a node opened at START (none before), read by the STATUS ticker.
+final class OpenedRecorder: Sendable {
+    let recorder = Mutex<CameraRecorder?>(nil)
+    var droppedCount: Int64? { recorder.withLock { $0.map { Int64($0.droppedCount) } } }
 }
 
 /// The software version sent in HELLO.
