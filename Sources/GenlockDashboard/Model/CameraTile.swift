@@ -30,7 +30,9 @@ public struct CameraTile: Codable, Hashable, Sendable {
     public init(view: CameraView, phase: CoordinatorCore.Phase, preview: PreviewInfo?) {
         name = view.name
         connected = view.connected
-        missingReason = view.connected ? nil : view.softwareVersion == nil ? "never connected" : "disconnected"
+        // A node that reported its run finished leaves: that is the end of its session, not a fault.
+        missingReason = view.connected ? nil : view.softwareVersion == nil ? "never connected"
+            : view.status?.finished == true ? "finished, disconnected" : "disconnected"
         version = view.softwareVersion
         ptpPortState = view.ptp?.portState
         ptpOffsetNs = view.ptp?.offsetNs

@@ -33,7 +33,7 @@ function renderTile(t) {
   const locked = t.phaseLockState ? t.phaseLockState === "locked" : t.ptpLocked;
   if (t.connected && locked) classes.push("locked");
   if (t.recording) classes.push("recording");
-  const badge = !t.connected ? "missing" : t.finished ? "finished" : t.recording ? "recording" : "ready";
+  const badge = t.finished ? "finished" : !t.connected ? "missing" : t.recording ? "recording" : "ready";
   const tile = el("div", { class: classes.join(" "), id: "tile-" + t.name, "data-camera": t.name,
     "data-locked": String(t.connected && locked), "data-recording": String(t.recording) });
   tile.append(el("h3", {}, [t.name, el("span", { class: "badge" + (t.recording ? " rec" : "") }, [badge])]));
@@ -98,9 +98,14 @@ function plot(canvasId, key) {
   g.fillStyle = "#6b7280"; g.font = "11px system-ui";
   if (lo === Infinity) { g.fillText("no data", 10, 20); return; }
   if (lo === hi) { lo -= 1; hi += 1; }
-  const x = t => 40 + (c.width - 50) * (t - (now - windowMs)) / windowMs;
+  // The x axis spans the data shown: from the oldest sample (at most five minutes back) to now.
+  let first = now;
+  for (const [, pts] of series) if (pts.length) first = Math.min(first, pts[0].tMs);
+  const span = Math.max(1000, now - first);
+  const x = t => 40 + (c.width - 100) * (t - first) / span;
   const y = v => c.height - 15 - (c.height - 30) * (v - lo) / (hi - lo);
   g.fillText(ns(Math.round(hi)), 2, 12); g.fillText(ns(Math.round(lo)), 2, c.height - 4);
+  g.fillText("-" + Math.round(span / 1000) + " s", 110, c.height - 4); g.fillText("now", c.width - 80, c.height - 4);
   series.forEach(([name, pts], i) => {
     g.strokeStyle = colors[i % colors.length]; g.beginPath();
     pts.forEach((p, j) => j ? g.lineTo(x(p.tMs), y(p[key])) : g.moveTo(x(p.tMs), y(p[key])));
