@@ -86,6 +86,21 @@ import Testing
         #expect(samples["genlock_camera_frames_recorded{camera=\"cam2\"}"] == nil)
     }
 
+    @Test func theServerAnswersWhileSwiftsSharedThreadsAreBlocked() async throws {
+        let core = try Support.core(cameras: ["cam1"], connected: ["cam1"], locked: true)
+        let (server, port) = try await Support.server(core: core)
+        defer { server.stop() }
+        // Occupy every thread of the cooperative pool with blocking work for 6 s (as a busy
+        // process may), then ask with a 3 s deadline: the dashboard runs on its own queue.
+        let width = ProcessInfo.processInfo.activeProcessorCount
+        let blockers = (0..<width).map { _ in Task.detached { _ = usleep(6_000_000) } }
+        usleep(300_000)
+        let result = try await Support.curl(["--max-time", "3", "http://127.0.0.1:\(port)/api/state"])
+        for b in blockers { await b.value }
+        #expect(result.status == 200)
+        #expect(result.body.contains("\"sessionID\":\"abc\""))
+    }
+
     @Test func nodeMetricsHaveALatenessHistogram() throws {
         let metrics = NodeMetrics(camera: "cam7")
         for ns: Int64 in [8_000, 30_000, 30_000, 2_000_000] { metrics.frameLateness(ns: ns) }
@@ -96,6 +111,9 @@ import Testing
         #expect(samples["genlock_frame_lateness_seconds_bucket{camera=\"cam7\",le=\"+Inf\"}"] == 4)
         #expect(samples["genlock_frame_lateness_seconds_count{camera=\"cam7\"}"] == 4)
         #expect(samples["genlock_camera_frames_recorded{camera=\"cam7\"}"] == 4)
+        // Unknown PTP offset, no phase lock: those gauges are absent, not 0.
+        #expect(samples["genlock_camera_ptp_offset_seconds{camera=\"cam7\"}"] == nil)
+        #expect(samples["genlock_camera_phase_error_seconds{camera=\"cam7\"}"] == nil)
     }
 
     @Test func aWebSocketClientThatStopsReadingIsDroppedAndOthersKeepTheirFeed() async throws {

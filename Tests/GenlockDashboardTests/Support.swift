@@ -63,7 +63,7 @@ enum Support {
         let body = dir.appendingPathComponent("body").path, headers = dir.appendingPathComponent("headers").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "10", "-o", body, "-D", headers, "-w", "%{http_code}"] + arguments
+        process.arguments = ["-s", "--max-time", "60", "-o", body, "-D", headers, "-w", "%{http_code}"] + arguments
         let out = Pipe()
         process.standardOutput = out
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in

@@ -1,17 +1,17 @@
 import CoreMetrics
 import GenlockControl
 import Prometheus
+import Synchronization
 
 /// A camera node's `/metrics` (`genlock camera --metrics ADDR`): its STATUS as gauges, and every
 /// captured frame's realtime lateness (realtime on waking − `Tn`) in a histogram, which the
-/// coordinator, hearing only a p99, cannot give.
+/// coordinator, hearing only a p99, cannot give. A gauge appears only once the node knows its
+/// value: no PTP offset is reported as 0 when ptp4l is not running.
 public final class NodeMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let frames: Meter
-    private let dropped: Meter
-    private let skipped: Meter
-    private let ptpOffset: Meter
-    private let phaseError: Meter
+    private let factory: PrometheusMetricsFactory
+    private let dimensions: [(String, String)]
+    private let meters = Mutex<[String: Meter]>([:])
     private let lateness: Recorder
 
     /// Lateness buckets, seconds: 10 µs to 50 ms.
@@ -21,22 +21,19 @@ public final class NodeMetrics: Sendable {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets["genlock_frame_lateness_seconds"] = Self.latenessBucketsSeconds
-        let dims = [("camera", camera)]
-        frames = Meter(label: "genlock_camera_frames_recorded", dimensions: dims, factory: factory)
-        dropped = Meter(label: "genlock_camera_frames_dropped", dimensions: dims, factory: factory)
-        skipped = Meter(label: "genlock_camera_frames_skipped", dimensions: dims, factory: factory)
-        ptpOffset = Meter(label: "genlock_camera_ptp_offset_seconds", dimensions: dims, factory: factory)
-        phaseError = Meter(label: "genlock_camera_phase_error_seconds", dimensions: dims, factory: factory)
-        lateness = Recorder(label: "genlock_frame_lateness_seconds", dimensions: dims, aggregate: true, factory: factory)
+        self.factory = factory
+        dimensions = [("camera", camera)]
+        lateness = Recorder(label: "genlock_frame_lateness_seconds", dimensions: dimensions, aggregate: true, factory: factory)
     }
 
     /// The node's STATUS, as it sends it (twice a second).
     public func update(_ status: ControlMessage.Status) {
-        frames.set(Double(status.framesCaptured))
-        skipped.set(Double(status.framesSkipped))
-        if let d = status.health?.framesDroppedCount { dropped.set(Double(d)) }
-        if let o = status.ptp.offsetNs { ptpOffset.set(Double(o) / 1e9) }
-        if let p = status.phaseLock { phaseError.set(Double(p.phaseErrorNs) / 1e9) }
+        set("genlock_camera_frames_recorded", Double(status.framesCaptured))
+        set("genlock_camera_frames_skipped", Double(status.framesSkipped))
+        set("genlock_camera_frames_dropped", status.health?.framesDroppedCount.map(Double.init))
+        set("genlock_camera_ptp_offset_seconds", status.ptp.offsetNs.map { Double($0) / 1e9 })
+        set("genlock_camera_phase_error_seconds", status.phaseLock.map { Double($0.phaseErrorNs) / 1e9 })
+        set("genlock_camera_disk_free_bytes", status.health?.diskFreeBytes.map(Double.init))
     }
 
     /// One captured frame's realtime lateness.
@@ -44,4 +41,15 @@ public final class NodeMetrics: Sendable {
 
     /// The Prometheus text exposition.
     public func text() -> String { registry.emitToString() }
+
+    private func set(_ name: String, _ value: Double?) {
+        guard let value else { return }
+        let meter = meters.withLock { meters in
+            if let m = meters[name] { return m }
+            let m = Meter(label: name, dimensions: dimensions, factory: factory)
+            meters[name] = m
+            return m
+        }
+        meter.set(value)
+    }
 }

@@ -84,7 +84,7 @@ public final class DashboardServer: Sendable {
             logger: logger)
         let interval = options.publishInterval
         let hub = self.hub, metrics = self.metrics
-        let running = Task {
+        let running = Task(executorPreference: DashboardExecutor(label: "genlock.dashboard")) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {

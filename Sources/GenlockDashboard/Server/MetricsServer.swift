@@ -41,7 +41,7 @@ public final class MetricsServer: Sendable {
                 bound.continuation.finish()
             },
             logger: logger)
-        let running = Task {
+        let running = Task(executorPreference: DashboardExecutor(label: "genlock.metrics")) {
             defer { bound.continuation.finish() }
             try await app.run()
         }
