@@ -40,6 +40,7 @@ enum Support {
 
     /// A server on 127.0.0.1 (an ephemeral port) showing `core`.
     static func server(core: CoordinatorCore, token: String? = nil, presses: Presses = Presses(),
+                       monotonicNs: @escaping @Sendable () -> Int64 = Support.monotonicNs,
                        tweak: (inout DashboardServer.Options) -> Void = { _ in }) async throws -> (DashboardServer, Int) {
         let hub = DashboardHub(controls: presses.controls, now: { t0 })
         hub.observe(core)
