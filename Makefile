@@ -2,7 +2,7 @@
 # Both install the Debian packages the project needs when they are missing, then build.
 
 DEB_PACKAGES := libcamera-dev libavformat-dev libavcodec-dev libswscale-dev libgpiod-dev \
-                linuxptp rt-tests ffmpeg iproute2 pkg-config g++
+                linuxptp rt-tests ffmpeg iproute2 pkg-config g++ chromium curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench clean

@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "GenlockDoctor", targets: ["GenlockDoctor"]),
         .library(name: "GenlockDoctorLinux", targets: ["GenlockDoctorLinux"]),
         .library(name: "GenlockIngest", targets: ["GenlockIngest"]),
+        .library(name: "GenlockDashboard", targets: ["GenlockDashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure domain logic: time types, schedules, the capture state machine. No I/O, no threads.
@@ -167,6 +172,22 @@ let package = Package(
         // libcamera's virtual cameras. The recording GPIO line is GenlockHAL's SimulatedGPIOLine,
         // which `genlock hil flash --simulated` uses too. Not a product: only this package's tests need it.
         .target(name: "GenlockTesting", dependencies: ["GenlockCore", "GenlockHAL"], swiftSettings: strict),
+        // The rig in a browser: the coordinator's HTTP server (Hummingbird), the dashboard page and its
+        // WebSocket updates, START/STOP behind a token, and the Prometheus /metrics endpoint. Reads
+        // the coordinator's state from GenlockControl; never reaches into capture internals.
+        .target(
+            name: "GenlockDashboard",
+            dependencies: [
+                "GenlockCore", "GenlockControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Resources/web")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "genlock",
             dependencies: [
@@ -174,6 +195,7 @@ let package = Package(
                 "GenlockGPIO", "GenlockControl", "GenlockControlNIO", "GenlockLibcamera",
                 "GenlockSimulator", "GenlockHIL", "GenlockHILMedia", "GenlockNode", "GenlockDoctor", "GenlockDoctorLinux",
                 "GenlockIngest",
+                "GenlockDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -254,6 +276,11 @@ let package = Package(
         .testTarget(
             name: "GenlockCLITests",
             dependencies: ["GenlockCore", "GenlockPTP", "GenlockTesting", "genlock"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GenlockDashboardTests",
+            dependencies: ["GenlockCore", "GenlockControl", "GenlockDashboard"],
             swiftSettings: strict
         ),
     ],

@@ -90,6 +90,15 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// The configured frame rate.
     public let rate: FrameRate?
 
+    /// Called on the event loop after every event with the coordinator's state: the dashboard's
+    /// feed. It must return at once (copy, never wait); set before ``bind(host:port:)``.
+    public var observe: @Sendable (CoordinatorCore) -> Void = { _ in }
+
+    /// An operator's START (the dashboard): sent when nothing holds it (see `startOnRequest`).
+    public func requestStart() {
+        loop.execute { [self] in perform(endpoint.startRequested(now: now())) }
+    }
+
     /// Ctrl-C or `genlock coordinator stop`: pick the common stop index and send STOP.
     public func requestStop() {
         loop.execute { [self] in perform(endpoint.stopRequested(now: now())) }
@@ -148,6 +157,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     }
 
     private func perform(_ outputs: [CoordinatorEndpoint.Output]) {
+        defer { observe(endpoint.core) }
         for output in outputs {
             switch output {
             case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }

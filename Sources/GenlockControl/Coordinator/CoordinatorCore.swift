@@ -20,10 +20,14 @@ public struct CoordinatorCore: Sendable {
         /// its persisted record: a node's HELLO reporting this session is adopted. Nil: a node's
         /// running session is adopted whatever its id (the log says it is not on record).
         public var sessionOnRecord: UInt64?
+        /// Hold START, once everything else allows it, until an operator asks for it
+        /// (``Event/startRequested(now:)``, the dashboard's START button).
+        public var startOnRequest: Bool
 
         public init(cameras: [String], minimumCameras: Int? = nil, rate: FrameRate, lead: TimeSpan, stopMargin: TimeSpan,
-                    ptpGate: Bool, maximumPTPOffset: TimeSpan, sessionOnRecord: UInt64? = nil) {
+                    ptpGate: Bool, maximumPTPOffset: TimeSpan, sessionOnRecord: UInt64? = nil, startOnRequest: Bool = false) {
             self.sessionOnRecord = sessionOnRecord
+            self.startOnRequest = startOnRequest
             self.cameras = cameras
             self.minimumCameras = minimumCameras ?? cameras.count
             self.rate = rate
@@ -44,6 +48,9 @@ public struct CoordinatorCore: Sendable {
         case tick(now: RealtimeInstant)
         /// Ctrl-C or `genlock coordinator stop`.
         case stopRequested(now: RealtimeInstant)
+        /// An operator's START (the dashboard): sent at once when nothing holds it, refused (logged)
+        /// otherwise. Only meaningful with ``Configuration/startOnRequest``.
+        case startRequested(now: RealtimeInstant)
     }
 
     public enum Action: Hashable, Sendable {
@@ -78,6 +85,7 @@ public struct CoordinatorCore: Sendable {
         var acked = false
         var status: ControlMessage.Status?
         var joinedSession = false
+        var softwareVersion: String?
     }
 
     public enum Phase: Hashable, Sendable { case waiting, started, stopping, finished }
@@ -103,6 +111,9 @@ public struct CoordinatorCore: Sendable {
     private var nodes: [String: Node] = [:]
     private var byConnection: [ConnectionID: String] = [:]
     private var lastWaitingLog = ""
+    private var startWanted = false
+    /// Why START is held while waiting (cameras missing, the PTP gate, the operator), nil otherwise.
+    public private(set) var holdReason: String?
     private var reportedLate = false
 
     public init(configuration: Configuration, sessionID: UInt64) {
@@ -139,6 +150,13 @@ public struct CoordinatorCore: Sendable {
             return [.log("\(name) disconnected")] + finishIfDone()
         case .tick(let now): return tick(now)
         case .stopRequested(let now): return requestStop(now)
+        case .startRequested(let now):
+            guard phase == .waiting else { return [.log("START requested: the session has already started")] }
+            if let reason = startHold(), !(configuration.startOnRequest && reason == Self.operatorHold) {
+                return [.log("START requested but held: \(reason)")]
+            }
+            startWanted = true
+            return tick(now)
         }
     }
 
@@ -157,6 +175,7 @@ public struct CoordinatorCore: Sendable {
         node.connection = id
         node.ptp = hello.ptp
         node.acked = false
+        node.softwareVersion = hello.softwareVersion
         nodes[hello.nodeName] = node
         byConnection[id] = hello.nodeName
         actions.append(.log("\(hello.nodeName) connected (version \(hello.softwareVersion), PTP \(describe(hello.ptp)))"))
@@ -206,21 +225,15 @@ public struct CoordinatorCore: Sendable {
         switch phase {
         case .waiting:
             let connected = nodes.values.filter { $0.connection != nil }
-            let unlocked = connected.filter { !isLocked($0.ptp) }.map(\.name).sorted()
-            var why = ""
-            if connected.count < configuration.minimumCameras {
-                let missing = configuration.cameras.filter { nodes[$0]?.connection == nil }
-                why = "waiting for cameras: \(connected.count)/\(configuration.minimumCameras) connected; missing \(missing.joined(separator: ", "))"
-            } else if configuration.ptpGate, !unlocked.isEmpty {
-                why = "holding START: PTP not locked on \(unlocked.joined(separator: ", "))"
-            }
-            if !why.isEmpty {
+            holdReason = startHold()
+            if let why = holdReason {
                 defer { lastWaitingLog = why }
                 return why == lastWaitingLog ? [] : [.log(why)]
             }
             let s = ControlMessage.Start(t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil)
             start = s
             phase = .started
+            holdReason = nil
             var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras"), persistAction]
             for node in connected.sorted(by: { $0.name < $1.name }) {
                 actions.append(.send(node.connection!, .start(s)))
@@ -275,6 +288,33 @@ public struct CoordinatorCore: Sendable {
         guard phase == .stopping, unfinishedCameras.isEmpty else { return [] }
         phase = .finished
         return [persistAction, .finished(summary)]
+    }
+
+    /// The hold reason once only the operator's START is missing.
+    public static let operatorHold = "ready: waiting for an operator's START"
+
+    /// Why START cannot go out now, nil when it can.
+    private func startHold() -> String? {
+        let connected = nodes.values.filter { $0.connection != nil }
+        let unlocked = connected.filter { !isLocked($0.ptp) }.map(\.name).sorted()
+        if connected.count < configuration.minimumCameras {
+            let missing = configuration.cameras.filter { nodes[$0]?.connection == nil }
+            return "waiting for cameras: \(connected.count)/\(configuration.minimumCameras) connected; missing \(missing.joined(separator: ", "))"
+        }
+        if configuration.ptpGate, !unlocked.isEmpty { return "holding START: PTP not locked on \(unlocked.joined(separator: ", "))" }
+        if configuration.startOnRequest, !startWanted { return Self.operatorHold }
+        return nil
+    }
+
+    /// Every configured camera as the coordinator sees it now, in configuration order.
+    public var cameras: [CameraView] {
+        configuration.cameras.map { name in
+            let node = nodes[name]
+            return CameraView(
+                name: name, connected: node?.connection != nil, softwareVersion: node?.softwareVersion, ptp: node?.ptp,
+                status: node?.status, joinedSession: node?.joinedSession ?? false,
+                ptpLocked: node.map { isLocked($0.ptp) } ?? false)
+        }
     }
 
     private func isLocked(_ ptp: PTPReport) -> Bool {

@@ -166,6 +166,12 @@ public struct CoordinatorEndpoint: Sendable {
         return perform(core.handle(.stopRequested(now: now.realtime)))
     }
 
+    /// An operator's START (the dashboard); the core sends it only when nothing else holds it.
+    public mutating func startRequested(now: ClockSample) -> [Output] {
+        latest = now.monotonic
+        return perform(core.handle(.startRequested(now: now.realtime)))
+    }
+
     private mutating func handle(_ message: ControlMessage, sessionID: UInt64, from id: ConnectionID, at now: MonotonicInstant) -> [Output] {
         switch message {
         case .hello(let hello) where peers[id]?.name == nil:

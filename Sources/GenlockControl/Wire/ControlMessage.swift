@@ -103,8 +103,12 @@ public enum ControlMessage: Hashable, Sendable {
         public var lateness: LatenessReport?
         /// The node's preflight at launch (`genlock doctor`'s quick checks), one line, once known.
         public var preflight: String?
+        /// Frames dropped, lateness p99, disk free: appended last (nil from nodes that predate it).
+        public var health: HealthReport?
         public init(ptp: PTPReport, framesCaptured: Int64, framesSkipped: Int64, lastIndex: Int64?, finished: Bool,
-                    phaseLock: PhaseLockReport? = nil, lateness: LatenessReport? = nil, preflight: String? = nil) {
+                    phaseLock: PhaseLockReport? = nil, lateness: LatenessReport? = nil, preflight: String? = nil,
+                    health: HealthReport? = nil) {
+            self.health = health
             self.ptp = ptp
             self.framesCaptured = framesCaptured
             self.framesSkipped = framesSkipped
@@ -113,6 +117,22 @@ public enum ControlMessage: Hashable, Sendable {
             self.phaseLock = phaseLock
             self.lateness = lateness
             self.preflight = preflight
+        }
+    }
+
+    /// What an operator watches on a node besides its counts: each field nil when the node cannot
+    /// tell (no recording, no frame captured yet, no output folder).
+    public struct HealthReport: Hashable, Sendable {
+        /// Frames the recorder released unwritten (rowed `dropped` in the sidecar).
+        public var framesDroppedCount: Int64?
+        /// Realtime lateness p99 over the node's recent frames (request-timed capture).
+        public var latenessP99Ns: Int64?
+        /// Bytes an unprivileged writer may still use in the output folder.
+        public var diskFreeBytes: Int64?
+        public init(framesDroppedCount: Int64? = nil, latenessP99Ns: Int64? = nil, diskFreeBytes: Int64? = nil) {
+            self.framesDroppedCount = framesDroppedCount
+            self.latenessP99Ns = latenessP99Ns
+            self.diskFreeBytes = diskFreeBytes
         }
     }
 

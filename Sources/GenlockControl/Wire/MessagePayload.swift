@@ -42,6 +42,12 @@ extension ControlMessage {
             }
             w.bool(s.preflight != nil)
             if let p = s.preflight { w.text(String(p.utf8.prefix(ControlWire.maximumText)) ?? "") }
+            w.bool(s.health != nil)
+            if let h = s.health {
+                w.optionalI64(h.framesDroppedCount)
+                w.optionalI64(h.latenessP99Ns)
+                w.optionalI64(h.diskFreeBytes)
+            }
         case .error(let e):
             w.u16(e.code.rawValue)
             w.boundedText(e.text)
@@ -95,9 +101,15 @@ extension ControlMessage {
             }
             var preflight: String?
             if !r.isAtEnd, try r.bool("STATUS preflight presence") { preflight = try r.text("STATUS preflight", maxBytes: max) }
+            var health: HealthReport?
+            if !r.isAtEnd, try r.bool("STATUS health presence") {
+                health = HealthReport(
+                    framesDroppedCount: try r.optionalI64("STATUS frames dropped"), latenessP99Ns: try r.optionalI64("STATUS lateness p99"),
+                    diskFreeBytes: try r.optionalI64("STATUS disk free"))
+            }
             message = .status(Status(
                 ptp: ptp, framesCaptured: captured, framesSkipped: skipped, lastIndex: last, finished: finished, phaseLock: phaseLock,
-                lateness: lateness, preflight: preflight))
+                lateness: lateness, preflight: preflight, health: health))
         case 6:
             let raw = try r.u16("ERROR code")
             guard let code = ControlError.Code(rawValue: raw) else { throw ControlError(.malformed, "ERROR code \(raw) is unknown") }

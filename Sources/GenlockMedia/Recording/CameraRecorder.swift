@@ -90,6 +90,9 @@ public final class CameraRecorder: Sendable {
     /// file): what a remuxer needs besides the packets.
     public var streamParameters: EncodedStreamParameters? { state.withLock { $0.parameters } }
 
+    /// Rows noted `dropped` so far (this run and the earlier runs it continues): for STATUS.
+    public var droppedCount: Int { state.withLock { $0.dropped } }
+
     /// Records frame `record.index` with its pixels.
     public func append(_ frame: VideoFrame, record: FrameRecord) throws(MediaError) {
         guard remux == nil else { throw MediaError.invalidFrame("\(camera) stores packets encoded elsewhere, not frames") }

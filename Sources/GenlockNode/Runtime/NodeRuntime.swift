@@ -27,13 +27,17 @@ public final class NodeRuntime: Sendable {
         public var offload: @Sendable (@escaping @Sendable () -> Void) -> Void
         /// The node's preflight summary for STATUS, once its checks have run (nil before, or none).
         public var preflight: @Sendable () -> String?
+        /// Frames dropped, lateness p99 and disk free for STATUS (nil: the host cannot tell).
+        public var health: @Sendable () -> ControlMessage.HealthReport?
 
         public init(
             sendStatus: @escaping @Sendable (ControlMessage.Status) -> Void, ptp: @escaping @Sendable () -> PTPReport,
             log: @escaping @Sendable (NodeLogLevel, String) -> Void, exit: @escaping @Sendable (NodeExit) -> Void,
             offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() },
-            preflight: @escaping @Sendable () -> String? = { nil }
+            preflight: @escaping @Sendable () -> String? = { nil },
+            health: @escaping @Sendable () -> ControlMessage.HealthReport? = { nil }
         ) {
+            self.health = health
             self.sendStatus = sendStatus
             self.ptp = ptp
             self.log = log
@@ -86,7 +90,7 @@ public final class NodeRuntime: Sendable {
         let p = capture.progress
         return ControlMessage.Status(
             ptp: outputs.ptp(), framesCaptured: p.captured, framesSkipped: p.skipped, lastIndex: p.lastIndex, finished: finished,
-            phaseLock: p.phaseLock, lateness: p.lateness, preflight: outputs.preflight())
+            phaseLock: p.phaseLock, lateness: p.lateness, preflight: outputs.preflight(), health: outputs.health())
     }
 
     private func captured(_ report: NodeCaptureReport) {

@@ -35,6 +35,9 @@ struct CameraCommand: ParsableCommand {
     @Option(name: .customLong("crystal-ppm"), help: ArgumentHelp("The synthetic streaming sensor's crystal error in ppm (phase-locked without a camera).", visibility: .hidden))
     var crystalPpm: Double = 20
 
+    @Option(name: .customLong("metrics"), help: "Serve this node's Prometheus /metrics on HOST:PORT (read-only; frames, drops, skips, PTP offset, phase error, a lateness histogram).")
+    var metrics: String?
+
     @Option(help: "Node settings file (YAML: name, coordinator, key, out, session, codec, size, ptpSocket, ptpMaxOffset, coordinatorTimeout, joinMargin); flags override it.")
     var config: String?
 
@@ -149,7 +152,7 @@ struct CameraCommand: ParsableCommand {
                 }
                 return recording
             },
-            joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs, crystalPpm: crystalPpm))
+            joinMargin: s.joinMargin, timing: timing, cpuLatencyUs: cpuLatencyUs, crystalPpm: crystalPpm, metrics: metrics))
     }
 }
 

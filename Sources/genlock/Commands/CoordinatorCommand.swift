@@ -41,6 +41,12 @@ struct CoordinatorRun: ParsableCommand {
     @Option(name: .customLong("state"), help: "The record of the session this coordinator started, written atomically; a restarted coordinator adopts that session from the nodes (default: coordinator.session beside the rig file).")
     var state: String?
 
+    @OptionGroup var dashboard: DashboardArguments
+
+    func validate() throws {
+        if dashboard.waitForStart, dashboard.http == "off" { throw ValidationError("--wait-for-start needs the dashboard (--http)") }
+    }
+
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: "coordinator")
@@ -68,11 +74,13 @@ struct CoordinatorRun: ParsableCommand {
         let running = onRecord.flatMap { $0.finished ? nil : $0 }
         let configuration = CoordinatorCore.Configuration(
             cameras: rig.cameras, minimumCameras: minCameras, rate: rig.rate, lead: rig.lead, stopMargin: rig.stopMargin,
-            ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset, sessionOnRecord: running?.sessionID)
+            ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset, sessionOnRecord: running?.sessionID,
+            startOnRequest: dashboard.waitForStart)
         let clock = PosixClockPair()
         let server = CoordinatorServer(
             configuration: configuration, key: key, sessionID: UInt64.random(in: 1...UInt64.max),
             now: { clock.sample() }, log: { log.info("\($0)") })
+        let web = DashboardLaunch(dashboard, coordinator: server, clock: clock, log: { log.info("\($0)") })
         server.persist = { record in
             do { try Files.writeAtomically(record.text, to: statePath) } catch {
                 log.error("cannot keep the session record: \(error)")
@@ -95,7 +103,10 @@ struct CoordinatorRun: ParsableCommand {
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { server.requestStop() }
+            source.setEventHandler {
+                server.requestStop()
+                web.wake()
+            }
             source.resume()
             sources.append(source)
         }
@@ -115,16 +126,23 @@ struct CoordinatorRun: ParsableCommand {
         }
         let summary = try server.waitUntilFinished()
         for s in sources { s.cancel() }
+        var report: [String] = []
         if let stop = summary.stopIndex {
             log.info("session ended: stop index \(stop)")
+            report.append("session ended: stop index \(stop)")
             for name in rig.cameras {
                 if let s = summary.nodes[name] {
-                    log.info("\(name): \(s.framesCaptured) frames, \(s.framesSkipped) skipped, last index \(s.lastIndex.map(String.init) ?? "-")")
+                    let line = "\(name): \(s.framesCaptured) frames, \(s.framesSkipped) skipped, last index \(s.lastIndex.map(String.init) ?? "-")"
+                    log.info("\(line)")
+                    report.append(line)
                 } else {
                     log.warning("\(name): no report")
+                    report.append("\(name): no report")
                 }
             }
         }
+        // The recordings are on the nodes: this coordinator knows no session folder.
+        web.finished(report: report.isEmpty ? "stopped before START" : report.joined(separator: "\n"), folder: nil, linger: dashboard.linger)
     }
 }
 

@@ -42,6 +42,8 @@ struct NodeOptions {
     var quiet = false
     /// The synthetic streaming sensor's crystal error (phase-locked capture without a camera).
     var crystalPpm: Double = 0
+    /// `HOST:PORT` for the node's `/metrics`, or nil for none.
+    var metrics: String?
 }
 
 /// Every node the CLI runs (`genlock camera` standalone or under a coordinator, synthetic or
@@ -81,6 +83,7 @@ enum NodeLaunch {
         }
         defer { latencyRequest?.release() }
         let recording = s.recording
+        let metrics = try NodeMetricsLaunch.start(s.metrics, camera: s.name, clock: clock, log: log)
 
         // Request-timed capture wakes on a deadline timer; a phase-locked sensor paces itself.
         var timer: (any DeadlineTimer)?
@@ -88,6 +91,7 @@ enum NodeLaunch {
         defer { timer?.shutdown() }
         let capture: any NodeCapture
         let closingLine: @Sendable () -> String?
+        var latenessP99: @Sendable () -> Int64? = { nil }
         if sensor == nil, mode == .phaseLocked {
             // No camera: a synthetic sensor that streams on its own crystal, paced by a real timer,
             // in the timing of the sensor named (imx708 by default).
@@ -135,8 +139,9 @@ enum NodeLaunch {
             // Capture deadlines are re-judged when realtime is stepped while armed.
             let made = try s.timing.makeTimer(stepAware: true)
             timer = made
-            let observer = RequestTimedLog(name: s.name, log: log, quiet: s.quiet)
+            let observer = RequestTimedLog(name: s.name, log: log, quiet: s.quiet, lateness: metrics.map { m -> @Sendable (Int64) -> Void in { m.frameLateness(ns: $0) } })
             closingLine = { observer.summaryLine }
+            latenessP99 = { observer.recentLatenessP99Ns }
             capture = RequestTimedCapture(
                 clock: clock, timer: AnyDeadlineTimer(made), joinMargin: s.joinMargin,
                 makeOutput: { plan, onError -> any CaptureOutput in
@@ -175,6 +180,15 @@ enum NodeLaunch {
                 log.info("preflight: \(line) (genlock doctor for the details)")
             }
         }
+        let recentLateness = latenessP99
+        let health: @Sendable () -> ControlMessage.HealthReport = {
+            let free: Int64? = recording.flatMap { r in
+                if case .success(let bytes) = DiskProbe.freeBytes(r.out) { return Int64(clamping: bytes) }
+                return nil
+            }
+            return ControlMessage.HealthReport(
+                framesDroppedCount: recording?.opened.droppedCount, latenessP99Ns: recentLateness(), diskFreeBytes: free)
+        }
         let client = Mutex<NodeClient?>(nil)
         let finalStatus = Mutex<EventLoopFuture<Void>?>(nil)
         let result = Mutex<NodeExit?>(nil)
@@ -184,6 +198,7 @@ enum NodeLaunch {
             clock: clock, capture: capture,
             outputs: .init(
                 sendStatus: { status in
+                    metrics?.update(status)
                     guard let sent = client.withLock({ $0 })?.send(status: status), status.finished else { return }
                     finalStatus.withLock { $0 = sent }
                 },
@@ -200,7 +215,8 @@ enum NodeLaunch {
                     exited.signal()
                 },
                 offload: { work in Thread.detachNewThread(work) },
-                preflight: { preflight.withLock { $0 } }))
+                preflight: { preflight.withLock { $0 } },
+                health: health))
         _ = SignalWaiter([SIGINT, SIGTERM]) { number in runtime.localStop(reason: SignalWaiter.name(number)) }
 
         if let coordinator = s.coordinator, let keyPath = s.key {

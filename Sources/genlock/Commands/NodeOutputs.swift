@@ -34,9 +34,12 @@ final class RequestTimedLog: Sendable {
     /// Per captured frame: the monotonic wake error and the realtime lateness (realtime on waking − Tn).
     private let timings = Mutex<(wakeErrors: [Int64], lateness: [Int64])>(([], []))
     private let summary = Mutex<CaptureSummary?>(nil)
+    private let lateness: (@Sendable (Int64) -> Void)?
 
-    /// `quiet`: no line per frame (the skips and the end are still logged).
-    init(name: String, log: Logger, quiet: Bool = false) {
+    /// `quiet`: no line per frame (the skips and the end are still logged). `lateness` hears every
+    /// captured frame's realtime lateness (the node's metrics).
+    init(name: String, log: Logger, quiet: Bool = false, lateness: (@Sendable (Int64) -> Void)? = nil) {
+        self.lateness = lateness
         self.name = name
         self.log = log
         self.quiet = quiet
@@ -49,6 +52,7 @@ final class RequestTimedLog: Sendable {
                 $0.wakeErrors.append(request.wakeError.nanoseconds)
                 $0.lateness.append((request.wake.realtime - request.scheduled).nanoseconds)
             }
+            lateness?((request.wake.realtime - request.scheduled).nanoseconds)
             guard !quiet else { return }
             log.info("frame \(request.index) Capture request queued",
                      metadata: [ClassicLogHandler.realtimeKey: "\(request.wake.realtime.nanosecondsSinceEpoch)"])
@@ -59,6 +63,13 @@ final class RequestTimedLog: Sendable {
         case .finish(let s):
             summary.withLock { $0 = s }
         }
+    }
+
+    /// Realtime lateness p99 over the last 1,000 captured frames (nil before the first): STATUS
+    /// carries it twice a second, so the window stays small to sort.
+    var recentLatenessP99Ns: Int64? {
+        let recent = timings.withLock { Array($0.lateness.suffix(1000)) }
+        return Percentiles(recent)?.p99
     }
 
     /// The closing line: frames, skips, indices, realtime lateness and wake error percentiles,

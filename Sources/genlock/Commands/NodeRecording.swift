@@ -8,6 +8,7 @@ import GenlockNode
 import GenlockPOSIX
 import Glibc
 import Logging
+import Synchronization
 
 /// Where and how a node records: `<out>/<session>/<camera>.mkv` plus sidecars.
 struct NodeRecording: Sendable {
@@ -34,6 +35,8 @@ struct NodeRecording: Sendable {
         var port: Int
         var key: RigKey
     }
+    /// The camera's recorder once open, for STATUS's dropped count.
+    let opened = OpenedRecorder()
 
     /// Request-timed capture on the synthetic camera, rendering at `size` in `layout`, recorded
     /// through the same pipeline as a libcamera sensor's frames.
@@ -63,6 +66,7 @@ struct NodeRecording: Sendable {
         }
         let recorder = try CameraRecorder(directory: session.directory, camera: camera, configuration: recordingConfiguration, tee: uplink)
         log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)\(ingest.map { ", streaming to the ingest at \($0.host):\($0.port)" } ?? "")")
+        opened.recorder.withLock { $0 = recorder }
         return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
     }
 
@@ -75,6 +79,12 @@ struct NodeRecording: Sendable {
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
             segmentDuration: segment, flushInterval: flushInterval, keyframeInterval: keyframeInterval, lateTolerance: lateTolerance)
     }
+}
+
+/// The recorder a node opened at START (none before), read by the STATUS ticker.
+final class OpenedRecorder: Sendable {
+    let recorder = Mutex<CameraRecorder?>(nil)
+    var droppedCount: Int64? { recorder.withLock { $0.map { Int64($0.droppedCount) } } }
 }
 
 /// The software version sent in HELLO.

@@ -47,6 +47,8 @@ struct RigCommand: ParsableCommand {
     @Option(help: "Capture mode: request-timed (one request per Tn) or phase-locked (synthetic sensors streaming on crystals a few ppm apart, steered until exposures start on Tn).")
     var capture: CaptureMode = .requestTimed
 
+    @OptionGroup var dashboard: DashboardArguments
+
     /// Each synthetic sensor's crystal error: spread over ±25 ppm, as real crystals are, so the
     /// phase lock has a different frequency to find on every camera.
     static func crystalPpm(camera: Int) -> Double {
@@ -60,6 +62,7 @@ struct RigCommand: ParsableCommand {
         guard lead >= .milliseconds(200) else { throw ValidationError("--lead must be at least 200ms (nodes need time to arm)") }
         do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { throw ValidationError("--size: \(error)") }
         guard sideBySide >= 0 else { throw ValidationError("--side-by-side must not be negative") }
+        if dashboard.waitForStart, dashboard.http == "off" { throw ValidationError("--wait-for-start needs the dashboard (--http)") }
     }
 
     func run() throws {
@@ -88,8 +91,10 @@ struct RigCommand: ParsableCommand {
         let stopMargin = TimeSpan.milliseconds(300)
         let log: @Sendable (String) -> Void = { Console.out("[coordinator] \($0)") }
         let server = CoordinatorServer(
-            configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: stopMargin, ptpGate: false, maximumPTPOffset: .microseconds(1)),
+            configuration: .init(cameras: names, rate: fps, lead: lead, stopMargin: stopMargin, ptpGate: false, maximumPTPOffset: .microseconds(1),
+                                 startOnRequest: dashboard.waitForStart),
             key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample() }, log: log)
+        let web = DashboardLaunch(dashboard, coordinator: server, clock: clock, log: log)
         let port = try server.bind(host: "127.0.0.1", port: 0)
         let ingest = IngestServer(
             configuration: .init(outputRoot: out, cameras: names), key: try RigKey(bytes: keyBytes),
@@ -117,7 +122,10 @@ struct RigCommand: ParsableCommand {
         // Ctrl-C stops the rig like the coordinator does: a common stop index.
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler { server.requestStop() }
+        interrupt.setEventHandler {
+            server.requestStop()
+            web.wake()
+        }
         interrupt.resume()
         StopTimer.stop(server, after: duration, stopMargin: stopMargin, clock: clock, progress: { index, stop in
             Console.progress("recording: frame \(index)\(stop.map { ", stopping at about frame \($0)" } ?? "")")
@@ -137,11 +145,13 @@ struct RigCommand: ParsableCommand {
         }
         let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
         report.printSideBySide(frames: sideBySide)
-        report.printSync(stopIndex: summary.stopIndex, exports: exports ?? [])
+        var sync = report.printSync(stopIndex: summary.stopIndex, exports: exports ?? [])
         if let table = try? FramesetExport.table(sessionDirectory: sessionDir.path) {
-            Console.out("  framesets (from framesets.csv): \(table.complete) complete, \(table.partial) partial")
-            for line in table.summary { Console.out("    \(line)") }
+            let lines = ["  framesets (from framesets.csv): \(table.complete) complete, \(table.partial) partial"] + table.summary.map { "    \($0)" }
+            for line in lines { Console.out(line) }
+            sync += "\n" + lines.joined(separator: "\n")
         }
+        web.finished(report: sync, folder: sessionDir.path, linger: dashboard.linger)
     }
 }
 

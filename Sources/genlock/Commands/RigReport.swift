@@ -46,7 +46,14 @@ struct RigReport {
         Console.out("(each line: [time] [INFO] [camera] frame n Capture request queued, or, phase-locked, frame n exposed ... from Tn)")
     }
 
-    func printSync(stopIndex: Int64?, exports: [CameraSummary]) {
+    /// Prints the sync report and returns its text (the dashboard shows it after STOP).
+    @discardableResult
+    func printSync(stopIndex: Int64?, exports: [CameraSummary]) -> String {
+        var lines: [String] = []
+        func emit(_ line: String) {
+            Console.out(line)
+            lines.append(line)
+        }
         // Request instant of frame n on a camera, on the shared timeline: Tn plus that node's
         // realtime lateness (older sidecars without it: plus its monotonic wake error).
         var instants: [Int64: [Int64]] = [:]
@@ -65,26 +72,27 @@ struct RigReport {
                 exposures[r.index, default: []].append(sensor.nanosecondsSinceEpoch - exposure.nanoseconds)
             }
         }
-        Console.out("")
-        Console.out("sync report\(stopIndex.map { " (stop index \($0))" } ?? ""):")
+        emit("")
+        emit("sync report\(stopIndex.map { " (stop index \($0))" } ?? ""):")
         let requestSkews = instants.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
         let exposureSkews = exposures.values.filter { $0.count == cameras.count }.map { $0.max()! - $0.min()! }
         if let p = Percentiles(requestSkews) {
-            Console.out("  capture-request skew across \(cameras.count) cameras over \(p.count) common frames: p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
+            emit("  capture-request skew across \(cameras.count) cameras over \(p.count) common frames: p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
         }
         if let p = Percentiles(exposureSkews) {
-            Console.out("  exposure-start skew across \(cameras.count) cameras over \(p.count) common frames (as each sensor reports it): p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
+            emit("  exposure-start skew across \(cameras.count) cameras over \(p.count) common frames (as each sensor reports it): p50 \(TimeSpanFormat.text(p.p50)), p99 \(TimeSpanFormat.text(p.p99)), max \(TimeSpanFormat.text(p.max))")
         }
         if requestSkews.isEmpty, exposureSkews.isEmpty {
-            Console.out("  no frame was recorded by every camera")
+            emit("  no frame was recorded by every camera")
         }
         for name in cameras {
             if let s = exports.first(where: { $0.camera == name }) {
-                Console.out("  \(name): recorded \(s.recorded), dropped \(s.dropped), skipped \(s.skipped), indices \(s.indices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-")\(latenessText(name))")
+                emit("  \(name): recorded \(s.recorded), dropped \(s.dropped), skipped \(s.skipped), indices \(s.indices.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "-")\(latenessText(name))")
             } else {
-                Console.out("  \(name): no recording")
+                emit("  \(name): no recording")
             }
         }
+        return lines.joined(separator: "\n")
     }
 
     /// A camera's realtime lateness (realtime on waking − Tn) over its requested frames, and how

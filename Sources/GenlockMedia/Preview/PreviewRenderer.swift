@@ -1,0 +1,139 @@
+import CFFmpeg
+import CFFmpegShim
+import GenlockCore
+
+/// Turns a camera's stream into preview JPEGs: decodes its packets through libavcodec, scales the
+/// picture with libswscale to at most `maximumWidth` wide, and encodes it with libavcodec's MJPEG
+/// encoder. Every packet must be decoded (H.264 pictures depend on earlier ones), but scaling
+/// and encoding happen only when ``PreviewThrottle`` says a preview is due (about once a second).
+///
+/// One renderer per camera stream; not thread-safe (the ingest's per-camera task owns it).
+public final class PreviewRenderer {
+    public let parameters: StreamParameters
+    public let maximumWidth: Int
+    private var throttle: PreviewThrottle
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var decoded: UnsafeMutablePointer<AVFrame>?
+    private let encoder: JPEGEncoder
+    /// Indices of packets sent and not yet out of the decoder (B-frames reorder; x264 as the
+    /// recorder configures it does not, but a stream may).
+    private var pending: [(index: Int64, scheduledNs: Int64)] = []
+
+    /// Opens a decoder for `parameters`. `quality`: the MJPEG quantiser, 2 (best) … 31.
+    public init(parameters: StreamParameters, maximumWidth: Int = 640, quality: Int = 5, interval: TimeSpan = .seconds(1)) throws(MediaError) {
+        FFmpeg.configureOnce()
+        self.parameters = parameters
+        self.maximumWidth = max(16, maximumWidth)
+        throttle = PreviewThrottle(interval: interval)
+        encoder = JPEGEncoder(quality: quality)
+        guard let codec = avcodec_find_decoder_by_name(parameters.codec) else { throw MediaError.unknownCodec(parameters.codec) }
+        guard let context = avcodec_alloc_context3(codec) else { throw FFmpeg.error("cannot allocate a decoder for", "preview", -12) }
+        decoder = context
+        context.pointee.width = Int32(parameters.width)
+        context.pointee.height = Int32(parameters.height)
+        let format = av_get_pix_fmt(parameters.pixelFormat)
+        guard format != AV_PIX_FMT_NONE else {
+            close()
+            throw MediaError.unknownPixelLayout(parameters.pixelFormat)
+        }
+        context.pointee.pix_fmt = format
+        if !parameters.extradata.isEmpty {
+            let padded = parameters.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)
+            guard let buffer = av_mallocz(padded)?.assumingMemoryBound(to: UInt8.self) else { close(); throw FFmpeg.error("cannot allocate extradata for", "preview", -12) }
+            parameters.extradata.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: $0.count) }
+            context.pointee.extradata = buffer
+            context.pointee.extradata_size = Int32(parameters.extradata.count)
+        }
+        context.pointee.thread_count = 1
+        let opened = avcodec_open2(context, codec, nil)
+        guard opened >= 0 else {
+            close()
+            throw FFmpeg.error("cannot open the \(parameters.codec) decoder for", "preview", opened)
+        }
+        packet = av_packet_alloc()
+        decoded = av_frame_alloc()
+    }
+
+    deinit { close() }
+
+    /// Decodes `packet` (packets in stream order); returns a preview when one is due at `now`
+    /// and the decoder produced a picture, nil otherwise. A damaged packet throws, naming it.
+    public func consume(_ input: EncodedPacket, now: MonotonicInstant) throws(MediaError) -> PreviewImage? {
+        guard let decoder, let packet, let decoded else { throw MediaError.closed(path: "preview") }
+        guard !input.data.isEmpty else { throw MediaError.invalidFrame("the packet of frame \(input.index) is empty") }
+        try FFmpeg.check(av_new_packet(packet, Int32(input.data.count)), "cannot allocate a packet for", "preview")
+        input.data.withUnsafeBufferPointer { packet.pointee.data.update(from: $0.baseAddress!, count: $0.count) }
+        if input.isKeyframe { packet.pointee.flags |= AV_PKT_FLAG_KEY }
+        packet.pointee.pts = input.index
+        packet.pointee.dts = input.index
+        defer { av_packet_unref(packet) }
+        let sent = avcodec_send_packet(decoder, packet)
+        if sent < 0, sent != FFmpeg.again { throw FFmpeg.error("cannot decode packet of frame \(input.index) in", parameters.codec, sent) }
+        pending.append((input.index, input.scheduledNs))
+        var image: PreviewImage?
+        while true {
+            let status = avcodec_receive_frame(decoder, decoded)
+            if status == FFmpeg.again || status == FFmpeg.eof { break }
+            try FFmpeg.check(status, "cannot decode frame \(input.index) of", parameters.codec)
+            defer { av_frame_unref(decoded) }
+            let index = decoded.pointee.pts
+            let scheduled = pending.first { $0.index == index }?.scheduledNs ?? input.scheduledNs
+            pending.removeAll { $0.index <= index }
+            if throttle.due(at: now) {
+                image = try render(decoded, index: index, scheduledNs: scheduled)
+            }
+        }
+        return image
+    }
+
+    /// A preview of an already decoded picture (a raw stream, or the node's own frame), now.
+    public func render(_ frame: VideoFrame, index: Int64, scheduledNs: Int64) throws(MediaError) -> PreviewImage {
+        try frame.validate()
+        guard let picture = av_frame_alloc() else { throw FFmpeg.error("cannot allocate a frame for", "preview", -12) }
+        var p: UnsafeMutablePointer<AVFrame>? = picture
+        defer { av_frame_free(&p) }
+        picture.pointee.width = Int32(frame.width)
+        picture.pointee.height = Int32(frame.height)
+        picture.pointee.format = frame.layout.avPixelFormat.rawValue
+        // One contiguous copy, so a single pointer stays valid while FFmpeg reads every plane.
+        var offsets: [Int] = []
+        var bytes: [UInt8] = []
+        for plane in frame.planes {
+            offsets.append(bytes.count)
+            bytes += plane.bytes
+        }
+        return try bytes.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) -> PreviewImage in
+            withUnsafeMutablePointer(to: &picture.pointee.data) { data in
+                withUnsafeMutablePointer(to: &picture.pointee.linesize) { lines in
+                    data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { data in
+                        lines.withMemoryRebound(to: Int32.self, capacity: 8) { lines in
+                            for (i, plane) in frame.planes.enumerated() {
+                                data[i] = buffer.baseAddress! + offsets[i]
+                                lines[i] = Int32(plane.stride)
+                            }
+                        }
+                    }
+                }
+            }
+            return try render(picture, index: index, scheduledNs: scheduledNs)
+        }
+    }
+
+    private func render(_ source: UnsafeMutablePointer<AVFrame>, index: Int64, scheduledNs: Int64) throws(MediaError) -> PreviewImage {
+        let width = Int(source.pointee.width), height = Int(source.pointee.height)
+        let scale = min(1.0, Double(maximumWidth) / Double(max(1, width)))
+        // Even sizes: the JPEG's chroma is subsampled 2×2.
+        let outWidth = max(2, Int(Double(width) * scale) & ~1), outHeight = max(2, Int(Double(height) * scale) & ~1)
+        let jpeg = try encoder.encode(source, width: outWidth, height: outHeight)
+        return PreviewImage(jpeg: jpeg, index: index, scheduledNs: scheduledNs, width: outWidth, height: outHeight)
+    }
+
+    /// Releases the decoder (also done on deinit).
+    public func close() {
+        if decoder != nil { avcodec_free_context(&decoder) }
+        if packet != nil { av_packet_free(&packet) }
+        if decoded != nil { av_frame_free(&decoded) }
+    }
+}
+

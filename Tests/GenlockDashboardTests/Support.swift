@@ -1,0 +1,119 @@
+import Foundation
+import GenlockControl
+import GenlockCore
+@testable import GenlockDashboard
+import Glibc
+import Synchronization
+
+/// Helpers for the dashboard tests: a coordinator state to show, a running server, curl, and a
+/// WebSocket client on a raw socket (so a test decides exactly when it stops reading).
+enum Support {
+    static let t0 = RealtimeInstant(nanosecondsSinceEpoch: 1_800_000_000_000_000_000)
+
+    static func hello(_ name: String, locked: Bool, offsetNs: Int64? = 120) -> ControlMessage.Hello {
+        ControlMessage.Hello(nodeName: name, softwareVersion: "0.1.0", capabilities: [], ptp: PTPReport(locked: locked, offsetNs: offsetNs, portState: "SLAVE"), nonce: 7)
+    }
+
+    /// A coordinator of `cameras` (PTP gate on) with `connected` of them connected, PTP locked or not.
+    static func core(cameras: [String], connected: [String], locked: Bool, startOnRequest: Bool = false) throws -> CoordinatorCore {
+        var core = CoordinatorCore(configuration: .init(
+            cameras: cameras, rate: try FrameRate(parsing: "30"), lead: .seconds(1), stopMargin: .milliseconds(300),
+            ptpGate: true, maximumPTPOffset: .microseconds(1), startOnRequest: startOnRequest), sessionID: 0xABC)
+        for (i, name) in connected.enumerated() { _ = core.handle(.hello(i + 1, hello(name, locked: locked), sessionID: 0)) }
+        _ = core.handle(.tick(now: t0))
+        return core
+    }
+
+    /// Presses recorded by the hub's controls.
+    final class Presses: Sendable {
+        let list = Mutex<[String]>([])
+        var controls: DashboardHub.Controls {
+            .init(requestStart: { self.list.withLock { $0.append("start") } }, requestStop: { self.list.withLock { $0.append("stop") } })
+        }
+    }
+
+    static func monotonicNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// A server on 127.0.0.1 (an ephemeral port) showing `core`.
+    static func server(core: CoordinatorCore, token: String? = nil, presses: Presses = Presses(),
+                       monotonicNs: @escaping @Sendable () -> Int64 = Support.monotonicNs,
+                       tweak: (inout DashboardServer.Options) -> Void = { _ in }) async throws -> (DashboardServer, Int) {
+        let hub = DashboardHub(controls: presses.controls, now: { t0 })
+        hub.observe(core)
+        var options = DashboardServer.Options(host: "127.0.0.1", port: 0, token: token)
+        tweak(&options)
+        let server = DashboardServer(options: options, hub: hub, monotonicNs: monotonicNs, log: { _ in })
+        return (server, try await server.start())
+    }
+
+    struct CurlResult {
+        var status: Int
+        var body: String
+        var headers: String
+    }
+
+    /// Runs curl against the server (its exit awaited without blocking a thread of the pool).
+    static func curl(_ arguments: [String]) async throws -> CurlResult {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-dash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let body = dir.appendingPathComponent("body").path, headers = dir.appendingPathComponent("headers").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "60", "-o", body, "-D", headers, "-w", "%{http_code}"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in c.resume() }
+            do { try process.run() } catch { c.resume(throwing: error) }
+        }
+        let code = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
+        return CurlResult(
+            status: code, body: (try? String(contentsOfFile: body, encoding: .utf8)) ?? "",
+            headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
+    }
+}
+
+/// A WebSocket client on a plain blocking socket: upgrades, then reads only when told to.
+final class RawWebSocket: @unchecked Sendable {
+    let fd: Int32
+
+    /// Connects and upgrades `/ws`; `receiveBuffer` shrinks the socket's receive buffer so a
+    /// client that stops reading backs the server up quickly. Nil when the upgrade is refused.
+    init?(port: Int, receiveBuffer: Int32? = nil, query: String = "") {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }  // deinit closes fd
+        let request = "GET /ws\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var response: [UInt8] = []
+        var byte: UInt8 = 0
+        while !response.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard recv(fd, &byte, 1, 0) == 1 else { return nil }
+            response.append(byte)
+        }
+        guard String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { return nil }
+    }
+
+    /// Reads what has arrived (up to `limit` bytes); 0 when the server closed the connection, -1 on timeout.
+    func read(limit: Int = 1 << 16) -> Int {
+        var buffer = [UInt8](repeating: 0, count: limit)
+        return recv(fd, &buffer, limit, 0)
+    }
+
+    deinit { close(fd) }
+}
