@@ -8,10 +8,6 @@ import Testing
 /// common index, the sync report must appear in the page, and the session folder must verify.
 /// Screenshots are kept as artifacts (the path is printed).
 @Suite(.serialized) struct BrowserTests {
-    /// The previews come from the ingest's streams (issue 15). Once the ingest feeds
-    /// `DashboardHub.preview`, set this to true: the test then also checks that every tile's
-    /// preview image has loaded and is not blank.
-    static let previewsWired = false
 
     static var chromium: String? {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -56,22 +52,26 @@ import Testing
         #expect(try page.evaluate("document.getElementById('start').disabled") as? Bool == true)
         // Let the plots gather a few seconds, then keep a picture of the running dashboard.
         try await Task.sleep(for: .seconds(4))
-        let running = artifacts + "/dashboard-running.png"
-        try page.screenshot().write(to: URL(fileURLWithPath: running))
-        print("dashboard screenshot (running): \(running)")
 
-        if Self.previewsWired {
-            let blank = try page.evaluate("""
+        // A preview per tile, decoded by the coordinator from the ingest's stream of that camera
+        // (about once a second): each loaded and not blank. Bounded wait.
+        var previews = false
+        for _ in 0..<60 where !previews {
+            previews = try page.evaluate("""
                 Promise.all([...document.querySelectorAll('.tile img')].map(img => img.decode().then(() => {
                   const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
                   const g = c.getContext('2d'); g.drawImage(img, 0, 0);
                   const d = g.getImageData(0, 0, c.width, c.height).data; let lo = 255, hi = 0;
                   for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
                   return hi - lo > 32;
-                }))).then(r => r.length === 3 && r.every(x => x))
-                """) as? Bool
-            #expect(blank == true, "three previews loaded with picture content")
+                }, () => false))).then(r => r.length === 3 && r.every(x => x))
+                """) as? Bool ?? false
+            if !previews { try await Task.sleep(for: .milliseconds(500)) }
         }
+        #expect(previews, "three previews loaded with picture content; rig output:\n\(rig.output)")
+        let running = artifacts + "/dashboard-running.png"
+        try page.screenshot().write(to: URL(fileURLWithPath: running))
+        print("dashboard screenshot (running): \(running)")
 
         // STOP from the page: the same path as Ctrl-C, then the report.
         _ = try page.evaluate("document.getElementById('stop').click()")

@@ -6,8 +6,16 @@ import Testing
 /// The preview renderer on a real x264 recording made by the project's own recorder: packets read
 /// back undecoded (as a stream carries them), decoded, scaled and encoded as JPEG once a second.
 @Suite struct PreviewRendererTests {
-    /// Records 90 test-pattern frames (3 s at 30 fps) as x264 and returns the packets.
-    static func recordedPackets(_ root: String) throws -> (StreamParameters, [EncodedPacket], CameraRecorder) {
+    /// One recorded packet with the sidecar row it belongs to.
+    struct IndexedPacket {
+        var packet: EncodedPacket
+        var index: Int64
+        var scheduledNs: Int64
+    }
+
+    /// Records 90 test-pattern frames (3 s at 30 fps) as x264 and reads the packets back undecoded
+    /// (`PacketReader`, what the node back-fills the ingest from), each joined to its row by PTS.
+    static func recordedPackets(_ root: String) throws -> (EncodedStreamParameters, [IndexedPacket], CameraRecorder) {
         let rate = try FrameRate(parsing: "30")
         let session = try SessionRecorder(outputRoot: root, session: "s")
         let recorder = try session.camera("cam1", configuration: RecordingConfiguration(
@@ -15,7 +23,15 @@ import Testing
         try Support.record(recorder, first: 0, count: 90, rate: rate)
         try recorder.finish()
         let rows = try SidecarFormat.parse(Support.read(recorder.files.sidecar), path: "sidecar")
-        let (parameters, packets) = try RecordedPackets.read(path: recorder.files.video(segment: nil), records: rows)
+        let clock = PresentationClock(epoch: Support.epoch)
+        var byPTS: [Int64: FrameRecord] = [:]
+        for row in rows where row.isRecorded { byPTS[clock.pts(of: row.scheduled)] = row }
+        let reader = try PacketReader(path: recorder.files.video(segment: nil))
+        let packets = try reader.all().map { packet in
+            let row = try #require(byPTS[packet.pts], "a packet at PTS \(packet.pts) ms has no sidecar row")
+            return IndexedPacket(packet: packet, index: row.index, scheduledNs: row.scheduled.nanosecondsSinceEpoch)
+        }
+        let parameters = EncodedStreamParameters(codec: .x264, width: reader.width, height: reader.height, layout: .yuv420p, extradata: reader.extradata)
         return (parameters, packets, recorder)
     }
 
@@ -23,16 +39,16 @@ import Testing
         let root = Support.scratch("preview")
         defer { Support.remove(root) }
         let (parameters, packets, recorder) = try Self.recordedPackets(root)
-        #expect(parameters.codec == "h264" && parameters.width == 640 && parameters.height == 480)
+        #expect(parameters.width == 640 && parameters.height == 480 && !parameters.extradata.isEmpty)
         #expect(packets.map(\.index) == Array(0..<90))
-        #expect(packets.first?.isKeyframe == true)
+        #expect(packets.first?.packet.isKeyframe == true)
 
         let renderer = try PreviewRenderer(parameters: parameters, maximumWidth: 320)
         var previews: [PreviewImage] = []
         for packet in packets {
             // Packets arrive at the frame rate: packet n at n/30 s on the monotonic clock.
             let now = MonotonicInstant(nanoseconds: 5_000_000_000 + packet.index * 1_000_000_000 / 30)
-            if let image = try renderer.consume(packet, now: now) { previews.append(image) }
+            if let image = try renderer.consume(packet.packet, index: packet.index, scheduledNs: packet.scheduledNs, now: now) { previews.append(image) }
         }
         // Due at 0 s, then at the first frame at least 1 s later: frames 0, 30, 60.
         #expect(previews.map(\.index) == [0, 30, 60])
@@ -56,17 +72,15 @@ import Testing
 
     @Test func aDecodedFrameRendersToo() throws {
         let frame = TestPattern.render(index: 7, scheduledNs: 0, width: 640, height: 480, layout: .nv12)
-        let renderer = try PreviewRenderer(parameters: StreamParameters(codec: "rawvideo", width: 640, height: 480, pixelFormat: "nv12"), maximumWidth: 160)
+        let renderer = try PreviewRenderer(parameters: EncodedStreamParameters(codec: .raw, width: 640, height: 480, layout: .nv12, extradata: []), maximumWidth: 160)
         let image = try renderer.render(frame, index: 7, scheduledNs: 0)
         #expect(image.width == 160 && image.height == 120 && image.jpeg.prefix(2) == [0xFF, 0xD8])
     }
 
-    @Test func unknownCodecOrPixelFormatIsNamed() {
-        #expect(throws: MediaError.unknownCodec("no-such-codec")) {
-            _ = try PreviewRenderer(parameters: StreamParameters(codec: "no-such-codec", width: 64, height: 64, pixelFormat: "yuv420p"))
-        }
-        #expect(throws: MediaError.unknownPixelLayout("no-such-format")) {
-            _ = try PreviewRenderer(parameters: StreamParameters(codec: "rawvideo", width: 64, height: 64, pixelFormat: "no-such-format"))
+    @Test func aStreamWithoutPicturesIsRefusedByName() {
+        // Codec and layout are enums (no unknown name can reach the renderer); a size is checked.
+        #expect(throws: MediaError.invalidFrame("a preview of a 0x480 stream")) {
+            _ = try PreviewRenderer(parameters: EncodedStreamParameters(codec: .x264, width: 0, height: 480, layout: .yuv420p, extradata: []))
         }
     }
 

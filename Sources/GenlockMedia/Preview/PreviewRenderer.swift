@@ -9,7 +9,7 @@ import GenlockCore
 ///
 /// One renderer per camera stream; not thread-safe (the ingest's per-camera task owns it).
 public final class PreviewRenderer {
-    public let parameters: StreamParameters
+    public let parameters: EncodedStreamParameters
     public let maximumWidth: Int
     private var throttle: PreviewThrottle
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -21,23 +21,23 @@ public final class PreviewRenderer {
     private var pending: [(index: Int64, scheduledNs: Int64)] = []
 
     /// Opens a decoder for `parameters`. `quality`: the MJPEG quantiser, 2 (best) … 31.
-    public init(parameters: StreamParameters, maximumWidth: Int = 640, quality: Int = 5, interval: TimeSpan = .seconds(1)) throws(MediaError) {
+    public init(parameters: EncodedStreamParameters, maximumWidth: Int = 640, quality: Int = 5, interval: TimeSpan = .seconds(1)) throws(MediaError) {
         FFmpeg.configureOnce()
         self.parameters = parameters
         self.maximumWidth = max(16, maximumWidth)
         throttle = PreviewThrottle(interval: interval)
         encoder = JPEGEncoder(quality: quality)
-        guard let codec = avcodec_find_decoder_by_name(parameters.codec) else { throw MediaError.unknownCodec(parameters.codec) }
+        guard let codec = avcodec_find_decoder_by_name(parameters.codec.decoderName) else { throw MediaError.unknownCodec(parameters.codec.decoderName) }
         guard let context = avcodec_alloc_context3(codec) else { throw FFmpeg.error("cannot allocate a decoder for", "preview", -12) }
         decoder = context
         context.pointee.width = Int32(parameters.width)
         context.pointee.height = Int32(parameters.height)
-        let format = av_get_pix_fmt(parameters.pixelFormat)
-        guard format != AV_PIX_FMT_NONE else {
+        guard parameters.width > 0, parameters.height > 0 else {
             close()
-            throw MediaError.unknownPixelLayout(parameters.pixelFormat)
+            throw MediaError.invalidFrame("a preview of a \(parameters.width)x\(parameters.height) stream")
         }
-        context.pointee.pix_fmt = format
+        // What the encoder was fed (FFV1 stores NV12 as YUV 4:2:0); a raw stream needs it to decode.
+        context.pointee.pix_fmt = parameters.codec.encoderLayout(for: parameters.layout).avPixelFormat
         if !parameters.extradata.isEmpty {
             let padded = parameters.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)
             guard let buffer = av_mallocz(padded)?.assumingMemoryBound(to: UInt8.self) else { close(); throw FFmpeg.error("cannot allocate extradata for", "preview", -12) }
@@ -57,31 +57,32 @@ public final class PreviewRenderer {
 
     deinit { close() }
 
-    /// Decodes `packet` (packets in stream order); returns a preview when one is due at `now`
-    /// and the decoder produced a picture, nil otherwise. A damaged packet throws, naming it.
-    public func consume(_ input: EncodedPacket, now: MonotonicInstant) throws(MediaError) -> PreviewImage? {
+    /// Decodes `input`, the packet of frame `index` (`Tn` = `scheduledNs`), packets in stream
+    /// order; returns a preview when one is due at `now` and the decoder produced a picture, nil
+    /// otherwise. A damaged packet throws, naming it.
+    public func consume(_ input: EncodedPacket, index: Int64, scheduledNs: Int64, now: MonotonicInstant) throws(MediaError) -> PreviewImage? {
         guard let decoder, let packet, let decoded else { throw MediaError.closed(path: "preview") }
-        guard !input.data.isEmpty else { throw MediaError.invalidFrame("the packet of frame \(input.index) is empty") }
+        guard !input.data.isEmpty else { throw MediaError.invalidFrame("the packet of frame \(index) is empty") }
         try FFmpeg.check(av_new_packet(packet, Int32(input.data.count)), "cannot allocate a packet for", "preview")
         input.data.withUnsafeBufferPointer { packet.pointee.data.update(from: $0.baseAddress!, count: $0.count) }
         if input.isKeyframe { packet.pointee.flags |= AV_PKT_FLAG_KEY }
-        packet.pointee.pts = input.index
-        packet.pointee.dts = input.index
+        packet.pointee.pts = index
+        packet.pointee.dts = index
         defer { av_packet_unref(packet) }
         let sent = avcodec_send_packet(decoder, packet)
-        if sent < 0, sent != FFmpeg.again { throw FFmpeg.error("cannot decode packet of frame \(input.index) in", parameters.codec, sent) }
-        pending.append((input.index, input.scheduledNs))
+        if sent < 0, sent != FFmpeg.again { throw FFmpeg.error("cannot decode packet of frame \(index) in", parameters.codec.description, sent) }
+        pending.append((index, scheduledNs))
         var image: PreviewImage?
         while true {
             let status = avcodec_receive_frame(decoder, decoded)
             if status == FFmpeg.again || status == FFmpeg.eof { break }
-            try FFmpeg.check(status, "cannot decode frame \(input.index) of", parameters.codec)
+            try FFmpeg.check(status, "cannot decode frame \(index) of", parameters.codec.description)
             defer { av_frame_unref(decoded) }
-            let index = decoded.pointee.pts
-            let scheduled = pending.first { $0.index == index }?.scheduledNs ?? input.scheduledNs
-            pending.removeAll { $0.index <= index }
+            let decodedIndex = decoded.pointee.pts
+            let scheduled = pending.first { $0.index == decodedIndex }?.scheduledNs ?? scheduledNs
+            pending.removeAll { $0.index <= decodedIndex }
             if throttle.due(at: now) {
-                image = try render(decoded, index: index, scheduledNs: scheduled)
+                image = try render(decoded, index: decodedIndex, scheduledNs: scheduled)
             }
         }
         return image

@@ -30,6 +30,15 @@ public enum VideoCodec: String, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
+    /// FFmpeg's decoder name for what the encoder wrote.
+    var decoderName: String {
+        switch self {
+        case .x264: "h264"
+        case .ffv1: "ffv1"
+        case .raw: "rawvideo"
+        }
+    }
+
     /// The pixel format the encoder is fed for frames of `layout` (libswscale converts when
     /// they differ: FFV1 has no NV12).
     func encoderLayout(for layout: PixelLayout) -> PixelLayout {
