@@ -7,7 +7,8 @@ import NIOPosix
 /// The coordinator over TCP: listens, moves bytes between each node's socket and
 /// ``CoordinatorEndpoint`` (which owns the protocol and its limits), and ticks it ten times a
 /// second. Everything runs on one event loop, so no locks. When `accept` fails for want of file
-/// descriptors (EMFILE, ENFILE) it backs off for 100 ms instead of spinning, and says so once a tick.
+/// descriptors (EMFILE, ENFILE) it stops polling the listening socket for 100 ms instead of spinning
+/// (``AcceptPause``), and says so once a tick with the count of failed accepts.
 public final class CoordinatorServer: @unchecked Sendable {
     public typealias Log = @Sendable (String) -> Void
 
@@ -58,7 +59,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             .serverChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { [self] error in acceptFailed(error) })
+                        AcceptPause(pause: .milliseconds(100)) { [self] error in acceptFailed(error) })
                 }
             }
             .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
@@ -120,11 +121,11 @@ public final class CoordinatorServer: @unchecked Sendable {
         }
     }
 
-    /// `accept` failed (on the loop): out of descriptors, wait 100 ms rather than retry at once.
-    private func acceptFailed(_ error: IOError) -> TimeAmount? {
+    /// `accept` failed (on the loop; ``AcceptPause`` stops polling the listening socket for 100 ms):
+    /// counted by reason, and said once a tick.
+    private func acceptFailed(_ error: IOError) {
         let reason = error.errnoCode == EMFILE ? "EMFILE" : error.errnoCode == ENFILE ? "ENFILE" : "errno \(error.errnoCode)"
         acceptFailures[reason, default: 0] += 1
-        return .milliseconds(100)
     }
 
     private func accepted(_ channel: Channel) {
