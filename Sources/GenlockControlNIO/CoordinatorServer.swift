@@ -1,3 +1,4 @@
+import Dispatch
 import GenlockControl
 import GenlockCore
 import Glibc
@@ -27,9 +28,13 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// How long after STOP (beyond the stop margin) to wait for nodes to report their run
     /// finished. Set before ``bind(host:port:)``.
     public var finishTimeout: TimeSpan = .seconds(15)
-    /// Keeps the session's record (called on the event loop when START is sent or adopted, the
-    /// stop index chosen, the session finished). Set before ``bind(host:port:)``.
+    /// Keeps the session's record (when START is sent or adopted, the stop index chosen, the
+    /// session finished). Set before ``bind(host:port:)``. Called in order on a queue of its own,
+    /// never on the event loop: an fsync on a busy disk took 50–350 ms here, and START waited for it
+    /// (the nodes' START→ACK with it). A coordinator killed before the record lands restarts without
+    /// it and adopts the nodes' session as "not on record".
     public var persist: @Sendable (CoordinatorCore.SessionRecord) -> Void = { _ in }
+    private let persistQueue = DispatchQueue(label: "genlock.coordinator.persist")
 
     /// `now` samples the clock pair: realtime for START and STOP, monotonic for every duration.
     public convenience init(configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
@@ -73,6 +78,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// Blocks until the session has finished (all nodes done after STOP, or the timeout).
     public func waitUntilFinished() throws -> CoordinatorCore.Summary {
         let summary = try finished.wait()
+        persistQueue.sync {}  // the last record (finished) is on disk before the caller exits
         try? server?.close().wait()
         try? group.syncShutdownGracefully()
         return summary
@@ -154,7 +160,9 @@ public final class CoordinatorServer: @unchecked Sendable {
             case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }
             case .close(let id): channels[id]?.close(promise: nil)
             case .log(let text): log(text)
-            case .persist(let record): persist(record)
+            case .persist(let record):
+                let persist = persist
+                persistQueue.async { persist(record) }
             case .finished(let summary): done.succeed(summary)
             }
         }
