@@ -94,7 +94,7 @@ YAML
         >"$work/coordinator-$round.log" 2>&1 &
     coord=$!
     pids+=("$coord")
-    for _ in $(seq 1 100); do grep -q "listening on" "$work/coordinator-$round.log" && break; sleep 0.1; done
+    for _ in $(seq 1 100); do grep -qs "listening on" "$work/coordinator-$round.log" && break; sleep 0.1; done
     rss_idle=$(rss_kb "$coord")
 
     idle=$((HOSTILE * 35 / 100)); slow=$((HOSTILE * 35 / 100)); garbage=$((HOSTILE - idle - slow))
