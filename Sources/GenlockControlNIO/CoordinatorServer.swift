@@ -1,3 +1,4 @@
+import Dispatch
 import GenlockControl
 import GenlockCore
 import Glibc
@@ -7,7 +8,8 @@ import NIOPosix
 /// The coordinator over TCP: listens, moves bytes between each node's socket and
 /// ``CoordinatorEndpoint`` (which owns the protocol and its limits), and ticks it ten times a
 /// second. Everything runs on one event loop, so no locks. When `accept` fails for want of file
-/// descriptors (EMFILE, ENFILE) it backs off for 100 ms instead of spinning, and says so once a tick.
+/// descriptors (EMFILE, ENFILE) it stops polling the listening socket for 100 ms instead of spinning
+/// (``AcceptPause``), and says so once a tick with the count of failed accepts.
 public final class CoordinatorServer: @unchecked Sendable {
     public typealias Log = @Sendable (String) -> Void
 
@@ -26,9 +28,13 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// How long after STOP (beyond the stop margin) to wait for nodes to report their run
     /// finished. Set before ``bind(host:port:)``.
     public var finishTimeout: TimeSpan = .seconds(15)
-    /// Keeps the session's record (called on the event loop when START is sent or adopted, the
-    /// stop index chosen, the session finished). Set before ``bind(host:port:)``.
+    /// Keeps the session's record (when START is sent or adopted, the stop index chosen, the
+    /// session finished). Set before ``bind(host:port:)``. Called in order on a queue of its own,
+    /// never on the event loop: an fsync on a busy disk took 50–350 ms here, and START waited for it
+    /// (the nodes' START→ACK with it). A coordinator killed before the record lands restarts without
+    /// it and adopts the nodes' session as "not on record".
     public var persist: @Sendable (CoordinatorCore.SessionRecord) -> Void = { _ in }
+    private let persistQueue = DispatchQueue(label: "genlock.coordinator.persist")
 
     /// `now` samples the clock pair: realtime for START and STOP, monotonic for every duration.
     public convenience init(configuration: CoordinatorCore.Configuration, key: RigKey, sessionID: UInt64,
@@ -58,7 +64,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             .serverChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { [self] error in acceptFailed(error) })
+                        AcceptPause(pause: .milliseconds(100)) { [self] error in acceptFailed(error) })
                 }
             }
             .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
@@ -72,6 +78,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// Blocks until the session has finished (all nodes done after STOP, or the timeout).
     public func waitUntilFinished() throws -> CoordinatorCore.Summary {
         let summary = try finished.wait()
+        persistQueue.sync {}  // the last record (finished) is on disk before the caller exits
         try? server?.close().wait()
         try? group.syncShutdownGracefully()
         return summary
@@ -129,11 +136,11 @@ public final class CoordinatorServer: @unchecked Sendable {
         }
     }
 
-    /// `accept` failed (on the loop): out of descriptors, wait 100 ms rather than retry at once.
-    private func acceptFailed(_ error: IOError) -> TimeAmount? {
+    /// `accept` failed (on the loop; ``AcceptPause`` stops polling the listening socket for 100 ms):
+    /// counted by reason, and said once a tick.
+    private func acceptFailed(_ error: IOError) {
         let reason = error.errnoCode == EMFILE ? "EMFILE" : error.errnoCode == ENFILE ? "ENFILE" : "errno \(error.errnoCode)"
         acceptFailures[reason, default: 0] += 1
-        return .milliseconds(100)
     }
 
     private func accepted(_ channel: Channel) {
@@ -163,7 +170,9 @@ public final class CoordinatorServer: @unchecked Sendable {
             case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }
             case .close(let id): channels[id]?.close(promise: nil)
             case .log(let text): log(text)
-            case .persist(let record): persist(record)
+            case .persist(let record):
+                let persist = persist
+                persistQueue.async { persist(record) }
             case .finished(let summary): done.succeed(summary)
             }
         }

@@ -98,3 +98,61 @@ extension CoordinatorProcessTests {
         #expect(log.contains("more unauthenticated connections"))
     }
 }
+
+/// Issue 13, item 4 ("stays responsive at EMFILE: back off, do not spin"): a coordinator under
+/// `ulimit -n 32` in its own shell (about 13 descriptors in use when idle) really runs out of
+/// descriptors when 60 idle connections arrive. Every failed `accept` is counted in its "accept
+/// failed (N× EMFILE)" lines, one per 100 ms tick: backing off, it tries again once per pause, so a
+/// line counts a few; spinning on the level-triggered listening socket (what NIO's own back-off
+/// handler did when the first accept of a wake-up failed) counts hundreds. After the flood drains,
+/// real nodes connect, start, record and stop on one index.
+extension CoordinatorProcessTests {
+
+    @Test func outOfDescriptorsTheCoordinatorBacksOffAndServesNodesAfterTheFlood() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let dir = try makeRig(port: port, cameras: ["cam1", "cam2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rig = dir.appendingPathComponent("rig.yaml").path
+        let coord = try Child(["-c", "ulimit -n 32; exec \"$0\" coordinator --config \"$1\" --no-ptp-gate --duration 2s", GenlockBinary.url.path, rig],
+                              log: dir.appendingPathComponent("coordinator.log"), executable: URL(fileURLWithPath: "/bin/sh"))
+        defer {
+            kill(coord.process.processIdentifier, SIGKILL)
+            _ = coord.wait(5)
+        }
+        #expect(waitFor("listening on", in: coord, seconds: 20), "\(coord.log)")
+
+        // More connections than the coordinator has descriptors: the rest wait in the backlog.
+        var idle: [Int32] = []
+        for _ in 0..<60 { if let fd = Flood.connect(port: port) { idle.append(fd) } }
+        #expect(idle.count == 60)
+        #expect(waitFor("EMFILE", in: coord, seconds: 10), "accept never failed: \(coord.log)")
+        // Let it meet EMFILE for a while (at least eight ticks' lines, bounded at 10 s).
+        let deadline = Date().addingTimeInterval(10)
+        while failureCounts(coord.log).count < 8, Date() < deadline { usleep(50_000) }
+        for fd in idle { close(fd) }
+
+        let failures = failureCounts(coord.log)
+        #expect(failures.count >= 8, "\(coord.log)")
+        #expect(failures.allSatisfy { $0 <= 5 }, "accept retried without backing off: \(failures) failures per 100 ms tick")
+
+        let cams = try ["cam1", "cam2"].map { name in
+            try Child(["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", dir.appendingPathComponent("rig.key").path,
+                       "--ptp-uds", dir.appendingPathComponent("no-ptp4l").path, "--coordinator-timeout", "10s"],
+                      log: dir.appendingPathComponent("\(name).log"))
+        }
+        #expect(coord.wait(60) == 0, "coordinator: \(coord.log)")
+        for cam in cams { #expect(cam.wait(15) == 0, "camera: \(cam.log)") }
+        let log = coord.log
+        let stopLine = try #require(log.split(separator: "\n").first { $0.contains("STOP: stop index") }, "\(log)")
+        let stop = try #require(Int(stopLine.split(separator: " ").last ?? ""))
+        for cam in cams { #expect(cam.frames.last == stop - 1, "\(cam.log)") }
+    }
+
+    /// The failed accepts each "accept failed (N× EMFILE)" line counts.
+    private func failureCounts(_ log: String) -> [Int] {
+        log.split(separator: "\n").compactMap { line in
+            guard let r = line.range(of: "accept failed ("), let end = line[r.upperBound...].range(of: "× EMFILE") else { return nil }
+            return Int(line[r.upperBound..<end.lowerBound])
+        }
+    }
+}

@@ -95,7 +95,27 @@ struct CoordinatorEndpointTests {
         guard case .start = startToA.message, case .start = startToB.message else { Issue.record("no START: \(started)"); return }
         _ = coordinator.received(1, a.frame(.ack(.init(sequence: startToA.sequence))).bytes, at: mono(0))
         _ = coordinator.received(2, b.frame(.ack(.init(sequence: startToB.sequence - 1))).bytes, at: mono(0))
-        #expect(logs(coordinator.tick(now: at(2))) == ["late: no ACK of START before T0 from b"])
+        let atT0 = logs(coordinator.tick(now: at(2)))
+        #expect(atT0.first == "late: no ACK of START before T0 from b")
+        #expect(atT0.dropFirst().first?.hasPrefix("START→ACK of 1 of 2 cameras (1 not acknowledged by T0)") == true, "\(atT0)")
+    }
+
+    /// The coordinator times each camera's START→ACK on the monotonic clock, from the tick that
+    /// decided START to the ACK, and says it once, when the last ACK arrives.
+    @Test func startToAckIsTimedFromTheDecidingTickToEachAck() throws {
+        var coordinator = endpoint(cameras: ["a", "b"])
+        var a = connect(&coordinator, "a", id: 1)
+        var b = connect(&coordinator, "b", id: 2, nonce: 3333)
+        let started = coordinator.tick(now: at(0.1))
+        let startToA = try #require(a.read(writes(to: 1, started)).first)
+        let startToB = try #require(b.read(writes(to: 2, started)).first)
+        #expect(logs(coordinator.received(2, b.frame(.ack(.init(sequence: startToB.sequence))).bytes, at: mono(0.130))).isEmpty)
+        // An ACK naming another sequence is not START's.
+        #expect(logs(coordinator.received(1, a.frame(.ack(.init(sequence: startToA.sequence + 7))).bytes, at: mono(0.104))).isEmpty)
+        let last = logs(coordinator.received(1, a.frame(.ack(.init(sequence: startToA.sequence))).bytes, at: mono(0.105)))
+        #expect(last == ["START→ACK of 2 cameras, from framing START to reading the ACK (monotonic): p50 5 ms, p99 30 ms, max 30 ms"])
+        // Said once: not again at T0.
+        #expect(logs(coordinator.tick(now: at(2.2))).allSatisfy { !$0.contains("START→ACK") })
     }
 
     @Test func aForgedHelloIsAnsweredWithErrorAndTheConnectionForgotten() {

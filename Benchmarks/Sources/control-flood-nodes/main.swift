@@ -61,7 +61,7 @@ let launchedNs = monotonicNs()
 let tally = Mutex(Tally())
 let startT0 = Mutex<Int64>(0)
 let clients = (0..<nodeCount).map { i in
-    NodeClient(host: "127.0.0.1", port: port, key: key, hello: {
+    NodeClient(host: "127.0.0.1", port: port, key: key, monotonicNow: { MonotonicInstant(nanoseconds: monotonicNs()) }, hello: {
         ControlMessage.Hello(nodeName: "cam\(i)", softwareVersion: "bench", capabilities: ["synthetic"], ptp: .unknown, nonce: 0)
     }, onEvent: { event in
         switch event {
@@ -76,7 +76,7 @@ let clients = (0..<nodeCount).map { i in
                 $0.deliveryNs[i] = $0.deliveryNs[i] ?? (arrived - decided)
                 $0.allStartedNs = max($0.allStartedNs, since)
             }
-        case .disconnected, .stop:
+        case .disconnected, .stop, .heard:
             break
         }
     })

@@ -271,6 +271,9 @@ public struct CoordinatorCore: Sendable {
         }
     }
 
+    /// Camera `name` acknowledged the START sent on its current connection.
+    public func hasAcknowledgedStart(_ name: String) -> Bool { nodes[name]?.acked == true }
+
     /// The cameras that joined the session, are connected, and have not reported their run finished.
     public var unfinishedCameras: [String] {
         nodes.values.filter { $0.joinedSession && $0.connection != nil && $0.status?.finished != true }.map(\.name).sorted()

@@ -76,6 +76,9 @@ public struct CoordinatorEndpoint: Sendable {
     /// Unauthenticated connections, oldest first.
     private var waiting: [ConnectionID] = []
     private var rejections = RejectionLog()
+    private var startAcks = StartAcknowledgements()
+    /// True while the tick that may decide START runs: the STARTs it frames are timed.
+    private var timingStart = false
     private var stopRequestedAt: MonotonicInstant?
     private var lastHeartbeatAt: MonotonicInstant?
     private var hasFinished = false
@@ -130,17 +133,25 @@ public struct CoordinatorEndpoint: Sendable {
         forget(id)
     }
 
-    /// Time passes: START once enough nodes are ready; the late-ACK report at T0; heartbeats; the
-    /// handshake and idle timeouts; the finish timeout.
+    /// Time passes: START once enough nodes are ready; at T0 the late-ACK report and the START→ACK
+    /// line (unless every ACK came first); heartbeats; the handshake and idle timeouts; the finish
+    /// timeout.
     public mutating func tick(now: ClockSample) -> [Output] {
         let mono = now.monotonic
         latest = mono
+        timingStart = core.phase == .waiting
         var outputs = perform(core.handle(.tick(now: now.realtime)))
+        timingStart = false
+        if let start = core.start, now.realtime.nanosecondsSinceEpoch >= start.t0Ns, let line = startAcks.t0Reached() {
+            outputs.append(.log(line))
+        }
         for id in waiting where peers[id].map({ mono - $0.acceptedAt >= limits.handshakeTimeout }) == true {
             outputs += reject(id, reason: "handshake timeout", "closed \(peers[id]?.address ?? "?"): no authenticated HELLO within \(limits.handshakeTimeout)", at: mono)
         }
-        for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where peer.name != nil && mono - peer.lastFrameAt >= limits.idleTimeout {
-            outputs.append(.log("\(peer.label) sent nothing for \(limits.idleTimeout); closing its connection"))
+        // Ten ticks a second: sort only the (rare) idle connections, not every peer.
+        let idle = peers.compactMap { id, peer in peer.name != nil && mono - peer.lastFrameAt >= limits.idleTimeout ? id : nil }
+        for id in idle.sorted() {
+            if let peer = peers[id] { outputs.append(.log("\(peer.label) sent nothing for \(limits.idleTimeout); closing its connection")) }
             outputs += close(id)
         }
         if lastHeartbeatAt.map({ mono - $0 >= limits.heartbeatInterval }) ?? true {
@@ -183,7 +194,11 @@ public struct CoordinatorEndpoint: Sendable {
         case .status(let status):
             return perform(core.handle(.status(id, status)))
         case .ack(let ack):
-            return perform(core.handle(.ack(id, sequence: ack.sequence)))
+            var outputs = perform(core.handle(.ack(id, sequence: ack.sequence)))
+            if let name = peers[id]?.name, core.hasAcknowledgedStart(name), let line = startAcks.acknowledged(by: name, at: now) {
+                outputs.append(.log(line))
+            }
+            return outputs
         case .error(let error):
             return [.log("\(peers[id]?.label ?? "?") sent ERROR: \(error)")] + close(id)
         case .hello:
@@ -225,7 +240,10 @@ public struct CoordinatorEndpoint: Sendable {
         guard var peer = peers[id] else { return [] }
         let (bytes, sequence) = peer.connection.encode(message, sessionID: core.sessionID)
         peers[id] = peer
-        if case .start = message { core.sentStart(to: id, sequence: sequence) }
+        if case .start = message {
+            core.sentStart(to: id, sequence: sequence)
+            if timingStart, let name = peer.name { startAcks.sent(to: name, at: latest) }
+        }
         return [.write(id, bytes)]
     }
 

@@ -43,13 +43,20 @@ public struct RawFrame: Hashable, Sendable {
 
 /// The rig's shared secret.
 public struct RigKey: Sendable {
-    /// Kept as bytes (SymmetricKey is not Sendable); a key object is made per use.
-    private let bytes: [UInt8]
-    var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// HMAC-SHA256 keyed with the rig key, its inner and outer key blocks already hashed: every MAC
+    /// starts from a copy, so the key schedule (two SHA-256 blocks and a handful of allocations) is
+    /// done once per key rather than once per frame.
+    ///
+    /// Unchecked for sending because swift-crypto's hashers are not marked `Sendable`. Sharing this
+    /// one is safe: it is never mutated after `init`; a copy that is updated gets its own hash
+    /// state first (the hashers are copy-on-write, with atomic reference counts), and reading the
+    /// shared state to copy it is a plain read.
+    nonisolated(unsafe) let prepared: HMAC<SHA256>
+
     /// A key from 32 random bytes.
     public init(bytes: [UInt8]) throws(ControlError) {
         guard bytes.count >= 32 else { throw ControlError(.malformed, "a rig key needs at least 32 bytes, got \(bytes.count)") }
-        self.bytes = bytes
+        prepared = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
     /// A fresh random key.
     public static func generate() -> [UInt8] {
@@ -74,28 +81,24 @@ public enum FrameEncoder {
         w.u64(sequence)
         w.bytes += payload
         let mac = FrameAuthenticator.mac(w.bytes[...], nonce: peerNonce, key: key)
-        return w.bytes + mac
+        mac.withUnsafeBytes { w.bytes.append(contentsOf: $0) }
+        return w.bytes
     }
 }
 
 /// HMAC over a frame bound to a connection nonce.
 public enum FrameAuthenticator {
-    static func mac(_ signed: ArraySlice<UInt8>, nonce: UInt64, key: RigKey) -> [UInt8] {
-        var nonceBytes = ByteWriter()
-        nonceBytes.u64(nonce)
-        var hmac = HMAC<SHA256>(key: key.key)
+    static func mac(_ signed: ArraySlice<UInt8>, nonce: UInt64, key: RigKey) -> HashedAuthenticationCode<SHA256> {
+        var hmac = key.prepared
         hmac.update(data: signed)
-        hmac.update(data: nonceBytes.bytes)
-        return Array(hmac.finalize())
+        withUnsafeBytes(of: nonce.bigEndian) { hmac.update(data: $0) }
+        return hmac.finalize()
     }
 
     /// Checks `frame`'s MAC for connection nonce `nonce`, in constant time.
     public static func verify(_ frame: RawFrame, nonce: UInt64, key: RigKey) -> Bool {
-        var nonceBytes = ByteWriter()
-        nonceBytes.u64(nonce)
-        var data = frame.signed
-        data += nonceBytes.bytes
-        return HMAC<SHA256>.isValidAuthenticationCode(frame.mac, authenticating: data, using: key.key)
+        // swift-crypto's comparison of a MAC with bytes is its constant-time one.
+        mac(frame.signed[...], nonce: nonce, key: key) == frame.mac
     }
 }
 
