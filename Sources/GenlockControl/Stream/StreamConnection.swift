@@ -66,7 +66,7 @@ public struct StreamConnection: Sendable {
         w.u64(sessionID)
         w.u64(sequence)
         w.bytes += payload
-        return w.bytes + FrameAuthenticator.mac(w.bytes[...], nonce: nonce, key: key)
+        return w.bytes + Array(FrameAuthenticator.mac(w.bytes[...], nonce: nonce, key: key))
     }
 
     /// Feeds received bytes; returns every complete message and every rejection, in order.
@@ -116,7 +116,7 @@ public struct StreamConnection: Sendable {
         let signedEnd = start + StreamWire.headerSize + length
         let expectsChallenge = role == .node && !handshakeDone
         let nonce: UInt64 = expectsChallenge ? 0 : localNonce
-        let expected = FrameAuthenticator.mac(buffer[start..<signedEnd], nonce: nonce, key: key)
+        let expected = Array(FrameAuthenticator.mac(buffer[start..<signedEnd], nonce: nonce, key: key))
         guard constantTimeEqual(expected, buffer[signedEnd..<(signedEnd + StreamWire.macSize)]) else {
             // A plausible header inside the claimed bytes: this frame was cut short and the next
             // one starts there. Otherwise the whole frame is forged or from another connection.
