@@ -97,6 +97,7 @@ struct CoordinatorRun: ParsableCommand {
         try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: pidPath) }
         log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
+        let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, hub: web.hub)
 
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -141,8 +142,10 @@ struct CoordinatorRun: ParsableCommand {
                 }
             }
         }
-        // The recordings are on the nodes: this coordinator knows no session folder.
-        web.finished(report: report.isEmpty ? "stopped before START" : report.joined(separator: "\n"), folder: nil, linger: dashboard.linger)
+        // With an ingest in the rig file, the session folder is the ingest's, built from the
+        // streams; without one the recordings are only on the nodes.
+        let folder = ingest?.finish(report: &report)
+        web.finished(report: report.isEmpty ? "stopped before START" : report.joined(separator: "\n"), folder: folder, linger: dashboard.linger)
     }
 }
 
