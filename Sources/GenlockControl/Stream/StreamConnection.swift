@@ -55,18 +55,9 @@ public struct StreamConnection: Sendable {
 
     /// Frames `message` with an explicit sequence and nonce (tests forge and replay with it).
     public static func frame(_ message: StreamMessage, sessionID: UInt64, sequence: UInt64, key: RigKey, nonce: UInt64) -> [UInt8] {
-        let payload = message.encodedPayload()
-        var w = ByteWriter()
-        w.bytes.reserveCapacity(StreamWire.headerSize + payload.count + StreamWire.macSize)
-        w.bytes += StreamWire.magic
-        w.u8(StreamWire.version)
-        w.u8(message.typeCode)
-        w.u16(0)
-        w.u32(UInt32(payload.count))
-        w.u64(sessionID)
-        w.u64(sequence)
-        w.bytes += payload
-        return w.bytes + Array(FrameAuthenticator.mac(w.bytes[...], nonce: nonce, key: key))
+        FrameAuthenticator.seal(
+            magic: StreamWire.magic, version: StreamWire.version, typeCode: message.typeCode, payload: message.encodedPayload(),
+            sessionID: sessionID, sequence: sequence, key: key, nonce: nonce)
     }
 
     /// Feeds received bytes; returns every complete message and every rejection, in order.

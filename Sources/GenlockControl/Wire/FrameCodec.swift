@@ -69,20 +69,9 @@ public enum FrameEncoder {
     public static func encode(
         _ message: ControlMessage, sessionID: UInt64, sequence: UInt64, key: RigKey, peerNonce: UInt64
     ) -> [UInt8] {
-        let payload = message.encodedPayload()
-        var w = ByteWriter()
-        w.bytes.reserveCapacity(ControlWire.headerSize + payload.count + ControlWire.macSize)
-        w.bytes += ControlWire.magic
-        w.u8(ControlWire.version)
-        w.u8(message.typeCode)
-        w.u16(0)
-        w.u32(UInt32(payload.count))
-        w.u64(sessionID)
-        w.u64(sequence)
-        w.bytes += payload
-        let mac = FrameAuthenticator.mac(w.bytes[...], nonce: peerNonce, key: key)
-        mac.withUnsafeBytes { w.bytes.append(contentsOf: $0) }
-        return w.bytes
+        FrameAuthenticator.seal(
+            magic: ControlWire.magic, version: ControlWire.version, typeCode: message.typeCode, payload: message.encodedPayload(),
+            sessionID: sessionID, sequence: sequence, key: key, nonce: peerNonce)
     }
 }
 
@@ -93,6 +82,26 @@ public enum FrameAuthenticator {
         hmac.update(data: signed)
         withUnsafeBytes(of: nonce.bigEndian) { hmac.update(data: $0) }
         return hmac.finalize()
+    }
+
+    /// One frame: header (magic, version, type, reserved, payload length, session id, sequence),
+    /// payload, and the MAC over both bound to `nonce`. The control protocol and the ingest
+    /// stream share this layout under their own magic and version.
+    static func seal(
+        magic: [UInt8], version: UInt8, typeCode: UInt8, payload: [UInt8], sessionID: UInt64, sequence: UInt64, key: RigKey, nonce: UInt64
+    ) -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.reserveCapacity(ControlWire.headerSize + payload.count + ControlWire.macSize)
+        w.bytes += magic
+        w.u8(version)
+        w.u8(typeCode)
+        w.u16(0)
+        w.u32(UInt32(payload.count))
+        w.u64(sessionID)
+        w.u64(sequence)
+        w.bytes += payload
+        Self.mac(w.bytes[...], nonce: nonce, key: key).withUnsafeBytes { w.bytes.append(contentsOf: $0) }
+        return w.bytes
     }
 
     /// Checks `frame`'s MAC for connection nonce `nonce`, in constant time.
