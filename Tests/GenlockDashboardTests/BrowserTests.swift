@@ -69,6 +69,12 @@ import Testing
             if !previews { try await Task.sleep(for: .milliseconds(500)) }
         }
         #expect(previews, "three previews loaded with picture content; rig output:\n\(rig.output)")
+        // The ingest's back-fill backlog per camera on /metrics (nothing lacking on loopback: 0).
+        let base = url.split(separator: "?").first.map(String.init) ?? url
+        let metrics = try await Support.curl([(base.hasSuffix("/") ? base : base + "/") + "metrics"])
+        #expect(metrics.status == 200)
+        let backlog = metrics.body.split(separator: "\n").filter { $0.hasPrefix("genlock_ingest_backfill_backlog_frames{") }
+        #expect(backlog.count == 3, "backlog series: \(backlog)")
         let running = artifacts + "/dashboard-running.png"
         try page.screenshot().write(to: URL(fileURLWithPath: running))
         print("dashboard screenshot (running): \(running)")

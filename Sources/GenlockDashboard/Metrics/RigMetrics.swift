@@ -39,8 +39,8 @@ public final class RigMetrics: Sendable {
     }
 
     /// The ingest's back-fill backlog for `camera`: frames recorded on the node and not yet
-    /// streamed to the ingest (`genlock_ingest_backfill_backlog_frames`). Nothing feeds it until
-    /// the ingest is wired; until then the series is absent.
+    /// streamed to the ingest (`genlock_ingest_backfill_backlog_frames`), fed once a second by
+    /// the coordinator's or the rig's ingest; absent without one.
     public func backfillBacklog(camera: String, frames: Int64) {
         set("genlock_ingest_backfill_backlog_frames", camera, frames)
     }

@@ -97,7 +97,7 @@ struct CoordinatorRun: ParsableCommand {
         try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: pidPath) }
         log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
-        let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, hub: web.hub)
+        let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, dashboard: web)
 
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)

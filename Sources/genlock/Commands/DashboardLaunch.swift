@@ -32,6 +32,8 @@ struct DashboardArguments: ParsableArguments {
 final class DashboardLaunch: Sendable {
     let hub: DashboardHub
     private let server: DashboardServer?
+    /// The dashboard's `/metrics` (nil when it is off).
+    var metrics: RigMetrics? { server?.metrics }
     private let lingerWake = DispatchSemaphore(value: 0)
     private let log: @Sendable (String) -> Void
 

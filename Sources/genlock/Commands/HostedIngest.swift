@@ -19,7 +19,7 @@ struct HostedIngest {
     private let log: @Sendable (String) -> Void
 
     /// Nil when the rig file names no ingest.
-    init?(rig: RigConfiguration, key: RigKey, clock: PosixClockPair, log: @escaping @Sendable (String) -> Void, hub: DashboardHub) throws {
+    init?(rig: RigConfiguration, key: RigKey, clock: PosixClockPair, log: @escaping @Sendable (String) -> Void, dashboard: DashboardLaunch) throws {
         guard let address = rig.ingest else { return nil }
         server = IngestServer(
             configuration: .init(outputRoot: rig.sessionsPath, cameras: rig.cameras), key: key,
@@ -30,7 +30,7 @@ struct HostedIngest {
             throw ValidationError("cannot listen for the ingest on \(address.host):\(address.port): \(error)")
         }
         log("ingest listening on \(address.host):\(bound) into \(rig.sessionsPath)")
-        IngestPreviews.follow(server, hub: hub, clock: clock, log: log)
+        IngestPreviews.follow(server, hub: dashboard.hub, metrics: dashboard.metrics, clock: clock, log: log)
     }
 
     /// Waits (bounded) for every stream to be complete, closes the session's files and exports,

@@ -5,11 +5,12 @@ import GenlockMedia
 import GenlockPOSIX
 
 /// Wiring of the ingest to the dashboard: each camera's stream decoded into a preview about once
-/// a second (``PreviewRenderer``), and the count of complete and partial framesets. Runs on tasks
+/// a second (``PreviewRenderer``), the count of complete and partial framesets, and each camera's
+/// back-fill backlog (rows the ingest still lacks) for `/metrics` once a second. Runs on tasks
 /// of its own; the ingest's packet stream keeps only the newest packets when this falls behind,
 /// so capture, control and the ingest's files never wait for a preview.
 enum IngestPreviews {
-    static func follow(_ ingest: IngestServer, hub: DashboardHub, clock: PosixClockPair, log: @escaping @Sendable (String) -> Void) {
+    static func follow(_ ingest: IngestServer, hub: DashboardHub, metrics: RigMetrics?, clock: PosixClockPair, log: @escaping @Sendable (String) -> Void) {
         Task.detached {
             var renderers: [String: PreviewRenderer] = [:]
             // After a gap (packets the stream let go) or a damaged packet, a camera's decoder is
@@ -41,6 +42,18 @@ enum IngestPreviews {
                 } catch {
                     renderers[camera] = nil
                     waitingForKeyframe.insert(camera)
+                }
+            }
+        }
+        if let metrics {
+            Task.detached {
+                while !Task.isCancelled {
+                    let lacking = ingest.lacking
+                    for camera in ingest.configuration.cameras {
+                        let frames = (lacking[camera] ?? []).reduce(Int64(0)) { $0 + $1.upperBound - $1.lowerBound + 1 }
+                        metrics.backfillBacklog(camera: camera, frames: frames)
+                    }
+                    try? await Task.sleep(for: .seconds(1))
                 }
             }
         }

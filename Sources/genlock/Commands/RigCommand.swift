@@ -100,7 +100,7 @@ struct RigCommand: ParsableCommand {
             configuration: .init(outputRoot: out, cameras: names), key: try RigKey(bytes: keyBytes),
             now: { clock.sample().monotonic }, log: { text in if !text.hasPrefix("ingest: cam") { Console.out("[ingest] \(text)") } })
         let ingestPort = try ingest.bind(host: "127.0.0.1", port: 0)
-        IngestPreviews.follow(ingest, hub: web.hub, clock: clock, log: log)
+        IngestPreviews.follow(ingest, hub: web.hub, metrics: web.metrics, clock: clock, log: log)
         let nodesOut = sessionDir.appendingPathComponent("nodes").path
         log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
 
