@@ -19,7 +19,6 @@ final class IngestSession {
     private var parameters: [String: EncodedStreamParameters] = [:]
     private(set) var ledgers: [String: IngestLedger] = [:]
     private var assembler: FramesetAssembler?
-    /// Rows that reached the assembler before it existed (it starts at the first row written).
     var now: MonotonicInstant
     private let deliver: (IngestFrameset) -> Void
     private let preview: (IngestPacket) -> Void
@@ -44,10 +43,9 @@ final class IngestSession {
 
     /// A node's HELLO for `camera`: opens (or continues) its recorder; returns the ledger's actions.
     func connected(camera: String, codec: StreamCodecParameters, newest: Int64?) throws(MediaError) -> [IngestLedger.Action] {
-        guard let position = cameras.firstIndex(of: camera) else {
+        guard cameras.contains(camera) else {
             throw MediaError.invalidFrame("camera '\(camera)' is not in the rig (\(cameras.joined(separator: ", ")))")
         }
-        _ = position
         let stream = try Self.parameters(codec)
         if let known = parameters[camera] {
             guard known == stream else { throw MediaError.invalidFrame("\(camera) reconnected with other codec parameters than its stream so far") }

@@ -35,10 +35,10 @@ private func at(_ seconds: Double) -> ClockSample {
 private let session: UInt64 = 0xABC
 
 private func endpoint(cameras: [String] = ["a"], finishTimeout: TimeSpan? = nil, ptpGate: Bool = false, limits: CoordinatorEndpoint.Limits = .init(),
-                      sessionID: UInt64 = session) -> CoordinatorEndpoint {
+                      sessionID: UInt64 = session, startOnRequest: Bool = false) -> CoordinatorEndpoint {
     CoordinatorEndpoint(
         configuration: .init(cameras: cameras, rate: try! FrameRate(parsing: "30"), lead: .seconds(2), stopMargin: .milliseconds(500),
-                             ptpGate: ptpGate, maximumPTPOffset: .microseconds(1)),
+                             ptpGate: ptpGate, maximumPTPOffset: .microseconds(1), startOnRequest: startOnRequest),
         key: testKey, sessionID: sessionID, finishTimeout: finishTimeout, limits: limits)
 }
 
@@ -116,6 +116,19 @@ struct CoordinatorEndpointTests {
         #expect(last == ["START→ACK of 2 cameras, from framing START to reading the ACK (monotonic): p50 5 ms, p99 30 ms, max 30 ms"])
         // Said once: not again at T0.
         #expect(logs(coordinator.tick(now: at(2.2))).allSatisfy { !$0.contains("START→ACK") })
+    }
+
+    /// An operator's START (the dashboard's button) is timed like one a tick decides.
+    @Test func anOperatorsStartIsTimedToItsAck() throws {
+        var coordinator = endpoint(startOnRequest: true)
+        var a = connect(&coordinator, "a", id: 1)
+        let ticked = a.read(writes(to: 1, coordinator.tick(now: at(0.1))))
+        #expect(!ticked.contains { if case .start = $0.message { true } else { false } }, "START waits for the operator")
+        let started = coordinator.startRequested(now: at(0.2))
+        let start = try #require(a.read(writes(to: 1, started)).first)
+        guard case .start = start.message else { Issue.record("no START: \(started)"); return }
+        let last = logs(coordinator.received(1, a.frame(.ack(.init(sequence: start.sequence))).bytes, at: mono(0.207)))
+        #expect(last == ["START→ACK of 1 cameras, from framing START to reading the ACK (monotonic): p50 7 ms, p99 7 ms, max 7 ms"])
     }
 
     @Test func aForgedHelloIsAnsweredWithErrorAndTheConnectionForgotten() {

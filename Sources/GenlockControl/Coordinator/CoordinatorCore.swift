@@ -112,8 +112,9 @@ public struct CoordinatorCore: Sendable {
     private var byConnection: [ConnectionID: String] = [:]
     private var lastWaitingLog = ""
     private var startWanted = false
-    /// Why START is held while waiting (cameras missing, the PTP gate, the operator), nil otherwise.
-    public private(set) var holdReason: String?
+    /// Why START is held while waiting (cameras missing, the PTP gate, the operator), nil otherwise:
+    /// derived from the nodes as they are now, never a tick behind.
+    public var holdReason: String? { phase == .waiting ? startHold() : nil }
     private var reportedLate = false
 
     public init(configuration: Configuration, sessionID: UInt64) {
@@ -225,15 +226,13 @@ public struct CoordinatorCore: Sendable {
         switch phase {
         case .waiting:
             let connected = nodes.values.filter { $0.connection != nil }
-            holdReason = startHold()
-            if let why = holdReason {
+            if let why = startHold() {
                 defer { lastWaitingLog = why }
                 return why == lastWaitingLog ? [] : [.log(why)]
             }
             let s = ControlMessage.Start(t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil)
             start = s
             phase = .started
-            holdReason = nil
             var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras"), persistAction]
             for node in connected.sorted(by: { $0.name < $1.name }) {
                 actions.append(.send(node.connection!, .start(s)))

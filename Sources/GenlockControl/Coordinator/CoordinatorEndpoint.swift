@@ -180,6 +180,9 @@ public struct CoordinatorEndpoint: Sendable {
     /// An operator's START (the dashboard); the core sends it only when nothing else holds it.
     public mutating func startRequested(now: ClockSample) -> [Output] {
         latest = now.monotonic
+        // The operator's START is timed like one the tick decides (the START→ACK line).
+        timingStart = core.phase == .waiting
+        defer { timingStart = false }
         return perform(core.handle(.startRequested(now: now.realtime)))
     }
 
