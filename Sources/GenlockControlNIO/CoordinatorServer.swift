@@ -19,6 +19,8 @@ public final class CoordinatorServer: @unchecked Sendable {
     private let now: @Sendable () -> ClockSample
     // Confined to `loop`.
     private var acceptFailures: [String: Int] = [:]
+    /// Pauses ``AcceptPause`` began since the last tick's line.
+    private var acceptPauses = 0
     private var endpoint: CoordinatorEndpoint
     private var channels: [ConnectionID: Channel] = [:]
     private var connectionIDs: [ObjectIdentifier: ConnectionID] = [:]
@@ -64,7 +66,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             .serverChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptPause(pause: .milliseconds(100)) { [self] error in acceptFailed(error) })
+                        AcceptPause(pause: .milliseconds(100)) { [self] error, paused in acceptFailed(error, paused: paused) })
                 }
             }
             .childChannelOption(.tcpUserTimeout, value: ControlTransport.userTimeoutMs)
@@ -97,18 +99,21 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// The configured frame rate.
     public let rate: FrameRate?
 
-    /// Called on the event loop after every event with the coordinator's state: the dashboard's
-    /// feed. It must return at once (copy, never wait); set before ``bind(host:port:)``.
+    /// Called on the event loop with the coordinator's state on every 100 ms tick, after an
+    /// operator's START or STOP and when the session finishes: the dashboard's feed. Not after
+    /// every STATUS or ACK: the observer keeps a reference to the core's storage, so the next
+    /// mutation copies every node's record, and that must not happen per message under load.
+    /// It must return at once (copy, never wait); set before ``bind(host:port:)``.
     public var observe: @Sendable (CoordinatorCore) -> Void = { _ in }
 
     /// An operator's START (the dashboard): sent when nothing holds it (see `startOnRequest`).
     public func requestStart() {
-        loop.execute { [self] in perform(endpoint.startRequested(now: now())) }
+        loop.execute { [self] in perform(endpoint.startRequested(now: now()), observing: true) }
     }
 
     /// Ctrl-C or `genlock coordinator stop`: pick the common stop index and send STOP.
     public func requestStop() {
-        loop.execute { [self] in perform(endpoint.stopRequested(now: now())) }
+        loop.execute { [self] in perform(endpoint.stopRequested(now: now()), observing: true) }
     }
 
     /// The session's summary, once it has finished.
@@ -127,18 +132,21 @@ public final class CoordinatorServer: @unchecked Sendable {
         let timeout = finishTimeout
         loop.execute { [self] in endpoint.finishTimeout = timeout }
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(100)) { [self] _ in
-            perform(endpoint.tick(now: now()))
+            perform(endpoint.tick(now: now()), observing: true)
             if !acceptFailures.isEmpty {
                 let text = acceptFailures.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
+                let pauses = acceptPauses
                 acceptFailures = [:]
-                log("accept failed (\(text)); backing off 100 ms each time")
+                acceptPauses = 0
+                log("accept failed (\(text)); paused accepting \(pauses)× for 100 ms")
             }
         }
     }
 
     /// `accept` failed (on the loop; ``AcceptPause`` stops polling the listening socket for 100 ms):
     /// counted by reason, and said once a tick.
-    private func acceptFailed(_ error: IOError) {
+    private func acceptFailed(_ error: IOError, paused: Bool) {
+        if paused { acceptPauses += 1 }
         let reason = error.errnoCode == EMFILE ? "EMFILE" : error.errnoCode == ENFILE ? "ENFILE" : "errno \(error.errnoCode)"
         acceptFailures[reason, default: 0] += 1
     }
@@ -163,8 +171,9 @@ public final class CoordinatorServer: @unchecked Sendable {
         perform(endpoint.closed(id))
     }
 
-    private func perform(_ outputs: [CoordinatorEndpoint.Output]) {
-        defer { observe(endpoint.core) }
+    private func perform(_ outputs: [CoordinatorEndpoint.Output], observing: Bool = false) {
+        var observing = observing
+        defer { if observing { observe(endpoint.core) } }
         for output in outputs {
             switch output {
             case .write(let id, let bytes): channels[id]?.send(bytes).whenFailure { _ in }
@@ -173,7 +182,9 @@ public final class CoordinatorServer: @unchecked Sendable {
             case .persist(let record):
                 let persist = persist
                 persistQueue.async { persist(record) }
-            case .finished(let summary): done.succeed(summary)
+            case .finished(let summary):
+                observing = true
+                done.succeed(summary)
             }
         }
     }

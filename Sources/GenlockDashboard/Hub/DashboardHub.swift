@@ -60,7 +60,7 @@ public final class DashboardHub: Sendable {
         state = Mutex(State(history: PlotHistory(capacity: historySeconds)))
     }
 
-    /// The coordinator's latest state. Called on the coordinator's loop after every event: only a
+    /// The coordinator's latest state. Called on the coordinator's loop on each tick: only a
     /// copy is kept here (the snapshot is built later, off that loop).
     public func observe(_ core: CoordinatorCore) {
         state.withLock { $0.core = core }
@@ -142,13 +142,13 @@ public final class DashboardHub: Sendable {
     func publish() {
         let realtime = now()
         let second = realtime.nanosecondsSinceEpoch / 1_000_000_000
-        let taken = state.withLock { s -> (CoordinatorCore, DashboardSnapshot.SessionReport?, [String: PreviewInfo], DashboardSnapshot.FramesetCounts?, Bool)? in
+        let taken = state.withLock { s -> (CoordinatorCore, DashboardSnapshot.SessionReport?, [String: PreviewInfo], DashboardSnapshot.FramesetCounts?, Bool, Bool)? in
             guard let core = s.core else { return nil }
             let sample = s.lastSampleSecond != second
             s.lastSampleSecond = second
-            return (core, s.report, s.previews.mapValues(\.info), s.framesets, sample)
+            return (core, s.report, s.previews.mapValues(\.info), s.framesets, sample, !s.subscribers.isEmpty)
         }
-        guard let (core, report, previews, framesets, sampleDue) = taken else { return }
+        guard let (core, report, previews, framesets, sampleDue, anyClient) = taken else { return }
         let snapshot = DashboardSnapshot(core: core, report: report, previews: previews, framesets: framesets, now: realtime)
         var message = PushMessage(type: "state", state: snapshot)
         if sampleDue {
@@ -160,12 +160,16 @@ public final class DashboardHub: Sendable {
             message.samples = samples
             message.framesetSample = framesets.map { PlotHistory.FramesetSample(tMs: tMs, complete: $0.complete, partial: $0.partial) }
         }
-        let text = Self.encode(message)
+        // The snapshot and the plot samples are kept for clients that come later and for
+        // /metrics; the JSON is only for clients connected now (a client that subscribes between
+        // here and the lock below gets the next publish, half a second on).
+        let text = anyClient ? Self.encode(message) : nil
         var lagging: [Subscriber] = []
         state.withLock { s in
             s.latest = snapshot
             for (name, sample) in message.samples ?? [:] { s.history.append(camera: name, sample) }
             if let f = message.framesetSample { s.history.append(framesets: f) }
+            guard let text else { return }
             for (id, subscriber) in s.subscribers {
                 if case .dropped = subscriber.continuation.yield(text) {
                     s.subscribers[id] = nil
