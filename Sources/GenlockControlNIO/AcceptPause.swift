@@ -15,12 +15,13 @@ final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundOut = Channel
 
     private let pause: TimeAmount
-    private let onFailure: (IOError) -> Void
+    private let onFailure: (IOError, _ paused: Bool) -> Void
     // Confined to the channel's event loop.
     private var resumption: Scheduled<Void>?
 
-    /// `onFailure` hears every failed `accept` (on the event loop).
-    init(pause: TimeAmount, onFailure: @escaping (IOError) -> Void) {
+    /// `onFailure` hears every failed `accept` (on the event loop), and whether that failure began
+    /// a pause (false: one was already running).
+    init(pause: TimeAmount, onFailure: @escaping (IOError, _ paused: Bool) -> Void) {
         self.pause = pause
         self.onFailure = onFailure
     }
@@ -30,7 +31,7 @@ final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
             context.fireErrorCaught(error)
             return
         }
-        onFailure(error)
+        onFailure(error, resumption == nil)
         guard resumption == nil else { return }
         let channel = context.channel
         _ = channel.setOption(.autoRead, value: false)
