@@ -89,13 +89,23 @@ import Testing
         let core = try Support.core(cameras: ["cam1"], connected: ["cam1"], locked: true)
         let (server, port) = try await Support.server(core: core)
         defer { server.stop() }
-        // Occupy every thread of the cooperative pool with blocking work for 6 s (as a busy
-        // process may), then ask with a 3 s deadline: the dashboard runs on its own queue.
+        // Occupy every thread of the cooperative pool with blocking work (as a busy process may)
+        // until curl, asking with a 3 s deadline, has its answer (at most 6 s): the dashboard
+        // runs on its own queue. curl's exit is heard on Foundation's thread, not on the pool.
         let width = ProcessInfo.processInfo.activeProcessorCount
-        let blockers = (0..<width).map { _ in Task.detached { _ = usleep(6_000_000) } }
+        let answered = DispatchSemaphore(value: 0)
+        let blockers = (0..<width).map { _ in Task.detached { _ = answered.wait(timeout: .now() + 6) } }
         usleep(300_000)
-        let result = try await Support.curl(["--max-time", "3", "http://127.0.0.1:\(port)/api/state"])
+        let curl = try CurlRun(["--max-time", "3", "http://127.0.0.1:\(port)/api/state"])
+        defer { curl.cleanUp() }
+        let exited = DispatchSemaphore(value: 0)
+        curl.start { _ in
+            exited.signal()
+            for _ in 0..<width { answered.signal() }
+        }
+        exited.wait()
         for b in blockers { await b.value }
+        let result = curl.result()
         #expect(result.status == 200)
         #expect(result.body.contains("\"sessionID\":\"abc\""))
     }

@@ -58,24 +58,46 @@ enum Support {
 
     /// Runs curl against the server (its exit awaited without blocking a thread of the pool).
     static func curl(_ arguments: [String]) async throws -> CurlResult {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-dash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let body = dir.appendingPathComponent("body").path, headers = dir.appendingPathComponent("headers").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "60", "-o", body, "-D", headers, "-w", "%{http_code}"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
+        let run = try CurlRun(arguments)
+        defer { run.cleanUp() }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in c.resume() }
-            do { try process.run() } catch { c.resume(throwing: error) }
+            run.start { error in if let error { c.resume(throwing: error) } else { c.resume() } }
         }
-        let code = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
-        return CurlResult(
-            status: code, body: (try? String(contentsOfFile: body, encoding: .utf8)) ?? "",
-            headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
+        return run.result()
     }
+}
+
+/// One curl process: started with a completion that runs on Foundation's own thread (never on
+/// Swift's shared pool), its answer read once it has exited.
+final class CurlRun: @unchecked Sendable {
+    let dir: URL
+    let process = Process()
+    private let out = Pipe()
+
+    init(_ arguments: [String]) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-dash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "60", "-o", dir.appendingPathComponent("body").path,
+                             "-D", dir.appendingPathComponent("headers").path, "-w", "%{http_code}"] + arguments
+        process.standardOutput = out
+    }
+
+    /// Starts curl; `exited` hears its end (nil) or why it could not start.
+    func start(exited: @escaping @Sendable ((any Error)?) -> Void) {
+        process.terminationHandler = { _ in exited(nil) }
+        do { try process.run() } catch { exited(error) }
+    }
+
+    /// The status, body and headers (after the process has exited).
+    func result() -> Support.CurlResult {
+        let code = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
+        return Support.CurlResult(
+            status: code, body: (try? String(contentsOfFile: dir.appendingPathComponent("body").path, encoding: .utf8)) ?? "",
+            headers: (try? String(contentsOfFile: dir.appendingPathComponent("headers").path, encoding: .utf8)) ?? "")
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: dir) }
 }
 
 /// A WebSocket client on a plain blocking socket: upgrades, then reads only when told to.
