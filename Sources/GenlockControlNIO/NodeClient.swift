@@ -16,6 +16,8 @@ public final class NodeClient: @unchecked Sendable {
         case heard(coordinatorTime: RealtimeInstant?)
         /// A connection attempt failed, or the connection was lost or closed; reconnecting.
         case disconnected(reason: String)
+        /// START named the coordinator's ingest (just before ``begin(_:)``).
+        case ingestNamed(HostPort)
         case begin(StartPlan)
         case stop(Int64)
     }
@@ -133,6 +135,7 @@ public final class NodeClient: @unchecked Sendable {
                 backoff.reset()
                 onEvent(.connected)
             case .heard(let time): onEvent(.heard(coordinatorTime: time))
+            case .ingestNamed(let address): onEvent(.ingestNamed(address))
             case .beginCapture(let plan): onEvent(.begin(plan))
             case .stopCapture(let index): onEvent(.stop(index))
             case .close(let reason):

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// `genlock coordinator` hosting the ingest named in its rig file: two recording synthetic nodes
-/// started with `--ingest` stream into it, and the session folder the coordinator names is the
-/// ingest's, equal to the nodes' local recordings row for row, and consistent.
+/// stream into it, one told by its own `--ingest`, the other only by the coordinator's START; the
+/// session folder the coordinator names is the ingest's, equal to the nodes' local recordings row
+/// for row, and consistent.
 @Suite("the coordinator hosts the ingest", .serialized)
 struct CoordinatorIngestTests {
     typealias Child = CoordinatorProcessTests.Child
@@ -33,11 +34,13 @@ struct CoordinatorIngestTests {
         let cameras = try ["cam1", "cam2"].map { name in
             try Child(["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", keyPath,
                        "--ptp-uds", dir.appendingPathComponent("no-ptp4l").path, "--out", local, "--session", "s",
-                       "--size", "160x120", "--ingest", "127.0.0.1:\(ingestPort)"],
+                       "--size", "160x120"] + (name == "cam1" ? ["--ingest", "127.0.0.1:\(ingestPort)"] : []),
                       log: dir.appendingPathComponent("\(name).log"))
         }
         #expect(coord.wait(90) == 0, "coordinator: \(coord.log)")
         for camera in cameras { #expect(camera.wait(30) == 0, "node: \(camera.log)") }
+        #expect(cameras[1].log.contains("START names the ingest at 127.0.0.1:\(ingestPort)"), "\(cameras[1].log)")
+        #expect(!cameras[0].log.contains("START names the ingest"), "its own --ingest wins: \(cameras[0].log)")
 
         let server = dir.appendingPathComponent("server/s").path
         #expect(coord.log.contains("session folder (ingest): ") && coord.log.contains("/server/s"), "\(coord.log)")

@@ -10,6 +10,12 @@ import Testing
         #expect(HostPort(parsing: "127.0.0.1:7400")?.description == "127.0.0.1:7400")
     }
 
+    @Test func aListenerOnEveryAddressIsDialledWhereThePeerReachedIt() {
+        #expect(HostPort(host: "0.0.0.0", port: 7401).dialable(reachedHost: "10.1.2.3") == HostPort(host: "10.1.2.3", port: 7401))
+        #expect(HostPort(host: "::", port: 7401).dialable(reachedHost: "coord.local") == HostPort(host: "coord.local", port: 7401))
+        #expect(HostPort(host: "10.9.9.9", port: 7401).dialable(reachedHost: "10.1.2.3") == HostPort(host: "10.9.9.9", port: 7401))
+    }
+
     @Test(arguments: ["7400", ":7400", "host:", "host:port", "host:0", "host:65536", "host:-1", ""])
     func anythingElseIsRefused(text: String) {
         #expect(HostPort(parsing: text) == nil)

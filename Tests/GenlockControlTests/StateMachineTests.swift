@@ -39,6 +39,20 @@ struct NodeControlTests {
         #expect(n.session?.stopIndex == 90)
     }
 
+    /// A START that names the rig's ingest tells the node before the capture begins; the session a
+    /// later HELLO reports is the schedule alone.
+    @Test func startNamingTheIngestSaysSoBeforeTheCaptureBegins() {
+        var n = ready()
+        var s = ControlMessage.Start(t0Ns: 1_000_000_000_000, rate: rate, firstIndex: 0, stopIndex: nil)
+        s.ingest = HostPort(host: "10.0.0.5", port: 7401)
+        let actions = n.received(.start(s), sessionID: 9, sequence: 2)
+        #expect(actions.count == 3)
+        #expect(actions[1] == .ingestNamed(HostPort(host: "10.0.0.5", port: 7401)))
+        guard case .beginCapture = actions[2] else { Issue.record("no begin after the ingest: \(actions)"); return }
+        #expect(n.session?.ingest == nil)
+        #expect(n.session?.t0Ns == 1_000_000_000_000)
+    }
+
     @Test func aDifferentSessionWhileRecordingIsRefused() {
         var n = ready()
         _ = n.received(start(), sessionID: 9, sequence: 2)
@@ -97,6 +111,23 @@ struct CoordinatorCoreTests {
         let s = starts(core.handle(.tick(now: t)))
         #expect(s.keys.sorted() == [1, 2, 3])
         #expect(s[1]?.t0Ns == t.nanosecondsSinceEpoch + 2_000_000_000)
+    }
+
+    /// The rig's ingest rides in every START, a late node's too.
+    @Test func startNamesTheRigsIngest() {
+        var configuration = config(gate: false, min: 2)
+        configuration.ingest = HostPort(host: "10.0.0.5", port: 7401)
+        var core = CoordinatorCore(configuration: configuration, sessionID: 1)
+        _ = core.handle(.hello(1, hello("a"), sessionID: 0))
+        _ = core.handle(.hello(2, hello("b"), sessionID: 0))
+        let s = starts(core.handle(.tick(now: t)))
+        #expect(s.count == 2 && s.values.allSatisfy { $0.ingest == HostPort(host: "10.0.0.5", port: 7401) })
+        #expect(starts(core.handle(.hello(3, hello("c"), sessionID: 0)))[3]?.ingest == HostPort(host: "10.0.0.5", port: 7401))
+        var plain = CoordinatorCore(configuration: config(gate: false, min: 2), sessionID: 1)
+        _ = plain.handle(.hello(1, hello("a"), sessionID: 0))
+        _ = plain.handle(.hello(2, hello("b"), sessionID: 0))
+        let plainStarts = starts(plain.handle(.tick(now: t)))
+        #expect(plainStarts.count == 2 && plainStarts.values.allSatisfy { $0.ingest == nil })
     }
 
     @Test func noPTPGateAndMinimumCameras() {

@@ -1,4 +1,4 @@
-import GenlockControl
+@testable import GenlockControl
 import GenlockCore
 import Testing
 
@@ -10,6 +10,7 @@ let sampleMessages: [ControlMessage] = [
                  ptp: PTPReport(locked: true, offsetNs: -42, portState: "SLAVE"), nonce: 0xDEAD_BEEF)),
     .start(.init(t0Ns: 1_795_000_000_123_456_789, rate: try! FrameRate(parsing: "30000/1001"), firstIndex: 0, stopIndex: nil)),
     .start(.init(t0Ns: -5, rate: try! FrameRate(parsing: "120"), firstIndex: 7, stopIndex: 900)),
+    .start(.init(t0Ns: 5, rate: try! FrameRate(parsing: "30"), firstIndex: 0, stopIndex: nil, ingest: HostPort(host: "10.0.0.5", port: 7401))),
     .stop(stopIndex: 1234),
     .ack(.init(sequence: 99)),
     .heartbeat(sentAtNs: 1_795_000_000_000_000_000),
@@ -197,6 +198,29 @@ struct WireTests {
         } catch {
             #expect(error.code == .truncated)
             #expect(error.text.contains("STOP stop index"))
+        }
+    }
+
+    /// START's ingest rides last and only when named: a START without one is byte for byte the
+    /// START it was before, and a named one that is not HOST:PORT is refused, naming the field.
+    @Test func startNamesTheIngestOnlyWhenTheRigHasOne() throws {
+        let plain = ControlMessage.start(.init(t0Ns: 5, rate: try FrameRate(parsing: "30"), firstIndex: 0, stopIndex: nil))
+        let named = ControlMessage.start(.init(t0Ns: 5, rate: try FrameRate(parsing: "30"), firstIndex: 0, stopIndex: nil,
+                                               ingest: HostPort(host: "cam-server", port: 7401)))
+        let plainBytes = plain.encodedPayload(), namedBytes = named.encodedPayload()
+        #expect(plainBytes.count == 4 * 8 + 1, "t0, rate numerator and denominator, first index, and an absent stop index")
+        #expect(Array(namedBytes.prefix(plainBytes.count)) == plainBytes)
+        #expect(try ControlMessage.decode(type: 2, payload: namedBytes[...]) == named)
+        var bad = plainBytes
+        bad.append(1)
+        let text = Array("no-port".utf8)
+        bad += [0, UInt8(text.count)] + text
+        do {
+            _ = try ControlMessage.decode(type: 2, payload: bad[...])
+            Issue.record("a START whose ingest is not HOST:PORT was accepted")
+        } catch {
+            #expect(error.code == .malformed)
+            #expect(error.text.contains("START ingest 'no-port'"), "\(error.text)")
         }
     }
 

@@ -14,5 +14,17 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// The address to dial for a listener that named itself `self` to a peer who reached its
+    /// host at `reachedHost`: a listener on every address (`0.0.0.0`, `::`) cannot be dialled
+    /// there, so the host the peer already reached is used with the listener's port.
+    public func dialable(reachedHost: String) -> HostPort {
+        ["0.0.0.0", "::", "[::]"].contains(host) ? HostPort(host: reachedHost, port: port) : self
+    }
+
     public var description: String { "\(host):\(port)" }
 }

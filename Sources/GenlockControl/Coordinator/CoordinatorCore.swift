@@ -23,9 +23,14 @@ public struct CoordinatorCore: Sendable {
         /// Hold START, once everything else allows it, until an operator asks for it
         /// (``Event/startRequested(now:)``, the dashboard's START button).
         public var startOnRequest: Bool
+        /// The rig's ingest, named in START so nodes stream there without being told on their
+        /// own command line.
+        public var ingest: HostPort?
 
         public init(cameras: [String], minimumCameras: Int? = nil, rate: FrameRate, lead: TimeSpan, stopMargin: TimeSpan,
-                    ptpGate: Bool, maximumPTPOffset: TimeSpan, sessionOnRecord: UInt64? = nil, startOnRequest: Bool = false) {
+                    ptpGate: Bool, maximumPTPOffset: TimeSpan, sessionOnRecord: UInt64? = nil, startOnRequest: Bool = false,
+                    ingest: HostPort? = nil) {
+            self.ingest = ingest
             self.sessionOnRecord = sessionOnRecord
             self.startOnRequest = startOnRequest
             self.cameras = cameras
@@ -199,7 +204,7 @@ public struct CoordinatorCore: Sendable {
             return [.log("\(hello.nodeName) records session \(hex(session)), not the session on record \(hex(onRecord)); not adopted")]
         }
         sessionID = session
-        start = ControlMessage.Start(t0Ns: running.t0Ns, rate: running.rate, firstIndex: running.firstIndex, stopIndex: nil)
+        start = ControlMessage.Start(t0Ns: running.t0Ns, rate: running.rate, firstIndex: running.firstIndex, stopIndex: nil, ingest: configuration.ingest)
         stopIndex = running.stopIndex
         phase = running.stopIndex == nil ? .started : .stopping
         let onRecord = configuration.sessionOnRecord == nil ? " (not on record: this coordinator kept none)" : ""
@@ -230,7 +235,8 @@ public struct CoordinatorCore: Sendable {
                 defer { lastWaitingLog = why }
                 return why == lastWaitingLog ? [] : [.log(why)]
             }
-            let s = ControlMessage.Start(t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil)
+            let s = ControlMessage.Start(
+                t0Ns: (now + configuration.lead).nanosecondsSinceEpoch, rate: configuration.rate, firstIndex: 0, stopIndex: nil, ingest: configuration.ingest)
             start = s
             phase = .started
             var actions: [Action] = [.log("START: session \(hex(sessionID)), T0 \(s.t0Ns) ns, \(s.rate) fps, \(connected.count) cameras"), persistAction]

@@ -10,6 +10,8 @@ public struct NodeControl: Sendable {
         /// The coordinator's ACK of this connection's HELLO arrived: it holds the rig key and is
         /// fresh (the ACK is authenticated over this connection's nonce).
         case authenticated
+        /// The coordinator names its ingest (START's `ingest`): before ``beginCapture(_:)``.
+        case ingestNamed(HostPort)
         /// Run this plan (once per session).
         case beginCapture(StartPlan)
         /// Capture only frames before this index.
@@ -76,8 +78,9 @@ public struct NodeControl: Sendable {
             guard frameSession != 0 else { return reject(.malformed, "START for session 0") }
             sessionID = frameSession
             session = start
+            session?.ingest = nil  // a HELLO's session does not carry it
             capturing = true
-            return [.send(.ack(.init(sequence: sequence))), .beginCapture(start.plan)]
+            return [.send(.ack(.init(sequence: sequence)))] + (start.ingest.map { [.ingestNamed($0)] } ?? []) + [.beginCapture(start.plan)]
         case .stop(let stopIndex):
             guard sessionID != 0, frameSession == sessionID else {
                 return reject(.wrongSession, "STOP for session \(hex(frameSession)), but the session is \(hex(sessionID))")

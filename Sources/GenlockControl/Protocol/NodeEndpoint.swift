@@ -37,6 +37,8 @@ public struct NodeEndpoint: Sendable {
         /// An authenticated frame arrived from the coordinator: it is alive. A HEARTBEAT carries the
         /// coordinator's realtime when it sent it.
         case heard(coordinatorTime: RealtimeInstant?)
+        /// The coordinator names its ingest (START's `ingest`): before ``beginCapture(_:)``.
+        case ingestNamed(HostPort)
         /// Run this plan (once per session).
         case beginCapture(StartPlan)
         /// Capture only frames before this index.
@@ -127,6 +129,7 @@ public struct NodeEndpoint: Sendable {
                     switch action {
                     case .send(let reply): outputs += frame(reply)
                     case .authenticated: outputs.append(.authenticated)
+                    case .ingestNamed(let address): outputs.append(.ingestNamed(address))
                     case .beginCapture(let plan): outputs.append(.beginCapture(plan))
                     case .stopCapture(let index): outputs.append(.stopCapture(index))
                     case .close(let reason):

@@ -70,11 +70,17 @@ public enum ControlMessage: Hashable, Sendable {
         public var rate: FrameRate
         public var firstIndex: Int64
         public var stopIndex: Int64?
-        public init(t0Ns: Int64, rate: FrameRate, firstIndex: Int64, stopIndex: Int64?) {
+        /// Where the coordinator's ingest listens (the rig file's `ingest:`): a node recording
+        /// with no ingest of its own streams there. START only (a HELLO's session omits it). An
+        /// unspecified host (`0.0.0.0`, `::`) means the coordinator's own address as the node
+        /// reached it.
+        public var ingest: HostPort?
+        public init(t0Ns: Int64, rate: FrameRate, firstIndex: Int64, stopIndex: Int64?, ingest: HostPort? = nil) {
             self.t0Ns = t0Ns
             self.rate = rate
             self.firstIndex = firstIndex
             self.stopIndex = stopIndex
+            self.ingest = ingest
         }
         /// The plan a capture scheduler runs.
         public var plan: StartPlan {

@@ -15,6 +15,11 @@ extension ControlMessage {
             if let s = h.session { w.start(s) }
         case .start(let s):
             w.start(s)
+            // Optional and last, so a START without an ingest is byte for byte what it was.
+            if let ingest = s.ingest {
+                w.bool(true)
+                w.boundedText(ingest.description)
+            }
         case .stop(let index):
             w.i64(index)
         case .ack(let a):
@@ -76,7 +81,13 @@ extension ControlMessage {
             let session = try r.bool("HELLO session presence") ? try r.start("HELLO session") : nil
             message = .hello(Hello(nodeName: name, softwareVersion: version, capabilities: caps, ptp: ptp, nonce: nonce, session: session))
         case 2:
-            message = .start(try r.start("START"))
+            var start = try r.start("START")
+            if !r.isAtEnd, try r.bool("START ingest presence") {
+                let text = try r.text("START ingest", maxBytes: max)
+                guard let address = HostPort(parsing: text) else { throw ControlError(.malformed, "START ingest '\(text)' is not HOST:PORT") }
+                start.ingest = address
+            }
+            message = .start(start)
         case 3:
             let index = try r.i64("STOP stop index")
             guard index >= 0 else { throw ControlError(.malformed, "STOP stop index \(index) is negative") }

@@ -75,7 +75,7 @@ struct CoordinatorRun: ParsableCommand {
         let configuration = CoordinatorCore.Configuration(
             cameras: rig.cameras, minimumCameras: minCameras, rate: rig.rate, lead: rig.lead, stopMargin: rig.stopMargin,
             ptpGate: !noPTPGate, maximumPTPOffset: rig.maximumPTPOffset, sessionOnRecord: running?.sessionID,
-            startOnRequest: dashboard.waitForStart)
+            startOnRequest: dashboard.waitForStart, ingest: rig.ingest.map { HostPort(host: $0.host, port: $0.port) })
         let clock = PosixClockPair()
         let server = CoordinatorServer(
             configuration: configuration, key: key, sessionID: UInt64.random(in: 1...UInt64.max),

@@ -8,8 +8,9 @@ import GenlockPOSIX
 
 /// The ingest hosted by `genlock coordinator` when the rig file names one (`ingest:`, with
 /// `sessions:`): the same `IngestServer` as `genlock ingest`, in the coordinator's process, its
-/// streams feeding the dashboard's previews. Nodes stream to it when started with
-/// `--ingest HOST:PORT` (or `ingest:` in their node file).
+/// streams feeding the dashboard's previews. START names it (the rig file's address; an
+/// unspecified host means the coordinator's), so a recording node streams there unless its own
+/// `--ingest HOST:PORT` (or `ingest:` in its node file) says otherwise.
 struct HostedIngest {
     /// How long the coordinator waits, after STOP, for every node's stream to be complete: a node
     /// waits up to 20 s for the ingest to confirm it, so a little longer.

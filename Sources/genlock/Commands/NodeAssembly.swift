@@ -244,6 +244,16 @@ enum NodeLaunch {
                         if lastReason.withLock({ last in defer { last = reason }; return last != reason }) {
                             log.warning("coordinator connection: \(reason); retrying")
                         }
+                    case .ingestNamed(let named):
+                        // Its own --ingest (or node file) wins; an unspecified host is the
+                        // coordinator's, as this node reached it.
+                        let address = named.dialable(reachedHost: host)
+                        if let recording, recording.ingest == nil {
+                            if recording.namedIngest.target.withLock({ $0 == nil }) { log.info("START names the ingest at \(address): streaming there") }
+                            recording.namedIngest.target.withLock { $0 = .init(host: address.host, port: address.port, key: key) }
+                        } else if recording == nil {
+                            log.info("START names the ingest at \(address), but this node records nothing (no --out) to stream")
+                        }
                     case .begin(let plan):
                         runtime.scheduleReceived(plan)
                     case .stop(let index):

@@ -29,6 +29,9 @@ struct NodeRecording: Sendable {
     var keyframeInterval = 30
     /// Stream every row and packet to this ingest beside the local recording (see "Ingest stream").
     var ingest: IngestTarget?
+    /// The ingest the coordinator's START named, used when ``ingest`` is nil (set before the
+    /// recorder opens, which is at START).
+    let namedIngest = NamedIngest()
 
     struct IngestTarget: Sendable {
         var host: String
@@ -60,12 +63,13 @@ struct NodeRecording: Sendable {
     ) throws -> CameraFrameRecorder {
         let session = try session(schedule)
         let recordingConfiguration = configuration(frameSize, frameLayout, schedule)
-        let uplink = ingest.map { target in
+        let target = ingest ?? namedIngest.target.withLock { $0 }
+        let uplink = target.map { target in
             IngestUplink(host: target.host, port: target.port, key: target.key, camera: camera, session: session.session,
                          directory: session.directory, configuration: recordingConfiguration, log: { log.info("\($0)") })
         }
         let recorder = try CameraRecorder(directory: session.directory, camera: camera, configuration: recordingConfiguration, tee: uplink)
-        log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)\(ingest.map { ", streaming to the ingest at \($0.host):\($0.port)" } ?? "")")
+        log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)\(target.map { ", streaming to the ingest at \($0.host):\($0.port)" } ?? "")")
         opened.recorder.withLock { $0 = recorder }
         return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
     }
@@ -79,6 +83,11 @@ struct NodeRecording: Sendable {
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
             segmentDuration: segment, flushInterval: flushInterval, keyframeInterval: keyframeInterval, lateTolerance: lateTolerance)
     }
+}
+
+/// The ingest a coordinator's START named (none before, or when START names none).
+final class NamedIngest: Sendable {
+    let target = Mutex<NodeRecording.IngestTarget?>(nil)
 }
 
 /// The recorder a node opened at START (none before), read by the STATUS ticker.

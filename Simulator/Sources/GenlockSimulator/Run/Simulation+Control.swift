@@ -195,6 +195,8 @@ extension Simulation {
                 nodeHosts[i].backoff.reset()  // as `NodeClient`: only an authenticated coordinator resets it
             case .heard(let coordinatorTime):
                 lifecycle(i, .coordinatorHeard(nodeSample(i), coordinatorTime: coordinatorTime))
+            case .ingestNamed:
+                break  // simulated nodes record no packets to stream
             case .beginCapture(let p):
                 lifecycle(i, .scheduleReceived(p, nodeSample(i)))
             case .stopCapture(let n):
