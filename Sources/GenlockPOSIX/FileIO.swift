@@ -46,6 +46,20 @@ public enum FileIO {
         }
     }
 
+    /// Takes `fd`'s exclusive advisory lock (`flock`) without waiting, retrying EINTR: false when
+    /// another open of the file holds it (in this process or another). The kernel drops the lock
+    /// when the holder closes the file or dies, so a killed writer never leaves it behind.
+    public static func tryLockExclusively(_ fd: Int32, path: String) throws(Failure) -> Bool {
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            switch Glibc.errno {
+            case EINTR: continue
+            case EWOULDBLOCK: return false
+            case let e: throw Failure("cannot lock", path, Errno(rawValue: e))
+            }
+        }
+    }
+
     /// Writes all of `bytes` to `fd` (see ``writeAll(_:_:path:)``).
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(Failure) {
         try bytes.withUnsafeBytes { buffer in Result { () throws(Failure) in try writeAll(fd, buffer, path: path) } }.get()

@@ -22,10 +22,19 @@ import Testing
         defer { Support.remove(root) }
         let session = try SessionRecorder(outputRoot: root, session: "s")
         // The first run records 0…19 and "crashes": it is never finished (no trailer, no cues),
-        // and stays alive, so nothing it holds in memory reaches the files.
+        // and stays alive, so nothing it holds in memory reaches the files; its descriptors for
+        // the sidecar and timestamps close as a killed process's do. Before that, a second
+        // recorder of the camera in this folder is refused: two writers would interleave rows.
         let crashed = try session.camera("cam1", configuration: Self.configuration())
         #expect(crashed.resumedAfter == nil)
         try Support.record(crashed, first: 0, count: 20, rate: Self.rate)
+        do {
+            _ = try session.camera("cam1", configuration: Self.configuration())
+            Issue.record("a second recorder of cam1 was let in while the first still writes")
+        } catch {
+            #expect("\(error)".contains("cam1 is being recorded here by another recorder"), "\(error)")
+        }
+        crashed.abandon()
 
         let restarted = try session.camera("cam1", configuration: Self.configuration())
         #expect(restarted.resumedAfter == 19)
@@ -73,6 +82,7 @@ import Testing
         // Another camera whose name extends this one's owns its own files.
         try "other".write(toFile: root + "/cam1-b.mkv", atomically: false, encoding: .utf8)
 
+        first.abandon()
         let second = try CameraRecorder(directory: root, camera: "cam1", configuration: Self.configuration(segment: .milliseconds(500)))
         try Support.record(second, first: 25, count: 20, rate: Self.rate)
         try second.finish()

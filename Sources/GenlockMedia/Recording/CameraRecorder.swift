@@ -71,6 +71,9 @@ public final class CameraRecorder: Sendable {
         files = CameraFiles(directory: directory, camera: camera)
         let prior = try PriorRecording(files: files, configuration: configuration)
         let sidecar = try LineFile(appendingTo: files.sidecar, header: SidecarFormat.header)
+        // A second recorder of this camera in this folder (an ingest whose sessions folder is a
+        // node's --out, a node started twice) is refused here, before it writes a row.
+        try sidecar.claimExclusively(camera)
         let timecodes = try LineFile(appendingTo: files.timecodes, header: TimecodeFormat.header)
         var state = State(sidecar: sidecar, timecodes: timecodes)
         state.segment = prior.nextSegment
@@ -213,6 +216,17 @@ public final class CameraRecorder: Sendable {
             if record.flags.contains(.skipped) { state.skipped += 1 } else { state.dropped += 1 }
             tee?.written(RecordedRow(record: record, previous: previous, packet: nil, parameters: state.parameters))
             state.firstIndex = state.firstIndex ?? record.index
+        }
+    }
+
+    /// Lets go of the sidecar and timestamp files as a killed process does (descriptors closed,
+    /// the claim on the sidecar dropped) while writing nothing more: no trailer, no flush. For
+    /// tests of a restart within one process; later calls throw ``MediaError/closed(path:)``.
+    func abandon() {
+        state.withLock { s in
+            s.sidecar.close()
+            s.timecodes.close()
+            s.failed = true
         }
     }
 

@@ -38,6 +38,16 @@ public final class LineFile {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
+    /// Claims the file for this writer alone while it stays open: two recorders appending to one
+    /// sidecar would interleave their rows. Throws when another writer (in any process) holds it.
+    public func claimExclusively(_ what: String) throws(MediaError) {
+        let claimed: Bool
+        do throws(FileIO.Failure) { claimed = try FileIO.tryLockExclusively(fd, path: path) } catch {
+            throw FileSystem.error("cannot lock", path, errno: error.errno.rawValue)
+        }
+        if !claimed { throw MediaError.refusingToOverwrite(path: path, reason: "\(what) is being recorded here by another recorder (this process or another)") }
+    }
+
     /// Writes `line` (which must end in a newline) as one unit.
     public func append(_ line: String) throws(MediaError) {
         guard fd >= 0 else { throw MediaError.closed(path: path) }
