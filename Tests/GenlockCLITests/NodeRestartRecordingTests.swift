@@ -29,8 +29,14 @@ struct NodeRestartRecordingTests {
                       log: dir.appendingPathComponent("\(name)\(suffix).log"))
         }
 
-        let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate", "--duration", "6s"],
+        // No --duration: STOP (SIGINT, as Ctrl-C) once the restarted node has recorded, so a
+        // loaded machine that is slow to restart it makes the test slower, not wrong.
+        let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate", "--http", "off"],
                               log: dir.appendingPathComponent("coordinator.log"))
+        defer {
+            kill(coord.process.processIdentifier, SIGKILL)
+            _ = coord.wait(5)
+        }
         usleep(300_000)
         let cam1 = try camera("cam1")
         let cam2 = try camera("cam2")
@@ -44,6 +50,8 @@ struct NodeRestartRecordingTests {
         let folder = out + "/" + session
         let rowsAtKill = try FFprobe.sidecarRows(folder + "/cam2.frames.csv").compactMap { Int64($0[0]) }
         let restarted = try camera("cam2", suffix: "-restarted")
+        for _ in 0..<1_200 where restarted.frames.count < 15 { usleep(50_000) }
+        kill(coord.process.processIdentifier, SIGINT)
         #expect(coord.wait(30) == 0, "coordinator: \(coord.log)")
         #expect(cam1.wait(10) == 0)
         #expect(restarted.wait(10) == 0, "restarted: \(restarted.log)")
