@@ -8,7 +8,8 @@ import Synchronization
 /// the recorder writes them, through a bounded queue that drops rather than blocks (capture never
 /// waits on the network); whatever did not get through — dropped, cut, or the ingest not yet up —
 /// the ingest asks for with WANT and this client back-fills from the node's local file, oldest
-/// first, in chunks between live rows so live frames keep flowing. Reconnects on
+/// first, in chunks between live rows so live frames keep flowing; each WANT adds to what is
+/// queued (a row already queued is not queued again). Reconnects on
 /// ``ReconnectBackoff``'s schedule. Moves bytes only: `backfill` reads the file.
 public final class StreamClient: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -185,7 +186,13 @@ public final class StreamClient: @unchecked Sendable {
                 if ranges.isEmpty {
                     if endSent { done.succeed(()) }
                 } else {
-                    pendingBackfill = backfill(ranges).map { var row = $0; row.live = false; return row }
+                    // A row already queued is not queued twice (the ingest asks only for what is not
+                    // outstanding, but a reminder re-asks everything it still lacks).
+                    let queued = Set(pendingBackfill.map(\.index))
+                    let fresh = backfill(ranges).filter { !queued.contains($0.index) }.map { var row = $0; row.live = false; return row }
+                    if !fresh.isEmpty {
+                        pendingBackfill = queued.isEmpty ? fresh : (pendingBackfill + fresh).sorted { $0.index < $1.index }
+                    }
                     pump()
                 }
             case .message:

@@ -12,6 +12,9 @@ public struct IngestFrameset: Hashable, Sendable {
     /// their difference is the frameset's latency.
     public var settledAt: MonotonicInstant
     public var deliveredAt: MonotonicInstant
+    /// Each camera's frame, in ``cameras``' order (nil where its frame is not in the video):
+    /// encoded, decoded on demand with a ``FramesetDecoder``.
+    public var frames: [IngestFrame?] = []
 
     /// Every camera's frame is in its video.
     public var isComplete: Bool { parts.allSatisfy { $0.state == .present } }

@@ -235,7 +235,7 @@ public final class IngestServer: @unchecked Sendable {
             connections[id]?.camera = hello.camera
             current[hello.camera] = id
             log("ingest: \(hello.camera) connected")
-            perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest), camera: hello.camera)
+            perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest, since: hello.since), camera: hello.camera)
         } catch {
             log("ingest: refusing \(hello.camera): \(error)")
             connections[id]?.channel.close(promise: nil)

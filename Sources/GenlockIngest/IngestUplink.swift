@@ -29,19 +29,17 @@ public final class IngestUplink: RecordingTee {
         self.session = session
         self.files = CameraFiles(directory: directory, camera: camera)
         self.configuration = configuration
-        let files = self.files
-        let epoch = configuration.epoch
-        let codec = configuration.codec
+        let reader = BackfillReader(LocalBackfill(files: files, epoch: configuration.epoch, codec: configuration.codec))
         let client = StreamClient(
             host: host, port: port, key: key, configuration: .init(queueBytes: queueBytes),
             hello: { [parameters, configuration] nonce in
                 guard let stream = parameters.value.withLock({ $0 }) else { return nil }
                 return StreamHello(camera: camera, session: session, nonce: nonce, codec: Self.codec(stream, configuration),
-                                   newest: parameters.newest.withLock { $0 })
+                                   newest: parameters.newest.withLock { $0 }, since: parameters.since.withLock { $0 })
             },
             backfill: { ranges in
                 do {
-                    return try LocalBackfill.rows(files, epoch: epoch, codec: codec, in: ranges).map { Self.packet($0, live: false) }
+                    return try reader.rows(in: ranges).map { Self.packet($0, live: false) }
                 } catch {
                     log("ingest back-fill of \(camera): \(error)")
                     return []
@@ -54,16 +52,17 @@ public final class IngestUplink: RecordingTee {
     /// A row the recorder wrote: handed on without waiting.
     public func written(_ row: RecordedRow) {
         parameters.newest.withLock { $0 = row.record.index }
-        if let stream = row.parameters { learned(stream) }
+        if let stream = row.parameters { learned(stream, at: row.record.index) }
         guard let client = client.withLock({ $0 }) else { return }
         client.send(Self.packet(row, live: true))
     }
 
     /// The codec parameters of the local recording, once known (they come with the rows after
     /// the first frame): the stream starts then.
-    func learned(_ stream: EncodedStreamParameters) {
+    func learned(_ stream: EncodedStreamParameters, at index: Int64) {
         let first = parameters.value.withLock { p in
             defer { p = stream }
+            if p != stream { parameters.since.withLock { $0 = index } }
             return p == nil
         }
         if first { client.withLock { $0 }?.start() }
@@ -82,6 +81,16 @@ public final class IngestUplink: RecordingTee {
         }
         client.shutdown()
         confirmation.withLock { $0 = complete }
+    }
+
+    /// Stops streaming without telling the ingest the recording ended: what a node that crashed
+    /// leaves behind (tests simulate a killed node with it).
+    public func abandon() {
+        let abandoned = client.withLock { c in
+            defer { c = nil }
+            return c
+        }
+        abandoned?.shutdown()
     }
 
     /// Whether the ingest confirmed it has every row (nil before the recording ended).
@@ -113,4 +122,16 @@ private final class LearnedParameters: Sendable {
     let value = Mutex<EncodedStreamParameters?>(nil)
     /// The newest row written (HELLO tells the ingest).
     let newest = Mutex<Int64?>(nil)
+    /// The first row written with the current parameters (HELLO tells the ingest).
+    let since = Mutex<Int64?>(nil)
+}
+
+/// The node's local files read back for WANTs, positioned between requests (the stream client
+/// calls it from its event loop; the lock makes that explicit).
+private final class BackfillReader: Sendable {
+    private let backfill: Mutex<LocalBackfill>
+    init(_ backfill: sending LocalBackfill) { self.backfill = Mutex(backfill) }
+    func rows(in ranges: [ClosedRange<Int64>]) throws(MediaError) -> [RecordedRow] {
+        try backfill.withLock { b throws(MediaError) -> [RecordedRow] in try b.rows(in: ranges) }
+    }
 }

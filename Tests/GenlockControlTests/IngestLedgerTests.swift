@@ -111,4 +111,57 @@ func wants(_ actions: [IngestLedger.Action]) -> [[ClosedRange<Int64>]] {
         #expect(wants(ledger.handle(.row(streamRow(3, previous: 2)))) == [[1...2]])
         #expect(wants(ledger.handle(.connected)) == [[1...2]])
     }
+
+    @Test func aBackFillIsAskedForOnceWhileItArrives() {
+        var ledger = IngestLedger()
+        _ = ledger.handle(.row(streamRow(0, previous: nil)))
+        var asked = wants(ledger.handle(.row(streamRow(10, previous: 9))))
+        #expect(asked == [[1...9]])
+        // The back-fill arrives row by row and live rows keep coming: nothing is asked again.
+        for i in Int64(1)...5 {
+            asked += wants(ledger.handle(.row(streamRow(i, previous: i - 1, live: false))))
+            asked += wants(ledger.handle(.row(streamRow(10 + i, previous: 9 + i))))
+        }
+        #expect(asked == [[1...9]])
+        #expect(ledger.outstanding == [6...9])
+        // A new gap: only it is asked for.
+        asked += wants(ledger.handle(.row(streamRow(20, previous: 19))))
+        #expect(asked == [[1...9], [16...19]])
+        // The server's stall timer: everything still lacking is asked for again.
+        #expect(wants(ledger.handle(.remind)) == [[6...9, 16...19]])
+        var out: [Int64] = []
+        for i in Int64(6)...9 { out += written(ledger.handle(.row(streamRow(i, previous: i - 1, live: false)))) }
+        for i in Int64(16)...19 { out += written(ledger.handle(.row(streamRow(i, previous: i - 1, live: false)))) }
+        #expect(out == Array(6...20))
+        #expect(ledger.lacking.isEmpty && ledger.outstanding.isEmpty && ledger.duplicates == 0)
+    }
+
+    @Test func aResumedLedgerContinuesAfterTheRowsAnEarlierIngestWrote() {
+        var ledger = IngestLedger(resumedAfter: 29)
+        // The node reconnects having recorded up to 39: only 30...39 is lacking.
+        #expect(wants(ledger.handle(.newest(39))) == [[30...39]])
+        // A live row continuing the chain is written at once; old rows are duplicates, not asked for.
+        let old = ledger.handle(.row(streamRow(12, previous: 11, live: false)))
+        #expect(old == [.ignored(index: 12, reason: "row 12 is already written")])
+        var out: [Int64] = []
+        for i in Int64(30)...40 { out += written(ledger.handle(.row(streamRow(i, previous: i - 1, live: i == 40)))) }
+        #expect(out == Array(30...40))
+        #expect(ledger.lacking.isEmpty)
+        #expect(ledger.handle(.end(lastIndex: 40)) == [.complete])
+    }
+
+    @Test func aFreshLedgerAsksForEveryRowAResumedOneDoesNot() {
+        var fresh = IngestLedger()
+        var resumed = IngestLedger(resumedAfter: 99)
+        #expect(wants(fresh.handle(.row(streamRow(100, previous: 99)))) == [[Int64.min...99]])
+        #expect(written(resumed.handle(.row(streamRow(100, previous: 99)))) == [100])
+        #expect(resumed.lacking.isEmpty)
+    }
+
+    @Test func indexRangesSubtractAndIntersectWithoutOverflow() {
+        #expect(IndexRanges.subtracting([Int64.min...10], [3...5]) == [Int64.min...2, 6...10])
+        #expect(IndexRanges.subtracting([0...Int64.max], [0...Int64.max]) == [])
+        #expect(IndexRanges.intersecting([0...9, 20...29], [5...24]) == [5...9, 20...24])
+        #expect(IndexRanges.merged([5...6, 0...4, 8...9, Int64.max...Int64.max]) == [0...6, 8...9, Int64.max...Int64.max])
+    }
 }

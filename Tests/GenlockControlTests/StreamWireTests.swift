@@ -43,7 +43,7 @@ func rejections(_ inbound: [StreamConnection.Inbound]) -> [ControlError] {
         var received: [StreamMessage] = []
         for m in sent { received += messages(ingest.receive(node.encode(m))) }
         #expect(received == sent)
-        let hello = StreamMessage.hello(StreamHello(camera: "c", session: "s", nonce: 1, codec: streamCodec, newest: 41))
+        let hello = StreamMessage.hello(StreamHello(camera: "c", session: "s", nonce: 1, codec: streamCodec, newest: 41, since: 30))
         var other = StreamConnection(role: .ingest, key: testKey, localNonce: 9)
         var otherNode = StreamConnection(role: .node, key: testKey, localNonce: 1)
         _ = otherNode.receive(other.encode(.challenge(nonce: 9)))

@@ -4,6 +4,7 @@ import GenlockCore
 import GenlockIngest
 import GenlockMedia
 import Glibc
+import Synchronization
 
 let ingestKey = try! RigKey(bytes: Array(repeating: 5, count: 32))
 
@@ -29,10 +30,12 @@ final class SyntheticStreamingNode {
     let configuration: RecordingConfiguration
     private(set) var last: Int64?
 
-    init(camera: String, root: String, session: String, port: Int, epoch: RealtimeInstant) throws {
+    /// `height`: another frame size gives another encoder (other SPS), as a node restarted with a
+    /// new sensor mode has.
+    init(camera: String, root: String, session: String, port: Int, epoch: RealtimeInstant, height: Int = 240) throws {
         self.camera = camera
         directory = "\(root)/nodes/\(camera)/\(session)"
-        configuration = RecordingConfiguration(codec: .x264, width: 320, height: 240, frameRate: try FrameRate(numerator: 30),
+        configuration = RecordingConfiguration(codec: .x264, width: 320, height: height, frameRate: try FrameRate(numerator: 30),
                                                epoch: epoch, flushInterval: .milliseconds(100), keyframeInterval: 15)
         let uplink = IngestUplink(host: "127.0.0.1", port: port, key: ingestKey, camera: camera, session: session,
                                   directory: directory, configuration: configuration, log: { _ in })
@@ -47,7 +50,7 @@ final class SyntheticStreamingNode {
     /// Frame `index`, its pixels carrying the index.
     func frame(_ index: Int64) throws {
         let t = scheduled(index)
-        let video = TestPattern.render(index: index, scheduledNs: t.nanosecondsSinceEpoch, width: 320, height: 240, layout: .yuv420p)
+        let video = TestPattern.render(index: index, scheduledNs: t.nanosecondsSinceEpoch, width: 320, height: configuration.height, layout: .yuv420p)
         try recorder.append(video, record: FrameRecord(index: index, scheduled: t, sensorRealtime: t + .microseconds(3),
                                                       exposure: .milliseconds(5), wakeError: .microseconds(20)))
         last = index
@@ -82,3 +85,10 @@ func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
 }
 
 func packets(_ path: String) throws -> [EncodedPacket] { try PacketReader(path: path).all() }
+
+/// Log lines, collected from any thread.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var log: @Sendable (String) -> Void { { [self] line in lines.withLock { $0.append(line) } } }
+    var all: [String] { lines.withLock { $0 } }
+}

@@ -11,6 +11,15 @@
 ///
 /// Memory is bounded: beyond ``Limits/heldBytes`` a live row is not held (it is lacking and will be
 /// back-filled from the node's file, which is the durable copy).
+///
+/// A WANT names only rows not already asked for: a row asked for is outstanding (queued or in
+/// flight on the node) until it arrives, and is not asked for again until the node reconnects
+/// (``Event/connected``) or the server's monotonic stall timer says nothing arrived for a while
+/// (``Event/remind``). So a back-fill sends each missing row once, however many rows arrive while
+/// it runs.
+///
+/// A ledger opened over files an earlier run of the ingest wrote (``init(limits:resumedAfter:)``)
+/// starts with those rows written: the node is not asked for them again.
 public struct IngestLedger: Sendable {
     public struct Limits: Hashable, Sendable {
         /// Most packet bytes held out of order for this camera.
@@ -60,10 +69,19 @@ public struct IngestLedger: Sendable {
     public private(set) var isComplete = false
     /// Rows written that arrived back-filled.
     public private(set) var backfilled = 0
-    /// The lacking ranges last asked for (a WANT goes out only when this changes).
-    private var lastWant: [ClosedRange<Int64>] = []
+    /// Rows asked for and not yet arrived (not asked for again until a reconnect or a reminder).
+    public private(set) var outstanding: [ClosedRange<Int64>] = []
+    /// Rows that arrived although already written or held (a back-fill sent twice, or a row
+    /// before ``init(limits:resumedAfter:)``'s index).
+    public private(set) var duplicates = 0
 
-    public init(limits: Limits = .init()) { self.limits = limits }
+    /// `resumedAfter`: the last row an earlier run of the ingest wrote to this camera's files (the
+    /// recorder's `resumedAfter`); the chain continues from it. Nil for a fresh camera.
+    public init(limits: Limits = .init(), resumedAfter: Int64? = nil) {
+        self.limits = limits
+        written = resumedAfter
+        started = resumedAfter != nil
+    }
 
     /// Rows held out of order.
     public var heldCount: Int { heldPrevious.count }
@@ -73,8 +91,14 @@ public struct IngestLedger: Sendable {
         switch event {
         case .row(let row):
             guard !isComplete else { return [.ignored(index: row.index, reason: "the camera's stream is complete")] }
-            if let written, row.index <= written { return [.ignored(index: row.index, reason: "row \(row.index) is already written")] }
-            if heldPrevious[row.index] != nil { return [.ignored(index: row.index, reason: "row \(row.index) is already held")] }
+            if let written, row.index <= written {
+                duplicates += 1
+                return [.ignored(index: row.index, reason: "row \(row.index) is already written")]
+            }
+            if heldPrevious[row.index] != nil {
+                duplicates += 1
+                return [.ignored(index: row.index, reason: "row \(row.index) is already held")]
+            }
             if continuesChain(row) {
                 write(row, &out)
                 drain(&out)
@@ -95,7 +119,7 @@ public struct IngestLedger: Sendable {
         case .end(let last):
             lastIndex = .some(last)
         case .connected, .remind:
-            lastWant = []
+            outstanding = []
         case .newest(let index):
             newest = max(newest ?? index, index)
         }
@@ -106,9 +130,12 @@ public struct IngestLedger: Sendable {
         // Only a change of what is held or known can change what is lacking.
         if !isComplete, changesLacking(event) {
             let lacking = self.lacking
-            if lacking != lastWant {
-                lastWant = lacking
-                if !lacking.isEmpty { out.append(.want(lacking)) }
+            // What arrived is no longer outstanding; what is lacking and not outstanding is asked for.
+            outstanding = IndexRanges.intersecting(outstanding, lacking)
+            let fresh = IndexRanges.subtracting(lacking, outstanding)
+            if !fresh.isEmpty {
+                outstanding = IndexRanges.merged(outstanding + fresh)
+                out.append(.want(fresh))
             }
         }
         return out
@@ -136,7 +163,7 @@ public struct IngestLedger: Sendable {
     private func changesLacking(_ event: Event) -> Bool {
         switch event {
         case .end, .connected, .remind, .newest: true
-        case .row: !heldPrevious.isEmpty || !lastWant.isEmpty
+        case .row: !heldPrevious.isEmpty || !outstanding.isEmpty
         }
     }
 

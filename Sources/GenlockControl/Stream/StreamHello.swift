@@ -12,13 +12,18 @@ public struct StreamHello: Hashable, Sendable {
     /// up to it that it does not have, even when no live row follows (the node ended, or every
     /// live row so far was dropped).
     public var newest: Int64?
+    /// The first row recorded with ``codec`` (nil: not known, or every row): rows before it were
+    /// recorded by an earlier run of the node (restarted mid-session, with another encoder and
+    /// its own codec parameters), and the ingest keeps them in that run's segment.
+    public var since: Int64?
 
-    public init(camera: String, session: String, nonce: UInt64, codec: StreamCodecParameters, newest: Int64? = nil) {
+    public init(camera: String, session: String, nonce: UInt64, codec: StreamCodecParameters, newest: Int64? = nil, since: Int64? = nil) {
         self.camera = camera
         self.session = session
         self.nonce = nonce
         self.codec = codec
         self.newest = newest
+        self.since = since
     }
 
     func encode(_ w: inout ByteWriter) {
@@ -27,6 +32,7 @@ public struct StreamHello: Hashable, Sendable {
         w.u64(nonce)
         codec.encode(&w)
         w.optionalI64(newest)
+        w.optionalI64(since)
     }
 
     init(_ r: inout ByteReader) throws(ControlError) {
@@ -38,6 +44,7 @@ public struct StreamHello: Hashable, Sendable {
         nonce = try r.u64("nonce")
         codec = try StreamCodecParameters(&r)
         newest = try r.optionalI64("newest row")
+        since = try r.optionalI64("first row of these codec parameters")
     }
 }
 

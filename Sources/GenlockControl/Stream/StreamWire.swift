@@ -14,8 +14,9 @@
 public enum StreamWire {
     public static let magic: [UInt8] = Array("GLST".utf8)
     /// 1: CHALLENGE, HELLO (camera, session, codec parameters), PACKET (row + encoded packet),
-    /// WANT (the indices the ingest lacks), END.
-    public static let version: UInt8 = 1
+    /// WANT (the indices the ingest lacks), END. 2: HELLO names the first row of its codec
+    /// parameters (a node restarted with a new encoder).
+    public static let version: UInt8 = 2
     public static let headerSize = ControlWire.headerSize
     public static let macSize = ControlWire.macSize
     /// The largest payload accepted: a 1280x720 x264 keyframe is tens of kB, an FFV1 or raw

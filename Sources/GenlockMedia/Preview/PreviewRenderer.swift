@@ -12,9 +12,7 @@ public final class PreviewRenderer {
     public let parameters: EncodedStreamParameters
     public let maximumWidth: Int
     private var throttle: PreviewThrottle
-    private var decoder: UnsafeMutablePointer<AVCodecContext>?
-    private var packet: UnsafeMutablePointer<AVPacket>?
-    private var decoded: UnsafeMutablePointer<AVFrame>?
+    private let decoder: PacketDecoder
     private let encoder: JPEGEncoder
     /// Indices of packets sent and not yet out of the decoder (B-frames reorder; x264 as the
     /// recorder configures it does not, but a stream may).
@@ -22,63 +20,23 @@ public final class PreviewRenderer {
 
     /// Opens a decoder for `parameters`. `quality`: the MJPEG quantiser, 2 (best) … 31.
     public init(parameters: EncodedStreamParameters, maximumWidth: Int = 640, quality: Int = 5, interval: TimeSpan = .seconds(1)) throws(MediaError) {
-        FFmpeg.configureOnce()
         self.parameters = parameters
         self.maximumWidth = max(16, maximumWidth)
         throttle = PreviewThrottle(interval: interval)
         encoder = JPEGEncoder(quality: quality)
-        guard let codec = avcodec_find_decoder_by_name(parameters.codec.decoderName) else { throw MediaError.unknownCodec(parameters.codec.decoderName) }
-        guard let context = avcodec_alloc_context3(codec) else { throw FFmpeg.error("cannot allocate a decoder for", "preview", -12) }
-        decoder = context
-        context.pointee.width = Int32(parameters.width)
-        context.pointee.height = Int32(parameters.height)
         guard parameters.width > 0, parameters.height > 0 else {
-            close()
             throw MediaError.invalidFrame("a preview of a \(parameters.width)x\(parameters.height) stream")
         }
-        // What the encoder was fed (FFV1 stores NV12 as YUV 4:2:0); a raw stream needs it to decode.
-        context.pointee.pix_fmt = parameters.codec.encoderLayout(for: parameters.layout).avPixelFormat
-        if !parameters.extradata.isEmpty {
-            let padded = parameters.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)
-            guard let buffer = av_mallocz(padded)?.assumingMemoryBound(to: UInt8.self) else { close(); throw FFmpeg.error("cannot allocate extradata for", "preview", -12) }
-            parameters.extradata.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: $0.count) }
-            context.pointee.extradata = buffer
-            context.pointee.extradata_size = Int32(parameters.extradata.count)
-        }
-        context.pointee.thread_count = 1
-        let opened = avcodec_open2(context, codec, nil)
-        guard opened >= 0 else {
-            close()
-            throw FFmpeg.error("cannot open the \(parameters.codec) decoder for", "preview", opened)
-        }
-        packet = av_packet_alloc()
-        decoded = av_frame_alloc()
+        decoder = try PacketDecoder(parameters: parameters)
     }
-
-    deinit { close() }
 
     /// Decodes `input`, the packet of frame `index` (`Tn` = `scheduledNs`), packets in stream
     /// order; returns a preview when one is due at `now` and the decoder produced a picture, nil
     /// otherwise. A damaged packet throws, naming it.
     public func consume(_ input: EncodedPacket, index: Int64, scheduledNs: Int64, now: MonotonicInstant) throws(MediaError) -> PreviewImage? {
-        guard let decoder, let packet, let decoded else { throw MediaError.closed(path: "preview") }
-        guard !input.data.isEmpty else { throw MediaError.invalidFrame("the packet of frame \(index) is empty") }
-        try FFmpeg.check(av_new_packet(packet, Int32(input.data.count)), "cannot allocate a packet for", "preview")
-        input.data.withUnsafeBufferPointer { packet.pointee.data.update(from: $0.baseAddress!, count: $0.count) }
-        if input.isKeyframe { packet.pointee.flags |= AV_PKT_FLAG_KEY }
-        packet.pointee.pts = index
-        packet.pointee.dts = index
-        defer { av_packet_unref(packet) }
-        let sent = avcodec_send_packet(decoder, packet)
-        if sent < 0, sent != FFmpeg.again { throw FFmpeg.error("cannot decode packet of frame \(index) in", parameters.codec.description, sent) }
         pending.append((index, scheduledNs))
         var image: PreviewImage?
-        while true {
-            let status = avcodec_receive_frame(decoder, decoded)
-            if status == FFmpeg.again || status == FFmpeg.eof { break }
-            try FFmpeg.check(status, "cannot decode frame \(index) of", parameters.codec.description)
-            defer { av_frame_unref(decoded) }
-            let decodedIndex = decoded.pointee.pts
+        try decoder.decode(input, index: index) { (decoded, decodedIndex) throws(MediaError) in
             let scheduled = pending.first { $0.index == decodedIndex }?.scheduledNs ?? scheduledNs
             pending.removeAll { $0.index <= decodedIndex }
             if throttle.due(at: now) {
@@ -131,10 +89,5 @@ public final class PreviewRenderer {
     }
 
     /// Releases the decoder (also done on deinit).
-    public func close() {
-        if decoder != nil { avcodec_free_context(&decoder) }
-        if packet != nil { av_packet_free(&packet) }
-        if decoded != nil { av_frame_free(&decoded) }
-    }
+    public func close() { decoder.close() }
 }
-

@@ -179,30 +179,9 @@ public final class RecordingReader {
 
     private func convert(_ source: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> DecodedFrame {
         let pts = presentationTime(source)
-        guard let layout = PixelLayout(AVPixelFormat(rawValue: source.pointee.format)) else {
-            throw MediaError.invalidFrame("\(path): decoded pixel format \(source.pointee.format) is not yuv420p, nv12 or gray8")
-        }
-        let width = Int(source.pointee.width), height = Int(source.pointee.height)
-        var planes: [VideoFrame.Plane] = []
-        withUnsafePointer(to: source.pointee.data) { data in
-            withUnsafePointer(to: source.pointee.linesize) { lines in
-                data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { data in
-                    lines.withMemoryRebound(to: Int32.self, capacity: 8) { lines in
-                        for plane in 0..<layout.planeCount {
-                            let size = layout.planeSize(plane, width: width, height: height)
-                            var bytes = [UInt8](repeating: 0, count: size.rowBytes * size.rows)
-                            bytes.withUnsafeMutableBufferPointer { out in
-                                av_image_copy_plane(out.baseAddress, Int32(size.rowBytes), data[plane], lines[plane], Int32(size.rowBytes), Int32(size.rows))
-                            }
-                            planes.append(.init(bytes: bytes, stride: size.rowBytes))
-                        }
-                    }
-                }
-            }
-        }
         return DecodedFrame(
             pts: pts, instant: epoch.map { PresentationClock(epoch: $0).instant(ofPTS: pts) },
-            frame: VideoFrame(width: width, height: height, layout: layout, planes: planes),
+            frame: try VideoFrame(copying: source, source: path),
             record: recordsByPTS[pts])
     }
 

@@ -56,6 +56,15 @@ public final class PacketReader {
         return nil
     }
 
+    /// Moves to the keyframe at or before `pts` (1/1000 s; libavformat's seek, which in a file
+    /// without cues yet reads clusters forward to find it); the next packets follow from there.
+    /// Returns false when the file cannot seek (the caller reads from the start instead).
+    public func seek(toPTS pts: Int64) -> Bool {
+        guard let format else { return false }
+        let target = av_rescale_q(pts, FFmpeg.millisecondTimeBase, timeBase)
+        return av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD) >= 0
+    }
+
     /// Every readable packet, in file order.
     public func all() -> [EncodedPacket] {
         var out: [EncodedPacket] = []

@@ -1,0 +1,42 @@
+/// Set operations on lists of inclusive frame-index ranges (sorted, disjoint), as the ingest's
+/// ledger keeps what it lacks and what it asked for. Pure; no arithmetic overflows at the ends of
+/// `Int64` (a range may start at `Int64.min`: "everything before").
+public enum IndexRanges {
+    /// The ranges sorted and joined where they overlap or touch.
+    public static func merged(_ ranges: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
+        var out: [ClosedRange<Int64>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, last.upperBound == .max || range.lowerBound <= last.upperBound + 1 {
+                out[out.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    /// The indices of `ranges` not in `cut`, as ranges in order.
+    public static func subtracting(_ ranges: [ClosedRange<Int64>], _ cut: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
+        var out: [ClosedRange<Int64>] = []
+        for range in ranges {
+            var pieces = [range]
+            for c in cut {
+                pieces = pieces.flatMap { p -> [ClosedRange<Int64>] in
+                    guard p.overlaps(c) else { return [p] }
+                    var rest: [ClosedRange<Int64>] = []
+                    // Each bound is moved only past a bound strictly inside `p`: no overflow.
+                    if p.lowerBound < c.lowerBound { rest.append(p.lowerBound...(c.lowerBound - 1)) }
+                    if p.upperBound > c.upperBound { rest.append((c.upperBound + 1)...p.upperBound) }
+                    return rest
+                }
+            }
+            out += pieces
+        }
+        return out
+    }
+
+    /// The indices in both.
+    public static func intersecting(_ a: [ClosedRange<Int64>], _ b: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
+        subtracting(a, subtracting(a, b))
+    }
+}
