@@ -8,6 +8,12 @@ import Synchronization
 /// The scheduler is pure; this adapter is all the I/O. Events may arrive from the timer's thread
 /// (deadlines) and from any other thread (start, stop), so the scheduler sits behind a mutex, and
 /// callbacks run outside it.
+///
+/// The per-frame path (``handle(_:)`` and what it calls) is inlinable, so a host in another module
+/// (the simulator, `genlock camera`) gets a copy specialised for its clock and timer. Unspecialised,
+/// every frame looked up the generic metadata of `CaptureDriver<Clock, Timer>`, called the clock
+/// and timer through witness tables, and allocated a context for the timer's handler (a closure
+/// in generic code captures its type parameters as well as `self`).
 public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendable {
     /// What the driver reports.
     public enum Report: Sendable {
@@ -17,10 +23,10 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
         case finish(CaptureSummary)
     }
 
-    private let clock: Clock
-    private let timer: Timer
-    private let scheduler: Mutex<CaptureScheduler>
-    private let onReport: @Sendable (Report) -> Void
+    @usableFromInline let clock: Clock
+    @usableFromInline let timer: Timer
+    @usableFromInline let scheduler: Mutex<CaptureScheduler>
+    @usableFromInline let onReport: @Sendable (Report) -> Void
 
     /// A driver over `clock` and `timer`; `onReport` runs on the timer's context for captures.
     public init(
@@ -34,31 +40,31 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
     }
 
     /// Begins the schedule.
-    public func start(_ plan: StartPlan) {
+    @inlinable public func start(_ plan: StartPlan) {
         let sample = clock.sample()
         feed(.start(plan, sample))
     }
 
     /// Captures only frames before `stopIndex`.
-    public func stop(at stopIndex: Int64) {
+    @inlinable public func stop(at stopIndex: Int64) {
         feed(.stop(stopIndex: stopIndex))
     }
 
     /// Ends the run where it stands (the node's rule for a deadline the timer could not arm).
-    public func abort() {
+    @inlinable public func abort() {
         feed(.abort)
     }
 
     /// The scheduler's state (for status reports).
     public var state: CaptureScheduler.State { scheduler.withLock { $0.state } }
 
-    private func feed(_ event: CaptureScheduler.Event) {
+    @inlinable func feed(_ event: CaptureScheduler.Event) {
         let actions = scheduler.withLock { $0.handle(event) }
         perform(actions, wakeError: .zero)
     }
 
     /// The armed deadline fired (the timer calls this; a host in virtual time may too).
-    public func handle(_ firing: TimerFiring) {
+    @inlinable public func handle(_ firing: TimerFiring) {
         // Sample the pair on wake-up: this is the "fresh mapping" every deadline is judged by.
         let sample = clock.sample()
         switch firing.cause {
@@ -75,7 +81,7 @@ public final class CaptureDriver<Clock: ClockPair, Timer: DeadlineTimer>: Sendab
     }
 
     /// `wakeError` nil: measure each capture's against its `Tn` mapped through its wake sample.
-    private func perform(_ actions: CaptureScheduler.Actions, wakeError: TimeSpan?, wokeAt: MonotonicInstant? = nil) {
+    @inlinable func perform(_ actions: CaptureScheduler.Actions, wakeError: TimeSpan?, wokeAt: MonotonicInstant? = nil) {
         for action in actions {
             switch action {
             case .armDeadline(let d):

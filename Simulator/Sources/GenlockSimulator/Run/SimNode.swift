@@ -54,7 +54,7 @@ public final class SimNode: @unchecked Sendable {
     var servo: PIServo?
     /// Phase-locked capture: the lock's state after the frame being recorded (set by the strategy
     /// just before it records the frame).
-    var frameLockState: PhaseLock.State?
+    @exclusivity(unchecked) var frameLockState: PhaseLock.State?
     /// What its PTP daemon reports, judged by the start gate (see ``SimNodePTP``).
     var ptp: SimNodePTP
     @exclusivity(unchecked) var sensor: SimSensor
@@ -63,7 +63,7 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) private var readRandom: SimRandom
     var servoRandom: SimRandom
     @exclusivity(unchecked) var sensorRandom: SimRandom
-    private(set) var camera: SimCamera!
+    @exclusivity(unchecked) private(set) var camera: SimCamera!
     var strategy: SimStrategy?
     @exclusivity(unchecked) public private(set) var up = true
     @exclusivity(unchecked) var stats = NodeStats()
@@ -84,12 +84,12 @@ public final class SimNode: @unchecked Sendable {
     @exclusivity(unchecked) private var seenRealtimeOffsetNs: Int64
     private let timerModel: Scenario.TimerModel
     let sensorModel: Scenario.SensorModel
-    private var pendingOverrunNs: Int64 = 0
+    @exclusivity(unchecked) private var pendingOverrunNs: Int64 = 0
 
     // Session knowledge.
-    var knownStop: Int64?
+    @exclusivity(unchecked) var knownStop: Int64?
     /// Realtime (and true time) when this incarnation received START.
-    var startReading: RealtimeInstant?
+    @exclusivity(unchecked) var startReading: RealtimeInstant?
     var startDeliveredNs: Int64?
     @exclusivity(unchecked) var lastCapturedIndex: Int64?
     /// Wait-tracking for the watchdog.
@@ -99,7 +99,7 @@ public final class SimNode: @unchecked Sendable {
     /// True time of the last crash (frames between it and the rejoin are explained by it).
     var crashedAtNs: Int64?
     // Re-convergence tracking.
-    var convergeFromNs: Int64?
+    @exclusivity(unchecked) var convergeFromNs: Int64?
     var convergedSamples = 0
 
     // Streaming (phase-locked capture, `SimNode+Streaming`): the frame in progress, whose interrupt

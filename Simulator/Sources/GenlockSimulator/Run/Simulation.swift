@@ -44,15 +44,15 @@ public final class Simulation: @unchecked Sendable {
     var grandmasterOffsetNs: Int64 = 0
     var grandmasterJumpTotalNs: Int64 = 0
     /// True time of the first fault of the timeline applied (nil: none yet).
-    var firstFaultNs: Int64?
+    @exclusivity(unchecked) var firstFaultNs: Int64?
 
     // Control plane (see Simulation+Control).
     /// The session the coordinator announces (T0 = its clock at START plus the lead): the
     /// scenario's nominal one (START at `start-at`) until the coordinator sends START, which a PTP
     /// gate may hold (see Simulation+Gate).
-    public internal(set) var plan: StartPlan
+    @exclusivity(unchecked) public internal(set) var plan: StartPlan
     /// The stop index STOP announces.
-    public internal(set) var stopIndex: Int64
+    @exclusivity(unchecked) public internal(set) var stopIndex: Int64
     /// True time the coordinator sent START (nil while it holds it).
     var startSentNs: Int64?
     var coordinator: CoordinatorEndpoint
@@ -81,7 +81,7 @@ public final class Simulation: @unchecked Sendable {
     var violationCount: Int64 = 0
     var disturbances: [[(fromNs: Int64, untilNs: Int64, cause: String)]]
     @exclusivity(unchecked) var eventsProcessed: Int64 = 0
-    var truthSink: ((FrameTruth) -> Void)?
+    @exclusivity(unchecked) var truthSink: ((FrameTruth) -> Void)?
     /// Forced slews end through fault events past the scenario's list (see `endSlew`).
     var slewEnds: [(atNs: Int64, nodes: [Int])] = []
 
