@@ -18,9 +18,6 @@ public final class PacketReader {
     public private(set) var height = 0
     /// The encoder that made the stream (nil: a codec no recorder writes).
     public private(set) var codec: VideoCodec?
-    /// The pixel layout when the container says it (raw video); nil for H.264 and FFV1, whose
-    /// layout is in the bitstream (a decoder's business, not a muxer's).
-    public private(set) var layout: PixelLayout?
 
     public init(path: String) throws(MediaError) {
         FFmpeg.configureOnce()
@@ -43,18 +40,17 @@ public final class PacketReader {
             extradata = Array(UnsafeBufferPointer(start: extra, count: Int(parameters.extradata_size)))
         }
         codec = VideoCodec.allCases.first { avcodec_find_decoder_by_name($0.decoderName)?.pointee.id == parameters.codec_id }
-        layout = PixelLayout(AVPixelFormat(rawValue: parameters.format))
         packet = av_packet_alloc()
     }
 
     deinit { close() }
 
-    /// What a muxer needs to copy these packets (nil for a codec no recorder writes). A layout the
-    /// container does not store is given as `fallbackLayout`: a muxer copying packets never
-    /// reads it.
-    public func streamParameters(fallbackLayout: PixelLayout = .yuv420p) -> EncodedStreamParameters? {
+    /// What a muxer needs to copy these packets (nil for a codec no recorder writes). Matroska's
+    /// header does not say the pixel layout (without decoding, libavformat leaves it unset), so
+    /// it is `layout` as given: a muxer copying packets does not read it.
+    public func streamParameters(layout: PixelLayout = .yuv420p) -> EncodedStreamParameters? {
         guard let codec else { return nil }
-        return EncodedStreamParameters(codec: codec, width: width, height: height, layout: layout ?? fallbackLayout, extradata: extradata)
+        return EncodedStreamParameters(codec: codec, width: width, height: height, layout: layout, extradata: extradata)
     }
 
     /// The next packet (timestamps in 1/1000 s), or nil at the end of what is readable.
