@@ -145,6 +145,37 @@ public enum FileIO {
             throw failure
         }
         // The rename is durable once the directory is.
+        syncDirectory(of: path)
+    }
+
+    /// Places a new file at `path` with `bytes`, whole or not at all, never replacing anything:
+    /// written to a temporary file in the same directory and synced, then given its name only if
+    /// the name is free (``Syscalls/renameNoReplace(_:_:)``: no check-then-rename window in which
+    /// another writer's file could be overwritten), then the directory is synced. A taken name
+    /// throws a failure whose ``Failure/alreadyExists`` is true; the temporary file is removed.
+    public static func placeNew(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644) throws(Failure) {
+        let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
+        let temporary = "\(path).tmp.\(getpid()).\(serial)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure("cannot create", temporary, Errno(rawValue: Glibc.errno)) }
+        do throws(Failure) {
+            try writeAll(fd, bytes, path: temporary)
+            if fsync(fd) != 0 { throw Failure("cannot sync", temporary, Errno(rawValue: Glibc.errno)) }
+        } catch {
+            Glibc.close(fd)
+            unlink(temporary)
+            throw error
+        }
+        Glibc.close(fd)
+        do throws(Errno) { try Syscalls.renameNoReplace(temporary, path) } catch {
+            unlink(temporary)
+            throw Failure("cannot name \(temporary)", path, error)
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Makes a rename or creation in `path`'s directory durable.
+    private static func syncDirectory(of path: String) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -28,4 +28,10 @@ public struct PosixClockPair: ClockPair {
     public static func realtimeNow() -> RealtimeInstant {
         RealtimeInstant(nanosecondsSinceEpoch: Syscalls.now(CLOCK_REALTIME))
     }
+
+    /// CPU time used so far by every thread of this process (CLOCK_PROCESS_CPUTIME_ID): what a
+    /// benchmark charges to work that runs on threads it does not own (an encoder's).
+    public static func processCPUTime() -> TimeSpan {
+        TimeSpan(nanoseconds: Syscalls.now(CLOCK_PROCESS_CPUTIME_ID))
+    }
 }

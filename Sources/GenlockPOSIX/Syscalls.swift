@@ -84,6 +84,18 @@ enum Syscalls {
         return pfds.map { $0.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 }
     }
 
+    /// Gives `from` the name `to` only when `to` does not exist: renameat2(RENAME_NOREPLACE),
+    /// one atomic step, so nothing created at `to` meanwhile is ever replaced (EEXIST instead).
+    /// A file system without it (EINVAL: some network ones) gets link then unlink, which never
+    /// replaces either; a crash between them leaves both names, never a lost file.
+    static func renameNoReplace(_ from: String, _ to: String) throws(Errno) {
+        let rc = genlock_rename_noreplace(from, to)
+        if rc == 0 { return }
+        guard rc == EINVAL else { throw Errno(rawValue: rc) }
+        guard link(from, to) == 0 else { throw Errno(rawValue: errno) }
+        _ = unlink(from)
+    }
+
     static func close(_ fd: FileDescriptor) {
         // close is not retried on EINTR on Linux: the descriptor is released either way.
         _ = Glibc.close(fd.rawValue)

@@ -11,6 +11,7 @@ struct Genlock: ParsableCommand {
             CameraCommand.self, CamerasCommand.self, ScheduleCommand.self, PTPCommand.self, RecordCommand.self,
             SimCommand.self, KeygenCommand.self, CoordinatorCommand.self, RigCommand.self, HILCommand.self,
             DoctorCommand.self, FramesetsCommand.self, SessionCommand.self, IngestCommand.self, IngestReplayCommand.self,
+            EncodeBenchCommand.self,
         ]
     )
 

@@ -1,5 +1,5 @@
 // Linux interfaces that Swift's Glibc module does not export: timerfd, eventfd and the CPU_SET
-// macros. Kept to declarations and one-line helpers; the Swift side wraps each call once.
+// macros, renameat2. Kept to declarations and one-line helpers; the Swift side wraps each call once.
 #ifndef CGENLOCK_LINUX_H
 #define CGENLOCK_LINUX_H
 
@@ -22,5 +22,10 @@ long genlock_timer_slack_ns(void);
 
 /// Names the calling thread (15 characters at most are kept), for ps and debuggers.
 void genlock_name_current_thread(const char *name);
+
+/// Renames `from` to `to` only if `to` does not exist (renameat2 with RENAME_NOREPLACE, which
+/// Swift's Glibc module does not export). Returns 0 or an errno value (EEXIST: `to` exists;
+/// EINVAL: the file system cannot rename without replacing).
+int genlock_rename_noreplace(const char *from, const char *to);
 
 #endif

@@ -10,7 +10,9 @@ public enum ExportTool: String, Sendable, CaseIterable, CustomStringConvertible 
     /// near a moment gets "dropped" there), so videos need not have equal frame counts. The
     /// recording folder must hold a `cam_N.mp4` for every camera and no other `.mp4`
     /// (`available_recordings` of Caliscope's workspace coordinator).
-    /// Missing indices: left out (no frame, no row); H.264 is remuxed, never re-encoded.
+    /// Missing indices: left out (no frame, no row); H.264 is remuxed, never re-encoded. A camera
+    /// that recorded nothing at all gets a black video with a row per index (see
+    /// ``SessionExporter``): Caliscope needs every camera's file and rows.
     case caliscope
     /// Anipose (github.com/lambdaloop/anipose): a project folder with `config.toml`, sessions
     /// below it (`nesting = 1`), each with `videos-raw/<trial>-cam<X>.<video_extension>`

@@ -4,7 +4,8 @@ import Glibc
 /// Re-encodes one camera's frames, from every segment in recording order, into one H.264 MP4
 /// (libx264 through ``VideoFileWriter``), decoding them with ``RecordingReader``.
 ///
-/// With `fill`, the video has exactly one frame per index of the range: an index the camera has
+/// With `fill`, the video has exactly one frame per index of the range (with `fillerSize`, even
+/// when `inputs` is empty): an index the camera has
 /// no frame for (dropped, skipped, absent: before it joined or after it left) becomes a black
 /// frame. Black rather than a copy of the previous frame: a pose estimator finds nothing in a
 /// black frame and reports the point as missing for that camera, whereas a repeated frame would
@@ -26,7 +27,8 @@ enum FrameTranscoder {
     /// `scheduled` gives `Tn` for any index of `fill` (the session's, not only this camera's rows).
     static func transcode(
         _ inputs: [String], records: [FrameRecord], frameRate: FrameRate?, fill: ClosedRange<Int64>?,
-        scheduled: (Int64) -> RealtimeInstant, origin: RealtimeInstant, to output: String
+        scheduled: (Int64) -> RealtimeInstant, origin: RealtimeInstant, to output: String,
+        fillerSize: (width: Int, height: Int)? = nil
     ) throws(MediaError) -> Output {
         let clock = PresentationClock(epoch: origin)
         var writer: VideoFileWriter?
@@ -56,6 +58,8 @@ enum FrameTranscoder {
         }
 
         do throws(MediaError) {
+            // Sized up front when the inputs may hold no frame (a camera that recorded nothing).
+            if let fillerSize { _ = try open(width: fillerSize.width, height: fillerSize.height) }
             for path in inputs {
                 let reader = try RecordingReader(path: path, records: records)
                 defer { reader.close() }

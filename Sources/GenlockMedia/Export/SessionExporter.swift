@@ -27,7 +27,8 @@ public enum SessionExporter {
         public struct Video: Sendable {
             public var camera: String
             public var path: String
-            /// `remuxed` (packets copied) or `re-encoded`.
+            /// `remuxed` (packets copied), `re-encoded`, or `black` (a Caliscope camera that
+            /// recorded nothing: one black frame per index of the session).
             public var method: String
             public var frames: Int
             /// Black frames written for indices the camera has no frame for.
@@ -70,6 +71,9 @@ public enum SessionExporter {
         try FileSystem.makeDirectories(folder)
         var report = Report(tool: tool, root: output, videos: [], files: [])
         var timestampRows: [(index: Int64, id: Int, time: Int64)] = []
+        // Caliscope: cameras without any video, and the size and rate of the first camera with one.
+        var blank: [(camera: String, path: String)] = []
+        var reference: (width: Int, height: Int, rate: FrameRate?)?
         for camera in cameras {
             let files = CameraFiles(directory: sessionDirectory, camera: camera)
             let records = try SidecarFormat.parse(try FileSystem.read(files.sidecar), path: files.sidecar)
@@ -85,13 +89,19 @@ public enum SessionExporter {
                 if tool.needsEqualFrameCounts {
                     throw MediaError.export("\(sessionDirectory): \(camera) has no video file: cannot export it frame for frame")
                 }
+                blank.append((camera, path))
                 continue
             }
             let tags = try RecordingReader(path: inputs[0], records: []).tags
             let epoch = tags[RecordingTags.epoch].flatMap(Int64.init).map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
             let rate = tags[RecordingTags.frameRate].flatMap { try? FrameRate(parsing: $0) }
-            if !tool.needsEqualFrameCounts, let epoch, try PacketRemuxer.check(inputs) == nil {
-                let written = try PacketRemuxer.remux(inputs, records: records, epoch: epoch, origin: origin, to: path)
+            if reference == nil {
+                let header = try PacketReader(path: inputs[0])
+                reference = (header.width, header.height, rate)
+            }
+            if !tool.needsEqualFrameCounts, let epoch, case .success(let parameters) = try PacketRemuxer.check(inputs) {
+                let written = try PacketRemuxer.remux(
+                    inputs, parameters: parameters, records: records, frameRate: rate, epoch: epoch, origin: origin, to: path)
                 report.videos.append(.init(camera: camera, path: path, method: "remuxed", frames: written.count, filled: 0))
                 timestampRows += written.map { ($0.index, ids[camera]!, frameTime($0)) }
                 continue
@@ -101,6 +111,25 @@ public enum SessionExporter {
                 scheduled: scheduled.instant, origin: origin, to: path)
             report.videos.append(.init(camera: camera, path: path, method: "re-encoded", frames: out.frames.count, filled: out.filled))
             timestampRows += out.frames.compactMap { frame in frame.record.map { ($0.index, ids[camera]!, frameTime($0)) } }
+        }
+        // Caliscope takes a recording only when it holds a `cam_<id>.mp4` for every camera of the
+        // project (`available_recordings` in `gui/presenters/reconstruction_presenter.py`), and its
+        // scripting API looks every camera of its video mapping up in `timestamps.csv`
+        // (`SynchronizedTimestamps.frame_for` in `recording/synchronized_timestamps.py`, a KeyError
+        // for a camera without rows). So a camera that recorded nothing gets a black video, one
+        // frame per index of the session at its `Tn`, with its rows: Caliscope finds no board or
+        // landmark there and treats the camera as missing at every instant, as it is. The export's
+        // `framesets.csv` says why each of those frames is missing. Its size and rate are the first
+        // recorded camera's (the session does not say what the silent camera would have written).
+        for (camera, path) in blank {
+            guard let reference else {
+                throw MediaError.export("\(sessionDirectory): no camera has a video file: nothing to export")
+            }
+            let out = try FrameTranscoder.transcode(
+                [], records: [], frameRate: reference.rate, fill: first...last, scheduled: scheduled.instant, origin: origin,
+                to: path, fillerSize: (reference.width, reference.height))
+            report.videos.append(.init(camera: camera, path: path, method: "black", frames: out.frames.count, filled: out.filled))
+            timestampRows += out.frames.map { ($0.index, ids[camera]!, scheduled.instant($0.index).nanosecondsSinceEpoch) }
         }
         if tool == .caliscope {
             try write(ExportFiles.caliscopeTimestamps(timestampRows), folder + "/timestamps.csv", &report)
@@ -118,9 +147,10 @@ public enum SessionExporter {
         (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch
     }
 
-    private static func write(_ text: String, _ path: String, _ report: inout Report) throws(MediaError) {
-        guard !FileSystem.exists(path) else { throw MediaError.refusingToOverwrite(path: path, reason: "already exists") }
-        try FileSystem.writeAtomically(text, to: path)
+    /// Places `text` at `path` in one step that never replaces a file already there (the videos
+    /// are claimed with O_EXCL by ``VideoFileWriter`` for the same reason).
+    static func write(_ text: String, _ path: String, _ report: inout Report) throws(MediaError) {
+        try FileSystem.writeNew(text, to: path)
         report.files.append(path)
     }
 

@@ -27,6 +27,8 @@ final class VideoFileWriter {
         /// x264's constant rate factor (nil: libx264's default). Exports re-encoding lossless
         /// sources ask for a near-transparent quality.
         var x264CRF: Int? = nil
+        /// x264's speed preset and tuning (``X264Tuning``): ultrafast + zerolatency by default.
+        var x264 = X264Tuning.live
         /// Write packets encoded elsewhere (``write(_:)-EncodedPacket``) instead of encoding frames:
         /// the stream is declared from these parameters and no encoder is opened.
         var remux: EncodedStreamParameters? = nil
@@ -90,8 +92,8 @@ final class VideoFileWriter {
             encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
         if settings.codec == .x264 {
-            av_opt_set(encoder.pointee.priv_data, "preset", "ultrafast", 0)
-            av_opt_set(encoder.pointee.priv_data, "tune", "zerolatency", 0)
+            av_opt_set(encoder.pointee.priv_data, "preset", settings.x264.preset, 0)
+            if let tune = settings.x264.tune { av_opt_set(encoder.pointee.priv_data, "tune", tune, 0) }
             if let crf = settings.x264CRF { av_opt_set(encoder.pointee.priv_data, "crf", String(crf), 0) }
         }
         try FFmpeg.check(avcodec_open2(encoder, codec, nil), "cannot open the \(settings.codec) encoder for", path)

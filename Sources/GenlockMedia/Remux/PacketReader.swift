@@ -11,9 +11,13 @@ public final class PacketReader {
     private var streamIndex: Int32 = 0
     private var timeBase = FFmpeg.millisecondTimeBase
     /// The stream's codec header as the file stores it (H.264 in Matroska: avcC), and frame size.
+    /// Read from the container's header alone (no `avformat_find_stream_info`, which decodes
+    /// frames): Matroska stores all three (CodecPrivate, PixelWidth, PixelHeight).
     public private(set) var extradata: [UInt8] = []
     public private(set) var width = 0
     public private(set) var height = 0
+    /// The encoder that made the stream (nil: a codec no recorder writes).
+    public private(set) var codec: VideoCodec?
 
     public init(path: String) throws(MediaError) {
         FFmpeg.configureOnce()
@@ -35,10 +39,19 @@ public final class PacketReader {
         if let extra = parameters.extradata, parameters.extradata_size > 0 {
             extradata = Array(UnsafeBufferPointer(start: extra, count: Int(parameters.extradata_size)))
         }
+        codec = VideoCodec.allCases.first { avcodec_find_decoder_by_name($0.decoderName)?.pointee.id == parameters.codec_id }
         packet = av_packet_alloc()
     }
 
     deinit { close() }
+
+    /// What a muxer needs to copy these packets (nil for a codec no recorder writes). Matroska's
+    /// header does not say the pixel layout (without decoding, libavformat leaves it unset), so
+    /// it is `layout` as given: a muxer copying packets does not read it.
+    public func streamParameters(layout: PixelLayout = .yuv420p) -> EncodedStreamParameters? {
+        guard let codec else { return nil }
+        return EncodedStreamParameters(codec: codec, width: width, height: height, layout: layout, extradata: extradata)
+    }
 
     /// The next packet (timestamps in 1/1000 s), or nil at the end of what is readable.
     public func next() -> EncodedPacket? {

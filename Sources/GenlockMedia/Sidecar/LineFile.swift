@@ -114,6 +114,17 @@ public enum FileSystem {
         return names.sorted()
     }
 
+    /// Creates `path` with `text`, whole or not at all, never replacing a file already there
+    /// (``FileIO/placeNew(_:at:mode:)``: atomic, no check-then-rename window).
+    public static func writeNew(_ text: String, to path: String) throws(MediaError) {
+        do throws(FileIO.Failure) {
+            try FileIO.placeNew(Array(text.utf8), at: path)
+        } catch {
+            if error.alreadyExists { throw MediaError.refusingToOverwrite(path: path, reason: "already exists") }
+            throw Self.error(error.operation, error.path, errno: error.errno.rawValue)
+        }
+    }
+
     /// Writes `text` to `path` through a temporary file and a rename, so the file is whole or absent.
     public static func writeAtomically(_ text: String, to path: String) throws(MediaError) {
         do throws(FileIO.Failure) {

@@ -101,27 +101,36 @@ enum FramesetLine {
     }
 }
 
-/// Frameset latencies as a consumer of ``IngestServer/framesets`` sees them.
+/// Frameset latencies as a consumer of ``IngestServer/framesets`` sees them, and their two parts:
+/// on the ingest's event loop (the settling row's bytes read → the frameset handed to the stream)
+/// and the hand-off (handed → the consumer's task running with it).
 final class LatencyLog: @unchecked Sendable {
     private let lock = NSLock()
     private var complete: [Int64] = []
+    private var onLoop: [Int64] = []
+    private var handOff: [Int64] = []
     private var partial = 0
 
     func add(_ f: IngestFrameset, at: MonotonicInstant) {
         lock.lock()
         defer { lock.unlock() }
-        if f.isComplete { complete.append((at - f.settledAt).nanoseconds) } else { partial += 1 }
+        guard f.isComplete else { partial += 1; return }
+        complete.append((at - f.settledAt).nanoseconds)
+        onLoop.append((f.deliveredAt - f.settledAt).nanoseconds)
+        handOff.append((at - f.deliveredAt).nanoseconds)
     }
 
     func print(backfilled: [String: (rows: Int, span: TimeSpan)], rejected: Int) {
         lock.lock()
         defer { lock.unlock() }
-        let sorted = complete.sorted()
-        func pct(_ p: Double) -> String {
-            guard !sorted.isEmpty else { return "-" }
+        func pct(_ values: [Int64], _ p: Double) -> String {
+            guard !values.isEmpty else { return "-" }
+            let sorted = values.sorted()
             return TimeSpanFormat.text(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
         }
-        Console.out("stats: framesets complete=\(sorted.count) partial=\(partial) latency_p50=\(pct(0.5)) latency_p99=\(pct(0.99)) latency_max=\(pct(1.0)) rejected=\(rejected)")
+        Console.out("stats: framesets complete=\(complete.count) partial=\(partial) latency_p50=\(pct(complete, 0.5)) latency_p99=\(pct(complete, 0.99)) "
+            + "latency_max=\(pct(complete, 1.0)) (on the loop p50=\(pct(onLoop, 0.5)) p99=\(pct(onLoop, 0.99)); hand-off p50=\(pct(handOff, 0.5)) "
+            + "p99=\(pct(handOff, 0.99))) rejected=\(rejected)")
         for (camera, b) in backfilled.sorted(by: { $0.key < $1.key }) {
             let seconds = Double(b.span.nanoseconds) / 1e9
             Console.out("stats: backfill \(camera) rows=\(b.rows) span=\(TimeSpanFormat.text(b.span.nanoseconds)) rate=\(seconds > 0 ? String(Int(Double(b.rows) / seconds)) : "-") rows/s")
