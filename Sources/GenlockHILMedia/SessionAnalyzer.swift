@@ -13,7 +13,8 @@ public struct SessionAnalyzer: Sendable {
     public let region: PixelRegion?
     /// Per camera, the LED's region (`--roi cam1=x,y,w,h`).
     public let cameraRegions: [String: PixelRegion]
-    /// libavcodec's decoder threads per video: 0 one per core (the default), 1 the calling thread only.
+    /// The thread budget: 0 one per core (the default), 1 the calling thread only. Several
+    /// cameras are decoded side by side with the budget shared out (``AnalysisThreads``).
     public let decoderThreads: Int
     /// Column bins across the frame when looking for the LED.
     public static let searchBins = 32
@@ -53,11 +54,22 @@ public struct SessionAnalyzer: Sendable {
         let flashes = try FlashList(csv: try read(flashPath), path: flashPath)
         let sensorPath = directory + "/" + SensorList.fileName
         let sensors = FileSystem.exists(sensorPath) ? try SensorList(csv: try read(sensorPath), path: sensorPath) : SensorList([:])
-        var readings: [CameraReading] = []
-        for camera in cameras {
-            readings.append(try readCamera(camera, sensor: sensors.entries[camera]))
+        let plan = AnalysisThreads(threads: decoderThreads, cameras: cameras.count, cores: RecordingReader.coreCount)
+        // Each camera is read and analyzed on its own (the analysis of one camera depends on its
+        // files and the flash log only); the pairs are formed afterwards, in camera order.
+        let job = { @Sendable [self] (i: Int) -> Swift.Result<(CameraReading, CameraAnalysis), HILError> in
+            Swift.Result { () throws(HILError) in
+                let reading = try readCamera(cameras[i], sensor: sensors.entries[cameras[i]], decoderThreads: plan.decoderThreads)
+                return (reading, CameraAnalyzer.analyze(reading.input, flashes: flashes))
+            }
         }
-        return Result(analysis: SessionAnalysis(cameras: readings.map(\.input), flashes: flashes), readings: readings)
+        var done: [(CameraReading, CameraAnalysis)] = []
+        if plan.concurrentCameras == 1 {
+            for i in cameras.indices { done.append(try job(i).get()) }
+        } else {
+            done = try ConcurrentWork.map(cameras.count, width: plan.concurrentCameras, job)
+        }
+        return Result(analysis: SessionAnalysis(analyzed: done.map(\.1)), readings: done.map(\.0))
     }
 
     /// A text file, with Windows line ends read as Unix ones (every input file alike).
@@ -66,7 +78,7 @@ public struct SessionAnalyzer: Sendable {
     }
 
     /// Decodes every video file of `camera` and reduces its frames to the candidate regions' row profiles.
-    func readCamera(_ camera: String, sensor: SensorList.Entry?) throws(HILError) -> CameraReading {
+    func readCamera(_ camera: String, sensor: SensorList.Entry?, decoderThreads: Int) throws(HILError) -> CameraReading {
         let files = CameraFiles(directory: directory, camera: camera)
         let given = cameraRegions[camera] ?? region
         var binning: ColumnBinning?

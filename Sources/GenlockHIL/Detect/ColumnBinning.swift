@@ -39,14 +39,17 @@ public struct ColumnBinning: Hashable, Sendable {
         var sums = [UInt32](repeating: 0, count: region.height * bins)
         var maxima = [UInt8](repeating: 0, count: region.height * bins)
         guard let base = luma.baseAddress else { return Reduction(sums: sums, maxima: maxima) }
+        let bins = bins, rows = region.height
         sums.withUnsafeMutableBufferPointer { sums in
             maxima.withUnsafeMutableBufferPointer { maxima in
-                for row in 0..<region.height {
-                    let line = base + (region.y + row) * stride + region.x
-                    for bin in 0..<bins {
-                        let (sum, top) = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
-                        sums[row * bins + bin] = sum
-                        maxima[row * bins + bin] = top
+                edges.withUnsafeBufferPointer { edges in
+                    for row in 0..<rows {
+                        let line = base + (region.y + row) * stride + region.x
+                        for bin in 0..<bins {
+                            let (sum, top) = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
+                            sums[row * bins + bin] = sum
+                            maxima[row * bins + bin] = top
+                        }
                     }
                 }
             }
@@ -55,7 +58,10 @@ public struct ColumnBinning: Hashable, Sendable {
     }
 
     /// The sum and the maximum of `count` bytes: 16 at a time in 16-bit lanes (at most 256 per
-    /// lane before they are folded, so nothing overflows), then the rest one by one.
+    /// lane before they are folded, so nothing overflows), then the rest one by one. This loop is
+    /// the analyzer's own share of each frame, so every step is written lane by lane for the
+    /// concrete types (`SIMDLanes`): the standard library's generic `pointwiseMax` and `max()`
+    /// are not inlined and made this loop cost about twice as much.
     @inline(__always)
     private static func sum(_ p: UnsafePointer<UInt8>, count: Int) -> (UInt32, UInt8) {
         var total: UInt32 = 0
@@ -67,13 +73,13 @@ public struct ColumnBinning: Hashable, Sendable {
             let end = min(count - (count - i) % 16, i + 256 * 16)
             while i < end {
                 let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: v)
-                top = pointwiseMax(top, v)
+                lanes &+= SIMDLanes.widened(v)
+                top = SIMDLanes.maximum(top, v)
                 i += 16
             }
-            total &+= SIMD16<UInt32>(truncatingIfNeeded: lanes).wrappedSum()
+            total &+= SIMDLanes.total(lanes)
         }
-        var highest = top.max()
+        var highest = SIMDLanes.highest(top)
         while i < count {
             total &+= UInt32(p[i])
             highest = max(highest, p[i])

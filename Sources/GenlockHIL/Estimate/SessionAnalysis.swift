@@ -10,7 +10,14 @@ public struct SessionAnalysis: Sendable {
 
     /// Analyzes each camera, then pairs them in the order given.
     public init(cameras inputs: [CameraInput], flashes: FlashList) {
-        cameras = inputs.map { CameraAnalyzer.analyze($0, flashes: flashes) }
+        self.init(analyzed: inputs.map { CameraAnalyzer.analyze($0, flashes: flashes) })
+    }
+
+    /// Pairs cameras already analyzed (each by ``CameraAnalyzer/analyze(_:flashes:)``, which
+    /// depends on that camera alone, so the cameras may be analyzed on threads of their own), in
+    /// the order given.
+    public init(analyzed cameras: [CameraAnalysis]) {
+        self.cameras = cameras
         var pairs: [PairSkew] = []
         var diagnostics = cameras.flatMap(\.diagnostics)
         for i in cameras.indices {

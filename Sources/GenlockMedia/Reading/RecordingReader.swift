@@ -51,6 +51,10 @@ public final class RecordingReader {
     private var draining = false
     private var done = false
 
+    /// The cores libavcodec counts when its thread count is 0 (the CPUs this process may run on),
+    /// so that a caller splitting "one thread per core" between several readers means what FFmpeg means.
+    public static var coreCount: Int { max(1, Int(av_cpu_count())) }
+
     /// Opens `path`; `sidecar` (a `<camera>.frames.csv`) is joined when given.
     public convenience init(path: String, sidecar: String? = nil, decoderThreads: Int = 1) throws(MediaError) {
         let records = try sidecar.map { path throws(MediaError) in try SidecarFormat.parse(try FileSystem.read(path), path: path) } ?? []

@@ -28,7 +28,7 @@ struct HILAnalyze: ParsableCommand {
                                valueName: "[CAMERA=]x,y,w,h"))
     var roi: [String] = []
 
-    @Option(help: "Decoder threads per video: 0 one per core (the default), 1 the calling thread only.")
+    @Option(help: "Threads: 0 one per core (the default), 1 the calling thread only; several cameras are decoded side by side with these shared out.")
     var threads: Int = 0
 
     @Option(help: "Write the analysis as JSON to this path (atomically).")
