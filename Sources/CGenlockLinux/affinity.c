@@ -4,8 +4,6 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/timex.h>
-#include <time.h>
 #include "CGenlockLinux.h"
 
 int genlock_pin_current_thread(int cpu) {
@@ -37,12 +35,4 @@ int genlock_set_timer_slack_ns(unsigned long ns) {
 long genlock_timer_slack_ns(void) {
     int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
     return slack < 0 ? -1 : (long)slack;
-}
-
-int genlock_realtime_frequency(long *scaled_ppm) {
-    struct timex tx;
-    memset(&tx, 0, sizeof tx);  // modes 0: read, change nothing (no privilege needed)
-    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0) return errno;
-    *scaled_ppm = tx.freq;
-    return 0;
 }

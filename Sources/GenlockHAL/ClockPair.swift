@@ -10,11 +10,6 @@ public protocol ClockPair: Sendable {
     func sample() -> ClockSample
     /// The monotonic clock now (for wake-error measurement).
     func monotonicNow() -> MonotonicInstant
-    /// The kernel's frequency adjustment of both clocks now (what the PTP servo last applied), in
-    /// parts per billion, positive when they run fast; nil where it cannot be read. A camera
-    /// sensor's crystal does not follow it, so a change of it moves the sensor's frames against
-    /// these clocks: the phase lock predicts that move instead of waiting to measure it.
-    func frequencyAdjustmentPpb() -> Double?
 }
 
 extension ClockPair {

@@ -24,11 +24,6 @@ public struct PosixClockPair: ClockPair {
         MonotonicInstant(nanoseconds: Syscalls.now(CLOCK_MONOTONIC))
     }
 
-    /// clock_adjtime's `freq` (read only; nil if the kernel refuses, which it does not on Linux).
-    public func frequencyAdjustmentPpb() -> Double? {
-        try? Syscalls.realtimeFrequencyPpb()
-    }
-
     /// The realtime clock now (for log lines).
     public static func realtimeNow() -> RealtimeInstant {
         RealtimeInstant(nanosecondsSinceEpoch: Syscalls.now(CLOCK_REALTIME))

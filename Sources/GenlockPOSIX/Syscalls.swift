@@ -95,15 +95,6 @@ enum Syscalls {
         if rc != 0 { throw Errno(rawValue: rc) }
     }
 
-    /// The kernel's frequency adjustment of CLOCK_REALTIME (shared by CLOCK_MONOTONIC) in parts per
-    /// billion, positive when the clocks run fast: clock_adjtime with no modes, which changes nothing.
-    static func realtimeFrequencyPpb() throws(Errno) -> Double {
-        var scaledPpm = 0
-        let rc = genlock_realtime_frequency(&scaledPpm)
-        if rc != 0 { throw Errno(rawValue: rc) }
-        return Double(scaledPpm) * 1000 / 65536  // ppm with a 16-bit fraction
-    }
-
     static func pinCurrentThread(to cpu: Int32) throws(Errno) {
         let rc = genlock_pin_current_thread(cpu)
         if rc != 0 { throw Errno(rawValue: rc) }

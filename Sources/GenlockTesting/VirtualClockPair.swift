@@ -56,9 +56,6 @@ public final class VirtualClockPair: ClockPair {
 
     public func monotonicNow() -> MonotonicInstant { state.withLock { $0.monotonic } }
 
-    /// None: virtual clocks run exactly as the test moves them.
-    public func frequencyAdjustmentPpb() -> Double? { 0 }
-
     /// The realtime clock now.
     public var realtimeNow: RealtimeInstant { sample().realtime }
 

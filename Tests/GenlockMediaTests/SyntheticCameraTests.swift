@@ -18,7 +18,6 @@ private final class GatedClock: ClockPair {
         return inner.sample()
     }
     func monotonicNow() -> MonotonicInstant { inner.monotonicNow() }
-    func frequencyAdjustmentPpb() -> Double? { inner.frequencyAdjustmentPpb() }
 }
 
 @Suite struct SyntheticCameraTests {

@@ -1,5 +1,5 @@
-// Linux interfaces that Swift's Glibc module does not export: timerfd, eventfd, the CPU_SET
-// macros and clock_adjtime's struct timex. Kept to declarations and one-line helpers; the Swift side wraps each call once.
+// Linux interfaces that Swift's Glibc module does not export: timerfd, eventfd and the CPU_SET
+// macros. Kept to declarations and one-line helpers; the Swift side wraps each call once.
 #ifndef CGENLOCK_LINUX_H
 #define CGENLOCK_LINUX_H
 
@@ -19,12 +19,6 @@ int genlock_set_timer_slack_ns(unsigned long ns);
 
 /// The calling thread's timer slack in nanoseconds (PR_GET_TIMERSLACK), or -1.
 long genlock_timer_slack_ns(void);
-
-/// The kernel's frequency adjustment of CLOCK_REALTIME (and CLOCK_MONOTONIC, which shares it): what
-/// a PTP or NTP servo applied, `freq` of clock_adjtime with no modes set (read only), in ppm with a
-/// 16-bit fraction, positive when the clocks run fast. Returns 0 or an errno value. `struct timex`
-/// ends in anonymous bit fields, so the read is done here rather than in Swift.
-int genlock_realtime_frequency(long *scaled_ppm);
 
 /// Names the calling thread (15 characters at most are kept), for ps and debuggers.
 void genlock_name_current_thread(const char *name);

@@ -9,10 +9,7 @@
 /// the loop ring), removes that predicted error, and tracks the sensor crystal's frequency
 /// error with an integrator, so the residual stays well under one line time. Quantisation to whole
 /// lines is dithered by the feedback itself: each frame's rounding error is measured and
-/// corrected by the next. The node's clocks are disciplined by PTP and the sensor's crystal is not:
-/// each change of the clocks' frequency adjustment moves the sensor's frames against them, and
-/// when the frame says what the adjustment is (``Frame/clockAdjustmentPpb``) the controller
-/// carries it into the estimate and the prediction, tracking only the crystals' own error.
+/// corrected by the next.
 ///
 /// Raspberry Pi's own software sync corrects phase only, every 30 frames, with a 50 µs dead band
 /// and no frequency term; here every frame is corrected, there is no dead band, and frequency is tracked.
@@ -34,12 +31,8 @@ public struct PhaseLock: Sendable {
     private var onTarget = 0
     /// Consecutive intervals off (or, while unpaced, on) their programmed length.
     private var pacingRun = 0
-    /// Estimated (line time as the clocks measure it / nominal line time) − 1, without the clocks'
-    /// frequency adjustment: the sensor crystal against the node's oscillator.
+    /// Estimated (true line time / nominal line time) − 1.
     private var frequencyError: Double = 0
-    /// The clocks' frequency adjustment (a fraction, positive: they run fast) as the last frame
-    /// reported it; zero while none was reported.
-    private var clockAdjustment: Double = 0
     /// Frame intervals averaged into the frequency estimate since the controller started: the
     /// first ones are averaged evenly (weight 1/n, at most 1/10) until that is less than
     /// ``Configuration/frequencyGain``, so a sensor whose crystal is 30 ppm off is learnt in about
@@ -80,9 +73,8 @@ public struct PhaseLock: Sendable {
     /// free-running length at the schedule's rate).
     public var freeRunningLines: Int64 { nominalLines }
 
-    /// Estimated sensor frequency error in parts per million (positive: sensor lines are long), as
-    /// the node's clocks measure it now (their frequency adjustment included).
-    public var frequencyErrorPpm: Double { (frequencyError + clockAdjustment) * 1e6 }
+    /// Estimated sensor frequency error in parts per million (positive: sensor lines are long).
+    public var frequencyErrorPpm: Double { frequencyError * 1e6 }
 
     /// How much shorter than the period the mode's shortest frame is (zero when it is not shorter):
     /// under one line time, the sensor can barely pull a late phase in, and the controller
@@ -100,14 +92,9 @@ public struct PhaseLock: Sendable {
         if let last = lastIndex, nearest <= last { index = nil }
         if let index { lastIndex = index }
         phaseError = error
-        // Over the interval since the previous frame the adjustment went from the previous frame's
-        // to this one's at some sync in between: the mean of the two is the best guess.
-        let adjustmentBefore = clockAdjustment
-        if let ppb = frame.clockAdjustmentPpb { clockAdjustment = ppb * 1e-9 }
-        let intervalAdjustment = (adjustmentBefore + clockAdjustment) / 2
 
-        let (estimate, tracked) = estimatePhase(frame, measured: error, intervalAdjustment: intervalAdjustment)
-        updateFrequency(frame, fromInterval: !tracked, intervalAdjustment: intervalAdjustment)
+        let (estimate, tracked) = estimatePhase(frame, measured: error)
+        updateFrequency(frame, fromInterval: !tracked)
         updateState(error)
         guard state != .unpaced else {
             // Steering a camera that ignores frame lengths only adds noise to what it is asked.
@@ -118,10 +105,9 @@ public struct PhaseLock: Sendable {
         }
 
         // Predict the phase error at the first frame we can still change, from the lengths already
-        // in flight, and correct a fraction of it with that frame's length. The adjustment is the
-        // one in force now: the servo's next ones are not known.
+        // in flight, and correct a fraction of it with that frame's length.
         let delay = Int64(sensor.controlDelayFrames)
-        let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError + clockAdjustment)
+        let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
         var predicted = estimate
         for s in frame.sequence..<(frame.sequence + delay) {
             predicted += Double(programmedLines(s)) * lineNs - periodNs
@@ -152,14 +138,14 @@ public struct PhaseLock: Sendable {
     /// (``Configuration/frequencyFilterGain``); the measurement itself when there is no estimate to
     /// carry (a gap in the sequence, the first frame, acquiring) or it is off by more than the reset
     /// threshold. `tracked` is true when the innovation corrected the frequency.
-    private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan, intervalAdjustment: Double) -> (estimate: Double, tracked: Bool) {
+    private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> (estimate: Double, tracked: Bool) {
         let measured = Double(error.nanoseconds)
         var estimate = measured
         var tracked = false
         // Only once locked: while acquiring, the frequency estimate is still learning and the prior
         // lags it, which would slow the lock for nothing (the jitter matters on the lock's scale only).
         if state == .locked, let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
-            let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError + intervalAdjustment)
+            let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
             let lengthNs = Double(programmedLines(previous.sequence)) * lineNs
             let prior = last + lengthNs - periodNs
             // Relative to this frame's nearest Tn, whichever index the last estimate was against.
@@ -218,8 +204,8 @@ public struct PhaseLock: Sendable {
 
     /// Measures the interval since the previous frame (pacing, ``lastInterval``) and, when
     /// `fromInterval` (the phase tracker did not correct the frequency), updates the frequency
-    /// estimate from it, less the clocks' adjustment over the interval.
-    private mutating func updateFrequency(_ frame: Frame, fromInterval: Bool, intervalAdjustment: Double) {
+    /// estimate from it.
+    private mutating func updateFrequency(_ frame: Frame, fromInterval: Bool) {
         guard let previous, frame.sequence == previous.sequence + 1 else { return }
         let lines = Double(programmedLines(previous.sequence))
         let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
@@ -232,7 +218,7 @@ public struct PhaseLock: Sendable {
         guard fromInterval, abs(ratio) < 1e-3 else { return }
         intervalsAveraged += 1
         let weight = max(configuration.frequencyGain, min(0.1, 1 / Double(intervalsAveraged)))
-        frequencyError += weight * (ratio - intervalAdjustment - frequencyError)
+        frequencyError += weight * (ratio - frequencyError)
     }
 
     /// Enters ``State/unpaced`` after a run of off-pace intervals, and leaves it (acquiring anew)

@@ -51,10 +51,8 @@ public struct PhaseLockScheduler: Sendable {
     public enum Event: Hashable, Sendable {
         /// Begin numbering frames for the plan; `sample` is a fresh clock pair.
         case start(StartPlan, ClockSample)
-        /// Frame `sequence` completed with the camera's `sensorTimestamp`; `sample` was taken when it
-        /// arrived, and `clockAdjustmentPpb` is the clocks' kernel frequency adjustment then (nil:
-        /// not known; see ``PhaseLock/Frame/clockAdjustmentPpb``).
-        case frameCompleted(sequence: Int64, sensorTimestamp: MonotonicInstant, ClockSample, clockAdjustmentPpb: Double? = nil)
+        /// Frame `sequence` completed with the camera's `sensorTimestamp`; `sample` was taken when it arrived.
+        case frameCompleted(sequence: Int64, sensorTimestamp: MonotonicInstant, ClockSample)
         /// The camera failed request `request` for `reason`; `sample` was taken when it said so.
         case requestFailed(request: Int64, reason: String, ClockSample)
         /// Frame `sequence` came without a sensor timestamp, so it cannot be numbered; `sample` as above.
@@ -101,8 +99,8 @@ public struct PhaseLockScheduler: Sendable {
         switch event {
         case .start(let plan, let sample):
             return start(plan, sample)
-        case .frameCompleted(let sequence, let timestamp, let sample, let adjustment):
-            return frameCompleted(sequence, timestamp, sample, adjustment)
+        case .frameCompleted(let sequence, let timestamp, let sample):
+            return frameCompleted(sequence, timestamp, sample)
         case .requestFailed(let request, let reason, let sample):
             return failed(.requestFailed(request: request, reason: reason), sample)
         case .timestampMissing(let sequence, let sample):
@@ -148,7 +146,7 @@ public struct PhaseLockScheduler: Sendable {
     // Inlined into `handle` so that the per-frame actions are built in the caller's result rather
     // than in a temporary copied out (as CaptureScheduler.deadlineReached).
     @inline(__always)
-    private mutating func frameCompleted(_ sequence: Int64, _ timestamp: MonotonicInstant, _ sample: ClockSample, _ adjustmentPpb: Double?) -> Actions {
+    private mutating func frameCompleted(_ sequence: Int64, _ timestamp: MonotonicInstant, _ sample: ClockSample) -> Actions {
         guard lock != nil else { return [] }  // before the start there is no schedule to number it by
         lastHeardFrom = sample.monotonic
         let exposureStart = sample.realtime(
@@ -156,7 +154,7 @@ public struct PhaseLockScheduler: Sendable {
         let decision: PhaseLock.Decision
         do throws(ScheduleError) {
             // In place (`lock!`): a copy would copy the controller's ring on every frame.
-            decision = try lock!.update(PhaseLock.Frame(sequence: sequence, exposureStart: exposureStart, clockAdjustmentPpb: adjustmentPpb))
+            decision = try lock!.update(PhaseLock.Frame(sequence: sequence, exposureStart: exposureStart))
         } catch {
             return [finish(.failed(error))]
         }

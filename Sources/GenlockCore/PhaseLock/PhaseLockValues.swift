@@ -35,17 +35,9 @@ extension PhaseLock {
         public var sequence: Int64
         /// The realtime instant row 0 began to expose (sensor timestamp mapped through the clock pair).
         public var exposureStart: RealtimeInstant
-        /// The kernel's frequency adjustment of the node's clocks when the frame arrived (what the
-        /// PTP servo applied; parts per billion, positive: the clocks run fast), or nil when not
-        /// known. The sensor's crystal does not follow it, so each change of it (every sync: the
-        /// servo's kp × offset noise, ±2.6 ppm at 8 syncs per second with 2 µs of offset noise)
-        /// changes the sensor's frequency as these clocks measure it. Known, the controller carries
-        /// it into its prediction instead of learning it frames later from noisy phases.
-        public var clockAdjustmentPpb: Double?
-        public init(sequence: Int64, exposureStart: RealtimeInstant, clockAdjustmentPpb: Double? = nil) {
+        public init(sequence: Int64, exposureStart: RealtimeInstant) {
             self.sequence = sequence
             self.exposureStart = exposureStart
-            self.clockAdjustmentPpb = clockAdjustmentPpb
         }
     }
 

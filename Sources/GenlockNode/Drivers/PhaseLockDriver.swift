@@ -100,11 +100,7 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: CaptureSource>: Sen
                 perform(capture.withLock { $0.handle(.timestampMissing(sequence: frame.sequence, sample)) }, stampingRequestsWith: sample)
                 return
             }
-            // The servo's frequency adjustment now: the lock predicts what its changes do to the sensor's phase.
-            let adjustment = clock.frequencyAdjustmentPpb()
-            let actions = capture.withLock {
-                $0.handle(.frameCompleted(sequence: frame.sequence, sensorTimestamp: timestamp, sample, clockAdjustmentPpb: adjustment))
-            }
+            let actions = capture.withLock { $0.handle(.frameCompleted(sequence: frame.sequence, sensorTimestamp: timestamp, sample)) }
             perform(actions, stampingRequestsWith: sample, frame: frame)
         }
     }

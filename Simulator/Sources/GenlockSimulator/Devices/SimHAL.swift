@@ -18,9 +18,6 @@ public struct SimClockPair: ClockPair, @unchecked Sendable {
 
     public func sample() -> ClockSample { node.borrow { $0.sampleClockPair(sampling) } }
     public func monotonicNow() -> MonotonicInstant { node.borrow { $0.monotonicNow } }
-    /// The servo's frequency adjustment (a fault's forced slew is not the kernel's frequency and is
-    /// not reported: the node does not know of it).
-    public func frequencyAdjustmentPpb() -> Double? { node.borrow { Double($0.clock.adjustmentPpt) / 1000 } }
 }
 
 /// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic
