@@ -100,6 +100,11 @@ struct ExposureSkewLimitTests {
         #expect(e.max <= c.max + r.max)
         // The capture path's residual is the line grid: within one line (plus the stamp's jitter).
         #expect(r.p99 <= lineNs + 2 * s.sensor.timestampJitterNs)
+        // The perfect controller's floor puts each start within half a line of its clock's Tn, so
+        // frame by frame it is within a line of the clocks' spread; and no controller beats it.
+        let floor = try #require(report.exposureSkewFloorNs), f = try #require(locked.floorNs)
+        #expect(f.max <= c.max + lineNs + 2, "floor \(f), clocks \(c)")
+        #expect(floor.p99 <= skew.p99, "floor \(floor), achieved \(skew)")
     }
 
     @Test("gm-failover, phase-locked: frames after the failover are split out, and the residual stays within a line of the clocks")

@@ -13,6 +13,7 @@ struct FrameTable {
         var exposureMin = Int64.max, exposureMax = Int64.min
         var clockMin = Int64.max, clockMax = Int64.min
         var residualMin = Int64.max, residualMax = Int64.min
+        var floorMin = Int64.max, floorMax = Int64.min
         var phase = SkewPhase.locked
     }
 
@@ -22,10 +23,13 @@ struct FrameTable {
     private(set) var nextFinalize: Int64 = 0
     private(set) var requestSkew = LogHistogram()
     private(set) var exposureSkew = LogHistogram()
+    /// The exposure skew a perfect controller would leave with the same clocks (see ``add(_:residualNs:lineTimeTruePs:phase:)``).
+    private(set) var exposureSkewFloor = LogHistogram()
     /// Per ``SkewPhase``: the exposure skew, the clocks' part and the capture path's residual.
     private(set) var splitExposure = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
     private(set) var splitClocks = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
     private(set) var splitResidual = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
+    private(set) var splitFloor = Array(repeating: LogHistogram(), count: SkewPhase.allCases.count)
     /// Frames recorded (before the stop index).
     private(set) var frames: Int64 = 0
     /// Indices captured by at least two cameras (skew samples).
@@ -49,8 +53,15 @@ struct FrameTable {
     mutating func finalizeNext(_ finalize: (Int64, UInt64) -> Void) { finalizeIndex(nextFinalize, finalize) }
 
     /// Adds a frame; `residualNs` is the camera's true exposure start minus the true instant its own
-    /// realtime read `Tn`, `phase` the camera's state then.
-    mutating func add(_ t: FrameTruth, residualNs: Int64, phase: SkewPhase) {
+    /// realtime read `Tn`, `lineTimeTruePs` the camera's true line time, `phase` the camera's state then.
+    ///
+    /// The floor: a frame's start can only move by whole lines (every frame length is whole lines),
+    /// so whatever lengths any controller had chosen, this frame's start would differ from the true
+    /// one by a whole number of lines. The best any controller can do, knowing the truth exactly,
+    /// is the start of that grid nearest the instant the camera's clock read `Tn`: the residual
+    /// wrapped into ±½ line. The spread of those starts is the skew of a perfect controller with
+    /// these clocks and this line grid (exact to the ns per line of the true frame-length rounding).
+    mutating func add(_ t: FrameTruth, residualNs: Int64, lineTimeTruePs: Double, phase: SkewPhase) {
         frames += 1
         if t.index < nextFinalize {
             lateRecords += 1
@@ -70,6 +81,10 @@ struct FrameTable {
         slots[k].clockMax = max(slots[k].clockMax, clock)
         slots[k].residualMin = min(slots[k].residualMin, residualNs)
         slots[k].residualMax = max(slots[k].residualMax, residualNs)
+        let lines = (Double(residualNs) * 1000 / lineTimeTruePs).rounded()
+        let floor = t.exposureStartTrueNs - Int64((lines * lineTimeTruePs / 1000).rounded())
+        slots[k].floorMin = min(slots[k].floorMin, floor)
+        slots[k].floorMax = max(slots[k].floorMax, floor)
         if phase.rank > slots[k].phase.rank { slots[k].phase = phase }
     }
 
@@ -85,7 +100,9 @@ struct FrameTable {
     var skewSplit: [SkewSplit] {
         SkewPhase.allCases.compactMap { p in
             guard splitExposure[p.rank].count > 0 else { return nil }
-            return SkewSplit(phase: p, exposureNs: splitExposure[p.rank].summary, clocksNs: splitClocks[p.rank].summary, residualNs: splitResidual[p.rank].summary)
+            return SkewSplit(
+                phase: p, exposureNs: splitExposure[p.rank].summary, clocksNs: splitClocks[p.rank].summary,
+                residualNs: splitResidual[p.rank].summary, floorNs: splitFloor[p.rank].summary)
         }
     }
 
@@ -99,10 +116,12 @@ struct FrameTable {
                 sharedIndices += 1
                 requestSkew.add(s.requestMax - s.requestMin)
                 exposureSkew.add(s.exposureMax - s.exposureMin)
+                exposureSkewFloor.add(s.floorMax - s.floorMin)
                 let p = s.phase.rank
                 splitExposure[p].add(s.exposureMax - s.exposureMin)
                 splitClocks[p].add(s.clockMax - s.clockMin)
                 splitResidual[p].add(s.residualMax - s.residualMin)
+                splitFloor[p].add(s.floorMax - s.floorMin)
             }
             slots[k] = Slot()
         }

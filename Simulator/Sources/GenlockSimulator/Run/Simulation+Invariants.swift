@@ -66,7 +66,9 @@ extension Simulation {
         if let tn = try? plan.schedule.deadline(of: truth.index) {
             residual = (node.clock.realtime(atTrue: truth.exposureStartTrueNs) - tn).nanoseconds
         }
-        frames.add(truth, residualNs: residual, phase: skewPhase(node))
+        // The true line time exactly (a fast crystal makes lines short), for the perfect controller's floor.
+        let lineTimeTruePs = Double(node.sensor.timing.lineTimePs) * 1e12 / (1e12 + Double(node.sensor.crystalPpt))
+        frames.add(truth, residualNs: residual, lineTimeTruePs: lineTimeTruePs, phase: skewPhase(node))
         node.frameLockState = nil
     }
 

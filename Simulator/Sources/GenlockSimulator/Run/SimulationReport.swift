@@ -74,6 +74,8 @@ public struct SimulationReport: Sendable, Codable {
     public var requestSkewNs: Quantiles?
     /// Cross-camera spread of the true exposure starts of row 0, per index.
     public var exposureSkewNs: Quantiles?
+    /// What a perfect controller would leave of it with the same clocks and line grid (see ``SkewSplit``).
+    public var exposureSkewFloorNs: Quantiles?
     /// The exposure skew split into its causes, per phase of the run (see ``SkewSplit``).
     public var skewSplit: [SkewSplit]
     /// The coordinator's PTP start gate ("|offset| < 5 µs for 5 samples"), nil when START is not gated.
@@ -114,7 +116,14 @@ public struct SimulationReport: Sendable, Codable {
         invariantViolationCount = sim.violationCount
         requestSkewNs = sim.capture == .phaseLocked ? nil : sim.frames.requestSkew.summary
         exposureSkewNs = sim.frames.exposureSkew.summary
-        skewSplit = sim.frames.skewSplit
+        // The floor is the phase lock's: a request-timed sensor free-runs, no controller to compare.
+        let phaseLocked = sim.capture == .phaseLocked
+        exposureSkewFloorNs = phaseLocked ? sim.frames.exposureSkewFloor.summary : nil
+        skewSplit = sim.frames.skewSplit.map { split in
+            var split = split
+            if !phaseLocked { split.floorNs = nil }
+            return split
+        }
         startGate = sim.scenario.ptpGate.map { "|offset| < \(TimeSpanFormat.text($0.maxOffsetNs)) for \($0.requiredSamples) samples" }
         startGateHeldNs = sim.scenario.ptpGate == nil ? nil : sim.gateHeldNs
         messagesSent = sim.networkStats.sent
@@ -144,10 +153,12 @@ public struct SimulationReport: Sendable, Codable {
         lines.append("frames recorded \(frames), skipped \(skippedFrames), indices shared by ≥2 cameras \(sharedIndices)")
         lines.append("request skew   \(capture == Scenario.CaptureMode.phaseLocked.rawValue ? "n/a (phase-locked: no request is timed)" : q(requestSkewNs))")
         lines.append("exposure skew  \(q(exposureSkewNs))")
+        if let floor = exposureSkewFloorNs { lines.append("  floor (a perfect phase lock on these clocks: whole lines) \(floor)") }
         for split in skewSplit {
             lines.append("  \(pad(split.phase.description, 14))exposure \(q(split.exposureNs))")
             lines.append("  \(pad("", 14))clocks   \(q(split.clocksNs))")
             lines.append("  \(pad("", 14))residual \(q(split.residualNs))")
+            if let floor = split.floorNs { lines.append("  \(pad("", 14))floor    \(floor)") }
         }
         if let gate = startGate {
             let held = startGateHeldNs.map { "held START \(TimeSpanFormat.text($0)) past start-at" } ?? "START never sent: still held at the end of the run"

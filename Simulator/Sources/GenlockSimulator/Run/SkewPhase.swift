@@ -32,10 +32,14 @@ public enum SkewPhase: String, CaseIterable, Hashable, Sendable, Codable, Custom
 /// the spread of the true instants at which each camera's own realtime read `Tn` (what a perfect
 /// capture path would leave: the nodes' true clock offsets); `residual` is the spread of each
 /// camera's true exposure start minus that instant (what perfect clocks would leave: phase lock,
-/// line quantisation, timestamp jitter). exposure ≤ clocks + residual, frame by frame.
+/// line quantisation, timestamp jitter). exposure ≤ clocks + residual, frame by frame. `floor` is
+/// the exposure skew a perfect controller would leave with the same clocks: each frame's start at
+/// the point of its own grid of whole lines nearest the instant its clock read `Tn` (the floor no
+/// phase lock can go under; the exposure skew above it is what the controller adds).
 public struct SkewSplit: Sendable, Codable {
     public var phase: SkewPhase
     public var exposureNs: Quantiles?
     public var clocksNs: Quantiles?
     public var residualNs: Quantiles?
+    public var floorNs: Quantiles?
 }
