@@ -108,7 +108,7 @@ import Testing
         #expect(table.missing(2).map(\.range) == [0...9])
     }
 
-    @Test(.disabled("hangs (not yet diagnosed): the restarted ingest on the same port; the ledger side is tested in IngestLedgerTests"))
+    @Test
     func aRestartedIngestContinuesItsFilesWithoutAskingForTheOldRows() async throws {
         let root = scratch("restart-ingest")
         let lines = LogLines()
@@ -131,7 +131,9 @@ import Testing
         // The restarted ingest asked only for what it lacked (30...39 and what the reconnect
         // missed), not for the 30 rows its files already held: no row was refused.
         #expect(second.rowsWritten["camA"] == 30)
-        #expect(a.uplink.counters.backfilled == second.backfilled["camA"]?.rows)
+        // A row or two may be sent both ways (live rows already queued when the reconnected
+        // ingest asked for what it lacked); the ingest writes each once.
+        #expect((second.backfilled["camA"]?.rows ?? 0) >= 10 && (second.backfilled["camA"]?.rows ?? 0) <= a.uplink.counters.backfilled)
         #expect(a.uplink.counters.backfilled < 30)
         #expect(!lines.all.contains { $0.contains("cannot write row") || $0.contains("not increasing") }, "\(lines.all)")
 
@@ -147,7 +149,7 @@ import Testing
         #expect(report.cameras.first?.recorded == 60)
     }
 
-    @Test(.disabled("crashes: StreamClient's completion promise leaks (StreamClient.swift:80) in this scenario; not yet fixed"))
+    @Test
     func aNodeRestartedWithANewEncoderContinuesInANewSegment() async throws {
         let root = scratch("restart-node")
         let lines = LogLines()

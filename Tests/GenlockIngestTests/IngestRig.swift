@@ -40,11 +40,15 @@ final class SyntheticStreamingNode {
         let uplink = IngestUplink(host: "127.0.0.1", port: port, key: ingestKey, camera: camera, session: session,
                                   directory: directory, configuration: configuration, log: { _ in })
         self.uplink = uplink
-        recorder = try CameraRecorder(directory: directory, camera: camera, configuration: configuration, tee: uplink)
+        do { recorder = try CameraRecorder(directory: directory, camera: camera, configuration: configuration, tee: uplink) } catch {
+            uplink.abandon()
+            throw error
+        }
     }
 
+    /// `Tn` on the recording's own schedule (a restarted recorder checks earlier rows against it).
     func scheduled(_ index: Int64) -> RealtimeInstant {
-        RealtimeInstant(nanosecondsSinceEpoch: configuration.epoch.nanosecondsSinceEpoch + index * 33_333_333)
+        try! FrameSchedule(start: configuration.epoch, rate: configuration.frameRate!).deadline(of: index)
     }
 
     /// Frame `index`, its pixels carrying the index.

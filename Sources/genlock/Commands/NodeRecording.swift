@@ -68,7 +68,13 @@ struct NodeRecording: Sendable {
             IngestUplink(host: target.host, port: target.port, key: target.key, camera: camera, session: session.session,
                          directory: session.directory, configuration: recordingConfiguration, log: { log.info("\($0)") })
         }
-        let recorder = try CameraRecorder(directory: session.directory, camera: camera, configuration: recordingConfiguration, tee: uplink)
+        let recorder: CameraRecorder
+        do { recorder = try CameraRecorder(directory: session.directory, camera: camera, configuration: recordingConfiguration, tee: uplink) } catch {
+            // The recorder refused (another recorder of this camera here, another session's
+            // files): its uplink never streams, so stop it rather than leave it to leak.
+            uplink?.abandon()
+            throw error
+        }
         log.info("recording \(codec) \(frameSize) \(frameLayout) to \(recorder.files.directory)\(target.map { ", streaming to the ingest at \($0.host):\($0.port)" } ?? "")")
         opened.recorder.withLock { $0 = recorder }
         return CameraFrameRecorder(recorder: recorder, schedule: schedule, exposure: exposure, maximumPending: maximumPending) { onError("\($0)") }
