@@ -70,8 +70,10 @@ import Testing
         _ = try server.waitUntilComplete()
         try server.finish()
         // Every missing row sent once: each back-filled row the node sent was written (none was
-        // sent twice), and every row is there.
-        #expect(a.uplink.counters.backfilled >= 20)
+        // sent twice), every row the tee dropped while the link was down came back, and every row
+        // is there. (How many rows fell in the cut is the machine's timing: a quick reconnect
+        // takes some of 20...39 live.)
+        #expect(a.uplink.counters.backfilled >= a.uplink.counters.liveDropped)
         #expect(a.uplink.counters.backfilled == server.backfilled["camA"]?.rows)
         #expect(server.rowsWritten["camA"] == 60)
         let session = "\(root)/ingest/s2"
