@@ -298,7 +298,7 @@ public final class CameraRecorder: Sendable {
                 (RecordingTags.camera, camera),
                 (RecordingTags.frameRate, configuration.frameRate.map { "\($0)" } ?? ""),
                 (RecordingTags.timeBase, "1/\(PresentationClock.ticksPerSecond)"),
-            ], remux: remux, keepPackets: tee != nil))
+            ], x264: configuration.x264, remux: remux, keepPackets: tee != nil))
         state.parameters = state.writer?.streamParameters
         state.segmentStart = record.scheduled
         state.lastFlushPTS = nil

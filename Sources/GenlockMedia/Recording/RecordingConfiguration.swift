@@ -18,6 +18,8 @@ public struct RecordingConfiguration: Sendable {
     public var flushInterval: TimeSpan
     /// Frames between keyframes (x264; FFV1 and raw frames are all keyframes).
     public var keyframeInterval: Int
+    /// x264's preset and tune (ultrafast + zerolatency unless told otherwise).
+    public var x264 = X264Tuning.live
     /// Encoder threads; 0 lets FFmpeg choose (one per core, as the ffmpeg CLI does). With x264
     /// zerolatency these are slice threads, which add no frame of delay.
     public var encoderThreads: Int
@@ -50,6 +52,7 @@ public struct RecordingConfiguration: Sendable {
         if let segmentDuration, segmentDuration <= .zero {
             throw MediaError.invalidFrame("segment duration must be positive, got \(segmentDuration)")
         }
+        if codec == .x264 { try x264.validate() }
         if lateTolerance < .zero { throw MediaError.invalidFrame("late tolerance must not be negative, got \(lateTolerance)") }
         guard flushInterval > .zero, keyframeInterval >= 1, encoderThreads >= 0 else {
             throw MediaError.invalidFrame("flush interval and keyframe interval must be positive, encoder threads not negative")

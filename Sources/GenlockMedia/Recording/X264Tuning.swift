@@ -18,4 +18,20 @@ public struct X264Tuning: Hashable, Sendable, CustomStringConvertible {
     public static let live = X264Tuning(preset: "ultrafast", tune: "zerolatency")
 
     public var description: String { tune.map { "\(preset)+\($0)" } ?? preset }
+
+    /// libx264's presets, fastest first.
+    public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+    /// libx264's tunes.
+    public static let tunes = ["film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency"]
+
+    /// Refuses a preset or tune libx264 does not know, naming it and what it knows (libx264 would
+    /// only fail when the first frame opens the encoder, mid-session).
+    public func validate() throws(MediaError) {
+        guard Self.presets.contains(preset) else {
+            throw MediaError.invalidFrame("x264 preset '\(preset)' is unknown (one of \(Self.presets.joined(separator: ", ")))")
+        }
+        if let tune, !Self.tunes.contains(tune) {
+            throw MediaError.invalidFrame("x264 tune '\(tune)' is unknown (one of \(Self.tunes.joined(separator: ", ")), or none)")
+        }
+    }
 }

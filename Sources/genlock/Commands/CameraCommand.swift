@@ -73,6 +73,12 @@ struct CameraCommand: ParsableCommand {
     @Option(name: .customLong("keyframe-interval"), help: "x264: frames between keyframes (default 30): bounds how long a live viewer of the stream waits for a picture.")
     var keyframeInterval: Int = 30
 
+    @Option(name: .customLong("x264-preset"), help: "x264 speed preset (default ultrafast; `Benchmarks/x264-live.sh` measures CPU, bitrate and encode latency per setting).")
+    var x264Preset = X264Tuning.live.preset
+
+    @Option(name: .customLong("x264-tune"), help: "x264 tune, or 'none' (default zerolatency: a packet leaves the encoder as its frame enters it).")
+    var x264Tune = X264Tuning.live.tune ?? "none"
+
     @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC, the same on every node).")
     var session: String?
 
@@ -118,6 +124,7 @@ struct CameraCommand: ParsableCommand {
         if let startIn, startIn < .zero { throw ValidationError("--start-in must not be negative") }
         if s.joinMargin < .zero { throw ValidationError("--join-margin must not be negative") }
         do { try PixelLayout.yuv420p.validate(width: s.size.width, height: s.size.height) } catch { throw ValidationError("--size: \(error)") }
+        do { try x264Tuning.validate() } catch { throw ValidationError("--x264-preset/--x264-tune: \(error)") }
         if keyframeInterval < 1 { throw ValidationError("--keyframe-interval must be at least 1, got \(keyframeInterval)") }
         if let ingest {
             guard HostPort(parsing: ingest) != nil else { throw ValidationError("--ingest: '\(ingest)' is not HOST:PORT") }
@@ -147,6 +154,7 @@ struct CameraCommand: ParsableCommand {
             recording: try s.out.map {
                 var recording = NodeRecording(out: $0, session: s.session, codec: s.codec, size: s.size, writesSessionExports: s.coordinator == nil, lateTolerance: lateTolerance)
                 recording.keyframeInterval = keyframeInterval
+                recording.x264 = x264Tuning
                 if let ingest, let address = HostPort(parsing: ingest), let keyPath = s.key {
                     recording.ingest = .init(host: address.host, port: address.port, key: try RigKeyFile.read(keyPath, option: "--key"))
                 }
@@ -157,6 +165,9 @@ struct CameraCommand: ParsableCommand {
 }
 
 extension CameraCommand {
+    /// `--x264-preset` and `--x264-tune`.
+    var x264Tuning: X264Tuning { X264Tuning(preset: x264Preset, tune: x264Tune == "none" ? nil : x264Tune) }
+
     /// `--camera`, or `--synthetic`, or the synthetic camera by default.
     func cameraChoice() throws -> CameraChoice {
         if synthetic, let camera, camera != .synthetic { throw ValidationError("--synthetic and --camera libcamera are exclusive") }

@@ -27,6 +27,8 @@ struct NodeRecording: Sendable {
     var lateTolerance: TimeSpan = .milliseconds(1)
     /// Frames between keyframes (x264): bounds how far a live viewer of the stream waits to start.
     var keyframeInterval = 30
+    /// x264's preset and tune (`--x264-preset`, `--x264-tune`).
+    var x264 = X264Tuning.live
     /// Stream every row and packet to this ingest beside the local recording (see "Ingest stream").
     var ingest: IngestTarget?
     /// The ingest the coordinator's START named, used when ``ingest`` is nil (set before the
@@ -85,9 +87,11 @@ struct NodeRecording: Sendable {
     }
 
     private func configuration(_ frameSize: FrameSize, _ layout: PixelLayout, _ schedule: FrameSchedule) -> RecordingConfiguration {
-        RecordingConfiguration(
+        var configuration = RecordingConfiguration(
             codec: codec, width: frameSize.width, height: frameSize.height, layout: layout, frameRate: schedule.rate, epoch: schedule.start,
             segmentDuration: segment, flushInterval: flushInterval, keyframeInterval: keyframeInterval, lateTolerance: lateTolerance)
+        configuration.x264 = x264
+        return configuration
     }
 }
 
