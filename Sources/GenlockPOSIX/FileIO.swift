@@ -122,10 +122,9 @@ public enum FileIO {
     /// Distinguishes the temporary files of concurrent atomic writes in one process.
     private static let temporaryCounter = Atomic<Int>(0)
 
-    /// Replaces `path` with `bytes` through a temporary file in the same directory, fsync and
-    /// rename, then fsyncs the directory: a reader (or a crash) sees the old file or the new one,
-    /// never a torn one. `mode` is the new file's permission bits.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(Failure) {
+    /// Writes `bytes` to a new temporary file beside `path` and syncs it; returns its path. Nothing
+    /// is left behind when that fails.
+    private static func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t) throws(Failure) -> String {
         let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
         let temporary = "\(path).tmp.\(getpid()).\(serial)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -139,6 +138,14 @@ public enum FileIO {
             throw error
         }
         Glibc.close(fd)
+        return temporary
+    }
+
+    /// Replaces `path` with `bytes` through a temporary file in the same directory, fsync and
+    /// rename, then fsyncs the directory: a reader (or a crash) sees the old file or the new one,
+    /// never a torn one. `mode` is the new file's permission bits.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(Failure) {
+        let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         guard rename(temporary, path) == 0 else {
             let failure = Failure("cannot rename \(temporary) to", path, Errno(rawValue: Glibc.errno))
             unlink(temporary)
@@ -154,19 +161,7 @@ public enum FileIO {
     /// another writer's file could be overwritten), then the directory is synced. A taken name
     /// throws a failure whose ``Failure/alreadyExists`` is true; the temporary file is removed.
     public static func placeNew(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644) throws(Failure) {
-        let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
-        let temporary = "\(path).tmp.\(getpid()).\(serial)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw Failure("cannot create", temporary, Errno(rawValue: Glibc.errno)) }
-        do throws(Failure) {
-            try writeAll(fd, bytes, path: temporary)
-            if fsync(fd) != 0 { throw Failure("cannot sync", temporary, Errno(rawValue: Glibc.errno)) }
-        } catch {
-            Glibc.close(fd)
-            unlink(temporary)
-            throw error
-        }
-        Glibc.close(fd)
+        let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         do throws(Errno) { try Syscalls.renameNoReplace(temporary, path) } catch {
             unlink(temporary)
             throw Failure("cannot name \(temporary)", path, error)
