@@ -162,6 +162,12 @@ func wants(_ actions: [IngestLedger.Action]) -> [[ClosedRange<Int64>]] {
         #expect(IndexRanges.subtracting([Int64.min...10], [3...5]) == [Int64.min...2, 6...10])
         #expect(IndexRanges.subtracting([0...Int64.max], [0...Int64.max]) == [])
         #expect(IndexRanges.intersecting([0...9, 20...29], [5...24]) == [5...9, 20...24])
+        // The backlog metric's count: a range open downwards ("everything before the first row
+        // known") counts from index 0, and nothing overflows (it did, crashing the rig's metrics).
+        #expect(IndexRanges.count([Int64.min...4, 10...12]) == 8)
+        #expect(IndexRanges.count([Int64.min...(-1)]) == 0)
+        #expect(IndexRanges.count([0...Int64.max]) == .max)
+        #expect(IndexRanges.count([]) == 0)
         #expect(IndexRanges.merged([5...6, 0...4, 8...9, Int64.max...Int64.max]) == [0...6, 8...9, Int64.max...Int64.max])
     }
 }

@@ -35,6 +35,20 @@ public enum IndexRanges {
         return out
     }
 
+    /// How many indices at or after `floor` the ranges hold (a frame index is never negative, so
+    /// `floor` 0 counts a range open downwards, `Int64.min...n`, as `0...n`). Never overflows: a
+    /// count beyond `Int64.max` is `Int64.max`.
+    public static func count(_ ranges: [ClosedRange<Int64>], from floor: Int64 = 0) -> Int64 {
+        var total: Int64 = 0
+        for range in ranges where range.upperBound >= floor {
+            let (span, spanOverflow) = range.upperBound.subtractingReportingOverflow(max(range.lowerBound, floor))
+            let (sum, sumOverflow) = total.addingReportingOverflow(span &+ 1)
+            if spanOverflow || span == .max || sumOverflow { return .max }
+            total = sum
+        }
+        return total
+    }
+
     /// The indices in both.
     public static func intersecting(_ a: [ClosedRange<Int64>], _ b: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
         subtracting(a, subtracting(a, b))

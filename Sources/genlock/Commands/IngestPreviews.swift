@@ -1,3 +1,4 @@
+import GenlockControl
 import GenlockCore
 import GenlockDashboard
 import GenlockIngest
@@ -50,7 +51,8 @@ enum IngestPreviews {
                 while !Task.isCancelled {
                     let lacking = ingest.lacking
                     for camera in ingest.configuration.cameras {
-                        let frames = (lacking[camera] ?? []).reduce(Int64(0)) { $0 + $1.upperBound - $1.lowerBound + 1 }
+                        // A range open downwards ("everything before the first row known") counts from index 0.
+                        let frames = IndexRanges.count(lacking[camera] ?? [])
                         metrics.backfillBacklog(camera: camera, frames: frames)
                     }
                     try? await Task.sleep(for: .seconds(1))
