@@ -75,8 +75,9 @@ struct RigCommand: ParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        // A fresh key for this run only, outside the recordings.
-        let keyDir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rig-\(getpid())")
+        // A fresh key for this run only, outside the recordings, in a folder no earlier run (a
+        // killed one leaves its folder behind, and a pid comes round again) can have made.
+        let keyDir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rig-\(getpid())-\(UUID().uuidString)")
         try? FileIO.makeDirectories(keyDir.path)
         defer { try? FileManager.default.removeItem(at: keyDir) }
         let keyBytes = RigKey.generate()
