@@ -143,7 +143,7 @@ struct RigCommand: ParsableCommand {
         let lacking = ingest.lacking.filter { !$0.value.isEmpty }
         let exports = try? ingest.finish()
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
-            log("ingest still lacks \(camera) \(ranges.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")) (in \(nodesOut))")
+            log("ingest still lacks \(camera) \(ranges.map { "\(max(0, $0.lowerBound))...\($0.upperBound)" }.joined(separator: ", ")) (in \(nodesOut))")
         }
         let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
         report.printSideBySide(frames: sideBySide)
