@@ -23,8 +23,9 @@ final class RequestedCaptures<Source: CaptureSource>: CaptureOutput {
 
     /// Starts `source` with `settings` (nil: a source that renders on request, with no exposure
     /// or frame length to set, is not started) and pumps its completions into `recorder` (nil: frames are
-    /// released unrecorded). `afterStop` runs once the source stopped and its last completion was
-    /// handled (a libcamera sensor logs its buffers there).
+    /// released unrecorded). `afterStop` runs once the source stopped, its last completion was
+    /// handled and the recording closed, so every frame the encoder held is released (a libcamera
+    /// sensor counts its buffers there).
     init(
         source: Source, settings: ExposureSettings?, recorder: CameraFrameRecorder?, session: SessionRecorder?,
         writesSessionExports: Bool, log: Logger, afterStop: @escaping @Sendable () -> Void = {}
@@ -56,11 +57,13 @@ final class RequestedCaptures<Source: CaptureSource>: CaptureOutput {
         while pipeline.requestsInFlight > 0, clock.monotonicNow() < giveUp { usleep(1_000) }
         source.stop()
         pumped.wait()
-        afterStop()
         let counts = pipeline.progress
         log.info("camera frames delivered \(counts.frames), requests dropped \(counts.dropped)")
         var failure: String?
+        // Closing the recording waits for the encoder's queue, which still holds the frames handed
+        // to it (each with its camera buffer): only after it may the buffers be counted.
         do { _ = try pipeline.finish(stopIndex: stopIndex) } catch { failure = "\(error)" }
+        afterStop()
         if writesSessionExports, let session {
             do { _ = try session.finish() } catch { failure = failure ?? "\(error)" }
         }
