@@ -99,20 +99,28 @@ public struct ColumnBinning: Hashable, Sendable {
 
     /// Each row's brightest pixel over bins `range`.
     public func rowMaxima(_ maxima: [UInt8], bins range: ClosedRange<Int>) -> [UInt8] {
-        (0..<region.height).map { row in
-            var top: UInt8 = 0
-            for bin in range { top = max(top, maxima[row * bins + bin]) }
-            return top
+        precondition(maxima.count == region.height * bins, "maxima of another binning")
+        let bins = bins
+        return maxima.withUnsafeBufferPointer { maxima in
+            (0..<region.height).map { row in
+                var top: UInt8 = 0
+                for bin in range { top = max(top, maxima[row * bins + bin]) }
+                return top
+            }
         }
     }
 
     /// Each row's mean luma over bins `range`.
     public func rowMeans(_ sums: [UInt32], bins range: ClosedRange<Int>) -> [Float] {
+        precondition(sums.count == region.height * bins, "sums of another binning")
         let pixels = Float(edges[range.upperBound + 1] - edges[range.lowerBound])
-        return (0..<region.height).map { row in
-            var total: UInt32 = 0
-            for bin in range { total &+= sums[row * bins + bin] }
-            return Float(total) / pixels
+        let bins = bins
+        return sums.withUnsafeBufferPointer { sums in
+            (0..<region.height).map { row in
+                var total: UInt32 = 0
+                for bin in range { total &+= sums[row * bins + bin] }
+                return Float(total) / pixels
+            }
         }
     }
 }

@@ -15,10 +15,19 @@ public enum LEDRegionFinder {
     public static func candidates(_ frames: [[UInt32]], binning: ColumnBinning) -> [ClosedRange<Int>] {
         guard let first = frames.first else { return [] }
         var low = first, high = first
-        for frame in frames.dropFirst() {
-            for i in frame.indices {
-                low[i] = min(low[i], frame[i])
-                high[i] = max(high[i], frame[i])
+        // Over raw buffers: the loop then vectorizes (it runs over every row and bin of every
+        // frame, after the camera's decoding, so it adds to the analysis's wall time).
+        low.withUnsafeMutableBufferPointer { low in
+            high.withUnsafeMutableBufferPointer { high in
+                for frame in frames.dropFirst() {
+                    frame.withUnsafeBufferPointer { frame in
+                        precondition(frame.count == low.count, "frames reduced with different binnings")
+                        for i in 0..<frame.count {
+                            low[i] = min(low[i], frame[i])
+                            high[i] = max(high[i], frame[i])
+                        }
+                    }
+                }
             }
         }
         // A bin's peak: the largest change of any of its rows, as a mean over the bin's pixels (it

@@ -1,3 +1,5 @@
+import GenlockCore
+
 /// What one frame's row profile shows of the LED.
 public enum BandReading: Hashable, Sendable {
     /// No row brighter than the background by more than the noise allows.
@@ -37,8 +39,7 @@ public struct LitBands: Sendable {
         var column = [Float](repeating: 0, count: profiles.count)
         for row in 0..<rows {
             for (i, p) in profiles.enumerated() { column[i] = p[row] }
-            column.sort()
-            background[row] = column.isEmpty ? 0 : column[(column.count - 1) / 10]
+            background[row] = column.isEmpty ? 0 : column.selectOrderStatistic((column.count - 1) / 10)
         }
         // Robust noise from the differences of neighbouring rows within each frame: a flash
         // changes a frame's rows together (a band, or the whole frame with a global shutter),
@@ -86,9 +87,8 @@ public struct LitBands: Sendable {
         return .lit(excess: excess, plateau: Self.median(&plateau), interior: interior)
     }
 
+    /// The upper median (the sorted values' element at count / 2); `values` is reordered.
     static func median(_ values: inout [Float]) -> Float {
-        guard !values.isEmpty else { return 0 }
-        values.sort()
-        return values[values.count / 2]
+        values.isEmpty ? 0 : values.selectOrderStatistic(values.count / 2)
     }
 }
