@@ -155,6 +155,26 @@ public final class IngestServer: @unchecked Sendable {
     /// to its last is written) and the exports are written.
     public func waitUntilComplete() throws -> [CameraSummary] { try finishedPromise.futureResult.wait() }
 
+    /// ``waitUntilComplete()`` for at most `timeout` (on the event loop's monotonic clock): nil
+    /// when the session is still incomplete then (it keeps running; a later wait may still see it
+    /// end), so a caller that must not hang (a test, a bounded shutdown) decides what follows.
+    public func waitUntilComplete(timeout: TimeSpan) throws -> [CameraSummary]? {
+        let bounded = loop.makePromise(of: [CameraSummary]?.self)
+        // Whichever comes first answers; the other finds it answered (a promise is completed once).
+        // Both run on the event loop, where the flag lives.
+        let answered = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: loop)
+        let first = { @Sendable () -> Bool in
+            defer { answered.value = true }
+            return !answered.value
+        }
+        let timer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { if first() { bounded.succeed(nil) } }
+        finishedPromise.futureResult.whenComplete { result in
+            timer.cancel()
+            if first() { bounded.completeWith(result.map { Optional($0) }) }
+        }
+        return try bounded.futureResult.wait()
+    }
+
     /// Closes every file now (cameras still lacking rows keep what arrived), writes the exports,
     /// and stops listening. Returns the summaries.
     @discardableResult

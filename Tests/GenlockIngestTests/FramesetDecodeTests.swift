@@ -32,7 +32,7 @@ import Testing
         }
         #expect(try a.finish(stop: 45))
         #expect(try b.finish(stop: 45))
-        _ = try server.waitUntilComplete()
+        #expect(try server.waitUntilComplete(timeout: .seconds(60)) != nil, "the ingest did not complete within 60 s")
         try server.finish()
         var framesets: [IngestFrameset] = []
         for await f in server.framesets { framesets.append(f) }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import GenlockControl
 import GenlockCore
 import GenlockDashboard
@@ -37,13 +36,8 @@ struct HostedIngest {
     /// Waits (bounded) for every stream to be complete, closes the session's files and exports,
     /// adds what the ingest still lacks to `report`, and returns the session folder.
     func finish(report: inout [String]) -> String? {
-        let complete = DispatchSemaphore(value: 0)
-        let server = self.server
-        DispatchQueue.global().async {
-            _ = try? server.waitUntilComplete()
-            complete.signal()
-        }
-        if complete.wait(timeout: .now() + .nanoseconds(Int(Self.completionWait.nanoseconds))) == .timedOut {
+        // A session that failed to finish says so below, when it is closed.
+        if case .success(nil) = Result(catching: { try server.waitUntilComplete(timeout: Self.completionWait) }) {
             log("ingest: not every stream completed within \(Self.completionWait); closing with what arrived (the nodes' local files have the rest)")
         }
         let lacking = server.lacking.filter { !$0.value.isEmpty }
