@@ -57,6 +57,10 @@ public final class StreamClient: @unchecked Sendable {
     private var stream: StreamConnection?
     private var backoff = ReconnectBackoff()
     private var pendingBackfill: [StreamPacket] = []
+    /// The rows sent live on this connection. A WANT can cross a live row on the wire (a row the
+    /// recorder wrote just before HELLO named it the newest, sent live just after): such a row is
+    /// not back-filled too, so every missing row is sent once.
+    private var sentLive: [ClosedRange<Int64>] = []
     private var end: (last: Int64?, stop: Int64?)?
     private var endSent = false
     private var shuttingDown = false
@@ -189,7 +193,8 @@ public final class StreamClient: @unchecked Sendable {
                     // A row already queued is not queued twice (the ingest asks only for what is not
                     // outstanding, but a reminder re-asks everything it still lacks).
                     let queued = Set(pendingBackfill.map(\.index))
-                    let fresh = backfill(ranges).filter { !queued.contains($0.index) }.map { var row = $0; row.live = false; return row }
+                    let asked = IndexRanges.subtracting(ranges, sentLive)
+                    let fresh = (asked.isEmpty ? [] : backfill(asked)).filter { !queued.contains($0.index) }.map { var row = $0; row.live = false; return row }
                     if !fresh.isEmpty {
                         pendingBackfill = queued.isEmpty ? fresh : (pendingBackfill + fresh).sorted { $0.index < $1.index }
                     }
@@ -210,7 +215,10 @@ public final class StreamClient: @unchecked Sendable {
                 q.counters.liveSent += q.rows.count
                 return q.rows
             }
-            for row in live { channel.write(bytes(stream!.encode(.packet(row))), promise: nil) }
+            for row in live {
+                channel.write(bytes(stream!.encode(.packet(row))), promise: nil)
+                noteSentLive(row.index)
+            }
             let chunk = pendingBackfill.prefix(configuration.backfillChunk)
             pendingBackfill.removeFirst(chunk.count)
             for row in chunk { channel.write(bytes(stream!.encode(.packet(row))), promise: nil) }
@@ -221,6 +229,15 @@ public final class StreamClient: @unchecked Sendable {
         if pendingBackfill.isEmpty, let end, !endSent, channel.isWritable, queue.withLock({ $0.rows.isEmpty }) {
             channel.writeAndFlush(bytes(stream!.encode(.end(lastIndex: end.last, stopIndex: end.stop))), promise: nil)
             endSent = true
+        }
+    }
+
+    private func noteSentLive(_ index: Int64) {
+        // Live rows go out in index order, so this almost always extends the last range.
+        if let last = sentLive.last, last.upperBound < index, index == last.upperBound + 1 {
+            sentLive[sentLive.count - 1] = last.lowerBound...index
+        } else {
+            sentLive = IndexRanges.merged(sentLive + [index...index])
         }
     }
 
@@ -235,6 +252,7 @@ public final class StreamClient: @unchecked Sendable {
         channel = nil
         stream = nil
         pendingBackfill = []
+        sentLive = []
         queue.withLock { q in
             q.connected = false
             q.counters.liveDropped += q.rows.count
