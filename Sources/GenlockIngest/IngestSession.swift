@@ -45,6 +45,9 @@ final class IngestSession {
     private(set) var rowsWritten: [String: Int] = [:]
     /// Back-filled rows written per camera, with the first and last such write (monotonic).
     private(set) var backfill: [String: (rows: Int, first: MonotonicInstant, last: MonotonicInstant)] = [:]
+    /// Cameras whose files could not be written, with the first error: their later rows are not
+    /// written (the node's local recording keeps them), said once, and ``finish()`` fails.
+    private(set) var failures: [String: String] = [:]
 
     init(outputRoot: String, session: String, cameras: [String], firstIndex: Int64?, wait: TimeSpan, now: MonotonicInstant,
          deliver: @escaping (IngestFrameset) -> Void, preview: @escaping (IngestPacket) -> Void, log: @escaping (String) -> Void) throws(MediaError) {
@@ -127,13 +130,21 @@ final class IngestSession {
         var firstError: MediaError?
         for (camera, recorder) in recorders.sorted(by: { $0.key < $1.key }) {
             do throws(MediaError) { try recorder.finish() } catch {
+                // A camera that failed already said why, and fails the session below.
+                guard failures[camera] == nil else { continue }
                 log("\(camera): \(error)")
                 firstError = firstError ?? error
             }
         }
         for camera in cameras.indices { assemble(.cameraEnded(camera: camera)) }
         if let firstError { throw firstError }
-        return try recorder.finish()
+        let exports = Result { () throws(MediaError) in try recorder.finish() }
+        guard failures.isEmpty else {
+            let named = failures.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            let unexported = if case .failure(let error) = exports { "; the exports failed too: \(error)" } else { "" }
+            throw MediaError.incomplete("the session's files are incomplete (\(named)); the nodes' local recordings have the rest\(unexported)")
+        }
+        return try exports.get()
     }
 
     private func perform(_ camera: String, _ actions: [IngestLedger.Action]) -> [IngestLedger.Action] {
@@ -141,7 +152,9 @@ final class IngestSession {
             switch action {
             case .write(let row): write(camera, row)
             case .complete:
-                do throws(MediaError) { try recorders[camera]?.finish() } catch { log("\(camera): \(error)") }
+                do throws(MediaError) { try recorders[camera]?.finish() } catch {
+                    if failures[camera] == nil { log("\(camera): \(error)") }
+                }
                 if let position = cameras.firstIndex(of: camera) { assemble(.cameraEnded(camera: position)) }
             case .want, .ignored: break
             }
@@ -150,9 +163,10 @@ final class IngestSession {
     }
 
     private func write(_ camera: String, _ row: StreamPacket) {
+        guard failures[camera] == nil else { return }
         let record = Self.record(row)
         if row.payload != nil, record.isRecorded { rollOverIfNewParameters(camera, at: row.index) }
-        guard let recorder = recorders[camera], let parameters = parameters[camera] else { return }
+        guard failures[camera] == nil, let recorder = recorders[camera], let parameters = parameters[camera] else { return }
         do throws(MediaError) {
             if let payload = row.payload, record.isRecorded {
                 let packet = EncodedPacket(pts: payload.pts, dts: payload.dts, isKeyframe: payload.isKeyframe, data: payload.data)
@@ -163,7 +177,7 @@ final class IngestSession {
                 try recorder.note(record)
             }
         } catch {
-            log("\(camera): cannot write row \(row.index): \(error)")
+            fail(camera, "cannot write row \(row.index): \(error)")
             return
         }
         rowsWritten[camera, default: 0] += 1
@@ -190,8 +204,17 @@ final class IngestSession {
             recorders[camera] = next
             parameters[camera] = run.parameters
         } catch {
-            log("\(camera): cannot start the segment of its new codec parameters at row \(index): \(error)")
+            fail(camera, "cannot start the segment of its new codec parameters at row \(index): \(error)")
         }
+    }
+
+    /// `camera`'s files cannot be written: said once, its later rows are left to the node's local
+    /// recording, and its framesets stop waiting for it.
+    private func fail(_ camera: String, _ reason: String) {
+        guard failures[camera] == nil else { return }
+        failures[camera] = reason
+        log("\(camera): \(reason); its later rows are not written here (the node's local recording has them)")
+        if let position = cameras.firstIndex(of: camera) { assemble(.cameraEnded(camera: position)) }
     }
 
     private func assemble(_ event: FramesetAssembler.Event) {

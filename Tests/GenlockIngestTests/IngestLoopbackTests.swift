@@ -27,7 +27,7 @@ import Testing
         }
         #expect(try a.finish(stop: 45))
         #expect(try b.finish(stop: 45))
-        let summaries = try server.waitUntilComplete()
+        let summaries = try #require(try server.waitUntilComplete(timeout: .seconds(60)), "the ingest did not complete within 60 s")
         #expect(summaries.map(\.camera) == ["camA", "camB"])
         var framesets: [IngestFrameset] = []
         try server.finish()
@@ -67,7 +67,7 @@ import Testing
             usleep(2_000)
         }
         #expect(try a.finish(stop: 60))
-        _ = try server.waitUntilComplete()
+        #expect(try server.waitUntilComplete(timeout: .seconds(60)) != nil, "the ingest did not complete within 60 s")
         try server.finish()
         // Every missing row sent once: each back-filled row the node sent was written (none was
         // sent twice), every row the tee dropped while the link was down came back, and every row
@@ -128,7 +128,7 @@ import Testing
             usleep(2_000)
         }
         #expect(try a.finish(stop: 60))
-        _ = try second.waitUntilComplete()
+        #expect(try second.waitUntilComplete(timeout: .seconds(60)) != nil, "the ingest did not complete within 60 s")
         try second.finish()
         // The restarted ingest asked only for what it lacked (30...39 and what the reconnect
         // missed), not for the 30 rows its files already held: no row was refused.
@@ -172,7 +172,7 @@ import Testing
             usleep(2_000)
         }
         #expect(try second.finish(stop: 50))
-        _ = try server.waitUntilComplete()
+        #expect(try server.waitUntilComplete(timeout: .seconds(60)) != nil, "the ingest did not complete within 60 s")
         try server.finish()
         #expect(!lines.all.contains { $0.contains("refusing") }, "\(lines.all)")
 
@@ -190,5 +190,40 @@ import Testing
         let report = try SessionVerifier.verify(sessionDirectory: session)
         #expect(report.isConsistent, "\(report.problems)")
         #expect(report.cameras.first?.recorded == 45)
+    }
+}
+
+extension IngestLoopbackTests {
+    /// A camera whose files cannot be written (here its next segment's name is taken) is said
+    /// once, not once per row; its framesets stop waiting for it, and the session fails naming it.
+    @Test
+    func aCameraWhoseFilesCannotBeWrittenIsSaidOnceAndFailsTheSession() async throws {
+        let root = scratch("unwritable")
+        let lines = LogLines()
+        let (server, port) = try server(root, cameras: ["camA"], log: lines.log)
+        let first = try SyntheticStreamingNode(camera: "camA", root: root, session: "s6", port: port, epoch: epoch)
+        for i in Int64(0)..<15 { try first.frame(i) }
+        #expect(eventually { server.rowsWritten["camA"] == 15 })
+        first.uplink.abandon()
+        try first.recorder.finish()
+        // The new encoder's rows continue the camera's files in a new segment, which reads the
+        // sidecar so far; here something else took its name (the first segment's recorder keeps
+        // writing the moved file it has open).
+        let obstacle = "\(root)/ingest/s6/camA.frames.csv"
+        try FileManager.default.moveItem(atPath: obstacle, toPath: obstacle + ".moved")
+        try FileManager.default.createDirectory(atPath: obstacle, withIntermediateDirectories: false)
+        let second = try SyntheticStreamingNode(camera: "camA", root: root, session: "s6", port: port, epoch: epoch, height: 180)
+        for i in Int64(15)..<40 { try second.frame(i) }
+        #expect(try second.finish(stop: 40))
+        var failure: (any Error)?
+        do { _ = try server.waitUntilComplete(timeout: .seconds(60)) } catch { failure = error }
+        let text = failure.map { "\($0)" } ?? ""
+        #expect(text.contains("camA") && text.contains("incomplete"), "finish: \(text)")
+        let said = lines.all.filter { $0.contains("camA:") && $0.contains("not written here") }
+        #expect(said.count == 1, "\(lines.all) \(server.rowsWritten)")
+        // What was written stays: the first segment's 15 rows, and the obstacle untouched.
+        #expect(try PacketReader(path: "\(root)/ingest/s6/camA.mkv").all().count == 15)
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: obstacle, isDirectory: &isDirectory) && isDirectory.boolValue)
     }
 }

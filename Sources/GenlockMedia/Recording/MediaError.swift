@@ -19,6 +19,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     case refusingToOverwrite(path: String, reason: String)
     /// An export that cannot be made as asked (unknown tool, output folder in use, nothing to export).
     case export(String)
+    /// Files closed with rows missing that were received (a camera's files could not be written).
+    case incomplete(String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .closed(let path): "recording \(path) is already closed"
         case .malformedSidecar(let path, let line, let reason): "\(path):\(line): \(reason)"
         case .export(let reason): reason
+        case .incomplete(let reason): reason
         case .refusingToOverwrite(let path, let reason):
             "\(path) \(reason): refusing to overwrite or mix recordings (choose another output folder or session name)"
         }
