@@ -8,30 +8,18 @@ struct NodeRestartRecordingTests {
     typealias Child = CoordinatorProcessTests.Child
 
     @Test func aRecordingNodeKilledAndRestartedKeepsItsEarlierFramesAndContinuesAfterThem() throws {
-        let port = Int.random(in: 20_000...40_000)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-restart-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try GenlockBinary.run(["keygen", "--out", dir.appendingPathComponent("rig.key").path]).status == 0)
-        try """
-            cameras: [cam1, cam2]
-            fps: 30
-            lead: 1s
-            stopMargin: 300ms
-            key: rig.key
-            listen: 127.0.0.1:\(port)
-            """.write(to: dir.appendingPathComponent("rig.yaml"), atomically: true, encoding: .utf8)
+        let rig = try LoopbackRig("restart")
+        defer { rig.remove() }
+        let dir = rig.dir
+        let config = try rig.rigFile()
         let out = dir.appendingPathComponent("out").path
         func camera(_ name: String, suffix: String = "") throws -> Child {
-            try Child(["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)",
-                       "--key", dir.appendingPathComponent("rig.key").path, "--ptp-uds", dir.appendingPathComponent("no-ptp4l").path,
-                       "--coordinator-timeout", "5s", "--out", out, "--size", "160x120"],
-                      log: dir.appendingPathComponent("\(name)\(suffix).log"))
+            try rig.camera(name, ["--coordinator-timeout", "5s", "--out", out], logSuffix: suffix)
         }
 
         // No --duration: STOP (SIGINT, as Ctrl-C) once the restarted node has recorded, so a
         // loaded machine that is slow to restart it makes the test slower, not wrong.
-        let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate", "--http", "off"],
+        let coord = try Child(["coordinator", "--config", config, "--no-ptp-gate", "--http", "off"],
                               log: dir.appendingPathComponent("coordinator.log"))
         defer {
             kill(coord.process.processIdentifier, SIGKILL)
