@@ -53,6 +53,8 @@ public final class IngestServer: @unchecked Sendable {
     private var rejected = 0
     /// The cameras' accounts, once the session is finished.
     private var summaries: [CameraSummary] = []
+    /// Why the session could not be finished whole, once it was tried (read by ``finish()`` from any thread).
+    private let finishFailure = Mutex<MediaError?>(nil)
     /// Per camera: rows written when last looked, and when (for WANT reminders).
     private var progress: [String: (rows: Int, at: MonotonicInstant)] = [:]
     private let finishedPromise: EventLoopPromise<[CameraSummary]>
@@ -176,11 +178,15 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     /// Closes every file now (cameras still lacking rows keep what arrived), writes the exports,
-    /// and stops listening. Returns the summaries.
+    /// and stops listening. Returns the summaries; throws when the session could not be finished
+    /// whole (also when that happened earlier, as every stream completed), after closing all.
     @discardableResult
     public func finish() throws -> [CameraSummary] {
-        if final.withLock({ $0 }) != nil { return summaries }
-        let summaries = try loop.submit { [self] () throws -> [CameraSummary] in try finishSession() }.wait()
+        if final.withLock({ $0 }) != nil {
+            if let failure = finishFailure.withLock({ $0 }) { throw failure }
+            return summaries
+        }
+        let outcome = Result { try loop.submit { [self] () throws -> [CameraSummary] in try finishSession() }.wait() }
         try? server?.close().wait()
         let state = try? loop.submit { [self] in
             (Final(lacking: session?.ledgers.mapValues(\.lacking) ?? [:], rowsWritten: session?.rowsWritten ?? [:], rejected: rejected,
@@ -192,12 +198,20 @@ public final class IngestServer: @unchecked Sendable {
         framesetSink.finish()
         packetSink.finish()
         try? group.syncShutdownGracefully()
-        return summaries
+        return try outcome.get()
     }
 
+    /// Finishes the session once; its failure is kept, and every later call throws it again.
     private func finishSession() throws -> [CameraSummary] {
+        if let failure = finishFailure.withLock({ $0 }) { throw failure }
         guard let session, !session.finished else { return summaries }
-        summaries = try session.finish()
+        do {
+            summaries = try session.finish()
+        } catch {
+            finishFailure.withLock { $0 = error }
+            finishedPromise.fail(error)
+            throw error
+        }
         finishedPromise.succeed(summaries)
         return summaries
     }
@@ -281,7 +295,7 @@ public final class IngestServer: @unchecked Sendable {
             }
         }
         if let session, session.allComplete, !session.finished {
-            do { _ = try finishSession() } catch { log("ingest: cannot finish the session: \(error)"); finishedPromise.fail(error) }
+            do { _ = try finishSession() } catch { log("ingest: cannot finish the session: \(error)") }
         }
     }
 

@@ -219,6 +219,8 @@ extension IngestLoopbackTests {
         do { _ = try server.waitUntilComplete(timeout: .seconds(60)) } catch { failure = error }
         let text = failure.map { "\($0)" } ?? ""
         #expect(text.contains("camA") && text.contains("incomplete"), "finish: \(text)")
+        // Closing the ingest says it again (`genlock ingest` exits non-zero on it).
+        #expect(throws: MediaError.self) { try server.finish() }
         let said = lines.all.filter { $0.contains("camA:") && $0.contains("not written here") }
         #expect(said.count == 1, "\(lines.all) \(server.rowsWritten)")
         // What was written stays: the first segment's 15 rows, and the obstacle untouched.
