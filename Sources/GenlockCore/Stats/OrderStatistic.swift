@@ -3,7 +3,10 @@ extension Array where Element: Comparable {
     /// expected linear time by partitioning in place around median-of-three pivots (Hoare's FIND),
     /// rather than sorting: a percentile of n values costs O(n), not O(n log n). The array's order
     /// is changed. After a partition budget of about 2·log₂ n rounds (inputs that defeat the
-    /// pivots) the range left is sorted, so the worst case stays O(n log n).
+    /// pivots) the range left is sorted, so the worst case stays O(n log n). Inlinable, so that it
+    /// is specialized for the element type where it is used (a generic call per comparison costs
+    /// more than the comparison).
+    @inlinable
     public mutating func selectOrderStatistic(_ rank: Int) -> Element {
         precondition(rank >= 0 && rank < count, "rank \(rank) is outside 0..<\(count)")
         return withUnsafeMutableBufferPointer { b in
