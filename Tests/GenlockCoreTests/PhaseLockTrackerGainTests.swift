@@ -65,8 +65,8 @@ private struct ServoedIMX708 {
 
 @Suite("PhaseLock's tracker gains")
 struct PhaseLockTrackerGainTests {
-    /// The default gains (α 0.2, β 0.005) are the steady-state Kalman filter's for ±2 µs stamps and
-    /// a servoed clock; the former ones (α 0.3, β 0.01) passed more of the stamp's jitter into the
+    /// The default gains (α 0.2, β 0.005) were chosen near a steady-state Kalman filter's for ±2 µs
+    /// stamps and a servoed clock, by measurement; the former ones (α 0.3, β 0.01) passed more of the stamp's jitter into the
     /// estimate. With the same servo and the same stamps, the defaults leave fewer starts off the
     /// line nearest `Tn` (beyond half a line from it) and a smaller rms error.
     @Test func defaultsLeaveFewerStartsOffTheNearestLine() throws {

@@ -23,8 +23,10 @@ extension PhaseLock {
         /// straight into the next frames' starts. A steady-state Kalman filter with the stamp's
         /// noise as the measurement noise (±2 µs uniform: σ 1.15 µs) and the node's realtime
         /// wandering against the sensor as the process noise (the PTP servo moves its frequency by
-        /// a few ppm at every sync: about 0.9 µs per √s of phase) asks for 0.13–0.25 at 30–120 fps;
-        /// 0.2 passes a ninth of the stamp's variance (0.3: a sixth) and still follows the servo.
+        /// a few ppm at every sync: about 0.9 µs per √s of phase, a random walk) asks for about 0.13
+        /// at 30 fps (0.25 with ±1 µs stamps; less at higher rates). The default is the best of the
+        /// gains measured around that (0.05–0.3) rather than the model's figure, since the model is
+        /// rough: 0.2 passes a ninth of the stamp's variance (0.3: a sixth) and still follows the servo.
         /// Measured (`Benchmarks/phase-lock-seeds.sh`, seeds 1–10, with ``frequencyFilterGain``
         /// 0.005): IMX708 worst p99 11.9 → 11.5 µs, its excess over the perfect controller's floor
         /// 0.5–1.2 → 0.4–0.8 µs; 0.1 and 0.15 were no better on the 10 µs-line rig at 30 fps.
