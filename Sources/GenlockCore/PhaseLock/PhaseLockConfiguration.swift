@@ -20,17 +20,29 @@ extension PhaseLock {
         /// controller knows its own rounding to whole lines exactly), corrected by this fraction of
         /// the difference from the measurement. The measurement carries the sensor timestamp's
         /// jitter (±1–2 µs) and the clock pair's; steering on it as is (1.0) passes that jitter
-        /// straight into the next frames' starts, while 0.3 passes about a fifth of its variance
-        /// and still follows a frequency error the integrator has not learnt yet within a few frames.
+        /// straight into the next frames' starts. A steady-state Kalman filter with the stamp's
+        /// noise as the measurement noise (±2 µs uniform: σ 1.15 µs) and the node's realtime
+        /// wandering against the sensor as the process noise (the PTP servo moves its frequency by
+        /// a few ppm at every sync: about 0.9 µs per √s of phase, a random walk) asks for about 0.13
+        /// at 30 fps (0.25 with ±1 µs stamps; less at higher rates). The default is the best of the
+        /// gains measured around that (0.05–0.3) rather than the model's figure, since the model is
+        /// rough: 0.2 passes a ninth of the stamp's variance (0.3: a sixth) and still follows the servo.
+        /// Measured (`Benchmarks/phase-lock-seeds.sh`, seeds 1–10, with ``frequencyFilterGain``
+        /// 0.005): IMX708 worst p99 11.9 → 11.5 µs, its excess over the perfect controller's floor
+        /// 0.5–1.2 → 0.4–0.8 µs; 0.1 and 0.15 were no better on the 10 µs-line rig at 30 fps.
         public var phaseFilterGain: Double
         /// Once locked, the fraction of each frame's innovation (measured phase minus the estimate
         /// carried forward) that corrects the frequency estimate, per frame length: with
         /// ``phaseFilterGain`` an alpha-beta (type-2) tracker, so phase and frequency are estimated
         /// from the same measurements and a frequency error shows in the innovation and is removed
-        /// rather than carried into every prior. 0.01 averages the frequency over about 100 frames:
+        /// rather than carried into every prior. 0.01 (until issue 18's fourth pass) averaged over about 100 frames:
         /// the steady-state Kalman gain for α 0.3 (0.053) passes too much timestamp jitter into the
         /// frequency, which the prediction over the control delay multiplies (IMX708, ±2 µs jitter,
-        /// delay 3: with it, `pi5-phase-lock` seed 1 gives a skew p99 0.6 µs over 0.01's).
+        /// delay 3: with it, `pi5-phase-lock` seed 1 gives a skew p99 0.6 µs over 0.01's). 0.005
+        /// (about 200 frames) with α 0.2: the crystal's error is constant and the servo's frequency
+        /// noise averages out over a few seconds; seeds 1–10, the worst p99 at 30 fps 12.5 → 12.4 µs
+        /// and IMX708 11.9 → 11.5 µs against 0.01. Lower is worse on the whole: 0.0025 gives 30 fps
+        /// 12.3 but IMX708 11.6 and gm-failover 81.9 (80.9); 0.001 gives 30 fps 12.9, IMX708 11.9.
         public var frequencyFilterGain: Double
         /// Once locked, innovations that keep one sign mean the clock is moving under the sensor (a
         /// grandmaster failover, a servo re-converging: the node's realtime slews at up to 500 ppm)
@@ -67,7 +79,7 @@ extension PhaseLock {
         public var framesToJudgePacing: Int
 
         public init(
-            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.3, frequencyFilterGain: Double = 0.01,
+            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.2, frequencyFilterGain: Double = 0.005,
             reconvergingThreshold: TimeSpan = .nanoseconds(1_500),
             phaseFilterResetThreshold: TimeSpan = .microseconds(20), maximumShorteningFrames: Int = 24,
             lockThreshold: TimeSpan = .microseconds(10),
