@@ -57,28 +57,23 @@ public struct ColumnBinning: Hashable, Sendable {
         return Reduction(sums: sums, maxima: maxima)
     }
 
-    /// The sum and the maximum of `count` bytes: 16 at a time in 16-bit lanes (at most 256 per
-    /// lane before they are folded, so nothing overflows), then the rest one by one. This loop is
-    /// the analyzer's own share of each frame, so every step is written lane by lane for the
+    /// The sum and the maximum of `count` bytes: 16 at a time, then the rest one by one. This loop
+    /// is the analyzer's own share of each frame, so every step is written lane by lane for the
     /// concrete types (`SIMDLanes`): the standard library's generic `pointwiseMax` and `max()`
     /// are not inlined and made this loop cost about twice as much.
     @inline(__always)
     private static func sum(_ p: UnsafePointer<UInt8>, count: Int) -> (UInt32, UInt8) {
-        var total: UInt32 = 0
+        var halves = SIMD2<UInt64>()
         var top = SIMD16<UInt8>()
         var i = 0
         let raw = UnsafeRawPointer(p)
         while count - i >= 16 {
-            var lanes = SIMD16<UInt16>()
-            let end = min(count - (count - i) % 16, i + 256 * 16)
-            while i < end {
-                let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                lanes &+= SIMDLanes.widened(v)
-                top = SIMDLanes.maximum(top, v)
-                i += 16
-            }
-            total &+= SIMDLanes.total(lanes)
+            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            halves &+= SIMDLanes.halfSums(v)
+            top = SIMDLanes.maximum(top, v)
+            i += 16
         }
+        var total = UInt32(truncatingIfNeeded: halves[0] &+ halves[1])
         var highest = SIMDLanes.highest(top)
         while i < count {
             total &+= UInt32(p[i])

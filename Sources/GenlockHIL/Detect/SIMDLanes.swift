@@ -1,6 +1,6 @@
 /// The few lane operations ``ColumnBinning`` needs, written for the concrete 16-lane types as
 /// loops over constant lane counts: the optimizer turns each into a handful of vector
-/// instructions (a byte-wise max, a widening, a horizontal add or max), where the standard
+/// instructions (a byte-wise max, a sum of absolute differences, a horizontal max), where the standard
 /// library's generic `pointwiseMax(_:_:)` and `SIMD.max()` stayed calls in the hot loop.
 enum SIMDLanes {
     /// The larger of each pair of lanes.
@@ -19,19 +19,17 @@ enum SIMDLanes {
         return top
     }
 
-    /// Each byte lane as a 16-bit lane.
+    /// The sums of the low and the high eight byte lanes. Kept as two 64-bit lanes (added up
+    /// once per bin), this is exactly what x86's sum of absolute differences against zero
+    /// (`psadbw`) computes, and the optimizer emits it: no widening per 16 bytes and no fold of
+    /// 16-bit lanes per bin. (A single 32-bit sum added to a running total was scalarized.)
     @inline(__always)
-    static func widened(_ v: SIMD16<UInt8>) -> SIMD16<UInt16> {
-        var result = SIMD16<UInt16>()
-        for lane in 0..<16 { result[lane] = UInt16(v[lane]) }
-        return result
-    }
-
-    /// The sum of the lanes, without overflow.
-    @inline(__always)
-    static func total(_ v: SIMD16<UInt16>) -> UInt32 {
-        var sum: UInt32 = 0
-        for lane in 0..<16 { sum &+= UInt32(v[lane]) }
-        return sum
+    static func halfSums(_ v: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        var low: UInt64 = 0, high: UInt64 = 0
+        for lane in 0..<8 {
+            low &+= UInt64(v[lane])
+            high &+= UInt64(v[lane + 8])
+        }
+        return SIMD2(low, high)
     }
 }
