@@ -11,11 +11,12 @@ public struct ColumnBinning: Hashable, Sendable {
     public let edges: [Int]
 
     /// About `bins` equal bins (the last may be narrower) across `region`, at most one per
-    /// column. With several bins, their width is rounded up to a multiple of 16 pixels, so that
-    /// each is summed 16 pixels at a time.
+    /// column, and more where needed so that none is wider than ``maximumBinWidth``. With several
+    /// bins, their width is rounded up to a multiple of 16 pixels, so that each is summed 16
+    /// pixels at a time.
     public init(region: PixelRegion, bins: Int) {
         self.region = region
-        let count = max(1, min(bins, region.width))
+        let count = max(1, min(max(bins, (region.width + Self.maximumBinWidth - 1) / Self.maximumBinWidth), region.width))
         var step = (region.width + count - 1) / count
         if count > 1 { step = (step + 15) / 16 * 16 }
         var edges = Array(stride(from: 0, to: region.width, by: step))
@@ -24,11 +25,16 @@ public struct ColumnBinning: Hashable, Sendable {
         self.edges = edges
     }
 
+    /// The widest bin: 256 pixels of at most 255 sum to at most 65,280, so a bin's row sum fits
+    /// 16 bits. The analyzer keeps every frame's sums until its last frame is decoded, and half
+    /// the bytes is half the fresh memory the kernel has to fault in and clear for them.
+    public static let maximumBinWidth = 256
+
     /// What the analyzer keeps of one frame: per row and bin the sum of the luma and the
     /// brightest pixel (clipping is a per-pixel matter: a mean hides a clipped part of a bin).
     public struct Reduction: Sendable {
         /// Sums per row (`region.height` rows, each `bins` sums), row-major.
-        public var sums: [UInt32]
+        public var sums: [UInt16]
         /// The brightest pixel per row and bin, row-major like `sums`.
         public var maxima: [UInt8]
     }
@@ -36,7 +42,7 @@ public struct ColumnBinning: Hashable, Sendable {
     /// Sums and maxima per row and bin.
     public func reduce(luma: UnsafeBufferPointer<UInt8>, stride: Int) -> Reduction {
         precondition(luma.count >= (region.y + region.height - 1) * stride + region.x + region.width, "luma plane too small for the region")
-        var sums = [UInt32](repeating: 0, count: region.height * bins)
+        var sums = [UInt16](repeating: 0, count: region.height * bins)
         var maxima = [UInt8](repeating: 0, count: region.height * bins)
         guard let base = luma.baseAddress else { return Reduction(sums: sums, maxima: maxima) }
         let bins = bins, rows = region.height
@@ -47,7 +53,7 @@ public struct ColumnBinning: Hashable, Sendable {
                         let line = base + (region.y + row) * stride + region.x
                         for bin in 0..<bins {
                             let (sum, top) = Self.sum(line + edges[bin], count: edges[bin + 1] - edges[bin])
-                            sums[row * bins + bin] = sum
+                            sums[row * bins + bin] = UInt16(truncatingIfNeeded: sum)
                             maxima[row * bins + bin] = top
                         }
                     }
@@ -106,14 +112,14 @@ public struct ColumnBinning: Hashable, Sendable {
     }
 
     /// Each row's mean luma over bins `range`.
-    public func rowMeans(_ sums: [UInt32], bins range: ClosedRange<Int>) -> [Float] {
+    public func rowMeans(_ sums: [UInt16], bins range: ClosedRange<Int>) -> [Float] {
         precondition(sums.count == region.height * bins, "sums of another binning")
         let pixels = Float(edges[range.upperBound + 1] - edges[range.lowerBound])
         let bins = bins
         return sums.withUnsafeBufferPointer { sums in
             (0..<region.height).map { row in
                 var total: UInt32 = 0
-                for bin in range { total &+= sums[row * bins + bin] }
+                for bin in range { total &+= UInt32(sums[row * bins + bin]) }
                 return Float(total) / pixels
             }
         }

@@ -12,7 +12,7 @@ public enum LEDRegionFinder {
     /// Candidate runs of bins, strongest first: around each remaining peak, the contiguous bins
     /// whose contrast is at least half the peak's are taken, and those within 85 % of it kept. `frames` are each frame's
     /// ``ColumnBinning/Reduction/sums``.
-    public static func candidates(_ frames: [[UInt32]], binning: ColumnBinning) -> [ClosedRange<Int>] {
+    public static func candidates(_ frames: [[UInt16]], binning: ColumnBinning) -> [ClosedRange<Int>] {
         guard let first = frames.first else { return [] }
         var low = first, high = first
         // Over raw buffers: the loop then vectorizes (it runs over every row and bin of every
