@@ -167,6 +167,8 @@ func wants(_ actions: [IngestLedger.Action]) -> [[ClosedRange<Int64>]] {
         #expect(IndexRanges.count([Int64.min...4, 10...12]) == 8)
         #expect(IndexRanges.count([Int64.min...(-1)]) == 0)
         #expect(IndexRanges.count([0...Int64.max]) == .max)
+        // Printed the way they are counted: an open range from index 0.
+        #expect(IndexRanges.text([Int64.min...4, 10...12]) == "0...4, 10...12")
         #expect(IndexRanges.count([]) == 0)
         #expect(IndexRanges.merged([5...6, 0...4, 8...9, Int64.max...Int64.max]) == [0...6, 8...9, Int64.max...Int64.max])
     }

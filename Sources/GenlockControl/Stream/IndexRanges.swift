@@ -49,6 +49,12 @@ public enum IndexRanges {
         return total
     }
 
+    /// The ranges as `a...b, c...d` for a log line, a range open downwards (`Int64.min...n`:
+    /// everything before the first row known) from index 0, as ``count(_:from:)`` counts it.
+    public static func text(_ ranges: [ClosedRange<Int64>]) -> String {
+        ranges.map { "\(max(0, $0.lowerBound))...\($0.upperBound)" }.joined(separator: ", ")
+    }
+
     /// The indices in both.
     public static func intersecting(_ a: [ClosedRange<Int64>], _ b: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
         subtracting(a, subtracting(a, b))

@@ -21,6 +21,8 @@ public struct ColumnBinning: Hashable, Sendable {
         if count > 1 { step = (step + 15) / 16 * 16 }
         var edges = Array(stride(from: 0, to: region.width, by: step))
         edges.append(region.width)
+        // The 16-bit sums rely on it (``maximumBinWidth``).
+        precondition(zip(edges, edges.dropFirst()).allSatisfy { $1 - $0 <= Self.maximumBinWidth }, "a bin wider than \(Self.maximumBinWidth) pixels")
         self.bins = edges.count - 1
         self.edges = edges
     }

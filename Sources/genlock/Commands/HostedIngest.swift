@@ -44,7 +44,7 @@ struct HostedIngest {
         let folder = server.sessionDirectory
         do { _ = try server.finish() } catch { log("ingest: \(error)") }
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
-            let line = "ingest lacks \(camera) \(ranges.map { "\(max(0, $0.lowerBound))...\($0.upperBound)" }.joined(separator: ", ")) (in the node's local recording)"
+            let line = "ingest lacks \(camera) \(IndexRanges.text(ranges)) (in the node's local recording)"
             log(line)
             report.append(line)
         }

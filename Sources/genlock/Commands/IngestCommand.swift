@@ -88,7 +88,7 @@ struct IngestCommand: ParsableCommand {
         if stats { latencies.print(backfilled: server.backfilled, rejected: server.rejectedCount) }
         let lacking = server.lacking.filter { !$0.value.isEmpty }
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
-            log.warning("\(camera): still lacking \(ranges.map { "\(max(0, $0.lowerBound))...\($0.upperBound)" }.joined(separator: ", ")) (the node's local file has them)")
+            log.warning("\(camera): still lacking \(IndexRanges.text(ranges)) (the node's local file has them)")
         }
         if !lacking.isEmpty { throw ExitCode(1) }
     }

@@ -141,13 +141,18 @@ struct RigCommand: ParsableCommand {
         }
         // Every node waited (bounded) for the ingest to confirm its stream complete before exiting.
         let lacking = ingest.lacking.filter { !$0.value.isEmpty }
-        let exports = try? ingest.finish()
+        let exports: [CameraSummary]
+        do { exports = try ingest.finish() } catch {
+            // An incomplete session (a camera's files could not be written) is said, not swallowed.
+            log("ingest: \(error)")
+            exports = []
+        }
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
-            log("ingest still lacks \(camera) \(ranges.map { "\(max(0, $0.lowerBound))...\($0.upperBound)" }.joined(separator: ", ")) (in \(nodesOut))")
+            log("ingest still lacks \(camera) \(IndexRanges.text(ranges)) (in \(nodesOut))")
         }
         let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
         report.printSideBySide(frames: sideBySide)
-        var sync = report.printSync(stopIndex: summary.stopIndex, exports: exports ?? [])
+        var sync = report.printSync(stopIndex: summary.stopIndex, exports: exports)
         if let table = try? FramesetExport.table(sessionDirectory: sessionDir.path) {
             let lines = ["  framesets (from framesets.csv): \(table.complete) complete, \(table.partial) partial"] + table.summary.map { "    \($0)" }
             for line in lines { Console.out(line) }
