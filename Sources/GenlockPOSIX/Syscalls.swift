@@ -27,6 +27,15 @@ enum Syscalls {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
+    /// The kernel's frequency adjustment of the realtime and monotonic clocks (adjtimex with no
+    /// mode bits: a read that needs no privilege and changes nothing).
+    static func clockAdjustment() -> Result<ClockAdjustment, Errno> {
+        var freq = 0, tick = 0
+        let rc = genlock_read_clock_adjustment(&freq, &tick)
+        guard rc == 0 else { return .failure(Errno(rawValue: rc)) }
+        return .success(ClockAdjustment(freq: Int64(freq), tickMicroseconds: Int64(tick), ticksPerSecond: Int64(sysconf(Int32(_SC_CLK_TCK)))))
+    }
+
     static func timespecOf(ns: Int64) -> Glibc.timespec {
         // Floor division so that negative instants (never expected) still give a valid timespec.
         var sec = ns / 1_000_000_000

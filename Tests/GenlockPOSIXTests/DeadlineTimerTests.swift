@@ -208,3 +208,26 @@ struct CaptureDriverPOSIXTests {
         #expect(s.lastIndex == 24 || s.skipped > 0)
     }
 }
+
+@Suite("The kernel's clock adjustment")
+struct ClockAdjustmentTests {
+    @Test func freqIsPartsPerMillionWithASixteenBitFraction() {
+        #expect(ClockAdjustment(freq: 65_536, tickMicroseconds: 10_000, ticksPerSecond: 100).ppb == 1_000)
+        #expect(ClockAdjustment(freq: -32_768, tickMicroseconds: 10_000, ticksPerSecond: 100).ppb == -500)
+        // 500 ppm, the kernel's limit (MAXFREQ_SCALED).
+        #expect(ClockAdjustment(freq: 500 << 16, tickMicroseconds: 10_000, ticksPerSecond: 100).ppb == 500_000)
+    }
+
+    @Test func aTickOffNominalIsItsFractionOfTheTick() {
+        // One µs more per 10,000 µs tick at USER_HZ 100: the clocks run 100 ppm fast.
+        #expect(ClockAdjustment(freq: 0, tickMicroseconds: 10_001, ticksPerSecond: 100).ppb == 100_000)
+        #expect(ClockAdjustment(freq: 65_536, tickMicroseconds: 9_999, ticksPerSecond: 100).ppb == -99_000)
+    }
+
+    /// Read for real: adjtimex with no mode bits needs no privilege and changes nothing, so every
+    /// sample carries it, within what the kernel allows (freq ±500 ppm, tick ±10 %).
+    @Test func everySampleCarriesTheKernelsAdjustment() throws {
+        let ppb = try #require(clock.sample().frequencyAdjustmentPpb)
+        #expect(ppb.isFinite && abs(ppb) <= 100_500_000)
+    }
+}

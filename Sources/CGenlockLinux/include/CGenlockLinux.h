@@ -1,5 +1,5 @@
 // Linux interfaces that Swift's Glibc module does not export: timerfd, eventfd and the CPU_SET
-// macros, renameat2. Kept to declarations and one-line helpers; the Swift side wraps each call once.
+// macros, renameat2, adjtimex. Kept to declarations and one-line helpers; the Swift side wraps each call once.
 #ifndef CGENLOCK_LINUX_H
 #define CGENLOCK_LINUX_H
 
@@ -27,5 +27,10 @@ void genlock_name_current_thread(const char *name);
 /// Swift's Glibc module does not export). Returns 0 or an errno value (EEXIST: `to` exists;
 /// EINVAL: the file system cannot rename without replacing).
 int genlock_rename_noreplace(const char *from, const char *to);
+
+/// Reads (never sets) the kernel's frequency adjustment of CLOCK_REALTIME, which CLOCK_MONOTONIC
+/// shares: adjtimex's `freq` (ppm with a 16-bit fraction) and `tick` (µs per clock tick). Swift's
+/// Glibc module does not export struct timex. Returns 0 or an errno value.
+int genlock_read_clock_adjustment(long *freq, long *tick);
 
 #endif

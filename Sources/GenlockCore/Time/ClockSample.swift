@@ -10,11 +10,18 @@ public struct ClockSample: Hashable, Sendable, CustomStringConvertible {
     public var monotonic: MonotonicInstant
     /// Half the read window: the realtime reading happened within ± this of ``monotonic``.
     public var uncertainty: TimeSpan
+    /// The kernel's frequency adjustment of both clocks when the sample was taken, in parts per
+    /// billion (positive: they run fast), as `adjtimex` reports it (`freq` and `tick`): what ptp4l's
+    /// or phc2sys's servo, or chrony, is slewing them at. Nil where it cannot be read (a virtual
+    /// clock, a kernel that refuses). Between servo updates the clocks move against a free-running
+    /// sensor at a rate the node knows, so the phase lock need not learn it from noisy frames.
+    public var frequencyAdjustmentPpb: Double?
 
-    public init(realtime: RealtimeInstant, monotonic: MonotonicInstant, uncertainty: TimeSpan = .zero) {
+    public init(realtime: RealtimeInstant, monotonic: MonotonicInstant, uncertainty: TimeSpan = .zero, frequencyAdjustmentPpb: Double? = nil) {
         self.realtime = realtime
         self.monotonic = monotonic
         self.uncertainty = uncertainty
+        self.frequencyAdjustmentPpb = frequencyAdjustmentPpb
     }
 
     /// Builds a sample from a monotonic–realtime–monotonic read: the realtime read is placed at the
