@@ -135,7 +135,9 @@ struct PhaseLockTests {
         let tenMicrosecondLines = SensorTiming(lineTimePs: 10_000_000, minFrameLengthLines: 100, maxFrameLengthLines: 1_000_000, controlDelayFrames: 2)
         for timing in [tenMicrosecondLines, imx708] {
             let filtered = try settledErrors(.init(), timing: timing)
-            let raw = try settledErrors(.init(phaseFilterGain: 1.0), timing: timing)
+            var unfiltered = PhaseLock.TrackerSettings.learning
+            unfiltered.phase = 1.0
+            let raw = try settledErrors(.init(trackerWithoutClockAdjustment: unfiltered), timing: timing)
             func rms(_ e: [Int64]) -> Double { (e.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(e.count)).squareRoot() }
             #expect(rms(filtered) < rms(raw), "rms \(rms(filtered)) ns filtered vs \(rms(raw)) ns as measured")
             // Each start sits on the nearest line of its grid (within half a line) up to a little

@@ -121,12 +121,16 @@ struct ScenarioReaderTests {
     @Test("genlock's capture mode and the phase lock's gains are read from strategies")
     func captureAndGains() throws {
         let s = try Scenario(yaml: """
+            clock:
+              adjustment-readable: false
             strategies:
               capture: phase-locked
               phase-gain: 0.5
               frequency-gain: 0.1
               frequency-filter-gain: 0.02
               reconverging-threshold: 2us
+              phase-filter-gain-without-adjustment: 0.25
+              tracker-prior-frames: 7
               lock-threshold: 5us
               frames-to-lock: 3
               loss-threshold: 80us
@@ -135,8 +139,14 @@ struct ScenarioReaderTests {
         #expect(s.capture(for: .genlock) == .phaseLocked)
         #expect(s.capture(for: .naive) == .requestTimed)
         #expect(s.strategies.phaseLock == PhaseLock.Configuration(
-            phaseGain: 0.5, frequencyGain: 0.1, frequencyFilterGain: 0.02, reconvergingThreshold: .microseconds(2),
-            lockThreshold: .microseconds(5), framesToLock: 3, lossThreshold: .microseconds(80)))
+            phaseGain: 0.5, frequencyGain: 0.1,
+            tracker: .init(phase: PhaseLock.TrackerSettings.fedForward.phase, frequency: 0.02, reconvergingThreshold: .microseconds(2)),
+            trackerWithoutClockAdjustment: .init(
+                phase: 0.25, frequency: PhaseLock.TrackerSettings.learning.frequency,
+                reconvergingThreshold: PhaseLock.TrackerSettings.learning.reconvergingThreshold),
+            trackerPriorFrames: 7, lockThreshold: .microseconds(5), framesToLock: 3, lossThreshold: .microseconds(80)))
+        #expect(!s.clock.adjustmentReadable)
+        #expect(try Scenario(yaml: "name: x\n").clock.adjustmentReadable)
         // Streaming, no frame is shorter than exposure + interrupt latency (+ a line): 2.02 ms / 10 µs + 1.
         #expect(s.sensor.streamingTiming.minFrameLengthLines == 203)
         #expect(try Scenario(yaml: "name: x\n").strategies.capture == .requestTimed)

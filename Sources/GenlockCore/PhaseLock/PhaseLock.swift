@@ -7,7 +7,9 @@
 /// lines, of the first frame it can still influence (`controlDelayFrames` ahead). It predicts the
 /// phase at that frame from the lengths already in flight (so the control delay does not make
 /// the loop ring), removes that predicted error, and tracks the sensor crystal's frequency
-/// error with an integrator, so the residual stays well under one line time. Quantisation to whole
+/// error with an integrator, so the residual stays well under one line time. The realtime clock's
+/// own frequency, which the PTP servo changes at every sync, is read with each frame where the
+/// node can (``Frame/clockAdjustmentPpb``) and fed forward rather than learnt. Quantisation to whole
 /// lines is dithered by the feedback itself: each frame's rounding error is measured and
 /// corrected by the next.
 ///
@@ -31,8 +33,18 @@ public struct PhaseLock: Sendable {
     private var onTarget = 0
     /// Consecutive intervals off (or, while unpaced, on) their programmed length.
     private var pacingRun = 0
-    /// Estimated (true line time / nominal line time) − 1.
+    /// Estimated (line time as the realtime clock measures it / nominal line time) − 1, less the
+    /// kernel's frequency adjustment of that clock: the sensor crystal's error against the node's
+    /// oscillator, which is constant but for the crystals' slow wander. The clock's adjustment,
+    /// which the PTP servo changes at every sync, is added from each frame's reading
+    /// (``Frame/clockAdjustmentPpb``) rather than learnt.
     private var frequencyError: Double = 0
+    /// The kernel's frequency adjustment of the realtime clock (a fraction) when the last frame
+    /// arrived, and when the one before it did (zero when not known).
+    private var clockAdjustment: Double = 0
+    private var previousClockAdjustment: Double = 0
+    /// The tracker's settings for the last frame: whether its clock's adjustment was known.
+    private var tracker: TrackerSettings
     /// Frame intervals averaged into the frequency estimate since the controller started: the
     /// first ones are averaged evenly (weight 1/n, at most 1/10) until that is less than
     /// ``Configuration/frequencyGain``, so a sensor whose crystal is 30 ppm off is learnt in about
@@ -41,8 +53,10 @@ public struct PhaseLock: Sendable {
     /// stamps' jitter each (±2 µs on a 33 ms frame is up to 120 ppm); at ¼ an IMX708 starting half
     /// a frame off took 13 frames to lock instead of the 10 its control delay justifies.
     private var intervalsAveraged = 0
+    /// Frames the tracker has corrected since the controller started (its gains' warm-up).
+    private var trackedFrames = 0
     /// Running mean of the tracker's innovations (ns), and whether it says the clock is moving
-    /// under the sensor (see ``Configuration/reconvergingThreshold``).
+    /// under the sensor (see ``TrackerSettings/reconvergingThreshold``).
     private var innovationMean: Double = 0
     private var reconverging = false
     /// The estimated phase (exposure start minus its nearest `Tn`, ns) of the last frame.
@@ -65,6 +79,7 @@ public struct PhaseLock: Sendable {
         self.firstIndex = max(firstIndex, 0)
         self.periodNs = Double(schedule.rate.denominator) * 1e9 / Double(schedule.rate.numerator)
         self.nominalLines = sensor.nominalLines(for: schedule.rate.nominalPeriod)
+        tracker = configuration.trackerWithoutClockAdjustment
         ringSequences = Array(repeating: -1, count: sensor.controlDelayFrames + 1)
         ringLines = Array(repeating: 0, count: sensor.controlDelayFrames + 1)
     }
@@ -73,8 +88,9 @@ public struct PhaseLock: Sendable {
     /// free-running length at the schedule's rate).
     public var freeRunningLines: Int64 { nominalLines }
 
-    /// Estimated sensor frequency error in parts per million (positive: sensor lines are long).
-    public var frequencyErrorPpm: Double { frequencyError * 1e6 }
+    /// Estimated sensor frequency error in parts per million (positive: sensor lines are long),
+    /// against the realtime clock as the kernel adjusts it now.
+    public var frequencyErrorPpm: Double { (frequencyError + clockAdjustment) * 1e6 }
 
     /// How much shorter than the period the mode's shortest frame is (zero when it is not shorter):
     /// under one line time, the sensor can barely pull a late phase in, and the controller
@@ -92,6 +108,9 @@ public struct PhaseLock: Sendable {
         if let last = lastIndex, nearest <= last { index = nil }
         if let index { lastIndex = index }
         phaseError = error
+        previousClockAdjustment = clockAdjustment
+        clockAdjustment = (frame.clockAdjustmentPpb ?? 0) * 1e-9
+        tracker = frame.clockAdjustmentPpb == nil ? configuration.trackerWithoutClockAdjustment : configuration.tracker
 
         let (estimate, tracked) = estimatePhase(frame, measured: error)
         updateFrequency(frame, fromInterval: !tracked)
@@ -107,7 +126,8 @@ public struct PhaseLock: Sendable {
         // Predict the phase error at the first frame we can still change, from the lengths already
         // in flight, and correct a fraction of it with that frame's length.
         let delay = Int64(sensor.controlDelayFrames)
-        let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
+        // The clock's adjustment now holds for the frames in flight unless the servo changes it.
+        let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError + clockAdjustment)
         var predicted = estimate
         for s in frame.sequence..<(frame.sequence + delay) {
             predicted += Double(programmedLines(s)) * lineNs - periodNs
@@ -133,9 +153,10 @@ public struct PhaseLock: Sendable {
     }
 
     /// The phase estimate for `frame`: the last estimate carried forward by the length programmed
-    /// for the previous frame, plus ``Configuration/phaseFilterGain`` of its difference from the
-    /// measurement (the innovation), which also corrects the frequency estimate
-    /// (``Configuration/frequencyFilterGain``); the measurement itself when there is no estimate to
+    /// for the previous frame (at the line time the sensor's frequency and the clock's adjustment
+    /// give), plus a fraction (``TrackerSettings/phase``, larger while warming up) of its difference
+    /// from the measurement (the innovation), which also corrects the frequency estimate
+    /// (``TrackerSettings/frequency``); the measurement itself when there is no estimate to
     /// carry (a gap in the sequence, the first frame, acquiring) or it is off by more than the reset
     /// threshold. `tracked` is true when the innovation corrected the frequency.
     private mutating func estimatePhase(_ frame: Frame, measured error: TimeSpan) -> (estimate: Double, tracked: Bool) {
@@ -145,17 +166,22 @@ public struct PhaseLock: Sendable {
         // Only once locked: while acquiring, the frequency estimate is still learning and the prior
         // lags it, which would slow the lock for nothing (the jitter matters on the lock's scale only).
         if state == .locked, let last = phaseEstimate, let previous, frame.sequence == previous.sequence + 1 {
-            let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError)
+            // The servo may have changed the adjustment at any point of the interval: the mean of
+            // its two readings is the best guess of what the interval ran at.
+            let adjustment = (previousClockAdjustment + clockAdjustment) / 2
+            let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError + adjustment)
             let lengthNs = Double(programmedLines(previous.sequence)) * lineNs
             let prior = last + lengthNs - periodNs
             // Relative to this frame's nearest Tn, whichever index the last estimate was against.
             let innovation = wrap(measured - prior)
             innovationMean += 0.25 * (innovation - innovationMean)
-            let limit = Double(configuration.reconvergingThreshold.nanoseconds)
+            let limit = Double(tracker.reconvergingThreshold.nanoseconds)
             reconverging = reconverging ? abs(innovationMean) > limit / 2 : abs(innovationMean) > limit
             if !reconverging, abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
-                estimate = measured - (1 - configuration.phaseFilterGain) * innovation
-                frequencyError += configuration.frequencyFilterGain * innovation / lengthNs
+                trackedFrames += 1
+                let (phaseGain, frequencyGain) = trackerGains()
+                estimate = measured - (1 - phaseGain) * innovation
+                frequencyError += frequencyGain * innovation / lengthNs
                 tracked = true
             }
         } else {
@@ -164,6 +190,17 @@ public struct PhaseLock: Sendable {
         }
         phaseEstimate = estimate
         return (estimate, tracked)
+    }
+
+    /// The tracker's gains for its next correction: those of a least-squares fit of phase and
+    /// frequency over every frame tracked so far (an expanding-memory filter: 2(2n−1)/(n(n+1)) and
+    /// 6/(n(n+1)) after n frames), counting the acquisition's estimate as
+    /// ``Configuration/trackerPriorFrames`` of them, until they fall to the steady-state gains.
+    private func trackerGains() -> (phase: Double, frequency: Double) {
+        let n = Double(trackedFrames + configuration.trackerPriorFrames)
+        let fitPhase = 2 * (2 * n - 1) / (n * (n + 1))
+        let fitFrequency = 6 / (n * (n + 1))
+        return (max(tracker.phase, fitPhase), max(tracker.frequency, fitFrequency))
     }
 
     /// The length programmed for `sequence`, or the free-running length if none was.
@@ -210,7 +247,7 @@ public struct PhaseLock: Sendable {
         let lines = Double(programmedLines(previous.sequence))
         let measured = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
         let expected = lines * Double(sensor.lineTimePs) / 1000
-        let ratio = measured / expected - 1
+        let ratio = measured / expected - 1 - (previousClockAdjustment + clockAdjustment) / 2
         lastInterval = Interval(measured: frame.exposureStart - previous.exposureStart, programmed: TimeSpan(nanoseconds: Int64(expected.rounded())))
         updatePacing(offPace: abs(ratio) > configuration.pacingTolerance)
         // A realtime step between the two frames makes this one measurement meaningless (the

@@ -12,49 +12,32 @@ extension PhaseLock {
         /// measured frequency error in the running estimate. 0.05 averages about 20 frames: timestamp
         /// jitter of a few µs on a 33 ms frame is ~100 ppm per frame, averaged down to a few ppm.
         /// Once locked the frequency is corrected from the phase estimate's innovation instead
-        /// (``frequencyFilterGain``): an interval carries the jitter of two timestamps, and an
+        /// (``tracker``): an interval carries the jitter of two timestamps, and an
         /// estimate of its own that the phase estimate does not share biases that estimate's prior.
         public var frequencyGain: Double
-        /// Weight of each frame's measured phase in the controller's estimate of it. The estimate
-        /// is the previous one carried forward by the length that frame was programmed with (the
-        /// controller knows its own rounding to whole lines exactly), corrected by this fraction of
-        /// the difference from the measurement. The measurement carries the sensor timestamp's
-        /// jitter (±1–2 µs) and the clock pair's; steering on it as is (1.0) passes that jitter
-        /// straight into the next frames' starts. A steady-state Kalman filter with the stamp's
-        /// noise as the measurement noise (±2 µs uniform: σ 1.15 µs) and the node's realtime
-        /// wandering against the sensor as the process noise (the PTP servo moves its frequency by
-        /// a few ppm at every sync: about 0.9 µs per √s of phase, a random walk) asks for about 0.13
-        /// at 30 fps (0.25 with ±1 µs stamps; less at higher rates). The default is the best of the
-        /// gains measured around that (0.05–0.3) rather than the model's figure, since the model is
-        /// rough: 0.2 passes a ninth of the stamp's variance (0.3: a sixth) and still follows the servo.
-        /// Measured (`Benchmarks/phase-lock-seeds.sh`, seeds 1–10, with ``frequencyFilterGain``
-        /// 0.005): IMX708 worst p99 11.9 → 11.5 µs, its excess over the perfect controller's floor
-        /// 0.5–1.2 → 0.4–0.8 µs; 0.1 and 0.15 were no better on the 10 µs-line rig at 30 fps.
-        public var phaseFilterGain: Double
-        /// Once locked, the fraction of each frame's innovation (measured phase minus the estimate
-        /// carried forward) that corrects the frequency estimate, per frame length: with
-        /// ``phaseFilterGain`` an alpha-beta (type-2) tracker, so phase and frequency are estimated
-        /// from the same measurements and a frequency error shows in the innovation and is removed
-        /// rather than carried into every prior. 0.01 (until issue 18's fourth pass) averaged over about 100 frames:
-        /// the steady-state Kalman gain for α 0.3 (0.053) passes too much timestamp jitter into the
-        /// frequency, which the prediction over the control delay multiplies (IMX708, ±2 µs jitter,
-        /// delay 3: with it, `pi5-phase-lock` seed 1 gives a skew p99 0.6 µs over 0.01's). 0.005
-        /// (about 200 frames) with α 0.2: the crystal's error is constant and the servo's frequency
-        /// noise averages out over a few seconds; seeds 1–10, the worst p99 at 30 fps 12.5 → 12.4 µs
-        /// and IMX708 11.9 → 11.5 µs against 0.01. Lower is worse on the whole: 0.0025 gives 30 fps
-        /// 12.3 but IMX708 11.6 and gm-failover 81.9 (80.9); 0.001 gives 30 fps 12.9, IMX708 11.9.
-        public var frequencyFilterGain: Double
-        /// Once locked, innovations that keep one sign mean the clock is moving under the sensor (a
-        /// grandmaster failover, a servo re-converging: the node's realtime slews at up to 500 ppm)
-        /// rather than timestamp jitter, which averages out. When the innovations' running mean
-        /// (weight ¼ per frame) exceeds this, the tracker is behind: each frame's measurement is
-        /// taken as the phase and the frequency is measured from intervals at ``frequencyGain``,
-        /// as while acquiring, until the mean falls back under half of it. Timestamp jitter of ±1 µs
-        /// gives a running mean of σ ≈ 0.3 µs (±2 µs: 0.5 µs), so 1.5 µs seldom trips on noise, and
-        /// when it does it costs one frame's filtering. Through `gm-failover` (seeds 1–10) the
-        /// residual after the failover is 11.0–14.5 µs p99 with it, 11.0–17.2 µs at 3 µs, and was
-        /// 11.0–18.7 µs with the tracker following the clock only through its frequency estimate.
-        public var reconvergingThreshold: TimeSpan
+        /// The tracker's steady-state settings when each frame carries the kernel's frequency
+        /// adjustment of the realtime clock (``Frame/clockAdjustmentPpb``: adjtimex on Linux, the
+        /// simulated servo's output in the simulator). The clock's movement against the sensor is
+        /// then known but for the servo's next changes, and what is left to learn is the crystals'
+        /// constant error: the phase is averaged over about 30 frames and the frequency over about
+        /// 3,000, which keeps the stamp's jitter out of the starts. Measured
+        /// (`Benchmarks/phase-lock-seeds.sh`, seeds 1–10; α 0.02–0.2, β 0.0001–0.005 tried): worst
+        /// exposure skew p99 at 60 and 120 fps 12.3 → 12.0 µs and IMX708 11.5 → 11.3 µs against
+        /// the former gains without the adjustment, and through `gm-failover` the residual after the
+        /// failover 11.1–15.1 → 10.0–11.3 µs.
+        public var tracker: TrackerSettings
+        /// The tracker's steady-state settings when the clock's adjustment is not known (a clock whose
+        /// adjustment cannot be read): the tracker must follow the servo's changes itself, so it
+        /// weighs each measurement more (see ``TrackerSettings/learning``).
+        public var trackerWithoutClockAdjustment: TrackerSettings
+        /// The tracker starts from the acquisition's frequency estimate, which averaged only a few
+        /// frame intervals at a bounded weight; its first corrections weigh as those of a
+        /// least-squares fit that counts that estimate as this many frames, so the frequency is
+        /// learnt in tens of frames rather than the hundreds or thousands the steady-state gains
+        /// take. Measured with the clock's adjustment fed forward (seeds 1–10): the 10 µs-line rig's
+        /// worst p99 at 30 fps 12.2 µs with 3 or 5, 13.2 µs with 10, where the frequency still
+        /// carried the acquisition's error when the recording began.
+        public var trackerPriorFrames: Int
         /// A measurement further than this from the estimate (a realtime step, a dropped frame, the
         /// first frames) is taken as it is: the estimate starts again from it.
         public var phaseFilterResetThreshold: TimeSpan
@@ -79,8 +62,8 @@ extension PhaseLock {
         public var framesToJudgePacing: Int
 
         public init(
-            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, phaseFilterGain: Double = 0.2, frequencyFilterGain: Double = 0.005,
-            reconvergingThreshold: TimeSpan = .nanoseconds(1_500),
+            phaseGain: Double = 1.0, frequencyGain: Double = 0.05, tracker: TrackerSettings = .fedForward,
+            trackerWithoutClockAdjustment: TrackerSettings = .learning, trackerPriorFrames: Int = 3,
             phaseFilterResetThreshold: TimeSpan = .microseconds(20), maximumShorteningFrames: Int = 24,
             lockThreshold: TimeSpan = .microseconds(10),
             framesToLock: Int = 5, lossThreshold: TimeSpan = .microseconds(100), pacingTolerance: Double = 0.05,
@@ -88,9 +71,9 @@ extension PhaseLock {
         ) {
             self.phaseGain = phaseGain
             self.frequencyGain = frequencyGain
-            self.phaseFilterGain = phaseFilterGain
-            self.frequencyFilterGain = frequencyFilterGain
-            self.reconvergingThreshold = reconvergingThreshold
+            self.tracker = tracker
+            self.trackerWithoutClockAdjustment = trackerWithoutClockAdjustment
+            self.trackerPriorFrames = trackerPriorFrames
             self.phaseFilterResetThreshold = phaseFilterResetThreshold
             self.maximumShorteningFrames = maximumShorteningFrames
             self.lockThreshold = lockThreshold

@@ -154,7 +154,7 @@ public struct PhaseLockScheduler: Sendable {
         let decision: PhaseLock.Decision
         do throws(ScheduleError) {
             // In place (`lock!`): a copy would copy the controller's ring on every frame.
-            decision = try lock!.update(PhaseLock.Frame(sequence: sequence, exposureStart: exposureStart))
+            decision = try lock!.update(PhaseLock.Frame(sequence: sequence, exposureStart: exposureStart, clockAdjustmentPpb: sample.frequencyAdjustmentPpb))
         } catch {
             return [finish(.failed(error))]
         }

@@ -35,9 +35,13 @@ extension PhaseLock {
         public var sequence: Int64
         /// The realtime instant row 0 began to expose (sensor timestamp mapped through the clock pair).
         public var exposureStart: RealtimeInstant
-        public init(sequence: Int64, exposureStart: RealtimeInstant) {
+        /// The kernel's frequency adjustment of the realtime clock when the frame arrived, in parts
+        /// per billion (``ClockSample/frequencyAdjustmentPpb``), or nil when it is not known.
+        public var clockAdjustmentPpb: Double?
+        public init(sequence: Int64, exposureStart: RealtimeInstant, clockAdjustmentPpb: Double? = nil) {
             self.sequence = sequence
             self.exposureStart = exposureStart
+            self.clockAdjustmentPpb = clockAdjustmentPpb
         }
     }
 

@@ -83,6 +83,8 @@ public final class SimNode: @unchecked Sendable {
     /// Realtime minus monotonic when last seen: a change is a step.
     @exclusivity(unchecked) private var seenRealtimeOffsetNs: Int64
     private let timerModel: Scenario.TimerModel
+    /// Each clock pair carries the kernel's frequency adjustment (`clock.adjustment-readable`).
+    private let adjustmentReadable: Bool
     let sensorModel: Scenario.SensorModel
     @exclusivity(unchecked) private var pendingOverrunNs: Int64 = 0
 
@@ -117,6 +119,7 @@ public final class SimNode: @unchecked Sendable {
         self.sensor = sensor
         self.exposureNs = exposureNs
         timerModel = engine.scenario.timer
+        adjustmentReadable = engine.scenario.clock.adjustmentReadable
         sensorModel = engine.scenario.sensor
         timerRandom = random.derived(1)
         readRandom = random.derived(2)
@@ -136,7 +139,7 @@ public final class SimNode: @unchecked Sendable {
         let now = engine.nowNs
         let model = timerModel
         var offset: Int64 = 0
-        return sampling.sample {
+        var sample = sampling.sample {
             let d1 = Int64(readRandom.below(UInt64(model.clockReadNs) + 1))
             let d2 = Int64(readRandom.below(UInt64(model.clockReadNs) + 1))
             var preempted: Int64 = 0
@@ -150,6 +153,9 @@ public final class SimNode: @unchecked Sendable {
             offset += d1 + d2 + preempted
             return (m1, r, m2)
         }
+        // What adjtimex would say: the servo's adjustment and any slew, not the oscillator's own error.
+        if adjustmentReadable { sample.frequencyAdjustmentPpb = Double(clock.adjustmentPpt + clock.slewPpt) / 1000 }
+        return sample
     }
 
     /// Clock changed (rate or step): a pending timer's firing instant moves with it.

@@ -33,6 +33,7 @@ extension Scenario {
             try s.double("wander-ppb-per-sqrt-s", &clock.wanderPpbPerSqrtSecond, range: 0...1_000)
             try s.duration("initial-offset-spread", &clock.initialOffsetSpreadNs)
             try s.bool("start-locked", &clock.startLocked)
+            try s.bool("adjustment-readable", &clock.adjustmentReadable)
             try s.finish()
         }
         if var s = try f.section("servo") {
@@ -201,11 +202,13 @@ extension Scenario {
     static func phaseLock(_ s: inout YAMLFields, _ c: inout PhaseLock.Configuration) throws(ScenarioError) {
         try s.double("phase-gain", &c.phaseGain, range: 0.01...1.5)
         try s.double("frequency-gain", &c.frequencyGain, range: 0...1)
-        try s.double("phase-filter-gain", &c.phaseFilterGain, range: 0.01...1)
-        try s.double("frequency-filter-gain", &c.frequencyFilterGain, range: 0...1)
-        var reconverging = c.reconvergingThreshold.nanoseconds
-        try s.duration("reconverging-threshold", &reconverging)
-        c.reconvergingThreshold = .nanoseconds(reconverging)
+        // The tracker's settings with the clock's adjustment fed forward (simulated nodes read it
+        // unless clock.adjustment-readable is false), or without, as `-without-adjustment`.
+        try tracker(&s, "", &c.tracker)
+        try tracker(&s, "-without-adjustment", &c.trackerWithoutClockAdjustment)
+        var prior = Int64(c.trackerPriorFrames)
+        try s.int("tracker-prior-frames", &prior, range: 1...100_000)
+        c.trackerPriorFrames = Int(prior)
         var reset = c.phaseFilterResetThreshold.nanoseconds
         try s.duration("phase-filter-reset", &reset)
         c.phaseFilterResetThreshold = .nanoseconds(reset)
@@ -221,6 +224,15 @@ extension Scenario {
         if c.lossThreshold < c.lockThreshold {
             throw ScenarioError(field: "strategies.loss-threshold", line: s.line, reason: "is below strategies.lock-threshold")
         }
+    }
+
+    /// `phase-filter-gain`, `frequency-filter-gain` and `reconverging-threshold`, each with `suffix`.
+    private static func tracker(_ s: inout YAMLFields, _ suffix: String, _ t: inout PhaseLock.TrackerSettings) throws(ScenarioError) {
+        var phase = t.phase, frequency = t.frequency, reconverging = t.reconvergingThreshold.nanoseconds
+        try s.double("phase-filter-gain" + suffix, &phase, range: 0.01...1)
+        try s.double("frequency-filter-gain" + suffix, &frequency, range: 0...1)
+        try s.duration("reconverging-threshold" + suffix, &reconverging)
+        t = PhaseLock.TrackerSettings(phase: phase, frequency: frequency, reconvergingThreshold: .nanoseconds(reconverging))
     }
 
     static func fault(_ node: Node, index: Int, nodes: Int) throws(ScenarioError) -> Fault {
