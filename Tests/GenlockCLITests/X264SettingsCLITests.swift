@@ -42,4 +42,15 @@ struct X264SettingsCLITests {
         #expect(run.stderr.contains("x264 preset 'warpspeed' is unknown"), "\(run.stderr)")
         #expect(run.options == nil)
     }
+
+    /// `genlock encode-bench` (Benchmarks/x264-live.sh) refuses an unknown tune the same way,
+    /// before it renders or encodes anything: no output file.
+    @Test func encodeBenchRefusesAnUnknownTuneBeforeEncoding() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-bench-\(UUID().uuidString).mkv")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try GenlockBinary.run(["encode-bench", "--size", "160x120", "--frames", "4", "--tune", "cinema", "--out", out.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--preset/--tune") && result.stderr.contains("'cinema'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
 }

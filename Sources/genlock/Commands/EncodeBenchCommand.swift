@@ -28,6 +28,8 @@ struct EncodeBenchCommand: ParsableCommand {
             TestPattern.render(index: n, scheduledNs: n * 1_000_000_000 / Int64(fps), width: parts[0], height: parts[1], layout: .yuv420p)
         }
         let tuning = X264Tuning(preset: preset, tune: tune == "none" ? nil : tune)
+        // Refused before anything is rendered or encoded, with libx264's lists, as genlock camera does.
+        do { try tuning.validate() } catch { throw ValidationError("--preset/--tune: \(error)") }
         let figures = try EncoderTrial(tuning: tuning, keyframeInterval: keyframeInterval, rate: rate, frames: rendered, count: frames).run(to: out)
         let sorted = figures.latencies.map(\.nanoseconds).sorted()
         func ms(_ p: Double) -> String {
