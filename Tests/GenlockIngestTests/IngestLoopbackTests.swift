@@ -151,14 +151,23 @@ import Testing
         #expect(report.cameras.first?.recorded == 60)
     }
 
-    @Test
-    func aNodeRestartedWithANewEncoderContinuesInANewSegment() async throws {
-        let root = scratch("restart-node")
+    /// An ingest on loopback for camA in a fresh scratch folder, and a node of camA that has
+    /// streamed rows 0..<15 of `session`, all written by the ingest.
+    func ingestWithFifteenRows(_ tag: String, session: String) throws -> (
+        root: String, lines: LogLines, server: IngestServer, port: Int, first: SyntheticStreamingNode
+    ) {
+        let root = scratch(tag)
         let lines = LogLines()
         let (server, port) = try server(root, cameras: ["camA"], log: lines.log)
-        let first = try SyntheticStreamingNode(camera: "camA", root: root, session: "s5", port: port, epoch: epoch)
+        let first = try SyntheticStreamingNode(camera: "camA", root: root, session: session, port: port, epoch: epoch)
         for i in Int64(0)..<15 { try first.frame(i) }
         #expect(eventually { server.rowsWritten["camA"] == 15 })
+        return (root, lines, server, port, first)
+    }
+
+    @Test
+    func aNodeRestartedWithANewEncoderContinuesInANewSegment() async throws {
+        let (root, lines, server, port, first) = try ingestWithFifteenRows("restart-node", session: "s5")
         // The link is cut, the node records 15...19 (the tee drops them), then it dies: no END.
         server.closeConnections()
         for i in Int64(15)..<20 { try first.frame(i) }
@@ -198,12 +207,7 @@ extension IngestLoopbackTests {
     /// once, not once per row; its framesets stop waiting for it, and the session fails naming it.
     @Test
     func aCameraWhoseFilesCannotBeWrittenIsSaidOnceAndFailsTheSession() async throws {
-        let root = scratch("unwritable")
-        let lines = LogLines()
-        let (server, port) = try server(root, cameras: ["camA"], log: lines.log)
-        let first = try SyntheticStreamingNode(camera: "camA", root: root, session: "s6", port: port, epoch: epoch)
-        for i in Int64(0)..<15 { try first.frame(i) }
-        #expect(eventually { server.rowsWritten["camA"] == 15 })
+        let (root, lines, server, port, first) = try ingestWithFifteenRows("unwritable", session: "s6")
         first.uplink.abandon()
         try first.recorder.finish()
         // The new encoder's rows continue the camera's files in a new segment, which reads the
