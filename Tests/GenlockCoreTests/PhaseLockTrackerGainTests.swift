@@ -126,4 +126,44 @@ struct PhaseLockTrackerGainTests {
         #expect(rms(warmed) < rms(unwarmed), "rms \(rms(warmed)) ns warmed up, \(rms(unwarmed)) ns without")
         #expect(offLine(warmed) < offLine(unwarmed), "off the nearest line: \(offLine(warmed)) warmed up, \(offLine(unwarmed)) without")
     }
+
+    /// A slew starting mid-interval (here 100 ppm, as chrony or a servo re-converging applies) puts
+    /// a one-off error into the prior, which took the mean of the two adjustment readings: up to
+    /// 100 ppm × a frame over 2, 1.7 µs at 30 fps, too little to restart the estimate or to look
+    /// like a clock moving under the sensor. That frame's measurement weighs as a Kalman gain with
+    /// that uncertainty says, so the error is gone at the next frame rather than carried for the
+    /// tens of frames the steady-state gain (α 0.03) would need (with it, starts 1.7 µs past half a
+    /// line): once the frames in flight at the change are past, every start is back within half a
+    /// line of `Tn` (the stamps here are exact).
+    @Test func aSlewStartingMidIntervalIsAbsorbedAtOnce() throws {
+        let timing = SensorTiming(lineTimePs: 10_000_000, minFrameLengthLines: 100, maxFrameLengthLines: 1_000_000, controlDelayFrames: 2)
+        let schedule = FrameSchedule(start: RealtimeInstant(nanosecondsSinceEpoch: 0), rate: try FrameRate(numerator: 30))
+        var lock = PhaseLock(schedule: schedule, sensor: timing)
+        var programmed: [Int64: Int64] = [:]
+        var lines = lock.freeRunningLines
+        var trueNs: Int64 = 3_000_000
+        // Just after frame 600 began (20 s in) and before it arrives: its arrival reads the new
+        // adjustment, its interval saw none of it, and the prior takes half: off by 1.7 µs.
+        let slewFromNs: Int64 = 20_000_500_000
+        func realtime(_ t: Int64) -> Double { Double(t) + (t > slewFromNs ? Double(t - slewFromNs) * 100e-6 : 0) }
+        var offLineAfterSlew: [(Int64, Double)] = []
+        for sequence in Int64(0)..<900 {
+            let start = realtime(trueNs)
+            let arrival = trueNs + 2_000_000
+            let d = try lock.update(
+                PhaseLock.Frame(
+                    sequence: sequence, exposureStart: RealtimeInstant(nanosecondsSinceEpoch: Int64(start.rounded())),
+                    clockAdjustmentPpb: arrival > slewFromNs ? 100_000 : 0))
+            programmed[d.applySequence] = d.frameLengthLines
+            let index = try #require(d.index)
+            let error = start - Double(try schedule.deadline(of: index).nanosecondsSinceEpoch)
+            // The frames whose lengths were set before the slew was seen (the control delay, and
+            // the one in progress) cannot know it; from then on each is within half a line.
+            if trueNs > slewFromNs + 4 * 33_333_333, abs(error) > 5_000 + 50 { offLineAfterSlew.append((sequence, error)) }
+            if let l = programmed.removeValue(forKey: sequence) { lines = l }
+            trueNs += Int64((Double(lines) * 10_000 / (1 + 20e-6)).rounded())
+        }
+        #expect(offLineAfterSlew.isEmpty, "starts more than half a line from Tn after the slew: \(offLineAfterSlew.prefix(8))")
+    }
 }
+

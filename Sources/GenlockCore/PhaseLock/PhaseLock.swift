@@ -58,6 +58,9 @@ public struct PhaseLock: Sendable {
     /// Running mean of the tracker's innovations (ns), and whether it says the clock is moving
     /// under the sensor (see ``TrackerSettings/reconvergingThreshold``).
     private var innovationMean: Double = 0
+    /// Running mean of the squared innovations (ns²): the measurement's noise plus the estimate's,
+    /// which sets how much a frame whose interval saw the clock's adjustment change should weigh.
+    private var innovationVariance: Double = 0
     private var reconverging = false
     /// The estimated phase (exposure start minus its nearest `Tn`, ns) of the last frame.
     private var phaseEstimate: Double?
@@ -179,7 +182,19 @@ public struct PhaseLock: Sendable {
             reconverging = reconverging ? abs(innovationMean) > limit / 2 : abs(innovationMean) > limit
             if !reconverging, abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
                 trackedFrames += 1
-                let (phaseGain, frequencyGain) = trackerGains()
+                let (steadyGain, frequencyGain) = trackerGains()
+                // The servo changed the adjustment somewhere in the interval (the prior took the
+                // mean of the two readings): the prior's phase is uncertain by the change times the
+                // interval over √12, as a Kalman filter's process noise, so this measurement weighs
+                // more. With the estimate's variance α·S (S: the innovations' mean square) the gain
+                // is (α·S + q) / (S + q): a failover's 500 ppm jump is taken almost whole, the few
+                // ppm of an ordinary sync barely move it.
+                let change = abs(clockAdjustment - previousClockAdjustment) * lengthNs
+                let q = change * change / 12
+                let phaseGain = innovationVariance > 0 ? (steadyGain * innovationVariance + q) / (innovationVariance + q) : steadyGain
+                if q == 0 || innovationVariance == 0 {
+                    innovationVariance += (innovationVariance == 0 ? 1 : 0.02) * (innovation * innovation - innovationVariance)
+                }
                 estimate = measured - (1 - phaseGain) * innovation
                 frequencyError += frequencyGain * innovation / lengthNs
                 tracked = true
