@@ -183,18 +183,7 @@ public struct PhaseLock: Sendable {
             if !reconverging, abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
                 trackedFrames += 1
                 let (steadyGain, frequencyGain) = trackerGains()
-                // The servo changed the adjustment somewhere in the interval (the prior took the
-                // mean of the two readings): the prior's phase is uncertain by the change times the
-                // interval over √12, as a Kalman filter's process noise, so this measurement weighs
-                // more. With the estimate's variance α·S (S: the innovations' mean square) the gain
-                // is (α·S + q) / (S + q): a failover's 500 ppm jump is taken almost whole, the few
-                // ppm of an ordinary sync barely move it.
-                let change = abs(clockAdjustment - previousClockAdjustment) * lengthNs
-                let q = change * change / 12
-                let phaseGain = innovationVariance > 0 ? (steadyGain * innovationVariance + q) / (innovationVariance + q) : steadyGain
-                if q == 0 || innovationVariance == 0 {
-                    innovationVariance += (innovationVariance == 0 ? 1 : 0.02) * (innovation * innovation - innovationVariance)
-                }
+                let phaseGain = gain(steadyGain, innovation: innovation, adjustmentChangeNs: abs(clockAdjustment - previousClockAdjustment) * lengthNs)
                 estimate = measured - (1 - phaseGain) * innovation
                 frequencyError += frequencyGain * innovation / lengthNs
                 tracked = true
@@ -205,6 +194,22 @@ public struct PhaseLock: Sendable {
         }
         phaseEstimate = estimate
         return (estimate, tracked)
+    }
+
+    /// The phase gain for a frame whose interval saw the clock's adjustment change by
+    /// `adjustmentChangeNs` worth of phase over the interval. The servo changed it at some instant
+    /// between the two readings whose mean the prior took, so the prior's phase is uncertain by
+    /// that change over √12, as a Kalman filter's process noise q, and the measurement weighs more:
+    /// with the estimate's variance α·S (S: the innovations' mean square, learnt on frames without
+    /// a change) the gain is (α·S + q) / (S + q). A failover's 500 ppm jump is taken almost whole;
+    /// the few ppm of an ordinary sync barely move it.
+    private mutating func gain(_ steady: Double, innovation: Double, adjustmentChangeNs change: Double) -> Double {
+        let q = change * change / 12
+        let gain = innovationVariance > 0 ? (steady * innovationVariance + q) / (innovationVariance + q) : steady
+        if q == 0 || innovationVariance == 0 {
+            innovationVariance += (innovationVariance == 0 ? 1 : 0.02) * (innovation * innovation - innovationVariance)
+        }
+        return gain
     }
 
     /// The tracker's gains for its next correction: those of a least-squares fit of phase and
