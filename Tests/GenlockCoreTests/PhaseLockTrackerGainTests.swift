@@ -165,5 +165,19 @@ struct PhaseLockTrackerGainTests {
         }
         #expect(offLineAfterSlew.isEmpty, "starts more than half a line from Tn after the slew: \(offLineAfterSlew.prefix(8))")
     }
+
+    /// This servo sets an independent adjustment at every sync, so each change undoes half the
+    /// last on average (ρ −½). The frames in flight over the control delay cannot know the next
+    /// change, but its expected part they can (``AdjustmentCadence``): with it, fewer starts off
+    /// the nearest line and a smaller rms error than assuming the adjustment holds.
+    @Test func expectingTheServosNextChangeLeavesFewerStartsOffTheNearestLine() throws {
+        var predicting = ServoedIMX708()
+        var holding = ServoedIMX708()
+        let expected = try predicting.settledErrors(PhaseLock.Configuration(), feedsAdjustment: true)
+        let held = try holding.settledErrors(PhaseLock.Configuration(predictsClockAdjustment: false), feedsAdjustment: true)
+        #expect(expected.count == held.count && held.count > 2_900)
+        #expect(offLine(expected) < offLine(held), "off the nearest line: \(offLine(expected)) expecting, \(offLine(held)) holding")
+        #expect(rms(expected) < rms(held), "rms \(rms(expected)) ns expecting, \(rms(held)) ns holding")
+    }
 }
 

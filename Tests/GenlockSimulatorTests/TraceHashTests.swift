@@ -47,7 +47,8 @@ struct TraceHashTests {
     // 0.005) changes the lengths programmed again: pi5-phase-lock only, for the same reason. So
     // does its fifth (each clock pair carries the kernel's frequency adjustment, which the lock
     // feeds forward; the tracker warms up as a least-squares fit; α 0.03, β 0.0003; a frame whose
-    // interval saw the adjustment change weighs as a Kalman gain with that uncertainty says).
+    // interval saw the adjustment change weighs as a Kalman gain with that uncertainty says; the
+    // frames in flight expect the servo's next change as its last changes suggest).
     static let pins: [Pin] = [
         Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "80ab804fe1818c41"),
         Pin(path: "Simulator/Scenarios/coordinator-hang.yaml", duration: "60s", traceHash: "33e1d26559e8291a"),
@@ -57,7 +58,7 @@ struct TraceHashTests {
         Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "013b6836b9030500"),
         Pin(path: "Simulator/Scenarios/message-loss.yaml", duration: "8s", traceHash: "3ccfde3754c23474"),
         Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "980cfd8f52823a25"),
-        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "388fdb6a3cb7406e"),
+        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "570a769cf572fdf0"),
         Pin(path: "Simulator/Scenarios/step-storm.yaml", duration: "8s", traceHash: "6fb97a8d436541e3"),
         Pin(path: "Simulator/Scenarios/steps-while-armed.yaml", duration: "44s", traceHash: "50dfbddfe9ebcf89"),
         Pin(path: "Simulator/Scenarios/sw-ptp.yaml", duration: "30s", traceHash: "c4726257bf8fdc13"),

@@ -43,6 +43,8 @@ public struct PhaseLock: Sendable {
     /// arrived, and when the one before it did (zero when not known).
     private var clockAdjustment: Double = 0
     private var previousClockAdjustment: Double = 0
+    /// How the servo's changes to the adjustment follow one another, to expect the next.
+    private var cadence = AdjustmentCadence()
     /// The tracker's settings for the last frame: whether its clock's adjustment was known.
     private var tracker: TrackerSettings
     /// Frame intervals averaged into the frequency estimate since the controller started: the
@@ -114,6 +116,10 @@ public struct PhaseLock: Sendable {
         previousClockAdjustment = clockAdjustment
         clockAdjustment = (frame.clockAdjustmentPpb ?? 0) * 1e-9
         tracker = frame.clockAdjustmentPpb == nil ? configuration.trackerWithoutClockAdjustment : configuration.tracker
+        if frame.clockAdjustmentPpb != nil, let previous, frame.sequence == previous.sequence + 1 {
+            let intervalNs = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
+            cadence.observe(change: clockAdjustment - previousClockAdjustment, atNs: Double(frame.exposureStart.nanosecondsSinceEpoch), frameNs: intervalNs)
+        }
 
         let (estimate, tracked) = estimatePhase(frame, measured: error)
         updateFrequency(frame, fromInterval: !tracked)
@@ -129,11 +135,17 @@ public struct PhaseLock: Sendable {
         // Predict the phase error at the first frame we can still change, from the lengths already
         // in flight, and correct a fraction of it with that frame's length.
         let delay = Int64(sensor.controlDelayFrames)
-        // The clock's adjustment now holds for the frames in flight unless the servo changes it.
+        // The clock's adjustment now holds for the frames in flight, but for the servo's next
+        // change, whose expected part (``AdjustmentCadence``) moves the frames after it.
         let lineNs = Double(sensor.lineTimePs) / 1000 * (1 + frequencyError + clockAdjustment)
+        let next = configuration.predictsClockAdjustment ? cadence.expectedNext() : nil
         var predicted = estimate
+        var startNs = Double(frame.exposureStart.nanosecondsSinceEpoch)
         for s in frame.sequence..<(frame.sequence + delay) {
-            predicted += Double(programmedLines(s)) * lineNs - periodNs
+            let lengthNs = Double(programmedLines(s)) * lineNs
+            predicted += lengthNs - periodNs
+            if let next { predicted += next.change * max(0, startNs + lengthNs - max(startNs, next.atNs)) }
+            startNs += lengthNs
         }
         predicted = wrap(predicted)
         // (A mode whose shortest frame is not shorter than the period cannot keep the rate either

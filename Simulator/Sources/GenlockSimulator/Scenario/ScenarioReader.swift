@@ -206,6 +206,7 @@ extension Scenario {
         // unless clock.adjustment-readable is false), or without, as `-without-adjustment`.
         try tracker(&s, "", &c.tracker)
         try tracker(&s, "-without-adjustment", &c.trackerWithoutClockAdjustment)
+        try s.bool("predicts-clock-adjustment", &c.predictsClockAdjustment)
         var prior = Int64(c.trackerPriorFrames)
         try s.int("tracker-prior-frames", &prior, range: 1...100_000)
         c.trackerPriorFrames = Int(prior)
