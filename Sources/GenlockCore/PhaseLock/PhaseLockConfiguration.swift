@@ -22,9 +22,9 @@ extension PhaseLock {
         /// constant error: the phase is averaged over about 30 frames and the frequency over about
         /// 3,000, which keeps the stamp's jitter out of the starts. Measured
         /// (`Benchmarks/phase-lock-seeds.sh`, seeds 1–10; α 0.02–0.2, β 0.0001–0.005 tried): worst
-        /// exposure skew p99 at 60 and 120 fps 12.3 → 12.0 µs and IMX708 11.5 → 11.3 µs against
-        /// the former gains without the adjustment, and through `gm-failover` the residual after the
-        /// failover 11.1–15.1 → 10.0–11.3 µs.
+        /// exposure skew p99 at 60 and 120 fps 12.3 → 11.94 µs and IMX708 11.5 → 11.26 µs against
+        /// the former gains without the adjustment (32 ns histogram buckets), and through
+        /// `gm-failover` the residual after the failover 11.1–15.1 → 10.0–11.2 µs.
         public var tracker: TrackerSettings
         /// The tracker's steady-state settings when the clock's adjustment is not known (a clock whose
         /// adjustment cannot be read): the tracker must follow the servo's changes itself, so it
