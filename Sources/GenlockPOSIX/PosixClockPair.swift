@@ -11,17 +11,18 @@ public struct PosixClockPair: ClockPair {
         self.sampling = sampling
     }
 
-    /// A fresh pair, with the kernel's frequency adjustment of the clocks read beside it (nil if
-    /// adjtimex refuses, which a Linux kernel does not for a read).
     public func sample() -> ClockSample {
-        var sample = sampling.sample {
+        sampling.sample {
             let m1 = Syscalls.now(CLOCK_MONOTONIC)
             let r = Syscalls.now(CLOCK_REALTIME)
             let m2 = Syscalls.now(CLOCK_MONOTONIC)
             return (MonotonicInstant(nanoseconds: m1), RealtimeInstant(nanosecondsSinceEpoch: r), MonotonicInstant(nanoseconds: m2))
         }
-        sample.frequencyAdjustmentPpb = try? Syscalls.clockAdjustment().get().ppb
-        return sample
+    }
+
+    /// Read with adjtimex (nil if it refuses, which a Linux kernel does not for a read).
+    public func frequencyAdjustmentPpb() -> Double? {
+        try? Syscalls.clockAdjustment().get().ppb
     }
 
     public func monotonicNow() -> MonotonicInstant {

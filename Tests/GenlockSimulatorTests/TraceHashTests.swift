@@ -45,7 +45,7 @@ struct TraceHashTests {
     // captures phase-locked, changed again; the others capture request-timed and kept their hashes.
     // Issue 18's fourth pass (the tracker's gains from the stamp's noise: α 0.3 → 0.2, β 0.01 →
     // 0.005) changes the lengths programmed again: pi5-phase-lock only, for the same reason. So
-    // does its fifth (each clock pair carries the kernel's frequency adjustment, which the lock
+    // does its fifth (each frame carries the kernel's frequency adjustment, which the lock
     // feeds forward; the tracker warms up as a least-squares fit; α 0.03, β 0.0003; a frame whose
     // interval saw the adjustment change weighs as a Kalman gain with that uncertainty says; the
     // frames in flight expect the servo's next change as its last changes suggest).

@@ -12,8 +12,9 @@ public struct ClockSample: Hashable, Sendable, CustomStringConvertible {
     public var uncertainty: TimeSpan
     /// The kernel's frequency adjustment of both clocks when the sample was taken, in parts per
     /// billion (positive: they run fast), as `adjtimex` reports it (`freq` and `tick`): what ptp4l's
-    /// or phc2sys's servo, or chrony, is slewing them at. Nil where it cannot be read (a virtual
-    /// clock, a kernel that refuses). Between servo updates the clocks move against a free-running
+    /// or phc2sys's servo, or chrony, is slewing them at. Read apart from the pair
+    /// (`ClockPair.frequencyAdjustmentPpb()`) and set only where the phase lock needs it: nil
+    /// otherwise, and where it cannot be read (a virtual clock). Between servo updates the clocks move against a free-running
     /// sensor at a rate the node knows, so the phase lock need not learn it from noisy frames.
     public var frequencyAdjustmentPpb: Double?
 

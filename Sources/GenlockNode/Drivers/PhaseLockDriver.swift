@@ -93,8 +93,9 @@ public final class PhaseLockDriver<Clock: ClockPair, Sensor: CaptureSource>: Sen
             perform(capture.withLock { $0.handle(.requestFailed(request: index, reason: reason, sample)) }, stampingRequestsWith: sample)
         case .frame(let frame):
             // One fresh pair per frame: it maps the timestamp, marks the camera as heard from, and
-            // stamps the next request.
-            let sample = clock.sample()
+            // stamps the next request; with it the clocks' adjustment, which the lock feeds forward.
+            var sample = clock.sample()
+            sample.frequencyAdjustmentPpb = clock.frequencyAdjustmentPpb()
             guard let timestamp = frame.sensorTimestamp else {
                 frame.release()
                 perform(capture.withLock { $0.handle(.timestampMissing(sequence: frame.sequence, sample)) }, stampingRequestsWith: sample)

@@ -18,6 +18,7 @@ public struct SimClockPair: ClockPair, @unchecked Sendable {
 
     public func sample() -> ClockSample { node.borrow { $0.sampleClockPair(sampling) } }
     public func monotonicNow() -> MonotonicInstant { node.borrow { $0.monotonicNow } }
+    public func frequencyAdjustmentPpb() -> Double? { node.borrow { $0.frequencyAdjustmentPpb } }
 }
 
 /// An absolute monotonic deadline timer on a simulated node: it fires when the node's monotonic

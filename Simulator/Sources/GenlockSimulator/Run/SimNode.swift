@@ -83,7 +83,7 @@ public final class SimNode: @unchecked Sendable {
     /// Realtime minus monotonic when last seen: a change is a step.
     @exclusivity(unchecked) private var seenRealtimeOffsetNs: Int64
     private let timerModel: Scenario.TimerModel
-    /// Each clock pair carries the kernel's frequency adjustment (`clock.adjustment-readable`).
+    /// The node can read the kernel's frequency adjustment of its clocks (`clock.adjustment-readable`).
     private let adjustmentReadable: Bool
     let sensorModel: Scenario.SensorModel
     @exclusivity(unchecked) private var pendingOverrunNs: Int64 = 0
@@ -139,7 +139,7 @@ public final class SimNode: @unchecked Sendable {
         let now = engine.nowNs
         let model = timerModel
         var offset: Int64 = 0
-        var sample = sampling.sample {
+        return sampling.sample {
             let d1 = Int64(readRandom.below(UInt64(model.clockReadNs) + 1))
             let d2 = Int64(readRandom.below(UInt64(model.clockReadNs) + 1))
             var preempted: Int64 = 0
@@ -153,9 +153,12 @@ public final class SimNode: @unchecked Sendable {
             offset += d1 + d2 + preempted
             return (m1, r, m2)
         }
-        // What adjtimex would say: the servo's adjustment and any slew, not the oscillator's own error.
-        if adjustmentReadable { sample.frequencyAdjustmentPpb = Double(clock.adjustmentPpt + clock.slewPpt) / 1000 }
-        return sample
+    }
+
+    /// What adjtimex would say now: the servo's adjustment and any slew, not the oscillator's own
+    /// error; nil when the scenario's nodes cannot read it (`clock.adjustment-readable: false`).
+    var frequencyAdjustmentPpb: Double? {
+        adjustmentReadable ? Double(clock.adjustmentPpt + clock.slewPpt) / 1000 : nil
     }
 
     /// Clock changed (rate or step): a pending timer's firing instant moves with it.

@@ -47,7 +47,7 @@ public struct Scenario: Hashable, Sendable {
         /// The servo's drift starts at the node's true oscillator error (ptp4l has been running).
         public var startLocked = true
         /// Nodes can read the kernel's frequency adjustment of their clocks (adjtimex, as on
-        /// Linux): each clock pair sampled carries it. False models nodes that cannot, for comparison.
+        /// Linux), which phase-locked capture reads with each frame. False models nodes that cannot, for comparison.
         public var adjustmentReadable = true
     }
 
