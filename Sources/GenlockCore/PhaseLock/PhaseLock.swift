@@ -45,8 +45,6 @@ public struct PhaseLock: Sendable {
     private var previousClockAdjustment: Double = 0
     /// How the servo's changes to the adjustment follow one another, to expect the next.
     private var cadence = AdjustmentCadence()
-    /// The tracker's settings for the last frame: whether its clock's adjustment was known.
-    private var tracker: TrackerSettings
     /// Frame intervals averaged into the frequency estimate since the controller started: the
     /// first ones are averaged evenly (weight 1/n, at most 1/10) until that is less than
     /// ``Configuration/frequencyGain``, so a sensor whose crystal is 30 ppm off is learnt in about
@@ -84,7 +82,6 @@ public struct PhaseLock: Sendable {
         self.firstIndex = max(firstIndex, 0)
         self.periodNs = Double(schedule.rate.denominator) * 1e9 / Double(schedule.rate.numerator)
         self.nominalLines = sensor.nominalLines(for: schedule.rate.nominalPeriod)
-        tracker = configuration.trackerWithoutClockAdjustment
         ringSequences = Array(repeating: -1, count: sensor.controlDelayFrames + 1)
         ringLines = Array(repeating: 0, count: sensor.controlDelayFrames + 1)
     }
@@ -115,7 +112,6 @@ public struct PhaseLock: Sendable {
         phaseError = error
         previousClockAdjustment = clockAdjustment
         clockAdjustment = (frame.clockAdjustmentPpb ?? 0) * 1e-9
-        tracker = frame.clockAdjustmentPpb == nil ? configuration.trackerWithoutClockAdjustment : configuration.tracker
         if frame.clockAdjustmentPpb != nil, let previous, frame.sequence == previous.sequence + 1 {
             let intervalNs = Double((frame.exposureStart - previous.exposureStart).nanoseconds)
             cadence.observe(change: clockAdjustment - previousClockAdjustment, atNs: Double(frame.exposureStart.nanosecondsSinceEpoch), frameNs: intervalNs)
@@ -190,11 +186,13 @@ public struct PhaseLock: Sendable {
             // Relative to this frame's nearest Tn, whichever index the last estimate was against.
             let innovation = wrap(measured - prior)
             innovationMean += 0.25 * (innovation - innovationMean)
+            // The tracker's settings: whether this frame's clock adjustment is known.
+            let tracker = frame.clockAdjustmentPpb == nil ? configuration.trackerWithoutClockAdjustment : configuration.tracker
             let limit = Double(tracker.reconvergingThreshold.nanoseconds)
             reconverging = reconverging ? abs(innovationMean) > limit / 2 : abs(innovationMean) > limit
             if !reconverging, abs(innovation) <= Double(configuration.phaseFilterResetThreshold.nanoseconds) {
                 trackedFrames += 1
-                let (steadyGain, frequencyGain) = trackerGains()
+                let (steadyGain, frequencyGain) = trackerGains(tracker)
                 let phaseGain = gain(steadyGain, innovation: innovation, adjustmentChangeNs: abs(clockAdjustment - previousClockAdjustment) * lengthNs)
                 estimate = measured - (1 - phaseGain) * innovation
                 frequencyError += frequencyGain * innovation / lengthNs
@@ -228,7 +226,7 @@ public struct PhaseLock: Sendable {
     /// frequency over every frame tracked so far (an expanding-memory filter: 2(2n−1)/(n(n+1)) and
     /// 6/(n(n+1)) after n frames), counting the acquisition's estimate as
     /// ``Configuration/trackerPriorFrames`` of them, until they fall to the steady-state gains.
-    private func trackerGains() -> (phase: Double, frequency: Double) {
+    private func trackerGains(_ tracker: TrackerSettings) -> (phase: Double, frequency: Double) {
         let n = Double(trackedFrames + configuration.trackerPriorFrames)
         let fitPhase = 2 * (2 * n - 1) / (n * (n + 1))
         let fitFrequency = 6 / (n * (n + 1))
