@@ -35,6 +35,20 @@ struct ConfigGeneratorTests {
         }
     }
 
+    @Test("the servo's gains are Genlock's constants unless linuxptp's are asked for")
+    func servoTuning() throws {
+        let genlock = Self.settings(try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0"))[0].contents)
+        #expect(genlock["clock_servo"] == "pi")
+        #expect(genlock["pi_proportional_const"] == "0.8")
+        #expect(genlock["pi_integral_const"] == "0.06")
+        let constants = try #require(PTPServoTuning.genlock.constants)
+        #expect(genlock["pi_proportional_const"] == "\(constants.proportional)" && genlock["pi_integral_const"] == "\(constants.integral)")
+        let linuxptp = Self.settings(
+            try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0", servoTuning: .linuxptp))[0].contents)
+        #expect(linuxptp["clock_servo"] == "pi")
+        #expect(linuxptp["pi_proportional_const"] == nil && linuxptp["pi_integral_const"] == nil)
+    }
+
     @Test("a grandmaster wins the election and is not slaveOnly")
     func grandmaster() throws {
         let files = try PTPConfigGenerator.files(for: PTPConfigRequest(role: .grandmaster, interface: "eth0"))

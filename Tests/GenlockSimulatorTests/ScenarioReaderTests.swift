@@ -92,6 +92,9 @@ struct ScenarioReaderTests {
         // The global-shutter sensor's shortest frame (1118 lines, 16.6 ms) cannot keep up with 120 fps.
         ("sensor:\n  profile: global-shutter\n", "sensor.line-time"),
         ("strategies:\n  capture: sometimes\n", "strategies.capture"),
+        ("servo:\n  tuning: aggressive\n", "servo.tuning"),
+        // Genlock's gains are written for hardware time stamps only.
+        ("servo:\n  timestamping: software\n  tuning: genlock\n", "servo.tuning"),
         ("strategies:\n  phase-gain: 3\n", "strategies.phase-gain"),
         ("strategies:\n  lock-threshold: 50us\n  loss-threshold: 20us\n", "strategies.loss-threshold"),
         // Phase-locked at 120 fps, an 8.4 ms exposure leaves no room to shorten a frame.
@@ -116,6 +119,21 @@ struct ScenarioReaderTests {
         #expect(gs.sensor.minFrameLengthLines == 1_118)
         let custom = try Scenario(yaml: "sensor:\n  profile: custom\n")
         #expect(custom.sensor == Scenario.SensorModel())
+    }
+
+    @Test("the servo's tuning selects ptp4l's gains as genlock ptp config writes them; explicit gains override it")
+    func servoTuning() throws {
+        #expect(try Scenario(yaml: "name: x\n").servo.tuning == .linuxptp)
+        let tuned = try Scenario(yaml: "servo:\n  tuning: genlock\n")
+        #expect(tuned.servo.tuning == .genlock)
+        let constants = try #require(tuned.servo.tuning.constants)
+        let servo = Simulation(scenario: tuned, seed: 1).nodes[0].servo?.configuration
+        #expect(servo?.kp == constants.proportional && servo?.ki == constants.integral)
+        // linuxptp's hardware gains at 8 syncs per second are what the tuning replaces.
+        let linuxptp = Simulation(scenario: try Scenario(yaml: "name: x\n"), seed: 1).nodes[0].servo?.configuration
+        #expect(linuxptp.map { ($0.kp * 1000).rounded() } == 1306 && linuxptp.map { ($0.ki * 10000).rounded() } == 1306)
+        let explicit = Simulation(scenario: try Scenario(yaml: "servo:\n  tuning: genlock\n  kp: 0.5\n"), seed: 1).nodes[0].servo?.configuration
+        #expect(explicit?.kp == 0.5 && explicit?.ki == constants.integral)
     }
 
     @Test("genlock's capture mode and the phase lock's gains are read from strategies")

@@ -75,15 +75,15 @@ struct StartGateTests {
 @Suite("Exposure skew at the line limit")
 struct ExposureSkewLimitTests {
     /// The issue's goal is p99 ≤ one line + 2 µs (12 µs here). The capture path's residual is the
-    /// line grid plus a little estimation noise (10.6–11.0 µs p99 over seeds 1–10, 20 s runs), and
-    /// on this rig's unmanaged switch (2 µs offset noise) the clocks' own spread adds 3–4 µs p99, so
-    /// the skew is 11.4–12.4 µs over seeds 1–10 (`Benchmarks/phase-lock-seeds.sh`): met on most
-    /// seeds, not on the worst; with the clock's adjustment fed forward 11.1–12.2 µs, the worst
-    /// 0.4 µs over the perfect controller's floor. This shortened run (8 s, seed 1) gives 11.8 µs
-    /// (11.9 with the tracker's former gains, α 0.3, β 0.01), and is pinned to the goal: a controller that lets
-    /// its estimate's noise or its frequency's lag through breaks it (the tracker before issue 18's
-    /// second pass gave 12.4 µs here). Also: the skew within a line of
-    /// the clocks' spread, the residual within a line plus the stamp's jitter, the split adds up.
+    /// line grid plus a little estimation noise (about 9.8 µs p99), and on this rig's unmanaged
+    /// switch (2 µs offset noise) the clocks' own spread adds about 3 µs p99: over seeds 1–10 the
+    /// skew is 10.8–11.6 µs with the servo gains `genlock ptp config` writes, 11.1–12.0 µs with
+    /// linuxptp's (`Benchmarks/phase-lock-seeds.sh`). This shortened run (8 s, seed 1) gives
+    /// 10.7 µs, and is pinned to the goal: a controller that lets its estimate's noise or its
+    /// frequency's lag through breaks it (the tracker before issue 18's second pass gave 12.4 µs
+    /// here), and so does a START gate that opens while the clocks still swing (5 syncs in a row
+    /// instead of 2 s gave 12.4 µs). Also: the skew within a line of the clocks' spread, the
+    /// residual within a line plus the stamp's jitter, the split adds up.
     @Test("pi5-hw-ptp at 30 fps, phase-locked, gated: the residual within one line, the skew within a line of the clocks; the split adds up")
     func thirtyFpsAtTheLineLimit() throws {
         var s = try Shipped.scenario("pi5-hw-ptp")
@@ -103,10 +103,10 @@ struct ExposureSkewLimitTests {
         // The capture path's residual is the line grid: within one line (plus the stamp's jitter).
         #expect(r.p99 <= lineNs + 2 * s.sensor.timestampJitterNs)
         // The perfect controller's floor puts each start within half a line of its clock's Tn, so
-        // frame by frame it is within a line of the clocks' spread; and no controller beats it.
-        let floor = try #require(report.exposureSkewFloorNs), f = try #require(locked.floorNs)
+        // frame by frame it is within a line of the clocks' spread. (It is not a bound on the skew:
+        // here the run lands 0.1 µs under it, the cameras' errors leaning the same way.)
+        let f = try #require(locked.floorNs)
         #expect(f.max <= c.max + lineNs + 2, "floor \(f), clocks \(c)")
-        #expect(floor.p99 <= skew.p99, "floor \(floor), achieved \(skew)")
     }
 
     @Test("gm-failover, phase-locked: frames after the failover are split out, and the residual stays within a line of the clocks")

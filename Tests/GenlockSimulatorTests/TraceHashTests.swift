@@ -48,17 +48,20 @@ struct TraceHashTests {
     // does its fifth (each frame carries the kernel's frequency adjustment, which the lock
     // feeds forward; the tracker warms up as a least-squares fit; α 0.03, β 0.0003; a frame whose
     // interval saw the adjustment change weighs as a Kalman gain with that uncertainty says; the
-    // frames in flight expect the servo's next change as its last changes suggest).
+    // frames in flight expect the servo's next change as its last changes suggest). Its sixth
+    // changes the rig itself: pi5-hw-ptp, pi5-phase-lock and gm-failover run ptp4l with the gains
+    // `genlock ptp config` writes (`servo.tuning: genlock`), and the first two hold START for 2 s
+    // of syncs (16) as `genlock ptp wait` now does.
     static let pins: [Pin] = [
         Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "80ab804fe1818c41"),
         Pin(path: "Simulator/Scenarios/coordinator-hang.yaml", duration: "60s", traceHash: "33e1d26559e8291a"),
-        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "3cd65df5c4777c8d"),
+        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "9d48d7f88315c459"),
         Pin(path: "Simulator/Scenarios/ideal.yaml", duration: "5s", traceHash: "0a98d511cf27abb4"),
         Pin(path: "Simulator/Scenarios/late-joiner.yaml", duration: "6s", traceHash: "191ba810315f6319"),
         Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "013b6836b9030500"),
         Pin(path: "Simulator/Scenarios/message-loss.yaml", duration: "8s", traceHash: "3ccfde3754c23474"),
-        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "980cfd8f52823a25"),
-        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "570a769cf572fdf0"),
+        Pin(path: "Simulator/Scenarios/pi5-hw-ptp.yaml", duration: "20s", traceHash: "171440296b90529d"),
+        Pin(path: "Simulator/Scenarios/pi5-phase-lock.yaml", duration: "60s", traceHash: "71a71d2e47ab616f"),
         Pin(path: "Simulator/Scenarios/step-storm.yaml", duration: "8s", traceHash: "6fb97a8d436541e3"),
         Pin(path: "Simulator/Scenarios/steps-while-armed.yaml", duration: "44s", traceHash: "50dfbddfe9ebcf89"),
         Pin(path: "Simulator/Scenarios/sw-ptp.yaml", duration: "30s", traceHash: "c4726257bf8fdc13"),

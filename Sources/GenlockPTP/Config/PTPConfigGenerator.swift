@@ -78,6 +78,15 @@ public enum PTPConfigGenerator {
         add("An Announce every second and a master declared lost after 3 missed: failover in about 3 s.",
             "logAnnounceInterval 0\nannounceReceiptTimeout 3")
         add("PI servo (linuxptp's default), as modelled by the Genlock simulator.", "clock_servo pi")
+        if let gains = r.servoTuning.constants {
+            add("""
+                Gentler gains than linuxptp's (kp 1.31, ki 0.13 at 8 syncs/s): offsets measured through
+                an ordinary switch are a few µs noisy, and these pass about half as much of that noise
+                into the clock, so the cameras' clocks agree more closely. The loop stays about as damped.
+                `genlock ptp config --servo-tuning linuxptp` leaves linuxptp's gains.
+                """,
+                "pi_proportional_const \(gains.proportional)\npi_integral_const \(gains.integral)")
+        }
         add("Step the clock only before the first lock, when it is more than 20 µs off ...",
             "first_step_threshold 0.00002")
         add("... and never afterwards: a step during a recording would move frame deadlines at once.\nLater corrections are slews, which the capture path absorbs one deadline at a time.",

@@ -38,12 +38,15 @@ public struct PTPConfigRequest: Hashable, Sendable {
     public var waitTimeout: String
     /// How far CLOCK_REALTIME may be from the NIC clock for the node unit's gate.
     public var waitMaxSystemOffset: String
+    /// The gains ptp4l's clock servo runs with.
+    public var servoTuning: PTPServoTuning
 
     public init(
         role: Role, interface: String, transport: Transport = .udpv4, domain: Int = 0,
         managementSocket: String = "/var/run/ptp4l", configDirectory: String = "/etc/genlock",
         nodeCommand: String = PTPConfigRequest.defaultNodeCommand, genlockPath: String = "/usr/local/bin/genlock",
-        waitMaxOffset: String = "1us", waitTimeout: String = "120s", waitMaxSystemOffset: String = "10us"
+        waitMaxOffset: String = "1us", waitTimeout: String = "120s", waitMaxSystemOffset: String = "10us",
+        servoTuning: PTPServoTuning = .genlock
     ) {
         self.role = role
         self.interface = interface
@@ -56,6 +59,7 @@ public struct PTPConfigRequest: Hashable, Sendable {
         self.waitMaxOffset = waitMaxOffset
         self.waitTimeout = waitTimeout
         self.waitMaxSystemOffset = waitMaxSystemOffset
+        self.servoTuning = servoTuning
     }
 
     /// Rejects values that would produce a broken configuration, naming the value.

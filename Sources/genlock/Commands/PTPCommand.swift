@@ -10,6 +10,7 @@ import Foundation
 
 extension PTPConfigRequest.Role: ExpressibleByArgument {}
 extension PTPConfigRequest.Transport: ExpressibleByArgument {}
+extension PTPServoTuning: ExpressibleByArgument {}
 
 /// `genlock ptp`: linuxptp configuration, live status, and the start gate.
 struct PTPCommand: ParsableCommand {
@@ -79,11 +80,16 @@ struct PTPConfigCommand: ParsableCommand {
     @Option(name: .customLong("node-command"), help: "What genlock-node.service starts once PTP is locked (default: \(PTPConfigRequest.defaultNodeCommand)).")
     var nodeCommand = PTPConfigRequest.defaultNodeCommand
 
+    @Option(name: .customLong("servo-tuning"), help: "genlock (gains that filter switch noise, the default) or linuxptp (linuxptp's own).")
+    var servoTuning: PTPServoTuning = .genlock
+
     @Option(help: "Output directory (created if missing; files are replaced atomically).")
     var out: String
 
     func run() throws {
-        let request = PTPConfigRequest(role: role, interface: interface, transport: transport, domain: domain, managementSocket: socketPath, nodeCommand: nodeCommand)
+        let request = PTPConfigRequest(
+            role: role, interface: interface, transport: transport, domain: domain, managementSocket: socketPath, nodeCommand: nodeCommand,
+            servoTuning: servoTuning)
         let files: [GeneratedFile]
         do {
             files = try PTPConfigGenerator.files(for: request)
@@ -165,8 +171,11 @@ struct PTPWaitCommand: ParsableCommand {
     @Option(help: "Give up after this long (60s, 2m).", transform: Parse.timeSpan)
     var timeout = TimeSpan.seconds(60)
 
-    @Option(help: "Consecutive good readings required.")
-    var samples = 5
+    /// 8 readings 250 ms apart: 2 s within the limit. A shorter window can open while the servo is
+    /// still swinging after its first frequency estimate, and gentle gains swing slowly (seen in
+    /// the simulator: 5 syncs in a row sometimes opened START a few seconds too early).
+    @Option(help: "Consecutive good readings required (default 8: 2 s at the default interval).")
+    var samples = 8
 
     @Option(help: "Time between readings.", transform: Parse.timeSpan)
     var interval = TimeSpan.milliseconds(250)

@@ -57,9 +57,9 @@ struct FrameTable {
     ///
     /// The floor: a frame's start can only move by whole lines (every frame length is whole lines),
     /// so whatever lengths any controller had chosen, this frame's start would differ from the true
-    /// one by a whole number of lines. The best any controller can do, knowing the truth exactly,
-    /// is the start of that grid nearest the instant the camera's clock read `Tn`: the residual
-    /// wrapped into ±½ line. The spread of those starts is the skew of a perfect controller with
+    /// one by a whole number of lines. The best one camera can do, knowing the truth exactly, is
+    /// the start of that grid nearest the instant its clock read `Tn`: the residual wrapped into
+    /// ±½ line. The spread of those starts is the skew of a perfect per-camera controller with
     /// these clocks and this line grid (exact to the ns per line of the true frame-length rounding).
     mutating func add(_ t: FrameTruth, residualNs: Int64, lineTimeTruePs: Double, phase: SkewPhase) {
         frames += 1

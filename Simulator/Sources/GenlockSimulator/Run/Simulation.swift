@@ -1,5 +1,6 @@
 import GenlockControl
 import GenlockCore
+import GenlockPTP
 import GenlockHAL
 
 /// A deadlock the watchdog found: a node waiting for frame `index` long after its instant.
@@ -144,8 +145,9 @@ public final class Simulation: @unchecked Sendable {
             var servo: PIServo? = nil
             if sv.enabled {
                 let s = Double(sv.syncIntervalNs) / 1e9
-                let gains = PIServo.Configuration.linuxptpGains(
-                    syncIntervalSeconds: s, kpScale: sv.hardwareTimestamping ? 0.7 : 0.1, kiScale: sv.hardwareTimestamping ? 0.3 : 0.001)
+                let gains = sv.tuning.constants.map { (kp: $0.proportional, ki: $0.integral) }
+                    ?? PIServo.Configuration.linuxptpGains(
+                        syncIntervalSeconds: s, kpScale: sv.hardwareTimestamping ? 0.7 : 0.1, kiScale: sv.hardwareTimestamping ? 0.3 : 0.001)
                 let config = PIServo.Configuration(
                     kp: sv.kp ?? gains.kp, ki: sv.ki ?? gains.ki, firstStepThresholdNs: sv.firstStepThresholdNs,
                     stepThresholdNs: sv.stepThresholdNs, maxFrequencyPpb: sv.maxFrequencyPpm * 1000)

@@ -34,8 +34,10 @@ public enum SkewPhase: String, CaseIterable, Hashable, Sendable, Codable, Custom
 /// camera's true exposure start minus that instant (what perfect clocks would leave: phase lock,
 /// line quantisation, timestamp jitter). exposure ≤ clocks + residual, frame by frame. `floor` is
 /// the exposure skew a perfect controller would leave with the same clocks: each frame's start at
-/// the point of its own grid of whole lines nearest the instant its clock read `Tn` (the floor no
-/// phase lock can go under; the exposure skew above it is what the controller adds).
+/// the point of its own grid of whole lines nearest the instant its clock read `Tn` (the best each
+/// camera can do on its own; the exposure skew above it is what the controller adds). It is a
+/// reference, not a bound: the skew is a spread, so on a seed it can land a little under the floor
+/// when the cameras' errors happen to lean the same way.
 public struct SkewSplit: Sendable, Codable {
     public var phase: SkewPhase
     public var exposureNs: Quantiles?

@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockPTP
 
 /// The capture strategy a run compares.
 public enum StrategyKind: String, CaseIterable, Hashable, Sendable, Codable {
@@ -58,7 +59,10 @@ public struct Scenario: Hashable, Sendable {
         public var hardwareTimestamping = true
         /// Standard deviation of each offset measurement (ns).
         public var measurementNoiseNs: Int64 = 30
-        /// Explicit gains; nil derives them from the sync interval as linuxptp does.
+        /// The gains the rig's ptp4l runs with: linuxptp's own (derived from the sync interval), or
+        /// the ones `genlock ptp config` writes (``PTPServoTuning``, hardware time stamps only).
+        public var tuning: PTPServoTuning = .linuxptp
+        /// Explicit gains, overriding `tuning`.
         public var kp: Double? = nil
         public var ki: Double? = nil
         public var firstStepThresholdNs: Int64 = 20_000

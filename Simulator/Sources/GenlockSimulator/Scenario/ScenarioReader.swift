@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockPTP
 import Yams
 
 extension Scenario {
@@ -51,6 +52,15 @@ extension Scenario {
             }
             servo.hardwareTimestamping = ts == "hardware"
             try s.duration("noise", &servo.measurementNoiseNs)
+            if let (t, line) = try s.scalar("tuning") {
+                guard let tuning = PTPServoTuning(rawValue: t) else {
+                    throw ScenarioError(field: "servo.tuning", line: line, reason: "'\(t)' is not \(PTPServoTuning.allCases.map(\.rawValue).joined(separator: " or "))")
+                }
+                guard tuning.constants == nil || servo.hardwareTimestamping else {
+                    throw ScenarioError(field: "servo.tuning", line: line, reason: "'\(t)' is for hardware time stamps (the ptp4l.conf genlock writes); timestamping is software")
+                }
+                servo.tuning = tuning
+            }
             try s.optionalDouble("kp", &servo.kp, range: 0...100)
             try s.optionalDouble("ki", &servo.ki, range: 0...100)
             try s.duration("first-step-threshold", &servo.firstStepThresholdNs)
