@@ -35,14 +35,7 @@ public struct LockWaiter: Sendable {
         let deadline = ProcessRunner.monotonicNow() + timeout.nanoseconds
         var last = PTPStatus(locked: false, reason: "no reading yet")
         while true {
-            do {
-                let reading = try reader.read()
-                let verdict = gate.observe(reading.observation)
-                last = reading.snapshot.status(verdict: verdict, systemOffsetNanoseconds: reading.systemOffsetNanoseconds)
-            } catch {
-                _ = gate.observeUnavailable(error.description)
-                last = PTPStatus(locked: false, reason: error.description)
-            }
+            last = reader.status(judgedBy: &gate)
             progress(last)
             if last.locked { return .locked(last) }
             let now = ProcessRunner.monotonicNow()

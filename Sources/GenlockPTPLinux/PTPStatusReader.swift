@@ -41,11 +41,18 @@ public struct PTPStatusReader: Sendable {
     /// Reads once and judges the reading with a fresh gate (K = 1): the answer for `ptp status`.
     public func status(maxOffset: TimeSpan, maxSystemOffset: TimeSpan? = nil) -> PTPStatus {
         var gate = LockGate(maxOffset: maxOffset, requiredSamples: 1, maxSystemOffset: maxSystemOffset)
+        return status(judgedBy: &gate)
+    }
+
+    /// Reads once and feeds the reading to `gate`, which remembers the readings before it (a
+    /// reading that fails counts against the lock): `ptp wait` and the camera node's reports.
+    public func status(judgedBy gate: inout LockGate) -> PTPStatus {
         do {
             let reading = try read()
             let verdict = gate.observe(reading.observation)
             return reading.snapshot.status(verdict: verdict, systemOffsetNanoseconds: reading.systemOffsetNanoseconds)
         } catch {
+            _ = gate.observeUnavailable(error.description)
             return PTPStatus(locked: false, reason: error.description)
         }
     }

@@ -88,6 +88,14 @@ public struct LockGate: Sendable {
         }
     }
 
+    /// How a node judges itself before START (`genlock ptp wait` and the camera node's reports):
+    /// 8 readings 250 ms apart, 2 s within the limit. A shorter window can open while the servo
+    /// still swings after linuxptp's first frequency estimate, and gentle gains swing slowly: in
+    /// the simulator, 5 syncs in a row sometimes opened START seconds early.
+    public static let settlingReadings = 8
+    /// The time between the readings of ``settlingReadings``.
+    public static let settlingInterval = TimeSpan.milliseconds(250)
+
     public let maxOffset: TimeSpan
     /// The limit for CLOCK_REALTIME against the NIC clock, when that is measured.
     public let maxSystemOffset: TimeSpan

@@ -171,14 +171,11 @@ struct PTPWaitCommand: ParsableCommand {
     @Option(help: "Give up after this long (60s, 2m).", transform: Parse.timeSpan)
     var timeout = TimeSpan.seconds(60)
 
-    /// 8 readings 250 ms apart: 2 s within the limit. A shorter window can open while the servo is
-    /// still swinging after its first frequency estimate, and gentle gains swing slowly (seen in
-    /// the simulator: 5 syncs in a row sometimes opened START a few seconds too early).
     @Option(help: "Consecutive good readings required (default 8: 2 s at the default interval).")
-    var samples = 8
+    var samples = LockGate.settlingReadings
 
     @Option(help: "Time between readings.", transform: Parse.timeSpan)
-    var interval = TimeSpan.milliseconds(250)
+    var interval = LockGate.settlingInterval
 
     @Flag(help: "Print every reading.")
     var verbose = false
