@@ -50,12 +50,12 @@ struct TraceHashTests {
     // interval saw the adjustment change weighs as a Kalman gain with that uncertainty says; the
     // frames in flight expect the servo's next change as its last changes suggest). Its sixth
     // changes the rig itself: pi5-hw-ptp, pi5-phase-lock and gm-failover run ptp4l with the gains
-    // `genlock ptp config` writes (`servo.tuning: genlock`), and the first two hold START for 2 s
-    // of syncs (16) as `genlock ptp wait` now does.
+    // `genlock ptp config` writes (`servo.tuning: genlock`), and hold START for 2 s of syncs (16)
+    // as a camera node and `genlock ptp wait` now do.
     static let pins: [Pin] = [
         Pin(path: "Simulator/Scenarios/crash-restart.yaml", duration: "8s", traceHash: "80ab804fe1818c41"),
         Pin(path: "Simulator/Scenarios/coordinator-hang.yaml", duration: "60s", traceHash: "33e1d26559e8291a"),
-        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "9d48d7f88315c459"),
+        Pin(path: "Simulator/Scenarios/gm-failover.yaml", duration: "15s", traceHash: "0ffb622082295880"),
         Pin(path: "Simulator/Scenarios/ideal.yaml", duration: "5s", traceHash: "0a98d511cf27abb4"),
         Pin(path: "Simulator/Scenarios/late-joiner.yaml", duration: "6s", traceHash: "191ba810315f6319"),
         Pin(path: "Simulator/Scenarios/long-run-24h.yaml", duration: "20s", traceHash: "013b6836b9030500"),
