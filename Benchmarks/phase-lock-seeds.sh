@@ -2,7 +2,7 @@
 # Phase-locked exposure skew over seeds, not one seed: `pi5-hw-ptp` phase-locked at 30, 60 and
 # 120 fps (the scenario's rate edited, nothing else), `gm-failover` phase-locked, and
 # `pi5-phase-lock` (the same rig model with IMX708 1536×864 sensors: 9.2 µs lines, ±2 µs stamps,
-# control delay 3), seeds 1–10 each, with the PTP start gate holding START as on a rig. Prints, per case, each seed's exposure
+# control delay 3) at 30, 60 and 120 fps, seeds 1–10 each, with the PTP start gate holding START as on a rig. Prints, per case, each seed's exposure
 # skew p99 and its split (the clocks' part and the capture path's residual, while locked; through
 # gm-failover also after the fault), then the distribution of the p99s and the worst seed. Beside each
 # figure, the floor: the skew a perfect controller would leave with the same run's clocks (each
@@ -42,7 +42,10 @@ for rate in 30 60 120; do
   grep -q "^  rate: $rate$" "$work/pi5-hw-ptp-$rate.yaml" || { echo "could not set the rate to $rate" >&2; exit 1; }
 done
 cp Simulator/Scenarios/gm-failover.yaml "$work/gm-failover.yaml"
-cp Simulator/Scenarios/pi5-phase-lock.yaml "$work/pi5-phase-lock-imx708.yaml"
+for rate in 30 60 120; do
+  sed "s/^  rate: 30$/  rate: $rate/" Simulator/Scenarios/pi5-phase-lock.yaml >"$work/pi5-phase-lock-imx708-$rate.yaml"
+  grep -q "^  rate: $rate$" "$work/pi5-phase-lock-imx708-$rate.yaml" || { echo "could not set the IMX708 rate to $rate" >&2; exit 1; }
+done
 for f in "$work"/*.yaml; do
   python3 - "$f" "${f%.yaml}" <<'PY'
 import sys
@@ -63,11 +66,11 @@ PY
 done
 
 start=$(date +%s)
-cases="pi5-hw-ptp-30 pi5-hw-ptp-60 pi5-hw-ptp-120 gm-failover pi5-phase-lock-imx708"
+cases="pi5-hw-ptp-30 pi5-hw-ptp-60 pi5-hw-ptp-120 gm-failover pi5-phase-lock-imx708-30 pi5-phase-lock-imx708-60 pi5-phase-lock-imx708-120"
 for case in $cases; do
   dur=$DURATION
   [ "$case" = gm-failover ] && dur=15s  # its failovers are at 8 s and 14 s: its own length
-  [ "$case" = pi5-phase-lock-imx708 ] && dur=60s  # its own length
+  case "$case" in pi5-phase-lock-imx708-*) dur=60s ;; esac  # pi5-phase-lock's own length
   for seed in $SEEDS; do
     for variant in "$case" "$case-blind" "$case-linuxptp"; do
       if ! "$GENLOCK" sim "$work/$variant.yaml" --capture phase-locked --seed "$seed" --duration "$dur" \
@@ -130,4 +133,4 @@ for case in cases:
         print(line)
     print()
 PY
-echo "wall time: $(( $(date +%s) - start )) s for $(echo $SEEDS | wc -w) seeds × 5 cases × 3 (ours, two references), recording $DURATION each (gm-failover 15 s, pi5-phase-lock 60 s)"
+echo "wall time: $(( $(date +%s) - start )) s for $(echo $SEEDS | wc -w) seeds × 7 cases × 3 (ours, two references), recording $DURATION each (gm-failover 15 s, pi5-phase-lock 60 s)"
