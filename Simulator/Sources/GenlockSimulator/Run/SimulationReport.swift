@@ -78,7 +78,7 @@ public struct SimulationReport: Sendable, Codable {
     public var exposureSkewFloorNs: Quantiles?
     /// The exposure skew split into its causes, per phase of the run (see ``SkewSplit``).
     public var skewSplit: [SkewSplit]
-    /// The coordinator's PTP start gate ("|offset| < 5 µs for 5 samples"), nil when START is not gated.
+    /// The coordinator's PTP start gate ("|offset| < 5 µs for 16 samples"), nil when START is not gated.
     public var startGate: String?
     /// How long the gate held START past `start-at` (nil: no gate, or START never sent).
     public var startGateHeldNs: Int64?
