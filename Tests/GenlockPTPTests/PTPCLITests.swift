@@ -37,6 +37,12 @@ struct PTPCLITests {
         #expect(conf.contains("\nslaveOnly 1\n"))
         #expect(conf.contains("\ndomainNumber 3\n"))
         #expect(conf.contains("\nnetwork_transport L2\n"))
+        #expect(conf.contains("\npi_proportional_const 0.8\npi_integral_const 0.06\n"))
+        // linuxptp's own gains on request: nothing written, ptp4l derives them.
+        let plain = dir + "/plain"
+        let linuxptp = try Self.run(["ptp", "config", "--role", "node", "--iface", "eth0", "--servo-tuning", "linuxptp", "--out", plain])
+        #expect(linuxptp.exitStatus == 0, "\(linuxptp.standardError)")
+        #expect(!TestIO.read(plain + "/ptp4l.conf").contains("pi_proportional_const"))
     }
 
     @Test("ptp config refuses a bad interface or role with one line and no files")
@@ -50,6 +56,10 @@ struct PTPCLITests {
         let role = try Self.run(["ptp", "config", "--role", "boss", "--iface", "eth0", "--out", dir + "/y"])
         #expect(role.exitStatus != 0)
         #expect(role.standardError.contains("'boss'"))
+        let tuning = try Self.run(["ptp", "config", "--role", "node", "--iface", "eth0", "--servo-tuning", "fast", "--out", dir + "/z"])
+        #expect(tuning.exitStatus != 0)
+        #expect(tuning.standardError.contains("'fast'"))
+        #expect(ManagementSocketProbe.probe(dir + "/z") == .missing)
     }
 
     @Test("ptp status and wait against a missing daemon: a clear reason and exit 1, text and JSON")
