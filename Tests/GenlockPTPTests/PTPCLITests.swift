@@ -42,7 +42,9 @@ struct PTPCLITests {
         let plain = dir + "/plain"
         let linuxptp = try Self.run(["ptp", "config", "--role", "node", "--iface", "eth0", "--servo-tuning", "linuxptp", "--out", plain])
         #expect(linuxptp.exitStatus == 0, "\(linuxptp.standardError)")
-        #expect(!TestIO.read(plain + "/ptp4l.conf").contains("pi_proportional_const"))
+        let plainConf = TestIO.read(plain + "/ptp4l.conf")
+        #expect(plainConf.contains("\nclock_servo pi\n"))
+        #expect(!plainConf.contains("pi_proportional_const"))
     }
 
     @Test("ptp config refuses a bad interface or role with one line and no files")

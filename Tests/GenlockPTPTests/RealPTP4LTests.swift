@@ -140,6 +140,18 @@ struct RealPTP4LTests {
         // States are seen in order: never SLAVE before UNCALIBRATED/LISTENING.
         #expect(seen.last == .slave)
         #expect(seen.filter { $0 == .slave }.count == 1)
+        // A gate kept across readings, as the camera node keeps it: locked only at the third good
+        // reading in a row, settling before; a reading that fails starts the count again.
+        var gate = LockGate(maxOffset: .milliseconds(1), requiredSamples: 3)
+        #expect(nodeReader.status(judgedBy: &gate).locked == false)
+        #expect(nodeReader.status(judgedBy: &gate).locked == false)
+        #expect(gate.consecutiveGood == 2)
+        let missing = PTPStatusReader(pmc: PMCClient(socketPath: rig.directory + "/no-such-socket", timeout: .seconds(1)))
+        #expect(missing.status(judgedBy: &gate).locked == false)
+        #expect(gate.consecutiveGood == 0)
+        for _ in 0..<2 { #expect(nodeReader.status(judgedBy: &gate).locked == false) }
+        let third = nodeReader.status(judgedBy: &gate)
+        #expect(third.locked && third.portState == .slave, "\(third)")
 
         // The safety net held: ptp4l ran without CAP_SYS_TIME and its adjustments were refused.
         let bounding = NetnsRig.capabilityBoundingSet(of: nodePID)

@@ -9,38 +9,61 @@ import Synchronization
 /// background (each read bounded by pmc's timeout), so sending STATUS never waits on it. It is
 /// judged as `genlock ptp wait` judges: locked once ``LockGate/settlingReadings`` readings in a
 /// row, ``LockGate/settlingInterval`` apart, were within the limit, so the coordinator's START gate
-/// sees 2 s of agreement, not one lucky reading.
-final class NodePTPReporter: @unchecked Sendable {  // `timer` is set up once in init and only resumed/cancelled.
+/// sees 2 s of agreement, not one lucky reading. Each reading runs `pmc`, so once locked the node
+/// reads every ``lockedInterval`` only; the first bad reading unlocks it and the quick readings resume.
+final class NodePTPReporter: @unchecked Sendable {  // `timer` is set up once in init and only resumed/cancelled/rescheduled by its own handler.
+    /// How often a locked node checks it still is.
+    static let lockedInterval = TimeSpan.seconds(2)
+
+    private struct Judgement {
+        var gate: LockGate
+        var locked = false
+    }
+
     private let reader: PTPStatusReader
-    private let gate: Mutex<LockGate>
+    private let judgement: Mutex<Judgement>
     private let latest = Mutex<PTPReport>(.unknown)
     private let timer: DispatchSourceTimer
 
     init(socketPath: String, maxOffset: TimeSpan) {
         reader = PTPStatusReader(pmc: PMCClient(socketPath: socketPath, timeout: .seconds(1)))
-        gate = Mutex(LockGate(maxOffset: maxOffset, requiredSamples: LockGate.settlingReadings))
+        judgement = Mutex(Judgement(gate: LockGate(maxOffset: maxOffset, requiredSamples: LockGate.settlingReadings)))
         timer = DispatchSource.makeTimerSource(queue: .global())
     }
 
     /// The latest report.
     var report: PTPReport { latest.withLock { $0 } }
 
-    /// Reads once now (HELLO needs a value), then every ``LockGate/settlingInterval``.
+    /// Reads once now (HELLO needs a value), then every ``LockGate/settlingInterval`` until locked.
     func start() {
-        refresh()
-        let interval = DispatchTimeInterval.nanoseconds(Int(LockGate.settlingInterval.nanoseconds))
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [self] in refresh() }
+        let locked = refresh()
+        schedule(locked: locked)
+        timer.setEventHandler { [self] in
+            let (was, now) = (judgement.withLock { $0.locked }, refresh())
+            if was != now { schedule(locked: now) }
+        }
         timer.resume()
     }
 
     func stop() { timer.cancel() }
 
-    private func refresh() {
-        let status = gate.withLock { reader.status(judgedBy: &$0) }
+    private func schedule(locked: Bool) {
+        let span = locked ? Self.lockedInterval : LockGate.settlingInterval
+        let interval = DispatchTimeInterval.nanoseconds(Int(span.nanoseconds))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+    }
+
+    /// Reads and judges once; returns whether the node now counts as locked.
+    private func refresh() -> Bool {
+        let status = judgement.withLock { j in
+            let status = reader.status(judgedBy: &j.gate)
+            j.locked = status.locked
+            return status
+        }
         let report = PTPReport(
             locked: status.locked, offsetNs: status.offsetNanoseconds,
             portState: status.portState?.rawValue ?? (status.reason.map { String($0.prefix(32)) } ?? "unknown"))
         latest.withLock { $0 = report }
+        return status.locked
     }
 }
