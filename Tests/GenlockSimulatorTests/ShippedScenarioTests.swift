@@ -35,11 +35,11 @@ struct ShippedScenarioTests {
     ///   skew ≤ max Eᵢ + (max offsetᵢ − min offsetᵢ) + 0.12 µs,   Eᵢ ~ Exp(10 µs), 8 nodes.
     /// • P(max of 8 Exp(μ) > x) ≤ 8·e^(−x/μ); x = μ·ln(8/0.005) = 73.8 µs puts that at 0.5 %.
     /// • Preemptions (10 ppm per wake-up and per clock read, 8 nodes) touch < 0.02 % of indices.
-    /// • Offsets: noise σₙ = 2 µs, linuxptp's hardware gains at s = 0.125 s: kp = 0.7·s^−0.3 =
-    ///   1.306, ki = 0.3·s^0.4 = 0.131. Each sync removes kp·s = 16.3 % of the measured offset,
-    ///   an AR(1) with a = 0.837: σₒ ≈ 0.163/√(1 − a²)·σₙ ≈ 0.30·σₙ = 0.6 µs (the integral term
-    ///   adds ~10 %; wander of 2 ppb/√s is 0.25 ns per sync). The range of 8 such offsets stays
-    ///   below 2 × 4.5σₒ ≈ 6 µs; allow 10 µs.
+    /// • Offsets: noise σₙ = 2 µs, the gains `genlock ptp config` writes (kp 0.8, ki 0.06) at
+    ///   s = 0.125 s. Each sync removes kp·s = 10 % of the measured offset, an AR(1) with a = 0.9:
+    ///   σₒ ≈ 0.1/√(1 − a²)·σₙ ≈ 0.23·σₙ = 0.46 µs (the integral term adds ~10 %; wander of
+    ///   2 ppb/√s is 0.25 ns per sync; linuxptp's own kp 1.306 would give 0.30·σₙ). The range of 8
+    ///   such offsets stays below 2 × 4.5σₒ ≈ 5 µs; allow 10 µs.
     /// Total: 73.8 + 10 + 0.12 ≈ 84 µs; the histogram reports a bucket's upper edge (≤ 1/64
     /// above the sample), so the reported p99 must stay within 84 × 65/64 ≈ 86 µs.
     static let pi5RequestSkewP99BoundNs: Int64 = 86_000

@@ -123,7 +123,7 @@ struct ExposureSkewLimitTests {
         #expect(e.p99 <= c.p99 + s.sensor.lineTimePs / 1000, "after the failover: \(after)")
         // The servo slews realtime at up to 500 ppm after the failover; fed forward from each clock
         // pair, that slew is mostly predicted, where a controller learning it from the frames lags
-        // it (seed 1, 6 s: residual p99 10.8 µs against 12.8 µs).
+        // it (seed 1, 6 s: residual p99 10.0 µs against 11.2 µs).
         var blind = s
         blind.clock.adjustmentReadable = false
         let reference = Simulation(scenario: blind, seed: 1).run()

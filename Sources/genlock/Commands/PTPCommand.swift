@@ -171,7 +171,7 @@ struct PTPWaitCommand: ParsableCommand {
     @Option(help: "Give up after this long (60s, 2m).", transform: Parse.timeSpan)
     var timeout = TimeSpan.seconds(60)
 
-    @Option(help: "Consecutive good readings required (default 8: 2 s at the default interval).")
+    @Option(help: "Consecutive good readings required; the default spans 2 s at the default interval.")
     var samples = LockGate.settlingReadings
 
     @Option(help: "Time between readings.", transform: Parse.timeSpan)
