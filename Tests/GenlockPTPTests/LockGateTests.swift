@@ -15,6 +15,19 @@ struct LockGateTests {
         #expect(gate.observe(Self.slaveGood) == .locked)
     }
 
+    @Test("the settling window is 2 s whatever the reading interval; isLocked follows the verdict")
+    func settlingWindow() {
+        #expect(LockGate.settlingReadings == 8)  // `ptp wait` and the camera node: every 250 ms
+        #expect(LockGate.settlingReadings(every: .milliseconds(125)) == 16)  // one per sync at 8/s
+        #expect(LockGate.settlingReadings(every: .seconds(5)) == 1)
+        var gate = LockGate(maxOffset: .microseconds(1), requiredSamples: 2)
+        _ = gate.observe(Self.slaveGood)
+        #expect(!gate.isLocked)
+        #expect(gate.observe(Self.slaveGood) == .locked && gate.isLocked)
+        _ = gate.observeUnavailable("gone")
+        #expect(!gate.isLocked)
+    }
+
     @Test("one bad sample restarts the count")
     func badSampleResets() {
         var gate = LockGate(maxOffset: .microseconds(1), requiredSamples: 2)

@@ -136,6 +136,13 @@ struct ScenarioReaderTests {
         #expect(explicit?.kp == 0.5 && explicit?.ki == constants.integral)
     }
 
+    @Test("a PTP gate without samples holds for the syncs of the 2 s settling window")
+    func gateSamplesFromTheSettlingWindow() throws {
+        #expect(try Scenario(yaml: "ptp-gate:\n  max-offset: 5us\n").ptpGate?.requiredSamples == 16)
+        #expect(try Scenario(yaml: "servo:\n  sync-interval: 250ms\nptp-gate:\n  max-offset: 5us\n").ptpGate?.requiredSamples == 8)
+        #expect(try Scenario(yaml: "ptp-gate:\n  samples: 3\n").ptpGate?.requiredSamples == 3)
+    }
+
     @Test("genlock's capture mode and the phase lock's gains are read from strategies")
     func captureAndGains() throws {
         let s = try Scenario(yaml: """

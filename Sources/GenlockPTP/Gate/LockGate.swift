@@ -88,13 +88,22 @@ public struct LockGate: Sendable {
         }
     }
 
-    /// How a node judges itself before START (`genlock ptp wait` and the camera node's reports):
-    /// 8 readings 250 ms apart, 2 s within the limit. A shorter window can open while the servo
-    /// still swings after linuxptp's first frequency estimate, and gentle gains swing slowly: in
-    /// the simulator, 5 syncs in a row sometimes opened START seconds early.
-    public static let settlingReadings = 8
-    /// The time between the readings of ``settlingReadings``.
+    /// How long a node must read within the limit before it counts as locked for START
+    /// (`genlock ptp wait`, the camera node's reports, the simulated gate). A shorter window can
+    /// open while the servo still swings after linuxptp's first frequency estimate, and gentle
+    /// gains swing slowly: in the simulator, 5 syncs in a row sometimes opened START seconds early.
+    public static let settlingWindow = TimeSpan.seconds(2)
+    /// The time between a node's readings of ptp4l while it settles.
     public static let settlingInterval = TimeSpan.milliseconds(250)
+    /// Consecutive readings `interval` apart that span ``settlingWindow``.
+    public static func settlingReadings(every interval: TimeSpan) -> Int {
+        max(1, Int(settlingWindow.nanoseconds / max(1, interval.nanoseconds)))
+    }
+    /// Consecutive readings ``settlingInterval`` apart that span ``settlingWindow``: 8.
+    public static var settlingReadings: Int { settlingReadings(every: settlingInterval) }
+
+    /// Locked: the last ``requiredSamples`` readings were all good.
+    public var isLocked: Bool { consecutiveGood >= requiredSamples }
 
     public let maxOffset: TimeSpan
     /// The limit for CLOCK_REALTIME against the NIC clock, when that is measured.

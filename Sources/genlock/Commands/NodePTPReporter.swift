@@ -15,19 +15,14 @@ final class NodePTPReporter: @unchecked Sendable {  // `timer` is set up once in
     /// How often a locked node checks it still is.
     static let lockedInterval = TimeSpan.seconds(2)
 
-    private struct Judgement {
-        var gate: LockGate
-        var locked = false
-    }
-
     private let reader: PTPStatusReader
-    private let judgement: Mutex<Judgement>
+    private let gate: Mutex<LockGate>
     private let latest = Mutex<PTPReport>(.unknown)
     private let timer: DispatchSourceTimer
 
     init(socketPath: String, maxOffset: TimeSpan) {
         reader = PTPStatusReader(pmc: PMCClient(socketPath: socketPath, timeout: .seconds(1)))
-        judgement = Mutex(Judgement(gate: LockGate(maxOffset: maxOffset, requiredSamples: LockGate.settlingReadings)))
+        gate = Mutex(LockGate(maxOffset: maxOffset, requiredSamples: LockGate.settlingReadings))
         timer = DispatchSource.makeTimerSource(queue: .global())
     }
 
@@ -36,10 +31,9 @@ final class NodePTPReporter: @unchecked Sendable {  // `timer` is set up once in
 
     /// Reads once now (HELLO needs a value), then every ``LockGate/settlingInterval`` until locked.
     func start() {
-        let locked = refresh()
-        schedule(locked: locked)
+        schedule(locked: refresh().now)
         timer.setEventHandler { [self] in
-            let (was, now) = (judgement.withLock { $0.locked }, refresh())
+            let (was, now) = refresh()
             if was != now { schedule(locked: now) }
         }
         timer.resume()
@@ -53,17 +47,13 @@ final class NodePTPReporter: @unchecked Sendable {  // `timer` is set up once in
         timer.schedule(deadline: .now() + interval, repeating: interval)
     }
 
-    /// Reads and judges once; returns whether the node now counts as locked.
-    private func refresh() -> Bool {
-        let status = judgement.withLock { j in
-            let status = reader.status(judgedBy: &j.gate)
-            j.locked = status.locked
-            return status
-        }
+    /// Reads and judges once; whether the node counted as locked before and does now.
+    private func refresh() -> (was: Bool, now: Bool) {
+        let (was, status) = gate.withLock { g in (g.isLocked, reader.status(judgedBy: &g)) }
         let report = PTPReport(
             locked: status.locked, offsetNs: status.offsetNanoseconds,
             portState: status.portState?.rawValue ?? (status.reason.map { String($0.prefix(32)) } ?? "unknown"))
         latest.withLock { $0 = report }
-        return status.locked
+        return (was, status.locked)
     }
 }

@@ -179,10 +179,10 @@ public struct Scenario: Hashable, Sendable {
     /// reports locked within `maxOffsetNs` (the rig file's `ptp.maxOffset`).
     public struct PTPGateModel: Hashable, Sendable {
         public var maxOffsetNs: Int64 = 1_000
-        /// Consecutive offset samples (one per sync) within the limit: 16 syncs at 8 per second are
-        /// the 2 s a camera node and `genlock ptp wait` hold (``LockGate/settlingReadings`` readings
-        /// ``LockGate/settlingInterval`` apart).
-        public var requiredSamples = 16
+        /// Consecutive offset samples (one per sync) within the limit; by default the syncs that span
+        /// ``LockGate/settlingWindow``, the 2 s a camera node and `genlock ptp wait` hold (16 at 8
+        /// syncs per second).
+        public var requiredSamples = LockGate.settlingReadings(every: .nanoseconds(ServoModel().syncIntervalNs))
         /// The run waits at most this long past `start-at` for the gate (a rig's coordinator waits
         /// forever; a simulation must end): then it ends with nothing recorded.
         public var timeoutNs: Int64 = 60_000_000_000

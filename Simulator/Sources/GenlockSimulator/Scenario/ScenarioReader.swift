@@ -137,6 +137,7 @@ extension Scenario {
         }
         if var s = try f.section("ptp-gate") {
             var gate = PTPGateModel()
+            gate.requiredSamples = LockGate.settlingReadings(every: .nanoseconds(servo.syncIntervalNs))
             try s.duration("max-offset", &gate.maxOffsetNs)
             if gate.maxOffsetNs <= 0 { throw ScenarioError(field: "ptp-gate.max-offset", line: s.line, reason: "must be positive") }
             try s.int("samples", &gate.requiredSamples, range: 1...10_000)
