@@ -88,4 +88,21 @@ struct SimCLITests {
         #expect(!requested.stdout.contains("|err| p99"))
         #expect(Self.traceHash(locked.stdout) != Self.traceHash(requested.stdout))
     }
+
+    @Test("--pairs adds the split per pair of cameras to the table and the JSON, and changes nothing else")
+    func pairs() throws {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let with = try GenlockBinary.run(["sim", Self.path("pi5-phase-lock"), "--duration", "2s", "--pairs", "--json", json.path])
+        #expect(with.status == 0, "\(with.stderr)")
+        #expect(with.stdout.contains("per pair of cameras"))
+        #expect(with.stdout.contains("\n0-1    locked"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let pairs = try #require(object["pairSkews"] as? [[String: Any]])
+        #expect(Set(pairs.compactMap { $0["cameras"] as? [Int] }).count == 8 * 7 / 2)
+        let without = try GenlockBinary.run(["sim", Self.path("pi5-phase-lock"), "--duration", "2s"])
+        #expect(without.status == 0, "\(without.stderr)")
+        #expect(!without.stdout.contains("per pair of cameras"))
+        #expect(Self.traceHash(with.stdout) == Self.traceHash(without.stdout))
+    }
 }

@@ -105,6 +105,15 @@ struct ModelTests {
         one.add(20_000)
         let p50 = one.quantile(1, 2)!
         #expect(p50 >= 11_980 && p50 < 12_000)
+        // The buckets grow with the values: the largest after small ones, then small ones again.
+        var wide = LogHistogram()
+        #expect(wide.summary == nil)
+        for v: Int64 in [3, .max, 700, 0] { wide.add(v) }
+        #expect(wide.quantile(1, 4) == 0)
+        #expect(wide.quantile(2, 4) == 3)
+        let third = wide.quantile(3, 4)!
+        #expect(third >= 700 && third <= 700 + 700 / 256)
+        #expect(wide.quantile(1, 1) == .max)
     }
 
     @Test("the network loses everything inside a partition and nothing outside")

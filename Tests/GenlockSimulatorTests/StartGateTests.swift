@@ -116,6 +116,7 @@ struct ExposureSkewLimitTests {
         s.schedule.durationNs = 6_000_000_000
         let report = Simulation(scenario: s, seed: 1).run()
         #expect(report.passed, "\(report.invariantViolations)")
+        #expect(report.pairSkews == nil, "pairs are measured only when asked")
         let after = try #require(report.skewSplit.first { $0.phase == .afterFault }, "\(report.skewSplit)")
         // The goal through a failover: the skew stays within one line on top of the clocks'
         // own spread (the residual alone, frame by frame, is not yet within a line: see the README).
@@ -131,5 +132,49 @@ struct ExposureSkewLimitTests {
         let learnt = try #require(reference.skewSplit.first { $0.phase == .afterFault }?.residualNs)
         let fed = try #require(after.residualNs)
         #expect(fed.p99 < learnt.p99, "residual after the failover: \(fed) fed forward, \(learnt) learnt")
+    }
+
+    /// The split per pair of cameras, checked against the frames' ground truth: every pair is
+    /// there, its frames are the indices both cameras recorded, its largest exposure difference and
+    /// its lean are the truth's, and the worst pair is the rig's skew (the spread of an index is
+    /// its widest pair), part by part.
+    @Test("gm-failover, phase-locked, per pair: each pair's split agrees with the truth, and the widest pairs are the rig's spread")
+    func pairsAgreeWithTheTruth() throws {
+        var s = try Shipped.scenario("gm-failover")
+        s.strategies.capture = .phaseLocked
+        s.schedule.durationNs = 6_000_000_000
+        let sim = Simulation(scenario: s, seed: 1)
+        sim.measurePairs()
+        var starts: [Int64: [Int: Int64]] = [:]
+        sim.onFrame { starts[$0.index, default: [:]][$0.node] = $0.exposureStartTrueNs }
+        let report = sim.run()
+        #expect(report.passed, "\(report.invariantViolations)")
+        let pairs = try #require(report.pairSkews)
+        let n = s.nodes
+        #expect(Set(pairs.map(\.cameras)) == Set((0..<n).flatMap { a in ((a + 1)..<n).map { [a, $0] } }))
+        for a in 0..<n {
+            for b in (a + 1)..<n {
+                let rows = pairs.filter { $0.cameras == [a, b] }
+                let differences = starts.filter { $0.key < report.stopIndex }.values.compactMap { f -> Int64? in
+                    guard let ea = f[a], let eb = f[b] else { return nil }
+                    return ea - eb
+                }
+                #expect(rows.reduce(0) { $0 + $1.frames } == Int64(differences.count), "pair \(a)-\(b)")
+                let widest = rows.compactMap { $0.exposureNs?.max }.max()
+                #expect(widest == differences.map { abs($0) }.max(), "pair \(a)-\(b)")
+                // Each phase's lean is its sum over its frames, truncated: within a ns per frame of the truth's sum.
+                let leanSum = rows.reduce(Int64(0)) { $0 + $1.meanExposureDifferenceNs * $1.frames }
+                let truthSum = differences.reduce(0, +)
+                #expect(abs(leanSum - truthSum) <= Int64(differences.count), "pair \(a)-\(b): lean \(leanSum) against \(truthSum)")
+                for row in rows {
+                    let e = try #require(row.exposureNs), c = try #require(row.clocksNs), r = try #require(row.residualNs)
+                    #expect(e.max <= c.max + r.max, "pair \(a)-\(b) \(row.phase)")
+                }
+            }
+        }
+        // An index's spread is its widest pair: the largest of every pair's is the rig's, part by part.
+        #expect(pairs.compactMap { $0.exposureNs?.max }.max() == report.exposureSkewNs?.max)
+        #expect(pairs.compactMap { $0.clocksNs?.max }.max() == report.skewSplit.compactMap { $0.clocksNs?.max }.max())
+        #expect(pairs.compactMap { $0.residualNs?.max }.max() == report.skewSplit.compactMap { $0.residualNs?.max }.max())
     }
 }

@@ -43,6 +43,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Also write the report as JSON to this path.")
     var json: String?
 
+    @Flag(help: "Also split the exposure skew per pair of cameras (clocks' part and residual per pair and phase; slower with many cameras).")
+    var pairs = false
+
     func run() throws {
         guard let scenario = scenarioPath else { Console.badInput("give the scenario file: genlock sim SCENARIO.yaml") }
         var sc: Scenario
@@ -103,7 +106,9 @@ struct SimCommand: ParsableCommand {
 
         Console.out("seed \(seedValue)")
         let began = ContinuousClock.now
-        let report = Simulation(scenario: sc, seed: seedValue, strategy: kind).run()
+        let simulation = Simulation(scenario: sc, seed: seedValue, strategy: kind)
+        if pairs { simulation.measurePairs() }
+        let report = simulation.run()
         let wall = ContinuousClock.now - began
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         Console.out(report.table())

@@ -37,6 +37,9 @@ struct FrameTable {
     /// Records that arrived after their index was finalized (a strategy capturing very stale frames).
     private(set) var lateRecords: Int64 = 0
     var limitIndex: Int64 = .max
+    /// The split per pair of cameras, when asked for (``measurePairs()``).
+    private(set) var pairs: PairSkews?
+    private let nodes: Int
 
     init(nodes: Int, periodNs: Int64) {
         let wanted = max(64, 16_000_000_000 / max(periodNs, 1))
@@ -44,6 +47,12 @@ struct FrameTable {
         while capacity < wanted { capacity <<= 1 }
         slots = Array(repeating: Slot(), count: Int(capacity))
         mask = capacity - 1
+        self.nodes = nodes
+    }
+
+    /// Also splits the skew per pair of cameras (``PairSkews``), from the next frame added.
+    mutating func measurePairs() {
+        if pairs == nil { pairs = PairSkews(nodes: nodes, slots: slots.count) }
     }
 
     /// True when `index` needs older indices finalized first to have a slot
@@ -86,6 +95,7 @@ struct FrameTable {
         slots[k].floorMin = min(slots[k].floorMin, floor)
         slots[k].floorMax = max(slots[k].floorMax, floor)
         if phase.rank > slots[k].phase.rank { slots[k].phase = phase }
+        pairs?.record(slot: k, node: t.node, exposureNs: t.exposureStartTrueNs, residualNs: residualNs, phase: phase)
     }
 
     /// Finalizes every index whose deadline (as true time) is before `limitNs`, up to the limit index.
@@ -122,6 +132,7 @@ struct FrameTable {
                 splitClocks[p].add(s.clockMax - s.clockMin)
                 splitResidual[p].add(s.residualMax - s.residualMin)
                 splitFloor[p].add(s.floorMax - s.floorMin)
+                pairs?.finalize(slot: k, mask: s.mask)
             }
             slots[k] = Slot()
         }

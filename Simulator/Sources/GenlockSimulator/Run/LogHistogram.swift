@@ -3,11 +3,15 @@
 /// power of two is split into 256 buckets (32 ns wide at 8–16 µs, where the exposure-skew goals
 /// sit: a p99 of 11.98 µs is not reported as 12.03). Quantiles answer the upper edge of their bucket
 /// (never understating), clamped to the exact maximum.
+///
+/// The buckets grow up to the largest value added (about 2,800 for values up to 100 µs) rather
+/// than spanning all of Int64 (14,336): a run keeps hundreds of these (per camera pair and phase),
+/// and the small ones stay in cache.
 public struct LogHistogram: Sendable {
     /// Buckets per power of two: 2^subBits.
     private static let subBits = 8
     private static let exact = 2 << subBits
-    private var counts = [Int64](repeating: 0, count: exact + (63 - subBits - 1) * (1 << subBits))
+    private var counts: [Int64] = []
     public private(set) var count: Int64 = 0
     public private(set) var max: Int64 = 0
 
@@ -24,22 +28,30 @@ public struct LogHistogram: Sendable {
         if b < exact { return Int64(b) }
         let e = (b - exact) / (1 << subBits) + subBits + 1
         let sub = Int64((b - exact) % (1 << subBits))
-        let low = (Int64(1 << subBits) + sub) << (e - subBits)
-        return low + (Int64(1) << (e - subBits)) - 1
+        let shift = e - subBits
+        // The top octave's upper edges pass Int64.max: they saturate there.
+        let lead = Int64(1 << subBits) + sub
+        guard lead <= Int64.max >> shift else { return .max }
+        let (upper, overflow) = (lead << shift).addingReportingOverflow((Int64(1) << shift) - 1)
+        return overflow ? .max : upper
     }
 
     /// Adds `value` (negative values count as 0).
     public mutating func add(_ value: Int64) {
         let v = Swift.max(value, 0)
-        counts[Self.bucket(v)] += 1
+        let b = Self.bucket(v)
+        if b >= counts.count { grow(to: b) }
+        counts[b] += 1
         count += 1
         if v > max { max = v }
     }
 
-    public mutating func merge(_ other: LogHistogram) {
-        for i in counts.indices { counts[i] += other.counts[i] }
-        count += other.count
-        max = Swift.max(max, other.max)
+    /// Room up to bucket `b`, rounded up to a whole power of two's buckets (so a slowly rising
+    /// maximum grows the array once per octave, not once per value).
+    private mutating func grow(to b: Int) {
+        let octave = 1 << Self.subBits
+        let size = b < Self.exact ? Self.exact : Self.exact + ((b - Self.exact) / octave + 1) * octave
+        counts.append(contentsOf: repeatElement(0, count: size - counts.count))
     }
 
     /// The nearest-rank quantile `num/den`, or nil when empty.

@@ -126,6 +126,10 @@ public final class Simulation: @unchecked Sendable {
     /// Receives the ground truth of every captured frame as it is recorded (for tests and tools).
     public func onFrame(_ sink: @escaping (FrameTruth) -> Void) { truthSink = sink }
 
+    /// Also splits the exposure skew per pair of cameras (the report's ``SimulationReport/pairSkews``).
+    /// Call before ``run()``. Off by default: it adds three histogram entries per pair per index.
+    public func measurePairs() { frames.measurePairs() }
+
     public var nowNs: Int64 { queue.nowNs }
 
     func schedule(_ kind: SimEventKind, at timeNs: Int64) { queue.schedule(kind, at: timeNs) }

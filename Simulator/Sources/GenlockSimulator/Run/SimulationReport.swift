@@ -78,6 +78,8 @@ public struct SimulationReport: Sendable, Codable {
     public var exposureSkewFloorNs: Quantiles?
     /// The exposure skew split into its causes, per phase of the run (see ``SkewSplit``).
     public var skewSplit: [SkewSplit]
+    /// The split per pair of cameras and phase, when the run measured it (``Simulation/measurePairs()``).
+    public var pairSkews: [PairSkew]?
     /// The coordinator's PTP start gate ("|offset| < 5 µs for 16 samples"), nil when START is not gated.
     public var startGate: String?
     /// How long the gate held START past `start-at` (nil: no gate, or START never sent).
@@ -124,6 +126,7 @@ public struct SimulationReport: Sendable, Codable {
             if !phaseLocked { split.floorNs = nil }
             return split
         }
+        pairSkews = sim.frames.pairs?.summaries
         startGate = sim.scenario.ptpGate.map { "|offset| < \(TimeSpanFormat.text($0.maxOffsetNs)) for \($0.requiredSamples) samples" }
         startGateHeldNs = sim.scenario.ptpGate == nil ? nil : sim.gateHeldNs
         messagesSent = sim.networkStats.sent
@@ -200,6 +203,7 @@ public struct SimulationReport: Sendable, Codable {
             for text in said { lines.append("phase lock: \(text)") }
         }
         lines.append(contentsOf: stepLines())
+        if let pairSkews { lines += pairLines(pairSkews) }
         lines.append("")
         for d in deadlocks { lines.append("DEADLOCK: \(d)") }
         for v in invariantViolations.prefix(20) { lines.append("VIOLATION: \(v)") }
