@@ -4,7 +4,8 @@
 # `pi5-phase-lock` (the same rig model with IMX708 1536×864 sensors: 9.2 µs lines, ±2 µs stamps,
 # control delay 3) at 30, 60 and 120 fps, seeds 1–10 each, with the PTP start gate holding START as on a rig. Prints, per case, each seed's exposure
 # skew p99 and its split (the clocks' part and the capture path's residual, while locked; through
-# gm-failover also after the fault), then the distribution of the p99s and the worst seed. Beside each
+# gm-failover also after the fault, and per pair of cameras the widest pair's residual), then the
+# distribution of the p99s and the worst seed. Beside each
 # figure, the floor: the skew a perfect controller would leave with the same run's clocks (each
 # frame's start at the point of its own grid of whole lines nearest the instant its clock read Tn,
 # computed by the simulator from each frame's truth), so what the phase lock adds is the difference
@@ -69,12 +70,14 @@ start=$(date +%s)
 cases="pi5-hw-ptp-30 pi5-hw-ptp-60 pi5-hw-ptp-120 gm-failover pi5-phase-lock-imx708-30 pi5-phase-lock-imx708-60 pi5-phase-lock-imx708-120"
 for case in $cases; do
   dur=$DURATION
-  [ "$case" = gm-failover ] && dur=15s  # its failovers are at 8 s and 14 s: its own length
+  pairs=()
+  # its failovers are at 8 s and 14 s: its own length; and the split per pair of cameras
+  [ "$case" = gm-failover ] && { dur=15s; pairs=(--pairs); }
   case "$case" in pi5-phase-lock-imx708-*) dur=60s ;; esac  # pi5-phase-lock's own length
   for seed in $SEEDS; do
     for variant in "$case" "$case-blind" "$case-linuxptp"; do
       if ! "$GENLOCK" sim "$work/$variant.yaml" --capture phase-locked --seed "$seed" --duration "$dur" \
-          --json "$work/$variant-$seed.json" >"$work/$variant-$seed.txt" 2>&1; then
+          --json "$work/$variant-$seed.json" "${pairs[@]}" >"$work/$variant-$seed.txt" 2>&1; then
         echo "$variant seed $seed: the run failed (invariants), see below" >&2
         cat "$work/$variant-$seed.txt" >&2
         exit 1
@@ -107,6 +110,18 @@ for case in cases:
     v = sorted(p for p, _ in p99s)
     worst = max(p99s)
     print(f"p99 over {len(v)} seeds (µs): min {us(v[0])}  median {us(v[len(v)//2])}  max {us(v[-1])}  (worst: seed {worst[1]})")
+    # Per pair of cameras (gm-failover): the pair whose residual after the fault is widest, per seed.
+    pair_worst = []
+    for s in seeds:
+        r = json.load(open(f"{work}/{case}-{s}.json"))
+        after = [p for p in (r.get("pairSkews") or []) if p["phase"] == "afterFault" and p.get("residualNs")]
+        if after:
+            w = max(after, key=lambda p: p["residualNs"]["p99"])
+            pair_worst.append((w["residualNs"]["p99"], s, w["cameras"]))
+    if pair_worst:
+        w = max(pair_worst)
+        print(f"per pair, the widest pair's residual p99 after the fault over {len(pair_worst)} seeds (µs): "
+              f"min {us(min(pair_worst)[0])}  max {us(w[0])} (seed {w[1]}, cameras {w[2][0]}-{w[2][1]})")
     f = sorted(x for x, _ in floors if x is not None)
     if f:
         gaps = [p - x for (p, _), (x, _) in zip(p99s, floors) if x is not None]
