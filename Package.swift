@@ -206,6 +206,7 @@ let package = Package(
             dependencies: [
                 "GenlockCore", "GenlockControl", "GenlockControlNIO", "GenlockTesting",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import Crypto
 @testable import GenlockControl
 import GenlockCore
 import Testing
@@ -54,6 +55,24 @@ struct WireTests {
         // And the other direction.
         let back = node.encode(message, sessionID: 77)
         #expect(coord.receive(back.bytes) == [.message(message, sessionID: 77, sequence: back.sequence)])
+    }
+
+    /// The frame MAC is built on prepared SHA-256 states (RigKey); it must be HMAC-SHA256 to the
+    /// byte, for keys within one hash block, exactly one, and longer (hashed first), and for
+    /// messages from empty to several blocks.
+    @Test(arguments: [32, 64, 65, 200])
+    func theFrameMACIsHMACSHA256(keyBytes: Int) throws {
+        let keyData = (0..<keyBytes).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let key = try RigKey(bytes: keyData)
+        for length in [0, 1, 55, 56, 63, 64, 65, 200, 1_000] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ length) }
+            let nonce: UInt64 = 0x0123_4567_89AB_CDEF &+ UInt64(length)
+            var reference = HMAC<SHA256>(key: SymmetricKey(data: keyData))
+            reference.update(data: message)
+            withUnsafeBytes(of: nonce.bigEndian) { reference.update(data: $0) }
+            let expected = Array(reference.finalize())
+            #expect(Array(FrameAuthenticator.mac(message[...], nonce: nonce, key: key)) == expected, "key \(keyBytes) B, message \(length) B")
+        }
     }
 
     @Test func framesSplitAcrossReadsAndCoalescedAreBothDecoded() {

@@ -43,20 +43,32 @@ public struct RawFrame: Hashable, Sendable {
 
 /// The rig's shared secret.
 public struct RigKey: Sendable {
-    /// HMAC-SHA256 keyed with the rig key, its inner and outer key blocks already hashed: every MAC
-    /// starts from a copy, so the key schedule (two SHA-256 blocks and a handful of allocations) is
-    /// done once per key rather than once per frame.
+    /// HMAC-SHA256 (RFC 2104) keyed with the rig key: SHA-256 with the inner and the outer key
+    /// block already absorbed, so every MAC starts from copies of the two and the key schedule is
+    /// done once per key rather than once per frame. Built on the concrete `SHA256` rather than
+    /// swift-crypto's `HMAC<SHA256>`, whose every call runs unspecialised generic code (each
+    /// frame looked up generic metadata and went through `DataProtocol`'s regions); the bytes are
+    /// the same (`FrameAuthenticatorTests` checks them against `HMAC<SHA256>`).
     ///
-    /// Unchecked for sending because swift-crypto's hashers are not marked `Sendable`. Sharing this
-    /// one is safe: it is never mutated after `init`; a copy that is updated gets its own hash
+    /// Unchecked for sending because swift-crypto's hashers are not marked `Sendable`. Sharing
+    /// these is safe: they are never mutated after `init`; a copy that is updated gets its own hash
     /// state first (the hashers are copy-on-write, with atomic reference counts), and reading the
     /// shared state to copy it is a plain read.
-    nonisolated(unsafe) let prepared: HMAC<SHA256>
+    nonisolated(unsafe) let inner: SHA256
+    nonisolated(unsafe) let outer: SHA256
 
     /// A key from 32 random bytes.
     public init(bytes: [UInt8]) throws(ControlError) {
         guard bytes.count >= 32 else { throw ControlError(.malformed, "a rig key needs at least 32 bytes, got \(bytes.count)") }
-        prepared = HMAC<SHA256>(key: SymmetricKey(data: bytes))
+        // A key longer than SHA-256's block is hashed first; the key block is zero-padded.
+        let blockSize = 64
+        var block = bytes.count > blockSize ? Array(SHA256.hash(data: bytes)) : bytes
+        block += Array(repeating: 0, count: blockSize - block.count)
+        var inner = SHA256(), outer = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        outer.update(data: block.map { $0 ^ 0x5C })
+        self.inner = inner
+        self.outer = outer
     }
     /// A fresh random key.
     public static func generate() -> [UInt8] {
@@ -77,11 +89,14 @@ public enum FrameEncoder {
 
 /// HMAC over a frame bound to a connection nonce.
 public enum FrameAuthenticator {
-    static func mac(_ signed: ArraySlice<UInt8>, nonce: UInt64, key: RigKey) -> HashedAuthenticationCode<SHA256> {
-        var hmac = key.prepared
-        hmac.update(data: signed)
-        withUnsafeBytes(of: nonce.bigEndian) { hmac.update(data: $0) }
-        return hmac.finalize()
+    /// HMAC-SHA256(rig key, signed ‖ nonce, big-endian).
+    static func mac(_ signed: ArraySlice<UInt8>, nonce: UInt64, key: RigKey) -> SHA256.Digest {
+        var inner = key.inner
+        signed.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        withUnsafeBytes(of: nonce.bigEndian) { inner.update(bufferPointer: $0) }
+        var outer = key.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize()
     }
 
     /// One frame: header (magic, version, type, reserved, payload length, session id, sequence),
@@ -106,7 +121,7 @@ public enum FrameAuthenticator {
 
     /// Checks `frame`'s MAC for connection nonce `nonce`, in constant time.
     public static func verify(_ frame: RawFrame, nonce: UInt64, key: RigKey) -> Bool {
-        // swift-crypto's comparison of a MAC with bytes is its constant-time one.
+        // swift-crypto's comparison of a digest with bytes is its constant-time one.
         mac(frame.signed[...], nonce: nonce, key: key) == frame.mac
     }
 }
