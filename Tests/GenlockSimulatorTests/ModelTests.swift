@@ -114,6 +114,14 @@ struct ModelTests {
         let third = wide.quantile(3, 4)!
         #expect(third >= 700 && third <= 700 + 700 / 256)
         #expect(wide.quantile(1, 1) == .max)
+        // A full bucket goes on counting beside its 32 bits: nothing is lost or moved.
+        var spilling = LogHistogram(bucketLimit: 2)
+        for v: Int64 in [100, 100, 100, 100, 100, 700, 5] { spilling.add(v) }
+        #expect(spilling.count == 7)
+        #expect(spilling.quantile(1, 7) == 5)
+        #expect(spilling.quantile(6, 7) == 100)
+        let top = spilling.quantile(1, 1)!
+        #expect(top == 700)
     }
 
     @Test("the network loses everything inside a partition and nothing outside")
