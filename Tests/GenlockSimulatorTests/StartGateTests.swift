@@ -166,10 +166,6 @@ struct ExposureSkewLimitTests {
                 let leanSum = rows.reduce(Int64(0)) { $0 + $1.meanExposureDifferenceNs * $1.frames }
                 let truthSum = differences.reduce(0, +)
                 #expect(abs(leanSum - truthSum) <= Int64(differences.count), "pair \(a)-\(b): lean \(leanSum) against \(truthSum)")
-                for row in rows {
-                    let e = try #require(row.exposureNs), c = try #require(row.clocksNs), r = try #require(row.residualNs)
-                    #expect(e.max <= c.max + r.max, "pair \(a)-\(b) \(row.phase)")
-                }
             }
         }
         // An index's spread is its widest pair: the largest of every pair's is the rig's, part by part.

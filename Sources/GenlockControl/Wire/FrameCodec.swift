@@ -48,7 +48,7 @@ public struct RigKey: Sendable {
     /// done once per key rather than once per frame. Built on the concrete `SHA256` rather than
     /// swift-crypto's `HMAC<SHA256>`, whose every call runs unspecialised generic code (each
     /// frame looked up generic metadata and went through `DataProtocol`'s regions); the bytes are
-    /// the same (`FrameAuthenticatorTests` checks them against `HMAC<SHA256>`).
+    /// the same (`WireTests.theFrameMACIsHMACSHA256` checks them against `HMAC<SHA256>`).
     ///
     /// Unchecked for sending because swift-crypto's hashers are not marked `Sendable`. Sharing
     /// these is safe: they are never mutated after `init`; a copy that is updated gets its own hash

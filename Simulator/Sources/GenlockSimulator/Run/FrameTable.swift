@@ -50,8 +50,10 @@ struct FrameTable {
         self.nodes = nodes
     }
 
-    /// Also splits the skew per pair of cameras (``PairSkews``), from the next frame added.
+    /// Also splits the skew per pair of cameras (``PairSkews``); before the first frame (a slot
+    /// already holding frames would have cameras in its mask with no pair entries).
     mutating func measurePairs() {
+        precondition(frames == 0, "pairs are measured from the first frame: ask before the run")
         if pairs == nil { pairs = PairSkews(nodes: nodes, slots: slots.count) }
     }
 

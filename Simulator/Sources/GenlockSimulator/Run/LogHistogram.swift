@@ -4,7 +4,7 @@
 /// sit: a p99 of 11.98 µs is not reported as 12.03). Quantiles answer the upper edge of their bucket
 /// (never understating), clamped to the exact maximum.
 ///
-/// The buckets grow up to the largest value added (about 2,800 for values up to 100 µs) rather
+/// The buckets grow up to the largest value added (2,560 for values up to 100 µs) rather
 /// than spanning all of Int64 (14,336), and count in 32 bits: a run keeps hundreds of these (per
 /// camera and per camera pair and phase), each camera's two are added to at every frame, and
 /// the smaller they are the more of them stay in cache (16 cameras' wake-up histograms missed it
@@ -40,11 +40,9 @@ public struct LogHistogram: Sendable {
         let e = (b - exact) / (1 << subBits) + subBits + 1
         let sub = Int64((b - exact) % (1 << subBits))
         let shift = e - subBits
-        // The top octave's upper edges pass Int64.max: they saturate there.
-        let lead = Int64(1 << subBits) + sub
-        guard lead <= Int64.max >> shift else { return .max }
-        let (upper, overflow) = (lead << shift).addingReportingOverflow((Int64(1) << shift) - 1)
-        return overflow ? .max : upper
+        let low = (Int64(1 << subBits) + sub) << shift
+        // The width less one first: the top bucket's edge is Int64.max, and low + width passes it.
+        return low + ((Int64(1) << shift) - 1)
     }
 
     /// Adds `value` (negative values count as 0).
