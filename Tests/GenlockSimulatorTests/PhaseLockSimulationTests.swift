@@ -147,6 +147,9 @@ struct PhaseLockSimulationTests {
         // Request-timed: requests align to tens of µs, exposures only to the sensors' free-running
         // phase (up to a frame of the 2 × 30 fps sensor).
         #expect(requested.requestSkewNs != nil && locked.requestSkewNs == nil)
+        // The floor is a phase lock's: none for free-running sensors, in the whole run or a phase.
+        #expect(locked.exposureSkewFloorNs != nil && requested.exposureSkewFloorNs == nil)
+        #expect(locked.skewSplit.contains { $0.floorNs != nil } && requested.skewSplit.allSatisfy { $0.floorNs == nil })
         #expect(requestedSkew.p99 > 100 * lockedSkew.p99, "request-timed \(requestedSkew) vs phase-locked \(lockedSkew)")
         #expect(requestedSkew.max <= 1_000_000_000 / 60 + 1_000)
     }

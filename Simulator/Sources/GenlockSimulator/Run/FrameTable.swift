@@ -37,6 +37,10 @@ struct FrameTable {
     /// Records that arrived after their index was finalized (a strategy capturing very stale frames).
     private(set) var lateRecords: Int64 = 0
     var limitIndex: Int64 = .max
+    /// Whether the floor is computed (phase-locked capture: a request-timed sensor free-runs, and
+    /// there is no controller to compare; the floor's division and two roundings per frame were
+    /// 1.5 % of a request-timed long run).
+    var measuresFloor = true
     /// The split per pair of cameras, when asked for (``measurePairs()``).
     private(set) var pairs: PairSkews?
     private let nodes: Int
@@ -92,10 +96,12 @@ struct FrameTable {
         slots[k].clockMax = max(slots[k].clockMax, clock)
         slots[k].residualMin = min(slots[k].residualMin, residualNs)
         slots[k].residualMax = max(slots[k].residualMax, residualNs)
-        let lines = (Double(residualNs) * 1000 / lineTimeTruePs).rounded()
-        let floor = t.exposureStartTrueNs - Int64((lines * lineTimeTruePs / 1000).rounded())
-        slots[k].floorMin = min(slots[k].floorMin, floor)
-        slots[k].floorMax = max(slots[k].floorMax, floor)
+        if measuresFloor {
+            let lines = (Double(residualNs) * 1000 / lineTimeTruePs).rounded()
+            let floor = t.exposureStartTrueNs - Int64((lines * lineTimeTruePs / 1000).rounded())
+            slots[k].floorMin = min(slots[k].floorMin, floor)
+            slots[k].floorMax = max(slots[k].floorMax, floor)
+        }
         if phase.rank > slots[k].phase.rank { slots[k].phase = phase }
         pairs?.record(slot: k, node: t.node, exposureNs: t.exposureStartTrueNs, residualNs: residualNs, phase: phase)
     }
@@ -128,12 +134,14 @@ struct FrameTable {
                 sharedIndices += 1
                 requestSkew.add(s.requestMax - s.requestMin)
                 exposureSkew.add(s.exposureMax - s.exposureMin)
-                exposureSkewFloor.add(s.floorMax - s.floorMin)
                 let p = s.phase.rank
                 splitExposure[p].add(s.exposureMax - s.exposureMin)
                 splitClocks[p].add(s.clockMax - s.clockMin)
                 splitResidual[p].add(s.residualMax - s.residualMin)
-                splitFloor[p].add(s.floorMax - s.floorMin)
+                if measuresFloor {
+                    exposureSkewFloor.add(s.floorMax - s.floorMin)
+                    splitFloor[p].add(s.floorMax - s.floorMin)
+                }
                 pairs?.finalize(slot: k, mask: s.mask)
             }
             slots[k] = Slot()

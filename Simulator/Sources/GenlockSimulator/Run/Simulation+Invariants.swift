@@ -67,7 +67,7 @@ extension Simulation {
             residual = (node.clock.realtime(atTrue: truth.exposureStartTrueNs) - tn).nanoseconds
         }
         // The true line time exactly (a fast crystal makes lines short), for the perfect controller's floor.
-        let lineTimeTruePs = Double(node.sensor.timing.lineTimePs) * 1e12 / (1e12 + Double(node.sensor.crystalPpt))
+        let lineTimeTruePs = frames.measuresFloor ? Double(node.sensor.timing.lineTimePs) * 1e12 / (1e12 + Double(node.sensor.crystalPpt)) : 0
         frames.add(truth, residualNs: residual, lineTimeTruePs: lineTimeTruePs, phase: skewPhase(node))
         node.frameLockState = nil
     }

@@ -119,6 +119,7 @@ public final class Simulation: @unchecked Sendable {
         disturbances = Array(repeating: [], count: n)
         frames = FrameTable(nodes: n, periodNs: periodNs)
         frames.limitIndex = stopIndex
+        frames.measuresFloor = capture == .phaseLocked
         buildNodes()
         scheduleInitialEvents()
     }

@@ -118,14 +118,9 @@ public struct SimulationReport: Sendable, Codable {
         invariantViolationCount = sim.violationCount
         requestSkewNs = sim.capture == .phaseLocked ? nil : sim.frames.requestSkew.summary
         exposureSkewNs = sim.frames.exposureSkew.summary
-        // The floor is the phase lock's: a request-timed sensor free-runs, no controller to compare.
-        let phaseLocked = sim.capture == .phaseLocked
-        exposureSkewFloorNs = phaseLocked ? sim.frames.exposureSkewFloor.summary : nil
-        skewSplit = sim.frames.skewSplit.map { split in
-            var split = split
-            if !phaseLocked { split.floorNs = nil }
-            return split
-        }
+        // The floor is the phase lock's (``FrameTable/measuresFloor``): nil for request-timed capture.
+        exposureSkewFloorNs = sim.frames.exposureSkewFloor.summary
+        skewSplit = sim.frames.skewSplit
         pairSkews = sim.frames.pairs?.summaries
         startGate = sim.scenario.ptpGate.map { "|offset| < \(TimeSpanFormat.text($0.maxOffsetNs)) for \($0.requiredSamples) samples" }
         startGateHeldNs = sim.scenario.ptpGate == nil ? nil : sim.gateHeldNs
