@@ -95,6 +95,33 @@ struct HILCLITests {
         #expect(unknown.status == 2 && unknown.stderr.contains("'cam9'"), "stderr: \(unknown.stderr)")
         let twice = try GenlockBinary.run(["hil", "analyze", session, "--roi", "cam1=0,0,10,10", "--roi", "cam1=0,0,20,10"])
         #expect(twice.status == 2 && twice.stderr.contains("twice"))
+        // A region whose far edge overflows an Int is outside the frame, not a crash.
+        for huge in ["9223372036854775807,0,1,1", "1,0,9223372036854775807,1", "4611686018427387904,0,4611686018427387904,1"] {
+            let r = try GenlockBinary.run(["hil", "analyze", session, "--roi", huge])
+            #expect(r.status == 2 && r.stderr.contains("does not fit"), "\(huge): status \(r.status), stderr: \(r.stderr)")
+        }
+        let threads = try GenlockBinary.run(["hil", "analyze", session, "--threads", "100000"])
+        #expect(threads.status == 2 && threads.stderr.contains("--threads 100000: at most"))
+
+        // The outputs never land in the session nor replace a file: refused before any decoding,
+        // and the recording they named is unchanged.
+        let video = session + "/cam1.mkv"
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: video))
+        let intoVideo = try GenlockBinary.run(["hil", "analyze", session, "--report", video])
+        #expect(intoVideo.status == 2 && intoVideo.stderr.contains("inside the session folder"), "stderr: \(intoVideo.stderr)")
+        let intoSession = try GenlockBinary.run(["hil", "analyze", session, "--json", session + "/../s/new.json"])
+        #expect(intoSession.status == 2 && intoSession.stderr.contains("inside the session folder"))
+        #expect(!FileManager.default.fileExists(atPath: session + "/new.json"))
+        let existing = dir.appendingPathComponent("old.json").path
+        try "kept\n".write(toFile: existing, atomically: true, encoding: .utf8)
+        let replacing = try GenlockBinary.run(["hil", "analyze", session, "--json", existing])
+        #expect(replacing.status == 2 && replacing.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "kept\n")
+        let same = dir.appendingPathComponent("both").path
+        let both = try GenlockBinary.run(["hil", "analyze", session, "--json", same, "--report", same])
+        #expect(both.status == 2 && both.stderr.contains("name the same file"))
+        #expect(!FileManager.default.fileExists(atPath: same))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: video)) == recorded)
 
         try "flash_index,on\n".write(toFile: session + "/flashes.csv", atomically: true, encoding: .utf8)
         let badFlashes = try GenlockBinary.run(["hil", "analyze", session, "--json", dir.appendingPathComponent("x.json").path])

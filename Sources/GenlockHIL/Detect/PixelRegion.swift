@@ -26,7 +26,8 @@ public struct PixelRegion: Hashable, Sendable, Codable, CustomStringConvertible 
 
     /// Throws unless the region lies inside a `width`×`height` frame; `source` names the frame.
     public func check(inside width: Int, _ height: Int, source: String) throws(HILError) {
-        guard x + self.width <= width, y + self.height <= height else {
+        // Compared by subtraction: `x + width` overflows for a region near Int.max (a typed `--roi`).
+        guard x >= 0, y >= 0, x <= width, y <= height, self.width <= width - x, self.height <= height - y else {
             throw HILError("region \(self) does not fit in \(source)'s \(width)x\(height) frames")
         }
     }

@@ -162,8 +162,7 @@ public enum SessionExporter {
 
     /// Refuses an output folder that holds anything, or that is the session or inside it.
     static func claim(_ output: String, session: String) throws(MediaError) {
-        let resolvedOutput = resolved(output), resolvedSession = resolved(session)
-        if resolvedOutput == resolvedSession || resolvedOutput.hasPrefix(resolvedSession + "/") {
+        if FileSystem.isInside(output, session) {
             throw MediaError.export("\(output): the export cannot go inside the session folder \(session) (the session is never modified)")
         }
         if FileSystem.exists(output) {
@@ -176,29 +175,6 @@ public enum SessionExporter {
             }
         }
         try FileSystem.makeDirectories(output)
-    }
-
-    /// `path` made absolute, its existing part with symlinks, `.` and `..` resolved (libc
-    /// `realpath` on the nearest existing ancestor; the missing rest is appended as written).
-    static func resolved(_ path: String) -> String {
-        var head = path.isEmpty ? "." : path
-        var tail: [Substring] = []
-        while true {
-            if let real = realpath(head, nil) {
-                defer { free(real) }
-                let base = String(cString: real)
-                let rest = tail.reversed().joined(separator: "/")
-                return rest.isEmpty ? base : (base == "/" ? "" : base) + "/" + rest
-            }
-            if head == "." || head == "/" { return path }
-            guard let slash = head.lastIndex(of: "/") else {
-                tail.append(Substring(head))
-                head = "."
-                continue
-            }
-            tail.append(head[head.index(after: slash)...])
-            head = slash == head.startIndex ? "/" : String(head[..<slash])
-        }
     }
 }
 

@@ -114,6 +114,36 @@ public enum FileSystem {
         return names.sorted()
     }
 
+    /// `path` made absolute, its existing part with symlinks, `.` and `..` resolved (libc
+    /// `realpath` on the nearest existing ancestor; the missing rest is appended as written).
+    public static func resolved(_ path: String) -> String {
+        var head = path.isEmpty ? "." : path
+        var tail: [Substring] = []
+        while true {
+            if let real = realpath(head, nil) {
+                defer { free(real) }
+                let base = String(cString: real)
+                let rest = tail.reversed().joined(separator: "/")
+                return rest.isEmpty ? base : (base == "/" ? "" : base) + "/" + rest
+            }
+            if head == "." || head == "/" { return path }
+            guard let slash = head.lastIndex(of: "/") else {
+                tail.append(Substring(head))
+                head = "."
+                continue
+            }
+            tail.append(head[head.index(after: slash)...])
+            head = slash == head.startIndex ? "/" : String(head[..<slash])
+        }
+    }
+
+    /// Whether `path` is `folder` or lies inside it, once both are resolved (symlinks, `.` and
+    /// `..`), so no spelling of a path into a session escapes the check.
+    public static func isInside(_ path: String, _ folder: String) -> Bool {
+        let p = resolved(path), f = resolved(folder)
+        return p == f || p.hasPrefix(f == "/" ? "/" : f + "/")
+    }
+
     /// Creates `path` with `text`, whole or not at all, never replacing a file already there
     /// (``FileIO/placeNew(_:at:mode:)``: atomic, no check-then-rename window).
     public static func writeNew(_ text: String, to path: String) throws(MediaError) {

@@ -31,11 +31,13 @@ struct HILAnalyze: ParsableCommand {
     @Option(help: "Threads: 0 one per core (the default), 1 the calling thread only; several cameras are decoded side by side with these shared out.")
     var threads: Int = 0
 
-    @Option(help: "Write the analysis as JSON to this path (atomically).")
+    @Option(help: "Write the analysis as JSON to this new file (whole or not at all; never inside the session, never replacing a file).")
     var json: String?
 
-    @Option(help: "Write an HTML report with inline SVG charts to this path (atomically).")
+    @Option(help: "Write an HTML report with inline SVG charts to this new file (whole or not at all; never inside the session, never replacing a file).")
     var report: String?
+
+    static let maximumThreads = 256
 
     func run() throws {
         var region: PixelRegion?
@@ -55,7 +57,9 @@ struct HILAnalyze: ParsableCommand {
             }
         }
         guard threads >= 0 else { Console.badInput("--threads \(threads): not negative (0: one per core)") }
-        for (name, path) in [("--json", json), ("--report", report)] where path?.isEmpty == true { Console.badInput("\(name): empty path") }
+        // Each thread is a decoder context: thousands only cost memory and start-up time.
+        guard threads <= Self.maximumThreads else { Console.badInput("--threads \(threads): at most \(Self.maximumThreads) (0: one per core)") }
+        checkOutputs()
         let result: SessionAnalyzer.Result
         do {
             result = try SessionAnalyzer(directory: sessionDirectory, region: region, cameraRegions: cameraRegions,
@@ -78,9 +82,29 @@ struct HILAnalyze: ParsableCommand {
         if !summary.complete { Glibc.exit(1) }
     }
 
-    /// Whole or absent: through a temporary file and a rename.
+    /// Refuses, before anything is decoded, an output that could cost recorded data: a path inside
+    /// the session (a report written over `cam1.mkv` would replace the recording), a file already
+    /// there, or one path for both outputs.
+    private func checkOutputs() {
+        var claimed: [String: String] = [:]
+        for (name, path) in [("--json", json), ("--report", report)] {
+            guard let path else { continue }
+            if path.isEmpty { Console.badInput("\(name): empty path") }
+            if FileSystem.isInside(path, sessionDirectory) {
+                Console.badInput("\(name) \(path): inside the session folder \(sessionDirectory); the analysis never writes into a session (choose a path outside it)")
+            }
+            if FileSystem.exists(path) {
+                Console.badInput("\(name) \(path): already exists; the analysis never replaces a file (choose a new path or remove it)")
+            }
+            let resolved = FileSystem.resolved(path)
+            if let other = claimed[resolved] { Console.badInput("\(name) and \(other) name the same file \(path)") }
+            claimed[resolved] = name
+        }
+    }
+
+    /// Whole or absent, and never over a file that appeared meanwhile (a rename that does not replace).
     private func write(_ text: String, to path: String, option: String) {
-        do { try FileSystem.writeAtomically(text, to: path) } catch { Console.badInput("\(option): \(error)") }
+        do { try FileSystem.writeNew(text, to: path) } catch { Console.badInput("\(option): \(error)") }
     }
 
 }
