@@ -15,15 +15,21 @@ public enum FileIO {
         public var errno: Errno
         /// Bytes written before the failure (``writeAll(_:_:)``).
         public var written: Int
+        /// What went wrong when the errno alone would mislead (a FIFO is "not a regular file").
+        public var detail: String?
 
-        public init(_ operation: String, _ path: String, _ errno: Errno, written: Int = 0) {
+        public init(_ operation: String, _ path: String, _ errno: Errno, written: Int = 0, detail: String? = nil) {
             self.operation = operation
             self.path = path
             self.errno = errno
             self.written = written
+            self.detail = detail
         }
 
-        public var description: String { "\(operation) \(path): \(String(cString: strerror(errno.rawValue)))" }
+        /// Why, in words: the detail when there is one, otherwise the errno's text.
+        public var reason: String { detail ?? String(cString: strerror(errno.rawValue)) }
+
+        public var description: String { "\(operation) \(path): \(reason)" }
 
         /// The path existed where a new file was to be created.
         public var alreadyExists: Bool { errno == .fileExists }
@@ -85,11 +91,21 @@ public enum FileIO {
         try buffer.withUnsafeMutableBytes { b in Result { () throws(Failure) in try read(fd, into: b, path: path) } }.get()
     }
 
-    /// The whole file at `path`, or its last `maxBytes` when given.
-    public static func readFile(_ path: String, lastBytes maxBytes: Int? = nil) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file at `path`, or its last `maxBytes` when given; at most `limit` bytes (more
+    /// fails with EFBIG). Only a regular file is read: a FIFO would block the reader forever and
+    /// `/dev/zero` never ends, so both fail at once, naming what the path is.
+    public static func readFile(_ path: String, lastBytes maxBytes: Int? = nil, limit: Int? = nil) throws(Failure) -> [UInt8] {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below); a
+        // regular file ignores the flag.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw Failure("cannot open", path, Errno(rawValue: Glibc.errno)) }
         defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Failure("cannot read", path, Errno(rawValue: Glibc.errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw Failure("cannot read", path, info.st_mode & S_IFMT == S_IFDIR ? .isDirectory : .invalidArgument,
+                          detail: "not a regular file (\(fileKind(info.st_mode)))")
+        }
         if let maxBytes {
             let size = lseek(fd, 0, SEEK_END)
             lseek(fd, off_t(max(0, Int(size) - maxBytes)), SEEK_SET)
@@ -100,6 +116,21 @@ public enum FileIO {
             let n = try read(fd, into: &chunk, path: path)
             if n == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<n])
+            if let limit, bytes.count > limit {
+                throw Failure("cannot read", path, .fileTooLarge, detail: "larger than \(limit) bytes")
+            }
+        }
+    }
+
+    /// What a non-regular file is, in words.
+    static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a plain file"
         }
     }
 
@@ -144,7 +175,15 @@ public enum FileIO {
     /// Replaces `path` with `bytes` through a temporary file in the same directory, fsync and
     /// rename, then fsyncs the directory: a reader (or a crash) sees the old file or the new one,
     /// never a torn one. `mode` is the new file's permission bits.
+    ///
+    /// Only a regular file is replaced: a rename over a device node, a FIFO or a symlink would
+    /// swap the thing itself for a plain file (`--json /dev/full` did), so those are refused.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(Failure) {
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let kind = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : fileKind(info.st_mode)
+            throw Failure("refusing to replace", path, .fileExists, detail: "it is \(kind), not a regular file")
+        }
         let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         guard rename(temporary, path) == 0 else {
             let failure = Failure("cannot rename \(temporary) to", path, Errno(rawValue: Glibc.errno))

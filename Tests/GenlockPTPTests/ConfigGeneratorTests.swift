@@ -87,5 +87,17 @@ struct ConfigGeneratorTests {
         #expect(throws: PTPConfigError.self) {
             try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0", managementSocket: "relative/sock"))
         }
+        // The node command is a unit's ExecStart= line: a newline would inject a directive.
+        #expect(throws: PTPConfigError(#"node command "a\nUser=root" must be one non-empty line without control characters"#)) {
+            try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0", nodeCommand: "a\nUser=root"))
+        }
+        for command in ["", "   ", "a\rb", "a\u{85}b"] {
+            #expect(throws: PTPConfigError.self, "\(command.debugDescription)") {
+                try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0", nodeCommand: command))
+            }
+        }
+        #expect(throws: Never.self) {
+            try PTPConfigGenerator.files(for: PTPConfigRequest(role: .node, interface: "eth0", nodeCommand: "/usr/bin/genlock camera --name 'cam 1'"))
+        }
     }
 }

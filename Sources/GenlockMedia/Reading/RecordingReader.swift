@@ -67,6 +67,7 @@ public final class RecordingReader {
         FFmpeg.configureOnce()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
+        try FileSystem.requireRegularFile(path)
         try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "cannot open", path)
         format = context
         var tags: [String: String] = [:]

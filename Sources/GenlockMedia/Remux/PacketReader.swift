@@ -23,6 +23,7 @@ public final class PacketReader {
         FFmpeg.configureOnce()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
+        try FileSystem.requireRegularFile(path)
         try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "cannot open", path)
         format = context
         let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)

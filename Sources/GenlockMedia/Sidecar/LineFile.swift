@@ -93,7 +93,17 @@ public enum FileSystem {
         do throws(FileIO.Failure) {
             return String(decoding: try FileIO.readFile(path), as: UTF8.self)
         } catch {
-            throw Self.error(error.operation, error.path, errno: error.errno.rawValue)
+            throw MediaError.io(operation: error.operation, path: error.path, errno: error.errno.rawValue, message: error.reason)
+        }
+    }
+
+    /// Throws unless `path` is a regular file (or a symlink to one): libavformat would wait
+    /// forever on a FIFO, so a video is checked before it is opened.
+    public static func requireRegularFile(_ path: String) throws(MediaError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw error("cannot open", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MediaError.io(operation: "cannot open", path: path, errno: EINVAL, message: "not a regular file")
         }
     }
 

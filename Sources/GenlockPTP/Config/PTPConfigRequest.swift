@@ -77,6 +77,12 @@ public struct PTPConfigRequest: Hashable, Sendable {
                 throw PTPConfigError("\(name) '\(path)' must be an absolute path without spaces")
             }
         }
+        // The command becomes a unit's `ExecStart=` line: a newline would end it and start a
+        // directive of its own, and an empty one leaves the unit with nothing to run.
+        let control = nodeCommand.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0.properties.isWhitespace && $0.value > 0x7F }
+        guard nodeCommand.contains(where: { !$0.isWhitespace }), !control else {
+            throw PTPConfigError("node command \(nodeCommand.debugDescription) must be one non-empty line without control characters")
+        }
     }
 }
 

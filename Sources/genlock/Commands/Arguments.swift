@@ -9,6 +9,11 @@ extension DeadlineTimerKind: ExpressibleByArgument {}
 enum Parse {
     static func frameRate(_ text: String) throws -> FrameRate { try FrameRate(parsing: text) }
     static func timeSpan(_ text: String) throws -> TimeSpan { try TimeSpan(parsing: text) }
+    /// A file or folder path: never empty (`--out ''` followed by "/" + a name wrote into `/`).
+    static func path(_ text: String) throws -> String {
+        guard !text.isEmpty else { throw Invalid("an empty path (use . for the current folder)") }
+        return text
+    }
     static func nanoseconds(_ text: String) throws -> Int64 {
         guard let value = Int64(text) else { throw Invalid("'\(text)' is not a whole number of nanoseconds") }
         return value

@@ -64,7 +64,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Rig key file (with --coordinator).")
     var key: String?
 
-    @Option(help: "Record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).")
+    @Option(help: "Record to <out>/<session>/<name>.mkv plus sidecars (the session folder is named from T0 unless --session).", transform: Parse.path)
     var out: String?
 
     @Option(help: "With --out: also stream every encoded packet and sidecar row to the ingest at HOST:PORT (`genlock ingest`; needs --key); the local recording stays the durable copy and back-fills the ingest after a cut.")

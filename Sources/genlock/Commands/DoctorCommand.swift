@@ -27,7 +27,7 @@ struct DoctorCommand: ParsableCommand {
     @Option(name: .customLong("max-offset"), help: "Lock limit for the offset from master and for system clock - NIC clock (1us, 500ns).", transform: Parse.timeSpan)
     var maxOffset = TimeSpan.microseconds(1)
 
-    @Option(name: .customLong("out"), help: "The folder the session records to (free space and a timed 64 MiB write).")
+    @Option(name: .customLong("out"), help: "The folder the session records to (free space and a timed 64 MiB write).", transform: Parse.path)
     var outputDirectory = "."
 
     @Option(help: "Planned bitrate of the recording (20Mbps, 800kbps).", transform: { try Bitrate(parsing: $0) })

@@ -18,7 +18,7 @@ struct KeygenCommand: ParsableCommand {
         do throws(FileIO.Failure) {
             try RigKeyFile.write(RigKey.generate(), to: out, replacing: force)
         } catch {
-            let reason = error.alreadyExists ? "already exists (use --force to replace it)" : String(cString: strerror(error.errno.rawValue))
+            let reason = error.detail ?? (error.alreadyExists ? "already exists (use --force to replace it)" : error.reason)
             throw ValidationError("--out: cannot write \(out): \(reason)")
         }
         Console.out("wrote rig key \(out) (mode 0600); copy it to every camera node")

@@ -83,7 +83,7 @@ struct PTPConfigCommand: ParsableCommand {
     @Option(name: .customLong("servo-tuning"), help: "genlock (gains that filter switch noise, the default) or linuxptp (linuxptp's own).")
     var servoTuning: PTPServoTuning = .genlock
 
-    @Option(help: "Output directory (created if missing; files are replaced atomically).")
+    @Option(help: "Output directory (created if missing; files are replaced atomically).", transform: Parse.path)
     var out: String
 
     func run() throws {

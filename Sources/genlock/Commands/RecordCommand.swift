@@ -63,7 +63,7 @@ struct RecordCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of frames to record from index 0 (the stop index).", transform: Parse.frameCount)
     var frames: Int64
 
-    @Option(help: "Output folder: the recording goes to <out>/<session>/.")
+    @Option(help: "Output folder: the recording goes to <out>/<session>/.", transform: Parse.path)
     var out: String
 
     @Option(help: "Session folder name (default: T0 as YYYYMMDD-HHMMSS UTC).")

@@ -26,7 +26,7 @@ struct RigCommand: ParsableCommand {
     @Option(help: "Recording length after T0 (the stop index follows from it).", transform: Parse.timeSpan)
     var duration: TimeSpan = .seconds(10)
 
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder.", transform: Parse.path)
     var out = "recordings"
 
     @Option(help: "Session folder name (default: now as YYYYMMDD-HHMMSS UTC).")

@@ -8,14 +8,17 @@ import Glibc
 enum RigKeyFile {
     /// The key in `path`; errors name `option` (the flag or config key that gave the path).
     static func read(_ path: String, option: String) throws -> RigKey {
+        let notAKey = ValidationError("\(option): \(path) is not a rig key (expected 64 hex digits, as written by genlock keygen)")
         let bytes: [UInt8]
         do throws(FileIO.Failure) {
-            bytes = try FileIO.readFile(path, lastBytes: nil)
+            // A key file is 65 bytes; reading stops well before a huge file (or /dev/zero) costs memory.
+            bytes = try FileIO.readFile(path, limit: 256)
         } catch {
-            throw ValidationError("\(option): cannot read rig key \(path): \(String(cString: strerror(error.errno.rawValue)))")
+            if error.errno == .fileTooLarge { throw notAKey }
+            throw ValidationError("\(option): cannot read rig key \(path): \(error.reason)")
         }
-        let text = String(decoding: bytes.prefix(256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard bytes.count <= 256, text.count == 64, let key = hexBytes(text) else {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count == 64, let key = hexBytes(text) else {
             throw ValidationError("\(option): \(path) is not a rig key (expected 64 hex digits, as written by genlock keygen)")
         }
         return try RigKey(bytes: key)
@@ -41,7 +44,8 @@ enum RigKeyFile {
         var bytes: [UInt8] = []
         var it = text.makeIterator()
         while let a = it.next() {
-            guard let b = it.next(), let hi = a.hexDigitValue, let lo = b.hexDigitValue else { return nil }
+            // ASCII only: `hexDigitValue` also takes full-width digits, which keygen never writes.
+            guard let b = it.next(), a.isASCII, b.isASCII, let hi = a.hexDigitValue, let lo = b.hexDigitValue else { return nil }
             bytes.append(UInt8(hi * 16 + lo))
         }
         return bytes

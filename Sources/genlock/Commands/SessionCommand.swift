@@ -49,7 +49,7 @@ struct SessionExportCommand: ParsableCommand {
     @Option(help: "The tool: caliscope (videos remuxed, timestamps.csv), anipose or freemocap (re-encoded, equal frame counts, missing frames black).")
     var to: String
 
-    @Option(help: "Export folder; must not exist or be empty (default: <session>-<tool> beside the session folder).")
+    @Option(help: "Export folder; must not exist or be empty (default: <session>-<tool> beside the session folder).", transform: Parse.path)
     var out: String?
 
     @Flag(help: "Anipose only: the session is a calibration recording (videos go to <session>/calibration/ instead of videos-raw/).")

@@ -55,7 +55,7 @@ struct HILFlash: ParsableCommand {
     @Option(name: .customLong("late-tolerance"), parsing: .unconditional, help: "Skip a flash rather than fire it later than this after its instant.", transform: Parse.timeSpan)
     var lateTolerance: TimeSpan = .milliseconds(1)
 
-    @Option(help: "Where to write the per-flash log (copy it into the session folder as flashes.csv).")
+    @Option(help: "Where to write the per-flash log (copy it into the session folder as flashes.csv).", transform: Parse.path)
     var out = FlashLogFormat.fileName
 
     @Option(name: .customLong("sensor"), help: ArgumentHelp(

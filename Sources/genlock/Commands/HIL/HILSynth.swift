@@ -27,7 +27,7 @@ struct HILSynth: ParsableCommand {
     @Argument(help: "The simulator scenario (YAML; schema: Simulator/Scenarios/README.md).")
     var scenarioPath: String
 
-    @Option(help: "Output root: the session is written to OUT/SESSION/.")
+    @Option(help: "Output root: the session is written to OUT/SESSION/.", transform: Parse.path)
     var out: String
 
     @Option(help: "Session folder name.")

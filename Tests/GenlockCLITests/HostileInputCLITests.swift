@@ -1,0 +1,105 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Paths that are not what a command expects (a FIFO, an endless device, an empty string, a file
+/// that is not a plain file): each is refused at once with one line that says what it is, and
+/// nothing it names is replaced.
+@Suite("hostile paths")
+struct HostileInputCLITests {
+    private func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    private func rig(_ dir: URL, key: String) throws -> String {
+        let path = dir.appendingPathComponent("rig.yaml").path
+        try "cameras: [cam1]\nfps: 30\nkey: \(key)\nlisten: 127.0.0.1:\(Int.random(in: 20_000...40_000))\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A key path to `/dev/zero` was read to the end (it has none: memory until the runtime
+    /// aborted), and a FIFO blocked the coordinator before it printed anything. A key file is
+    /// read only when it is a plain file, and never past a few hundred bytes.
+    @Test func aKeyPathThatIsNoKeyFileIsRefusedAtOnce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("fifo.key").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let fullWidth = dir.appendingPathComponent("wide.key").path
+        try (String(repeating: "０", count: 64) + "\n").write(toFile: fullWidth, atomically: true, encoding: .utf8)
+        let huge = dir.appendingPathComponent("huge.key").path
+        try Data(repeating: 0x61, count: 8 << 20).write(to: URL(fileURLWithPath: huge))
+        for (key, says) in [("/dev/zero", "not a regular file (a character device)"), (fifo, "not a regular file (a FIFO)"),
+                            (dir.path, "not a regular file (a directory)"), (huge, "not a rig key"), (fullWidth, "not a rig key")] {
+            for command in [["coordinator", "--http", "off"], ["ingest", "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))"]] {
+                let r = try GenlockBinary.run(command + ["--config", try rig(dir, key: key)], timeoutSeconds: 20)
+                #expect(r.status == 64 || r.status == 1, "\(command) key \(key): status \(r.status)")
+                #expect(r.stderr.contains(says), "\(command) key \(key): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            }
+        }
+    }
+
+    /// `--out ''` joined to a file name wrote into `/`.
+    @Test func anEmptyOutputPathIsRefused() throws {
+        for command in [["ptp", "config", "--role", "node", "--iface", "eth0", "--out", ""],
+                        ["record", "--synthetic", "--fps", "30", "--start-in", "1s", "--frames", "3", "--out", ""],
+                        ["hil", "synth", SimCLITests.path("ideal"), "--out", ""],
+                        ["rig", "--cameras", "1", "--duration", "1s", "--out", ""]] {
+            let r = try GenlockBinary.run(command, timeoutSeconds: 20)
+            #expect(r.status == 64, "\(command): status \(r.status) \(r.stdout)")
+            #expect(r.stderr.contains("--out") && r.stderr.contains("an empty path"), "\(command): \(r.stderr)")
+        }
+    }
+
+    /// An atomic replacement renames a new file over the path: over a FIFO, a device or a symlink
+    /// it would swap the thing itself for a plain file (`--json /dev/full` did).
+    @Test func aReportIsNeverRenamedOverSomethingThatIsNotAPlainFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let target = dir.appendingPathComponent("target.json").path
+        try "kept\n".write(toFile: target, atomically: true, encoding: .utf8)
+        let link = dir.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        for (path, kind) in [(fifo, "a FIFO"), (link, "a symbolic link")] {
+            let r = try GenlockBinary.run(["sim", SimCLITests.path("ideal"), "--duration", "1s", "--json", path], timeoutSeconds: 60)
+            #expect(r.status != 0, "\(path): status \(r.status)")
+            #expect(r.stderr.contains("refusing to replace") && r.stderr.contains(kind), "\(r.stderr)")
+            var info = stat()
+            #expect(lstat(path, &info) == 0)
+            #expect(info.st_mode & S_IFMT == (path == fifo ? S_IFIFO : S_IFLNK))
+        }
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "kept\n")
+        // A plain file is still replaced, as before.
+        let plain = dir.appendingPathComponent("plain.json").path
+        try "old\n".write(toFile: plain, atomically: true, encoding: .utf8)
+        let r = try GenlockBinary.run(["sim", SimCLITests.path("ideal"), "--duration", "1s", "--json", plain], timeoutSeconds: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: plain, encoding: .utf8).hasPrefix("{"))
+    }
+
+    /// A FIFO where a session's video or sidecar belongs blocked the reader (libavformat and
+    /// read(2) both wait for a writer that never comes); it is named instead.
+    @Test func aFIFOInASessionIsNamedNotWaitedOn() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = try GenlockBinary.run(["record", "--synthetic", "--fps", "30", "--start-in", "1s", "--frames", "3", "--size", "320x240",
+                                            "--out", dir.path, "--session", "s", "--quiet"], timeoutSeconds: 60)
+        #expect(record.status == 0, "\(record.stderr)")
+        let session = dir.appendingPathComponent("s").path
+        try FileManager.default.removeItem(atPath: session + "/cam1.mkv")
+        #expect(mkfifo(session + "/cam1.mkv", 0o600) == 0)
+        let verify = try GenlockBinary.run(["session", "verify", session], timeoutSeconds: 20)
+        #expect(verify.status == 1, "\(verify.stdout) \(verify.stderr)")
+        #expect(verify.stdout.contains("cam1.mkv: cannot open") && verify.stdout.contains("not a regular file"), "\(verify.stdout)")
+        try FileManager.default.removeItem(atPath: session + "/cam1.frames.csv")
+        #expect(mkfifo(session + "/cam1.frames.csv", 0o600) == 0)
+        let framesets = try GenlockBinary.run(["framesets", session], timeoutSeconds: 20)
+        #expect(framesets.status != 0 && framesets.status != 9, "status \(framesets.status)")
+        #expect(framesets.stderr.contains("not a regular file (a FIFO)"), "\(framesets.stderr)")
+    }
+}
