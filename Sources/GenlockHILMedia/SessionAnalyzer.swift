@@ -31,6 +31,8 @@ public struct SessionAnalyzer: Sendable {
         public var input: CameraInput
         /// Frames decoded.
         public var decoded: Int
+        /// Decoded frames whose timestamp matched no sidecar row (left out of the analysis).
+        public var unjoined: Int = 0
     }
 
     /// The analysis, with each camera's reading.
@@ -69,7 +71,35 @@ public struct SessionAnalyzer: Sendable {
         } else {
             done = try ConcurrentWork.map(cameras.count, width: plan.concurrentCameras, job)
         }
-        return Result(analysis: SessionAnalysis(analyzed: done.map(\.1)), readings: done.map(\.0))
+        try Self.checkSchedules(done.map(\.0.input), directory: directory)
+        var analyzed = done.map(\.1)
+        for (i, (reading, _)) in done.enumerated() where reading.unjoined > 0 {
+            analyzed[i].diagnostics.append(Diagnostic(
+                kind: .unjoinedFrames, camera: reading.input.name, indices: [], count: 0,
+                message: "\(reading.unjoined) of the video's frames match no row of the sidecar by timestamp: left out (a sidecar cut short, or not this video's)"))
+        }
+        return Result(analysis: SessionAnalysis(analyzed: analyzed), readings: done.map(\.0))
+    }
+
+    /// Frame `n` is the same instant `Tn` on every camera of a session, so every sidecar row of
+    /// index `n` must say the same `Tn`. A sidecar whose `Tn` was shifted (by hand, or from
+    /// another session) would pair exposures measured against different instants: a skew off by
+    /// the shift, stated with a sub-µs uncertainty. Refused instead, naming both rows.
+    static func checkSchedules(_ inputs: [CameraInput], directory: String) throws(HILError) {
+        var first: [Int64: (camera: String, scheduled: RealtimeInstant)] = [:]
+        for input in inputs {
+            for frame in input.frames {
+                guard let seen = first[frame.index] else {
+                    first[frame.index] = (input.name, frame.scheduled)
+                    continue
+                }
+                guard seen.scheduled == frame.scheduled else {
+                    throw HILError("\(directory)/\(input.name).frames.csv: index \(frame.index) has Tn \(frame.scheduled.nanosecondsSinceEpoch) ns, "
+                        + "but \(seen.camera).frames.csv has \(seen.scheduled.nanosecondsSinceEpoch) ns: frame n is one instant on every camera, "
+                        + "so these sidecars are not one session's (edited, or mixed from two sessions)")
+                }
+            }
+        }
     }
 
     /// A text file, with Windows line ends read as Unix ones (every input file alike).
@@ -84,7 +114,7 @@ public struct SessionAnalyzer: Sendable {
         var binning: ColumnBinning?
         var reductions: [Int64: ColumnBinning.Reduction] = [:]
         var records: [FrameRecord] = []
-        var decoded = 0, fullRange = true
+        var decoded = 0, fullRange = true, unjoined = 0
         do {
             let videos = try files.videos()
             records = try SidecarFormat.parse(try read(files.sidecar), path: files.sidecar)
@@ -118,6 +148,7 @@ public struct SessionAnalyzer: Sendable {
                     decoded += 1
                     if case .failure(let error) = outcome { throw error }
                 }
+                unjoined += inFile - joined
                 if inFile > 0, joined == 0 {
                     throw HILError("\(video): none of its \(inFile) frames' timestamps matches a row of \(files.sidecar): "
                         + "the file was re-timed or re-encoded, or the sidecar belongs to another recording")
@@ -151,7 +182,7 @@ public struct SessionAnalyzer: Sendable {
         let input = CameraInput(name: camera, shutter: sensor?.shutter ?? .rolling, lineTimePs: sensor?.lineTimePs,
                                 frames: meta, candidates: candidates, decodedFrames: decoded,
                                 clipLuma: fullRange && decoded > 0 ? LitBands.fullRangeTop : LitBands.limitedRangeTop)
-        return CameraReading(input: input, decoded: decoded)
+        return CameraReading(input: input, decoded: decoded, unjoined: unjoined)
     }
 }
 

@@ -85,6 +85,21 @@ public enum CameraAnalyzer {
             readings[frame.index] = bands.reading(region.profiles[frame.index]!, rowMaxima: region.rowMaxima[frame.index] ?? [], clipLuma: input.clipLuma)
         }
         result.litFrames = readings.values.filter { if case .dark = $0 { false } else { true } }.count
+        let lit = readings.compactMap { index, reading -> (index: Int64, excess: [Float], plateau: Float)? in
+            if case .lit(let excess, let plateau, _) = reading { (index, excess, plateau) } else { nil }
+        }.sorted { $0.index < $1.index }
+        let shape = ShutterShapeCheck.bandedFrames(lit, threshold: bands.threshold)
+        // One odd frame may be motion in front of the LED; bands in a quarter of the frames are a
+        // rolling shutter's.
+        if shape.banded.count > max(1, shape.checked / 4) {
+            for index in shape.banded {
+                log.add(.shutterMismatch, camera: name, index: index,
+                        "sensors.csv says global shutter, but the lit rows form a band that moves from frame to frame, as a rolling "
+                        + "shutter's do: no number (check the camera's shutter in sensors.csv)")
+            }
+            result.diagnostics = log.entries
+            return result
+        }
         let full = SweepPoint.fullLevel(readings.values)
         var points: [SweepResponseCheck.Point] = []
         for frame in input.frames {

@@ -19,6 +19,8 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         case noisyBands = "noisy-bands"
         case nonlinearLuma = "nonlinear-luma"
         case lumaUnchecked = "luma-unchecked"
+        case shutterMismatch = "shutter-mismatch"
+        case unjoinedFrames = "unjoined-frames"
     }
 
     public var kind: Kind
@@ -29,6 +31,14 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     /// How many frames are concerned in all.
     public var count: Int
     public var message: String
+
+    public init(kind: Kind, camera: String?, indices: [Int64], count: Int, message: String) {
+        self.kind = kind
+        self.camera = camera
+        self.indices = indices
+        self.count = count
+        self.message = message
+    }
 
     public var description: String {
         var text = (camera.map { "\($0): " } ?? "") + message

@@ -24,7 +24,7 @@ public struct SessionAnalysis: Sendable {
             for j in cameras.indices where j > i {
                 let global = cameras[i].shutter == .global || cameras[j].shutter == .global
                 let tolerance = max(cameras[i].lineTimeNs ?? 0, cameras[j].lineTimeNs ?? 0)
-                let pair = PairSkew(a: cameras[i], b: cameras[j], nearestWithin: global ? Self.globalPairWindowFrames : nil, toleranceNs: tolerance)
+                let pair = PairSkew(a: cameras[i], b: cameras[j], window: global ? Self.globalPairWindowFrames : nil, toleranceNs: tolerance)
                 if pair.statistics == nil {
                     diagnostics.append(Diagnostic(kind: .noCommonFrames, camera: nil, indices: [], count: 0,
                                                   message: "\(pair.a)–\(pair.b): no skew: no frame index has an estimate in both cameras, and neither camera's offsets from Tn lie on a line around the other's"))
