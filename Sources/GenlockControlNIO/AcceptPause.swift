@@ -10,9 +10,9 @@ import NIOCore
 /// (issue 13's "95 % CPU on accept4 EMFILE"). Turning `autoRead` off unregisters the socket from the
 /// poll; turning it back on registers it again. The connections wait meanwhile in the kernel's
 /// backlog, and the loop serves the connections it has.
-final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = Channel
-    typealias InboundOut = Channel
+public final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = Channel
+    public typealias InboundOut = Channel
 
     private let pause: TimeAmount
     private let onFailure: (IOError, _ paused: Bool) -> Void
@@ -21,12 +21,12 @@ final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
 
     /// `onFailure` hears every failed `accept` (on the event loop), and whether that failure began
     /// a pause (false: one was already running).
-    init(pause: TimeAmount, onFailure: @escaping (IOError, _ paused: Bool) -> Void) {
+    public init(pause: TimeAmount, onFailure: @escaping (IOError, _ paused: Bool) -> Void) {
         self.pause = pause
         self.onFailure = onFailure
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard let error = error as? IOError else {
             context.fireErrorCaught(error)
             return
@@ -41,7 +41,7 @@ final class AcceptPause: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         resumption?.cancel()
         resumption = nil
         context.fireChannelInactive()

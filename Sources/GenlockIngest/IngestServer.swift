@@ -37,6 +37,13 @@ public final class IngestServer: @unchecked Sendable {
 
     public typealias Log = @Sendable (String) -> Void
 
+    /// Connections that have not yet sent an authenticated HELLO: anyone who can reach the port
+    /// can open them, so they are few and short-lived (the control port's limits). An ingest
+    /// without them let unauthenticated sockets take every file descriptor, and the process
+    /// died when libdispatch could open none.
+    public static let maximumUnauthenticated = 64
+    public static let handshakeTimeout = TimeSpan.seconds(5)
+
     public let configuration: Configuration
     private let key: RigKey
     private let group: any EventLoopGroup
@@ -51,6 +58,9 @@ public final class IngestServer: @unchecked Sendable {
     private var current: [String: ObjectIdentifier] = [:]
     private var latest: [String: IngestPacket] = [:]
     private var rejected = 0
+    /// Lines about unauthenticated connections refused, rate-limited (a flood is not a flood of log).
+    private var rejections = RejectionLog()
+    private var acceptFailures = 0
     /// The cameras' accounts, once the session is finished.
     private var summaries: [CameraSummary] = []
     /// Why the session could not be finished whole, once it was tried (read by ``finish()`` from any thread).
@@ -80,6 +90,7 @@ public final class IngestServer: @unchecked Sendable {
         var channel: Channel
         var stream: StreamConnection
         var camera: String?
+        var acceptedAt: MonotonicInstant
     }
 
     /// Each frameset, in index order, as soon as it is settled.
@@ -106,6 +117,13 @@ public final class IngestServer: @unchecked Sendable {
     public func bind(host: String, port: Int) throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(pause: .milliseconds(100)) { [self] _, paused in
+                        if paused { acceptFailures += 1 }
+                    })
+                }
+            }
             .childChannelOption(.tcpOption(.init(rawValue: CInt(TCP_USER_TIMEOUT))), value: ControlTransport.userTimeoutMs)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -116,8 +134,9 @@ public final class IngestServer: @unchecked Sendable {
         let channel = try bootstrap.bind(host: host, port: port).wait()
         server = channel
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in
-            guard let session else { return }
             let at = now()
+            closeUnauthenticated(olderThan: Self.handshakeTimeout, at: at)
+            guard let session else { return }
             session.tick(at)
             remindIfStalled(session, at)
         }
@@ -217,18 +236,53 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     private func accepted(_ channel: Channel) {
+        let at = now()
+        // Full: the oldest connection still unauthenticated makes room (a real node retries).
+        let waiting = connections.filter { $0.value.camera == nil }
+        if waiting.count >= Self.maximumUnauthenticated, let oldest = waiting.min(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
+            dropUnauthenticated(oldest.key, reason: "evicted", "closed an unauthenticated connection: \(Self.maximumUnauthenticated) were waiting for HELLO", at: at)
+        }
         var stream = StreamConnection(role: .ingest, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
         let challenge = stream.encode(.challenge(nonce: stream.localNonce))
-        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil)
+        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil, acceptedAt: at)
         channel.send(challenge).whenFailure { _ in }
     }
 
     private func received(_ channel: Channel, _ bytes: [UInt8]) {
         let id = ObjectIdentifier(channel)
-        guard connections[id] != nil else { return }
-        session?.now = now()
+        guard let connection = connections[id] else { return }
+        let at = now()
+        session?.now = at
         let inbound = connections[id]!.stream.receive(bytes)
+        // Before HELLO a bad frame ends the connection: resynchronising (which keeps an
+        // authenticated stream's video flowing) would let anyone make the ingest check a MAC over
+        // up to 64 KiB for every 28 bytes sent.
+        if connection.camera == nil, let bad = inbound.first(where: { if case .rejected = $0 { true } else { false } }),
+           case .rejected(let error) = bad {
+            rejected += 1
+            dropUnauthenticated(id, reason: "\(error.code)", "closed an unauthenticated connection: \(error)", at: at)
+            return
+        }
         for item in inbound { handle(item, on: id) }
+    }
+
+    /// Closes unauthenticated connections that sent no HELLO within `limit`, and says what the
+    /// rate-limited log held back.
+    private func closeUnauthenticated(olderThan limit: TimeSpan, at: MonotonicInstant) {
+        for (id, c) in connections where c.camera == nil && at - c.acceptedAt >= limit {
+            dropUnauthenticated(id, reason: "handshake timeout", "closed an unauthenticated connection: no HELLO within \(limit)", at: at)
+        }
+        for line in rejections.flush(at: at) { log("ingest: \(line)") }
+        if acceptFailures > 0 {
+            log("ingest: accept failed (out of file descriptors?); paused accepting \(acceptFailures)× for 100 ms")
+            acceptFailures = 0
+        }
+    }
+
+    private func dropUnauthenticated(_ id: ObjectIdentifier, reason: String, _ line: String, at: MonotonicInstant) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        connection.channel.close(promise: nil)
+        for text in rejections.note(reason: reason, line: line, at: at) { log("ingest: \(text)") }
     }
 
     private func closed(_ channel: Channel) {
