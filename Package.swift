@@ -266,7 +266,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockIngestTests",
-            dependencies: ["GenlockCore", "GenlockControl", "GenlockMedia", "GenlockIngest", "GenlockTesting"],
+            dependencies: ["GenlockCore", "GenlockControl", "GenlockMedia", "GenlockIngest", "GenlockTesting",
+                           .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

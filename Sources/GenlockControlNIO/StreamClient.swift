@@ -128,7 +128,20 @@ public final class StreamClient: @unchecked Sendable {
     public var counters: Counters { queue.withLock { $0.counters } }
 
     /// Closes the connection and stops reconnecting.
+    ///
+    /// Called on an event loop thread (a node's START handler whose recorder was refused), it
+    /// does not wait: NIO traps on a blocking wait there (the node died with SIGILL), so the
+    /// close and the group's shutdown are only started.
     public func shutdown() {
+        if MultiThreadedEventLoopGroup.currentEventLoop != nil {
+            loop.execute { [self] in
+                shuttingDown = true
+                channel?.close(promise: nil)
+            }
+            done.fail(ChannelError.ioOnClosedChannel)
+            group.shutdownGracefully { _ in }
+            return
+        }
         try? loop.submit { [self] in
             shuttingDown = true
             channel?.close(promise: nil)

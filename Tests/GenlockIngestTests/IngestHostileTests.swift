@@ -2,7 +2,9 @@ import Foundation
 import GenlockControl
 import GenlockCore
 import GenlockIngest
+import GenlockMedia
 import Glibc
+import NIOPosix
 import Testing
 
 /// What anyone who can reach the ingest port (no key) can do to it: open sockets and send bytes.
@@ -68,5 +70,21 @@ import Testing
         // Said, but not once per socket: the rate-limited log sums the rest up.
         let said = lines.all.filter { $0.contains("unauthenticated connection") }
         #expect(!said.isEmpty && said.count < 10, "\(said)")
+    }
+
+    /// A node whose recorder is refused at START (another recorder of the camera in that folder)
+    /// abandons its uplink from the control connection's event loop; the uplink's shutdown waited
+    /// there, and NIO trapped (the node died with SIGILL). It now only starts the shutdown.
+    @Test func anUplinkAbandonedOnAnEventLoopDoesNotWaitThere() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let configuration = RecordingConfiguration(codec: .x264, width: 320, height: 240, frameRate: try FrameRate(numerator: 30),
+                                                   epoch: RealtimeInstant(nanosecondsSinceEpoch: 1_795_000_000_000_000_000))
+        let uplink = IngestUplink(host: "127.0.0.1", port: 9, key: ingestKey, camera: "camA", session: "s",
+                                  directory: FileManager.default.temporaryDirectory.path, configuration: configuration, log: { _ in })
+        try group.next().submit { uplink.abandon() }.wait()
+        #expect(uplink.confirmed == nil)
+        // Abandoned twice (the node's own teardown after the refusal) is harmless.
+        uplink.abandon()
     }
 }
