@@ -46,6 +46,11 @@ public struct SessionAnalyzer: Sendable {
         let cameras: [String]
         do { cameras = try SessionExport.cameras(in: directory) } catch { throw HILError("\(error)") }
         guard !cameras.isEmpty else { throw HILError("'\(directory)' holds no <camera>.frames.csv: not a session folder") }
+        do {
+            if let text = SessionExport.sidecarlessText(try SessionExport.filesWithoutSidecar(in: directory, cameras: cameras)) {
+                throw HILError("\(directory): \(text) of the analysis (restore the sidecar, or move the camera's files out of the session)")
+            }
+        } catch let error as HILError { throw error } catch { throw HILError("\(error)") }
         for name in cameraRegions.keys where !cameras.contains(name) {
             throw HILError("--roi names camera '\(name)', but the session's cameras are \(cameras.joined(separator: ", "))")
         }

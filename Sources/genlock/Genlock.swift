@@ -21,6 +21,10 @@ struct Genlock: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let exit as ExitCode {
+            // A status already explained on the lines before it (a verify's problems, partial
+            // framesets): no "genlock: error:" line of its own.
+            Glibc.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit {

@@ -57,7 +57,50 @@ import Testing
 
     @Test func aFolderThatIsNotASessionIsABadArgument() throws {
         let r = try GenlockBinary.run(["session", "verify", "/nonexistent-genlock-session"])
-        #expect(r.status != 0 && r.status != 1)
+        #expect(r.status == 2)
         #expect(r.stderr.contains("/nonexistent-genlock-session"), "\(r.stderr)")
+        let root = scratch()
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let empty = try GenlockBinary.run(["session", "verify", root])
+        #expect(empty.status == 2 && empty.stderr == "genlock: error: \(root) holds no camera sidecars (<camera>.frames.csv): not a session folder\n", "\(empty.stderr)")
+    }
+
+    /// A camera whose sidecar is lost is found by its other files: verify names them, framesets
+    /// says it is in none, export and the analyzer refuse (each used to drop it silently, and
+    /// verify then called the session consistent).
+    @Test func aCameraWithoutItsSidecarIsNamedNotDropped() throws {
+        let root = scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let session = try record(root)
+        try FileManager.default.copyItem(atPath: session + "/cam1.mkv", toPath: session + "/cam2.mkv")
+        let verify = try GenlockBinary.run(["session", "verify", session])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("PROBLEM \(session)/cam2.mkv: no sidecar cam2.frames.csv"), "\(verify.stdout)")
+        #expect(!verify.stderr.contains("ExitCode"), "\(verify.stderr)")
+        let framesets = try GenlockBinary.run(["framesets", session, "--quiet"])
+        #expect(framesets.status == 1)
+        #expect(framesets.stderr.contains("warning: cam2.mkv belongs to cam2, which has no sidecar"), "\(framesets.stderr)")
+        #expect(!framesets.stderr.contains("ExitCode"), "\(framesets.stderr)")
+        let export = try GenlockBinary.run(["session", "export", session, "--to", "caliscope", "--out", root + "/export"])
+        #expect(export.status != 0 && export.stderr.contains("cam2.mkv belongs to cam2"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/export"))
+        try FileManager.default.removeItem(atPath: session + "/cam2.mkv")
+        #expect(try GenlockBinary.run(["session", "verify", session]).status == 0)
+    }
+
+    /// Caliscope pairs frames by `timestamps.csv`: a wrong row there is a problem.
+    @Test func aWrongTimestampsFileIsNamed() throws {
+        let root = scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let session = try record(root)
+        let path = session + "/timestamps.csv"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        try #require(lines.count > 2 && lines[1].hasPrefix("0,1,"))
+        try text.replacingOccurrences(of: lines[1], with: "0,7," + lines[1].dropFirst(4)).write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try GenlockBinary.run(["session", "verify", session])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("PROBLEM \(path): does not match the sidecars"), "\(r.stdout)")
     }
 }

@@ -47,6 +47,9 @@ public enum SessionExporter {
     ) throws(MediaError) -> Report {
         let session = sessionName(sessionDirectory)
         let cameras = try SessionExport.cameras(in: sessionDirectory)
+        if let text = SessionExport.sidecarlessText(try SessionExport.filesWithoutSidecar(in: sessionDirectory, cameras: cameras)) {
+            throw MediaError.export("\(sessionDirectory): \(text) of the export (restore the sidecar, or move the camera's files out of the session to export without it)")
+        }
         guard !cameras.isEmpty else {
             throw MediaError.export("\(sessionDirectory): no camera sidecars (<camera>.frames.csv): not a session folder")
         }

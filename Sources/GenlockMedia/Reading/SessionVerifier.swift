@@ -26,7 +26,7 @@ public enum SessionVerifier {
     public static func verify(sessionDirectory directory: String) throws(MediaError) -> Report {
         let names = try SessionExport.cameras(in: directory)
         guard !names.isEmpty else {
-            throw MediaError.invalidFrame("\(directory) holds no camera sidecars (<camera>.frames.csv): not a session folder")
+            throw MediaError.notASession("\(directory) holds no camera sidecars (<camera>.frames.csv): not a session folder")
         }
         var problems: [Problem] = []
         var summaries: [CameraSummary] = []
@@ -45,8 +45,13 @@ public enum SessionVerifier {
             problems += checkOrder(rows.map(\.index), file: files.sidecar)
             problems += checkVideos(files, rows: rows)
         }
+        for orphan in try SessionExport.filesWithoutSidecar(in: directory, cameras: names) {
+            problems.append(Problem(file: "\(directory)/\(orphan.file)",
+                                    text: "no sidecar \(orphan.camera)\(CameraFiles.sidecarSuffix): camera \(orphan.camera)'s frames cannot be placed on indices, and every reader of the session leaves it out"))
+        }
         let table = allRows.count == names.count ? FramesetExport.table(cameras: names, rows: allRows) : nil
         problems += checkExports(directory, summaries: summaries, framesets: table)
+        if allRows.count == names.count { problems += checkTimestamps(directory, cameras: names, rows: allRows) }
         return Report(cameras: summaries, framesets: table, problems: problems)
     }
 
@@ -133,6 +138,10 @@ public enum SessionVerifier {
                         text: "\(summary.camera): says recorded \(row[2]), dropped \(row[3]), skipped \(row[4]); the sidecar says \(summary.recorded), \(summary.dropped), \(summary.skipped)"))
                 }
             }
+            let known = Set(summaries.map(\.camera))
+            for row in rows where row.count >= 1 && !known.contains(String(row[0])) {
+                problems.append(Problem(file: summaryPath, text: "a row for \(row[0]), which has no sidecar"))
+            }
         } else {
             problems.append(Problem(file: summaryPath, text: "missing (the session was not finished)"))
         }
@@ -141,6 +150,21 @@ public enum SessionVerifier {
             problems.append(Problem(file: framesetsPath, text: "does not match the sidecars (genlock framesets rewrites it)"))
         }
         return problems
+    }
+
+    /// `timestamps.csv`, when present (Caliscope pairs frames by it), against the sidecars.
+    static func checkTimestamps(_ directory: String, cameras: [String], rows: [[FrameRecord]]) -> [Problem] {
+        let path = directory + "/timestamps.csv"
+        guard let text = try? FileSystem.read(path) else { return [] }
+        let ids = SessionExport.cameraIDs(cameras)
+        var expected: [(index: Int64, id: Int, time: Int64)] = []
+        for (name, records) in zip(cameras, rows) {
+            for record in records where record.isInSession {
+                expected.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
+            }
+        }
+        guard text != ExportFiles.caliscopeTimestamps(expected) else { return [] }
+        return [Problem(file: path, text: "does not match the sidecars (sync_index, cam_id and frame_time of every frame)")]
     }
 
     static func listed(_ indices: [Int64]) -> String {

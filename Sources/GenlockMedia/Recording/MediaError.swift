@@ -21,6 +21,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     case export(String)
     /// Files closed with rows missing that were received (a camera's files could not be written).
     case incomplete(String)
+    /// A folder that holds no session (no camera sidecars), said with its path.
+    case notASession(String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,7 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedSidecar(let path, let line, let reason): "\(path):\(line): \(reason)"
         case .export(let reason): reason
         case .incomplete(let reason): reason
+        case .notASession(let reason): reason
         case .refusingToOverwrite(let path, let reason):
             "\(path) \(reason): refusing to overwrite or mix recordings (choose another output folder or session name)"
         }

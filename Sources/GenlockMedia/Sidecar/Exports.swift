@@ -72,6 +72,34 @@ public enum SessionExport {
         }
     }
 
+    /// The files in `sessionDirectory` that belong to a camera with no sidecar: `<camera>.mkv`,
+    /// `<camera>-NNN.mkv`, `<camera>.pts.txt`. Every reader finds a session's cameras by their
+    /// sidecars, so such a camera (its sidecar lost) would silently be left out of framesets,
+    /// exports and analyses; the readers name these files instead.
+    public static func filesWithoutSidecar(in sessionDirectory: String, cameras: [String]) throws(MediaError) -> [(camera: String, file: String)] {
+        let known = Set(cameras)
+        return try FileSystem.list(sessionDirectory).compactMap { name -> (camera: String, file: String)? in
+            let base: Substring
+            if name.hasSuffix(".mkv") { base = name.dropLast(4) } else if name.hasSuffix(".pts.txt") { base = name.dropLast(8) } else { return nil }
+            if known.contains(String(base)) { return nil }
+            var camera = base
+            if let dash = base.lastIndex(of: "-"), dash != base.startIndex, name.hasSuffix(".mkv") {
+                let digits = base[base.index(after: dash)...]
+                if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) { camera = base[..<dash] }
+            }
+            return known.contains(String(camera)) ? nil : (String(camera), name)
+        }
+    }
+
+    /// One line naming the files of cameras without a sidecar (nil when there are none).
+    public static func sidecarlessText(_ files: [(camera: String, file: String)]) -> String? {
+        guard let first = files.first else { return nil }
+        let cameras = Array(Set(files.map(\.camera))).sorted()
+        return "\(first.file)\(files.count > 1 ? " and \(files.count - 1) more" : "") belong\(files.count > 1 ? "" : "s") to "
+            + "\(cameras.joined(separator: ", ")), which \(cameras.count > 1 ? "have" : "has") no sidecar (<camera>\(CameraFiles.sidecarSuffix)): "
+            + "its frames cannot be placed on indices, so it would be left out"
+    }
+
     /// Caliscope's integer camera ids: the digits that end each name (`cam3` → 3) when every
     /// camera has distinct ones, otherwise positions 0, 1, 2… in name order.
     public static func cameraIDs(_ names: [String]) -> [String: Int] {

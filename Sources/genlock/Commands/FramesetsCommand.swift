@@ -37,17 +37,20 @@ struct FramesetsCommand: ParsableCommand {
         let table: FramesetExport.Table
         do {
             guard try !SessionExport.cameras(in: session).isEmpty else {
-                throw ValidationError("\(session): no camera sidecars (<camera>.frames.csv): not a session folder")
+                Console.badInput("\(session): no camera sidecars (<camera>.frames.csv): not a session folder")
             }
             table = try FramesetExport.write(sessionDirectory: session)
-        } catch let error as MediaError {
-            throw ValidationError("\(error)")
+        } catch {
+            Console.badInput("\(error)")
         }
         if !quiet {
             for set in table.framesets { Console.out(line(set, cameras: table.cameras, scheduled: table.scheduled)) }
         }
         if !json { for line in table.summary { Console.out(line) } }
-        if table.partial > 0 { throw ExitCode(1) }
+        // A camera whose sidecar is lost is in no frameset: said, and the table is not complete.
+        let sidecarless = (try? SessionExport.filesWithoutSidecar(in: session, cameras: table.cameras)) ?? []
+        if let text = SessionExport.sidecarlessText(sidecarless) { Console.err("genlock: warning: \(text) of these framesets") }
+        if table.partial > 0 || !sidecarless.isEmpty { throw ExitCode(1) }
     }
 
     /// Polls the session folder every `pollInterval` (monotonic sleep) until its end is known or

@@ -23,7 +23,7 @@ struct SessionVerifyCommand: ParsableCommand {
         do {
             report = try SessionVerifier.verify(sessionDirectory: session)
         } catch {
-            throw ValidationError("\(error)")
+            Console.badInput("\(error)")
         }
         for camera in report.cameras { Console.out("camera \(camera)") }
         if let framesets = report.framesets { Console.out(framesets.summary[0]) }
