@@ -57,4 +57,35 @@ import Testing
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("unknown export tool 'blender'"), "\(unknown.stderr)")
     }
+
+    /// A video cut short (here its last segment lost): the export's framesets.csv says the lost
+    /// frames are absent (it used to call them present, beside a video without them), Caliscope's
+    /// timestamps.csv lists only the frames its video holds, and the export warns naming them.
+    @Test func framesLostFromTheVideoAreAbsentInTheExport() throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let session = try Self.record(root)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: session).filter { $0.hasPrefix("cam1-") && $0.hasSuffix(".mkv") }.sorted()
+        let lastSegment = try #require(segments.last)
+        try FileManager.default.removeItem(atPath: session + "/" + lastSegment)
+        for tool in ["caliscope", "anipose"] {
+            let out = root + "/" + tool
+            let r = try GenlockBinary.run(["session", "export", session, "--to", tool, "--out", out])
+            #expect(r.status == 0, "\(tool): \(r.stderr)")
+            #expect(r.stderr.contains("warning: cam1:") && r.stderr.contains("not in its video"), "\(r.stderr)")
+            let framesets = try String(contentsOfFile: out + (tool == "caliscope" ? "/recordings/s" : "/s") + "/framesets.csv", encoding: .utf8)
+                .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            #expect(framesets.count == 12, "\(tool): one row per index of the session")
+            let present = framesets.filter { $0[3] == "present" }.count
+            #expect(present > 0 && framesets.contains { $0[3] == "absent" }, "\(tool): \(framesets)")
+            let video = out + (tool == "caliscope" ? "/recordings/s/cam_1.mp4" : "/s/videos-raw/s-cam1.mp4")
+            if tool == "caliscope" {
+                #expect(try FFprobe.frameCount(video) == present)
+                let timestamps = try String(contentsOfFile: out + "/recordings/s/timestamps.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+                #expect(timestamps.count == present)
+            } else {
+                #expect(try FFprobe.frameCount(video) == 12)
+            }
+        }
+    }
 }

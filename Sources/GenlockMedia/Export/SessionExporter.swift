@@ -36,6 +36,10 @@ public enum SessionExporter {
         }
         public var tool: ExportTool
         public var root: String
+        /// Recorded frames (by the sidecar) that no exported video holds, per camera: the
+        /// session's video is damaged or cut short there. The export's `framesets.csv` marks
+        /// them absent; the caller says so.
+        public var missing: [(camera: String, indices: [Int64])] = []
         public var videos: [Video]
         /// Timestamp and frameset files written beside the videos.
         public var files: [String]
@@ -73,6 +77,10 @@ public enum SessionExporter {
         }
         try FileSystem.makeDirectories(folder)
         var report = Report(tool: tool, root: output, videos: [], files: [])
+        // The indices each camera's exported video holds: the export's framesets.csv is built
+        // from these, not from the sidecars alone (a truncated video's lost frames were "present").
+        var exported: [String: Set<Int64>] = [:]
+        var sidecars: [String: [FrameRecord]] = [:]
         var timestampRows: [(index: Int64, id: Int, time: Int64)] = []
         // Caliscope: cameras without any video, and the size and rate of the first camera with one.
         var blank: [(camera: String, path: String)] = []
@@ -80,6 +88,7 @@ public enum SessionExporter {
         for camera in cameras {
             let files = CameraFiles(directory: sessionDirectory, camera: camera)
             let records = try SidecarFormat.parse(try FileSystem.read(files.sidecar), path: files.sidecar)
+            sidecars[camera] = records
             let inputs = try files.videos()
             let name: String
             switch tool {
@@ -105,8 +114,16 @@ public enum SessionExporter {
             if !tool.needsEqualFrameCounts, let epoch, case .success(let parameters) = try PacketRemuxer.check(inputs) {
                 let written = try PacketRemuxer.remux(
                     inputs, parameters: parameters, records: records, frameRate: rate, epoch: epoch, origin: origin, to: path)
+                guard !written.isEmpty else {
+                    // Nothing of it could be read: an empty mp4 is no video to Caliscope; the
+                    // camera gets the black one a camera without video gets.
+                    unlink(path)
+                    blank.append((camera, path))
+                    continue
+                }
                 report.videos.append(.init(camera: camera, path: path, method: "remuxed", frames: written.count, filled: 0))
                 timestampRows += written.map { ($0.index, ids[camera]!, frameTime($0)) }
+                exported[camera] = Set(written.map(\.index))
                 continue
             }
             let out = try FrameTranscoder.transcode(
@@ -114,6 +131,7 @@ public enum SessionExporter {
                 scheduled: scheduled.instant, origin: origin, to: path)
             report.videos.append(.init(camera: camera, path: path, method: "re-encoded", frames: out.frames.count, filled: out.filled))
             timestampRows += out.frames.compactMap { frame in frame.record.map { ($0.index, ids[camera]!, frameTime($0)) } }
+            exported[camera] = Set(out.frames.compactMap { $0.record?.index })
         }
         // Caliscope takes a recording only when it holds a `cam_<id>.mp4` for every camera of the
         // project (`available_recordings` in `gui/presenters/reconstruction_presenter.py`), and its
@@ -140,8 +158,20 @@ public enum SessionExporter {
         if tool == .anipose {
             try write(ExportFiles.aniposeConfig(session: session), output + "/config.toml", &report)
         }
+        // A recorded row whose frame is in no exported video is left out: the frameset says the
+        // camera is absent there (the black frame of anipose and freemocap, nothing in Caliscope).
+        var rows: [[FrameRecord]] = []
+        for camera in cameras {
+            let held = exported[camera] ?? []
+            let records = sidecars[camera] ?? []
+            let lost = records.filter { $0.isRecorded && !$0.flags.contains(.afterStop) && !held.contains($0.index) }.map(\.index)
+            if !lost.isEmpty { report.missing.append((camera, lost)) }
+            rows.append(records.filter { !$0.isRecorded || held.contains($0.index) })
+        }
         let framesetsFolder = tool == .caliscope ? folder : "\(output)/\(session)"
-        try write(FramesetExport.csv(table), framesetsFolder + "/framesets.csv", &report)
+        var exportTable = FramesetExport.table(cameras: cameras, rows: rows, span: first...last)
+        for set in exportTable.framesets where exportTable.scheduled[set.index] == nil { exportTable.scheduled[set.index] = scheduled.instant(set.index) }
+        try write(FramesetExport.csv(exportTable), framesetsFolder + "/framesets.csv", &report)
         return report
     }
 

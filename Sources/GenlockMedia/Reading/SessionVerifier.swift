@@ -167,7 +167,8 @@ public enum SessionVerifier {
         return [Problem(file: path, text: "does not match the sidecars (sync_index, cam_id and frame_time of every frame)")]
     }
 
-    static func listed(_ indices: [Int64]) -> String {
+    /// The first ten indices, then how many more.
+    public static func listed(_ indices: [Int64]) -> String {
         indices.prefix(10).map(String.init).joined(separator: ", ") + (indices.count > 10 ? " and \(indices.count - 10) more" : "")
     }
 }

@@ -60,11 +60,13 @@ public enum FramesetExport {
     }
 
     /// Assembles the framesets of `cameras` from their sidecar rows (each in index order). Rows
-    /// flagged `after-stop` are not part of the session and make no frameset.
-    public static func table(cameras: [String], rows allRows: [[FrameRecord]]) -> Table {
+    /// flagged `after-stop` are not part of the session and make no frameset. `span`, when given,
+    /// is the range of indices to cover (an export keeps the session's range when a camera's
+    /// last frames are lost); otherwise the rows' own.
+    public static func table(cameras: [String], rows allRows: [[FrameRecord]], span: ClosedRange<Int64>? = nil) -> Table {
         let rows = allRows.map { $0.filter { !$0.flags.contains(.afterStop) } }
-        let first = rows.compactMap { $0.first?.index }.min() ?? 0
-        let last = rows.compactMap { $0.last?.index }.max()
+        let first = span?.lowerBound ?? rows.compactMap { $0.first?.index }.min() ?? 0
+        let last = span?.upperBound ?? rows.compactMap { $0.last?.index }.max()
         var assembler = FramesetAssembler(configuration: .init(cameras: cameras.count, firstIndex: first))
         var framesets: [FramesetAssembler.Frameset] = []
         var scheduled: [Int64: RealtimeInstant] = [:]

@@ -70,6 +70,10 @@ struct SessionExportCommand: ParsableCommand {
             Console.out("\(video.camera): \(video.path) (\(video.method), \(video.frames) frames\(filled))")
         }
         for file in report.files { Console.out("wrote \(file)") }
+        for (camera, indices) in report.missing {
+            Console.err("genlock: warning: \(camera): \(indices.count) recorded frame\(indices.count == 1 ? "" : "s") not in its video "
+                + "(\(SessionVerifier.listed(indices))): damaged or cut short; marked absent in the export's framesets.csv (genlock session verify names the damage)")
+        }
         Console.out("exported for \(report.tool) into \(report.root)")
     }
 }
