@@ -2,6 +2,7 @@ import Foundation
 import GenlockControl
 import GenlockCore
 @testable import GenlockDashboard
+import Synchronization
 import Testing
 
 /// The HTTP server for real, on loopback: curl for requests, a raw socket for WebSocket clients.
@@ -51,8 +52,41 @@ import Testing
         #expect(presses.list.withLock { $0 } == [])
         var statuses: [Int] = []
         for _ in 0..<6 { statuses.append(try await Support.curl(["\(base)/api/state"]).status) }
-        // The burst of 4, one spent on the refused body above: 3 served, then refused.
-        #expect(statuses == [200, 200, 200, 429, 429, 429])
+        // The burst of 4 (the refused body above was an action: another budget), then refused.
+        #expect(statuses == [200, 200, 200, 200, 429, 429])
+        // STOP has its own budget: requests for the page cannot keep the operator from stopping.
+        let stop = try await Support.curl(["-X", "POST", "-H", "X-Genlock-Action: 1", "\(base)/api/stop"])
+        #expect(stop.status == 202)
+        #expect(presses.list.withLock { $0 } == ["stop"])
+    }
+
+    /// A burst of upgrades all passed the client count before the first subscribed (40 of a
+    /// limit of 16 were fed): a granted upgrade now counts at once.
+    @Test func aBurstOfWebSocketUpgradesStaysWithinTheLimit() async throws {
+        let core = try Support.core(cameras: ["cam1"], connected: ["cam1"], locked: true)
+        let (server, port) = try await Support.server(core: core, tweak: { $0.maximumWebSocketClients = 2 })
+        defer { server.stop() }
+        // All at once, as the burst that got past the limit: each upgrade on its own thread.
+        let clients = Mutex<[RawWebSocket]>([])
+        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+            if let client = RawWebSocket(port: port) { clients.withLock { $0.append(client) } }
+        }
+        #expect(clients.withLock { $0.count } == 2)
+    }
+
+    /// Without the token a request spends nothing of the rate limit: a keyless flood once got
+    /// the operator's STOP answered with 429.
+    @Test func requestsWithoutTheTokenDoNotSpendTheOperatorsRate() async throws {
+        let core = try Support.core(cameras: ["cam1"], connected: ["cam1"], locked: true)
+        let token = "00112233445566778899aabbccddeeff"
+        let (server, port) = try await Support.server(core: core, token: token, monotonicNs: { 1_000_000_000 }, tweak: {
+            $0.requestsPerSecond = 1
+            $0.burst = 2
+        })
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(port)"
+        for _ in 0..<5 { #expect(try await Support.curl(["\(base)/nope"]).status == 401) }
+        #expect(try await Support.curl(["-H", "Authorization: Bearer \(token)", "\(base)/api/state"]).status == 200)
     }
 
     @Test func metricsAreServedAsPrometheusTextAndParse() async throws {

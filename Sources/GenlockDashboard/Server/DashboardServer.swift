@@ -40,6 +40,9 @@ public final class DashboardServer: Sendable {
     public let hub: DashboardHub
     public let metrics: RigMetrics
     private let bucket: Mutex<TokenBucket>
+    /// START and STOP have a bucket of their own, so no flood of page requests (by anyone who
+    /// may make them) can keep the operator from stopping the rig.
+    private let actionBucket = Mutex(TokenBucket(ratePerSecond: 5, burst: 10))
     private let monotonicNs: @Sendable () -> Int64
     private let task = Mutex<Task<Void, any Error>?>(nil)
     private let log: @Sendable (String) -> Void
@@ -111,9 +114,10 @@ public final class DashboardServer: Sendable {
         task.withLock { $0?.cancel() }
     }
 
-    /// Takes one request's worth of the rate limit.
-    func admit() -> Bool {
+    /// Takes one request's worth of the rate limit (an action's from the actions' own bucket).
+    func admit(action: Bool = false) -> Bool {
         let now = monotonicNs()
+        if action { return actionBucket.withLock { $0.take(nowNs: now) } }
         return bucket.withLock { $0.take(nowNs: now) }
     }
 }

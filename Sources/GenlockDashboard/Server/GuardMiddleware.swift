@@ -1,8 +1,10 @@
 import HTTPTypes
 import Hummingbird
 
-/// Every request passes here first: the rate limit (429), the token when one is set (401), the
-/// body bound (413), and for START/STOP the action header (403).
+/// Every request passes here first: the token when one is set (401), the rate limit (429), the
+/// body bound (413), and for START/STOP the action header (403). The token comes first: a
+/// client without it must not spend the rate limit of the operator who has it (it did: a
+/// keyless flood of 404s answered the operator's STOP with 429). Actions are limited apart.
 struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let server: DashboardServer
     let policy: AccessPolicy
@@ -10,12 +12,13 @@ struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
     static var actionHeader: HTTPField.Name { HTTPField.Name(AccessPolicy.actionHeader)! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard server.admit() else { return Self.text(.tooManyRequests, "too many requests\n") }
         let allowed = policy.allows(
             queryToken: request.uri.queryParameters.get("token"),
             bearer: AccessPolicy.bearerToken(request.headers[.authorization]),
             cookie: AccessPolicy.cookieToken(request.headers[.cookie]))
         guard allowed else { return Self.text(.unauthorized, "a token is required: open the link the coordinator printed at start\n") }
+        let action = request.method == .post && request.headers[Self.actionHeader] != nil
+        guard server.admit(action: action) else { return Self.text(.tooManyRequests, "too many requests\n") }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > server.options.maximumBodyBytes {
             return Self.text(.contentTooLarge, "request body over \(server.options.maximumBodyBytes) bytes\n")
         }
