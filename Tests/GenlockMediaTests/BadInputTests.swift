@@ -5,6 +5,21 @@ import Glibc
 import Testing
 
 @Suite struct BadInputTests {
+    /// Rows that no recorder writes (a duplicated, reordered or negative index, a `Tn` that does
+    /// not grow) are refused with their line, where framesets once counted them silently.
+    @Test(arguments: [
+        ("0,100,,,,,,\n0,200,,,,,,\n", "sidecar:3: index 0 follows index 0: indices must strictly increase"),
+        ("1,100,,,,,,\n0,200,,,,,,\n", "sidecar:3: index 0 follows index 1: indices must strictly increase"),
+        ("-1,100,,,,,,\n", "sidecar:2: index -1 and Tn 100 ns must not be negative"),
+        ("0,-5,,,,,,\n", "sidecar:2: index 0 and Tn -5 ns must not be negative"),
+        ("0,200,,,,,,\n1,200,,,,,,\n", "sidecar:3: Tn 200 ns of index 1 is not after the previous row's 200 ns"),
+    ])
+    func sidecarRowsOutOfOrderAreRefusedWithTheirLine(rows: String, message: String) throws {
+        #expect(throws: MediaError.self) { try SidecarFormat.parse(SidecarFormat.header + "\n" + rows, path: "sidecar") }
+        do { _ = try SidecarFormat.parse(SidecarFormat.header + "\n" + rows, path: "sidecar") } catch { #expect("\(error)" == message) }
+        #expect(try SidecarFormat.parse(SidecarFormat.header + "\n0,100,,,,,,\n3,200,,,,,,\n", path: "sidecar").map(\.index) == [0, 3])
+    }
+
     @Test func oddSizesAreRejectedForSubsampledLayoutsOnly() throws {
         #expect(throws: MediaError.self) {
             try RecordingConfiguration(width: 641, height: 480, layout: .yuv420p, epoch: Support.epoch).validate()

@@ -70,6 +70,19 @@ public enum SidecarFormat {
             guard let index = try int(0), let scheduled = try int(1) else {
                 throw MediaError.malformedSidecar(path: path, line: number, reason: "index and scheduled_realtime_ns are required")
             }
+            // Every reader joins rows by index and `Tn`: a duplicated, reordered or negative one
+            // made framesets count a frame twice or call a recorded one absent, without a word.
+            guard index >= 0, scheduled > 0 else {
+                throw MediaError.malformedSidecar(path: path, line: number, reason: "index \(index) and Tn \(scheduled) ns must not be negative")
+            }
+            if let previous = records.last {
+                guard index > previous.index else {
+                    throw MediaError.malformedSidecar(path: path, line: number, reason: "index \(index) follows index \(previous.index): indices must strictly increase")
+                }
+                guard scheduled > previous.scheduled.nanosecondsSinceEpoch else {
+                    throw MediaError.malformedSidecar(path: path, line: number, reason: "Tn \(scheduled) ns of index \(index) is not after the previous row's \(previous.scheduled.nanosecondsSinceEpoch) ns")
+                }
+            }
             let flags: FrameRecord.Flags
             do { flags = try FrameRecord.Flags(text: String(cells[columns - 1])) } catch {
                 throw MediaError.malformedSidecar(path: path, line: number, reason: "\(error)")
