@@ -113,8 +113,15 @@ public final class IngestServer: @unchecked Sendable {
         finishedPromise = loop.makePromise()
     }
 
+    /// A server that never finished (its bind failed: no sessions folder, the port taken) fails
+    /// its promise rather than leak it (NIO traps on a leaked promise in debug builds).
+    deinit { finishedPromise.fail(ChannelError.ioOnClosedChannel) }
+
     /// Binds the listening socket; returns the bound port (useful with port 0).
     public func bind(host: String, port: Int) throws -> Int {
+        // Sessions are made here when the first node says HELLO: a folder that cannot be made
+        // is said now, not by refusing every node, forever, once they stream.
+        try FileSystem.makeDirectories(configuration.outputRoot)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { [self] channel in

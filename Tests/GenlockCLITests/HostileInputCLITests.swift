@@ -102,4 +102,28 @@ struct HostileInputCLITests {
         #expect(framesets.status != 0 && framesets.status != 9, "status \(framesets.status)")
         #expect(framesets.stderr.contains("not a regular file (a FIFO)"), "\(framesets.stderr)")
     }
+
+    /// Paths a server needs later are checked at start: a session record it cannot keep (found
+    /// only mid-session, so a restarted coordinator could not adopt the session), one it cannot
+    /// read (it was taken for no record and overwritten), a sessions folder it cannot make (every
+    /// node was refused, every 100 ms, at INFO).
+    @Test func aServersPathsAreCheckedAtStart() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("rig.key").path
+        #expect(try GenlockBinary.run(["keygen", "--out", key]).status == 0)
+        let rigFile = try rig(dir, key: key)
+        let missing = try GenlockBinary.run(["coordinator", "--config", rigFile, "--http", "off", "--state", dir.path + "/nope/state"], timeoutSeconds: 20)
+        #expect(missing.status != 0 && missing.stderr.contains("/nope does not exist"), "\(missing.stderr)")
+        let garbage = dir.appendingPathComponent("state").path
+        let bytes = Data([0xFF, 0xFE, 0x00, 0x81, 0x10])
+        try bytes.write(to: URL(fileURLWithPath: garbage))
+        let unreadable = try GenlockBinary.run(["coordinator", "--config", rigFile, "--http", "off", "--state", garbage], timeoutSeconds: 20)
+        #expect(unreadable.status != 0 && unreadable.stderr.contains("--state"), "\(unreadable.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: garbage)) == bytes)
+        let file = dir.appendingPathComponent("afile").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let sessions = try GenlockBinary.run(["ingest", "--config", rigFile, "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))", "--sessions", file + "/sub"], timeoutSeconds: 20)
+        #expect(sessions.status != 0 && sessions.stderr.contains("afile"), "\(sessions.stderr)")
+    }
 }

@@ -66,9 +66,20 @@ struct CoordinatorRun: ParsableCommand {
         let key = try RigKeyFile.read(rig.keyPath, option: "key (in \(config))")
         let statePath = state ?? URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.session").path
         var onRecord: CoordinatorCore.SessionRecord?
-        if let text = try? String(contentsOfFile: statePath, encoding: .utf8) {
+        // The record is what a restarted coordinator adopts the session from: a path it cannot
+        // keep it at was found only mid-session, and a file it could not read was overwritten.
+        if access(statePath, F_OK) == 0 {
+            let text: String
+            do throws(FileIO.Failure) { text = String(decoding: try FileIO.readFile(statePath, limit: 1 << 16), as: UTF8.self) } catch {
+                throw ValidationError("--state: \(error)")
+            }
             do { onRecord = try CoordinatorCore.SessionRecord(text: text) } catch {
                 throw ValidationError("--state: \(statePath): \(error.text)")
+            }
+        } else {
+            let parent = URL(fileURLWithPath: statePath).deletingLastPathComponent().path
+            guard access(parent, W_OK) == 0 else {
+                throw ValidationError("--state: cannot keep the session record at \(statePath): its folder \(parent) \(access(parent, F_OK) == 0 ? "is not writable" : "does not exist")")
             }
         }
         let running = onRecord.flatMap { $0.finished ? nil : $0 }

@@ -27,7 +27,7 @@ struct HostedIngest {
         self.log = log
         let bound: Int
         do { bound = try server.bind(host: address.host, port: address.port) } catch {
-            throw ValidationError("cannot listen for the ingest on \(address.host):\(address.port): \(error)")
+            throw ValidationError("cannot start the ingest on \(address.host):\(address.port): \(error)")
         }
         log("ingest listening on \(address.host):\(bound) into \(rig.sessionsPath)")
         IngestPreviews.follow(server, hub: dashboard.hub, metrics: dashboard.metrics, clock: clock, log: log)

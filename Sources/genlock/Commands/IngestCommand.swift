@@ -47,7 +47,7 @@ struct IngestCommand: ParsableCommand {
             key: key, now: { clock.sample().monotonic }, log: { log.info("\($0)") })
         let bound: Int
         do { bound = try server.bind(host: address.0, port: address.1) } catch {
-            throw ValidationError("cannot listen on \(address.0):\(address.1): \(error)")
+            throw ValidationError("cannot start the ingest on \(address.0):\(address.1): \(error)")
         }
         log.info("ingest listening on \(address.0):\(bound) for \(rig.cameras.joined(separator: ", ")) into \(sessions ?? rig.sessionsPath)")
         let consumed = DispatchSemaphore(value: 0)
