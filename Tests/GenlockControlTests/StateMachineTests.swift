@@ -113,6 +113,15 @@ struct CoordinatorCoreTests {
         #expect(s[1]?.t0Ns == t.nanosecondsSinceEpoch + 2_000_000_000)
     }
 
+    /// A node of the rig (it holds the key) under a name the rig file lacks is refused, and the
+    /// operator's log says so (only the node heard it before).
+    @Test func aCameraNotInTheRigFileIsRefusedAndLogged() {
+        var core = CoordinatorCore(configuration: config(), sessionID: 1)
+        let actions = core.handle(.hello(1, hello("cam9"), sessionID: 0))
+        #expect(actions == [.log("refused cam9: not a camera of this rig's configuration (a, b, c)"),
+                            .send(1, .error(ControlError(.unexpected, "camera 'cam9' is not in this rig's configuration"))), .close(1)])
+    }
+
     /// The rig's ingest rides in every START, a late node's too.
     @Test func startNamesTheRigsIngest() {
         var configuration = config(gate: false, min: 2)

@@ -169,7 +169,10 @@ public struct CoordinatorCore: Sendable {
     private mutating func hello_(_ id: ConnectionID, _ hello: ControlMessage.Hello) -> [Action] {
         var actions: [Action] = [.send(id, .ack(.init(sequence: 1)))]
         guard configuration.cameras.contains(hello.nodeName) else {
-            return [.send(id, .error(ControlError(.unexpected, "camera '\(hello.nodeName)' is not in this rig's configuration"))), .close(id)]
+            // Said in the log too: the HELLO was authenticated, so this is a node of the rig
+            // under a name the rig file lacks (a typo), which the operator needs to see.
+            return [.log("refused \(hello.nodeName): not a camera of this rig's configuration (\(configuration.cameras.joined(separator: ", ")))"),
+                    .send(id, .error(ControlError(.unexpected, "camera '\(hello.nodeName)' is not in this rig's configuration"))), .close(id)]
         }
         if let old = nodes[hello.nodeName]?.connection, old != id {
             // The node reconnected before its old connection was noticed as gone (or someone else
