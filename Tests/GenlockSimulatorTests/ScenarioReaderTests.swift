@@ -100,6 +100,13 @@ struct ScenarioReaderTests {
         // Phase-locked at 120 fps, an 8.4 ms exposure leaves no room to shorten a frame.
         ("sensor:\n  exposure: 8.4ms\nstrategies:\n  capture: phase-locked\n", "sensor.exposure"),
         ("faults:\n  - at: 1s\n    step: 2000000h\n", "faults[0].step"),
+        // A STOP before the run begins, a join margin past its end, an exposure longer than a
+        // frame, a crash of no time and a failover no servo slews away within the run.
+        ("schedule:\n  duration: 1s\n  stop-lead: 100s\n", "schedule.stop-lead"),
+        ("schedule:\n  duration: 1s\n  join-margin: 100s\n", "schedule.join-margin"),
+        ("sensor:\n  exposure: 10s\n", "sensor.exposure"),
+        ("faults:\n  - at: 1s\n    crash: 0s\n", "faults[0].crash"),
+        ("faults:\n  - at: 1s\n    grandmaster-failover: 1000h\n", "faults[0].grandmaster-failover"),
     ])
     func rejected(yaml: String, field: String) throws {
         let e = try #require(error(yaml))

@@ -183,11 +183,30 @@ extension Scenario {
         try checkSensorFitsRate()
     }
 
-    /// Checks that the sensor can run at the rate it must run at (the schedule's for continuous or
+    /// The largest grandmaster failover a scenario may hold (either way).
+    static let maximumFailoverNs: Int64 = 10_000_000_000
+
+    /// Checks that the schedule is consistent (STOP and the join margin within the run, an
+    /// exposure shorter than a frame) and that the sensor can run at the rate it must run at (the schedule's for continuous or
     /// phase-locked capture, `rate-multiple` times it for request-timed sensors), and, for phase-locked
     /// capture, that a frame can be longer than its exposure (``SensorModel/streamingTiming``).
     /// Called after the reader and again after command-line overrides.
     public func checkSensorFitsRate() throws(ScenarioError) {
+        // The schedule itself: a STOP sent before the run has begun was reported as a deadlock
+        // and a violation (a bad file, not a failing system), and a join margin past the end
+        // recorded nothing while every invariant "held".
+        if schedule.stopLeadNs >= schedule.durationNs {
+            throw ScenarioError(field: "schedule.stop-lead", line: nil,
+                                reason: "\(TimeSpanFormat.text(schedule.stopLeadNs)) is not shorter than the duration \(TimeSpanFormat.text(schedule.durationNs))")
+        }
+        if schedule.joinMarginNs >= schedule.durationNs {
+            throw ScenarioError(field: "schedule.join-margin", line: nil,
+                                reason: "\(TimeSpanFormat.text(schedule.joinMarginNs)) is not shorter than the duration \(TimeSpanFormat.text(schedule.durationNs)): nothing would be recorded")
+        }
+        if sensor.exposureNs >= schedule.rate.nominalPeriod.nanoseconds {
+            throw ScenarioError(field: "sensor.exposure", line: nil,
+                                reason: "\(TimeSpanFormat.text(sensor.exposureNs)) is not shorter than a frame of \(schedule.rate) fps")
+        }
         let phaseLocked = capture(for: strategy) == .phaseLocked
         let streams = sensor.mode == .continuous || phaseLocked
         let multiple = streams ? 1 : sensor.rateMultiple
@@ -278,7 +297,13 @@ extension Scenario {
             kinds.append(.slew(ppm: ppm, durationNs: forNs))
         }
         if let (t, l) = try f.scalar("grandmaster-failover") {
-            kinds.append(.grandmasterFailover(byNs: try YAMLFields.parseDuration(t, field: f.join("grandmaster-failover"), line: l, allowNegative: true)))
+            let byNs = try YAMLFields.parseDuration(t, field: f.join("grandmaster-failover"), line: l, allowNegative: true)
+            // The servos slew it away at their 500 ppm at most (no step once locked): 1000 h took
+            // a 1 s run minutes with no output. A real grandmaster's time is within seconds.
+            guard abs(byNs) <= Self.maximumFailoverNs else {
+                throw ScenarioError(field: f.join("grandmaster-failover"), line: l, reason: "at most \(TimeSpanFormat.text(Self.maximumFailoverNs)) either way")
+            }
+            kinds.append(.grandmasterFailover(byNs: byNs))
         }
         if f.hasKey("message-loss-ppm") {
             var ppm: Int64 = 0
@@ -286,7 +311,10 @@ extension Scenario {
             kinds.append(.messageLoss(ppm: ppm, durationNs: forNs))
         }
         if let (t, l) = try f.scalar("crash") {
-            kinds.append(.crash(downNs: try YAMLFields.parseDuration(t, field: f.join("crash"), line: l, allowNegative: false)))
+            let downNs = try YAMLFields.parseDuration(t, field: f.join("crash"), line: l, allowNegative: false)
+            // The node is down for that long: a crash of no time explains no missing frame.
+            guard downNs > 0 else { throw ScenarioError(field: f.join("crash"), line: l, reason: "must be positive (how long the node is down)") }
+            kinds.append(.crash(downNs: downNs))
         }
         if let (t, l) = try f.scalar("timer-overrun") {
             kinds.append(.timerOverrun(byNs: try YAMLFields.parseDuration(t, field: f.join("timer-overrun"), line: l, allowNegative: false)))
