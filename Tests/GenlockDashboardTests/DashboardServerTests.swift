@@ -74,6 +74,28 @@ import Testing
         #expect(clients.withLock { $0.count } == 2)
     }
 
+    /// A socket that sends nothing, half a header (a slowloris) or garbage is closed: they stayed
+    /// open for good (Hummingbird's idle timeout starts after the first request head), and 64 of
+    /// them took every connection the dashboard allows.
+    @Test func connectionsThatSendNoRequestAreClosed() async throws {
+        let core = try Support.core(cameras: ["cam1"], connected: ["cam1"], locked: true)
+        let (server, port) = try await Support.server(core: core, tweak: {
+            $0.requestHeadTimeout = .milliseconds(500)
+            $0.idleTimeout = .seconds(1)
+        })
+        defer { server.stop() }
+        let silent = try #require(PlainSocket(port: port))
+        let half = try #require(PlainSocket(port: port))
+        half.send("GET /api/state HTTP/1.1\r\nHost: x\r\n")
+        let garbage = try #require(PlainSocket(port: port))
+        garbage.send("GARBAGE\r\n\r\n")
+        for (name, socket) in [("silent", silent), ("half a header", half), ("garbage", garbage)] {
+            #expect(socket.closedByPeer(within: 10), "\(name): still open")
+        }
+        // A request sent at once is answered as before.
+        #expect(try await Support.curl(["http://127.0.0.1:\(port)/api/state"]).status == 200)
+    }
+
     /// Without the token a request spends nothing of the rate limit: a keyless flood once got
     /// the operator's STOP answered with 429.
     @Test func requestsWithoutTheTokenDoNotSpendTheOperatorsRate() async throws {

@@ -28,6 +28,10 @@ public final class DashboardServer: Sendable {
         public var maximumWebSocketClients = 16
         /// How often the state is pushed.
         public var publishInterval: Duration = .milliseconds(500)
+        /// A connection's first request head must arrive within this (``ConnectionDeadline``).
+        public var requestHeadTimeout: Duration = .seconds(10)
+        /// A connection that sends nothing for this long is closed.
+        public var idleTimeout: Duration = .seconds(30)
 
         public init(host: String, port: Int, token: String?) {
             self.host = host
@@ -71,12 +75,17 @@ public final class DashboardServer: Sendable {
         logger.logLevel = .warning
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(
-                    // Idle HTTP connections (a slowloris) are closed; headers are bounded to 16 KiB.
-                    http1: .init(idleTimeout: .seconds(30), httpDecoderConfiguration: .init(maxHeaderFieldSize: 8192, maxHeaderListSize: 16384, maxHeaderFieldCount: 64)),
-                    ws: WebSocketServerConfiguration(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)), closeTimeout: .seconds(2))),
-                shouldUpgrade: { request, channel, _ in ws.shouldUpgrade(request, channel: channel) }),
+            server: HTTPServerBuilder { [options] responder in
+                DeadlinedChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        configuration: .init(
+                            // Idle HTTP connections are closed; headers are bounded to 16 KiB.
+                            http1: .init(idleTimeout: Self.amount(options.idleTimeout), httpDecoderConfiguration: .init(maxHeaderFieldSize: 8192, maxHeaderListSize: 16384, maxHeaderFieldCount: 64)),
+                            ws: WebSocketServerConfiguration(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)), closeTimeout: .seconds(2))),
+                        shouldUpgrade: { request, channel, _ in ws.shouldUpgrade(request, channel: channel) }),
+                    headTimeout: Self.amount(options.requestHeadTimeout), idleTimeout: Self.amount(options.idleTimeout))
+            },
             configuration: .init(
                 address: .hostname(options.host, port: options.port), serverName: "genlock",
                 availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections)),
@@ -107,6 +116,11 @@ public final class DashboardServer: Sendable {
         // The server ended before listening: its error says why.
         _ = try await running.value
         throw DashboardError("the HTTP server ended before listening on \(options.host):\(options.port)")
+    }
+
+    /// NIO's time for a Swift duration.
+    static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Stops serving (WebSocket clients are closed).
