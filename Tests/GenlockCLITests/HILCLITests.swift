@@ -133,7 +133,7 @@ struct HILCLITests {
         #expect(noFlashes.status == 2 && noFlashes.stderr.contains("flashes.csv"))
 
         let badScenario = try GenlockBinary.run(["hil", "synth", dir.appendingPathComponent("none.yaml").path, "--out", dir.path])
-        #expect(badScenario.status == 2 && badScenario.stderr.contains("cannot read scenario"))
+        #expect(badScenario.status == 2 && badScenario.stderr.contains("scenario: cannot read"))
         let badShutter = try GenlockBinary.run(["hil", "synth", Self.scenario, "--out", dir.path, "--shutter", "sideways"])
         #expect(badShutter.status == 2 && badShutter.stderr.contains("--shutter"))
     }

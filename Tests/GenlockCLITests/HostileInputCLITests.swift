@@ -126,4 +126,23 @@ struct HostileInputCLITests {
         let sessions = try GenlockBinary.run(["ingest", "--config", rigFile, "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))", "--sessions", file + "/sub"], timeoutSeconds: 20)
         #expect(sessions.status != 0 && sessions.stderr.contains("afile"), "\(sessions.stderr)")
     }
+
+    /// A scenario or config path that is a directory, or a file that is not text, says so
+    /// ("NSCocoaErrorDomain error 256" and "You don't have permission" did), and a name that
+    /// would make a hidden file (`--name ..` wrote `...mkv`) is refused.
+    @Test func filesThatAreNoTextAndHiddenNamesAreSaid() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = dir.appendingPathComponent("bin.yaml").path
+        try Data([0xFF, 0xFE, 0xFD, 0x00]).write(to: URL(fileURLWithPath: binary))
+        for (command, says) in [(["sim", dir.path], "not a regular file (a directory)"), (["sim", binary], "not UTF-8 text"),
+                                (["coordinator", "--config", dir.path], "not a regular file (a directory)"),
+                                (["camera", "--synthetic", "--config", binary], "not UTF-8 text"),
+                                (["camera", "--synthetic", "--name", "..", "--fps", "30", "--frames", "1"], "a camera name is"),
+                                (["camera", "--synthetic", "--session", ".hidden", "--fps", "30", "--frames", "1", "--out", dir.path], "a session name is")] {
+            let r = try GenlockBinary.run(command, timeoutSeconds: 20)
+            #expect(r.status != 0 && r.stderr.contains(says), "\(command): \(r.status) \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bin.yaml"])
+    }
 }

@@ -95,8 +95,10 @@ struct ConfigMapping {
         return text.hasPrefix("/") ? text : "\(directory)/\(text)"
     }
 
-    /// A camera or node name: 1-64 letters, digits, '-', '_' or '.'.
+    /// A camera or node name: 1-64 letters, digits, '-', '_' or '.', not starting with '.' (a
+    /// name is a file name: `.` and `..` made hidden files such as `..mkv`).
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
+        !name.isEmpty && name.utf8.count <= 64 && !name.hasPrefix(".")
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
     }
 }

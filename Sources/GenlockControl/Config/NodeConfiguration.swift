@@ -17,6 +17,10 @@ import GenlockCore
 /// joinMargin: 5ms
 /// ```
 public struct NodeConfiguration: Hashable, Sendable {
+    /// Whether `name` may name a camera or a session (the rule the rig and node files use): it
+    /// becomes a file or folder name.
+    public static func isValidName(_ name: String) -> Bool { ConfigMapping.isValidName(name) }
+
     public var name: String?
     public var coordinatorHost: String?
     public var coordinatorPort: Int?
@@ -41,7 +45,7 @@ public struct NodeConfiguration: Hashable, Sendable {
         let values = try ConfigMapping(yaml: text, known: Self.keys)
         if let (n, line) = try values.scalar("name") {
             guard ConfigMapping.isValidName(n) else {
-                throw ConfigurationError(field: "name", line: line, reason: "a camera name is 1-64 letters, digits, '-', '_' or '.'")
+                throw ConfigurationError(field: "name", line: line, reason: "a camera name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
             }
             name = n
         }
@@ -53,7 +57,7 @@ public struct NodeConfiguration: Hashable, Sendable {
         out = try values.path("out", directory: directory)
         if let (s, line) = try values.scalar("session") {
             guard ConfigMapping.isValidName(s) else {
-                throw ConfigurationError(field: "session", line: line, reason: "a session name is 1-64 letters, digits, '-', '_' or '.'")
+                throw ConfigurationError(field: "session", line: line, reason: "a session name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
             }
             session = s
         }

@@ -44,7 +44,7 @@ public struct RigConfiguration: Hashable, Sendable {
         var names: [String] = []
         for (i, n) in seq.enumerated() {
             guard let name = n.string, ConfigMapping.isValidName(name) else {
-                throw ConfigurationError(field: "cameras[\(i)]", line: n.mark?.line, reason: "a camera name is 1-64 letters, digits, '-', '_' or '.'")
+                throw ConfigurationError(field: "cameras[\(i)]", line: n.mark?.line, reason: "a camera name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
             }
             guard !names.contains(name) else { throw ConfigurationError(field: "cameras[\(i)]", line: n.mark?.line, reason: "'\(name)' is listed twice") }
             names.append(name)

@@ -66,3 +66,17 @@ enum CaptureMode: String, ExpressibleByArgument, CaseIterable {
     /// The sensor streams at the rate and its frame length is steered until exposures start on `Tn`.
     case phaseLocked = "phase-locked"
 }
+
+/// A configuration or scenario file as text, or why not in words: only a regular file (a FIFO
+/// would block, a directory gave "NSCocoaErrorDomain error 256"), at most 16 MiB, and UTF-8.
+enum TextFile {
+    static func read(_ path: String) -> Result<String, Invalid> {
+        do throws(FileIO.Failure) {
+            let bytes = try FileIO.readFile(path, limit: 16 << 20)
+            guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(Invalid("cannot read \(path): not UTF-8 text")) }
+            return .success(text)
+        } catch {
+            return .failure(Invalid("cannot read \(path): \(error.reason)"))
+        }
+    }
+}

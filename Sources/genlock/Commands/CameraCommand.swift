@@ -192,7 +192,11 @@ extension CameraCommand {
     func settings() throws -> Settings {
         var file: NodeConfiguration?
         if let config {
-            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ValidationError("--config: cannot read \(config)") }
+            let text: String
+            switch TextFile.read(config) {
+            case .success(let read): text = read
+            case .failure(let error): throw ValidationError("--config: \(error)")
+            }
             do {
                 file = try NodeConfiguration(yaml: text, directory: URL(fileURLWithPath: config).deletingLastPathComponent().path)
             } catch {
@@ -205,6 +209,13 @@ extension CameraCommand {
         }
         let fileSize = file?.width.flatMap { w in file?.height.map { FrameSize(width: w, height: $0) } }
         let fileCoordinator = file?.coordinatorHost.flatMap { h in file?.coordinatorPort.map { "\(h):\($0)" } }
+        // The flags obey the files' rule: a name becomes a file name (`--name ..` wrote `...mkv`).
+        if let name, !NodeConfiguration.isValidName(name) {
+            throw ValidationError("--name '\(name)': a camera name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
+        }
+        if let session, !NodeConfiguration.isValidName(session) {
+            throw ValidationError("--session '\(session)': a session name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
+        }
         return Settings(
             name: name ?? file?.name ?? "cam1",
             coordinator: coordinator ?? fileCoordinator,

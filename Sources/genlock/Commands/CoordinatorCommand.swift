@@ -189,8 +189,10 @@ struct CoordinatorStop: ParsableCommand {
 /// Loads the rig file with errors that name it.
 enum RigFile {
     static func load(_ path: String) throws -> RigConfiguration {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("--config: cannot read \(path)")
+        let text: String
+        switch TextFile.read(path) {
+        case .success(let read): text = read
+        case .failure(let error): throw ValidationError("--config: \(error)")
         }
         do {
             return try RigConfiguration(yaml: text, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)

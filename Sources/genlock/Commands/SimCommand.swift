@@ -50,10 +50,9 @@ struct SimCommand: ParsableCommand {
         guard let scenario = scenarioPath else { Console.badInput("give the scenario file: genlock sim SCENARIO.yaml") }
         var sc: Scenario
         let text: String
-        do {
-            text = try String(contentsOfFile: scenario, encoding: .utf8)
-        } catch {
-            Console.badInput("cannot read scenario '\(scenario)': \((error as NSError).localizedDescription)")
+        switch TextFile.read(scenario) {
+        case .success(let read): text = read
+        case .failure(let error): Console.badInput("scenario: \(error)")
         }
         do {
             sc = try Scenario(yaml: text)

@@ -68,8 +68,9 @@ struct HILSynth: ParsableCommand {
 
     func run() throws {
         let text: String
-        do { text = try String(contentsOfFile: scenarioPath, encoding: .utf8) } catch {
-            Console.badInput("cannot read scenario '\(scenarioPath)': \((error as NSError).localizedDescription)")
+        switch TextFile.read(scenarioPath) {
+        case .success(let read): text = read
+        case .failure(let error): Console.badInput("scenario: \(error)")
         }
         let scenario: Scenario
         do { scenario = try Scenario(yaml: text) } catch { Console.badInput("\(scenarioPath): \(error)") }
