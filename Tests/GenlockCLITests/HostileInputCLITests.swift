@@ -125,6 +125,13 @@ struct HostileInputCLITests {
         try "x".write(toFile: file, atomically: true, encoding: .utf8)
         let sessions = try GenlockBinary.run(["ingest", "--config", rigFile, "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))", "--sessions", file + "/sub"], timeoutSeconds: 20)
         #expect(sessions.status != 0 && sessions.stderr.contains("afile"), "\(sessions.stderr)")
+        // Values no run can use are refused before anything starts.
+        for (command, says) in [(["coordinator", "--config", rigFile, "--http", "off", "--duration", "0s"], "--duration must be positive"),
+                                (["ingest", "--config", rigFile, "--listen", "127.0.0.1:0", "--wait=-1s"], "--wait must be positive"),
+                                (["ptp", "wait", "--domain", "200", "--timeout", "1s"], "--domain must be 0-127")] {
+            let r = try GenlockBinary.run(command, timeoutSeconds: 20)
+            #expect(r.status == 64 && r.stderr.contains(says), "\(command): \(r.status) \(r.stderr)")
+        }
     }
 
     /// A scenario or config path that is a directory, or a file that is not text, says so

@@ -50,6 +50,7 @@ struct CoordinatorRun: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: "coordinator")
+        if let duration, duration.nanoseconds <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
         let rig = try RigFile.load(config)
         if let minCameras, !(1...rig.cameras.count).contains(minCameras) {
             throw ValidationError("--min-cameras must be 1...\(rig.cameras.count) (the cameras in \(config)), got \(minCameras)")

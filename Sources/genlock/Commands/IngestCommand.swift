@@ -36,6 +36,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { ClassicLogHandler(label: $0) }
         let log = Logger(label: "ingest")
+        guard wait.nanoseconds > 0 else { throw ValidationError("--wait must be positive, got \(wait)") }
         let rig = try RigFile.load(config)
         guard let address = listen.map({ HostPort(parsing: $0, allowingPortZero: true).map { ($0.host, $0.port) } }) ?? rig.ingest else {
             throw ValidationError(listen == nil ? "\(config) names no `ingest` address; give --listen HOST:PORT" : "--listen: '\(listen!)' is not HOST:PORT")

@@ -42,7 +42,8 @@ struct PTPSourceOptions: ParsableArguments {
     var queryTimeout = TimeSpan.seconds(2)
 
     func validate() throws {
-        guard (0...255).contains(domain) else { throw ValidationError("--domain must be 0-255, got \(domain)") }
+        // ptp4l's domainNumber is 0-127 (128-255 are reserved), as `ptp config` writes it.
+        guard (0...127).contains(domain) else { throw ValidationError("--domain must be 0-127, got \(domain)") }
         guard maxOffset.nanoseconds > 0 else { throw ValidationError("--max-offset must be positive") }
         if let maxSystemOffset, maxSystemOffset.nanoseconds <= 0 { throw ValidationError("--max-system-offset must be positive") }
         guard queryTimeout.nanoseconds > 0 else { throw ValidationError("--query-timeout must be positive") }
