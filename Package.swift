@@ -282,7 +282,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GenlockDashboardTests",
-            dependencies: ["GenlockCore", "GenlockControl", "GenlockDashboard"],
+            dependencies: ["GenlockCore", "GenlockControl", "GenlockDashboard", "GenlockTesting"],
             swiftSettings: strict
         ),
     ],

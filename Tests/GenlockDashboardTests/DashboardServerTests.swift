@@ -3,6 +3,7 @@ import GenlockControl
 import GenlockCore
 @testable import GenlockDashboard
 import Synchronization
+import GenlockTesting
 import Testing
 
 /// The HTTP server for real, on loopback: curl for requests, a raw socket for WebSocket clients.
@@ -84,10 +85,10 @@ import Testing
             $0.idleTimeout = .seconds(1)
         })
         defer { server.stop() }
-        let silent = try #require(PlainSocket(port: port))
-        let half = try #require(PlainSocket(port: port))
+        let silent = try #require(LoopbackClient(port: port))
+        let half = try #require(LoopbackClient(port: port))
         half.send("GET /api/state HTTP/1.1\r\nHost: x\r\n")
-        let garbage = try #require(PlainSocket(port: port))
+        let garbage = try #require(LoopbackClient(port: port))
         garbage.send("GARBAGE\r\n\r\n")
         for (name, socket) in [("silent", silent), ("half a header", half), ("garbage", garbage)] {
             #expect(socket.closedByPeer(within: 10), "\(name): still open")

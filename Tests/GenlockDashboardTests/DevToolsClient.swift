@@ -1,34 +1,21 @@
 import Foundation
+import GenlockTesting
 import Glibc
 
 /// Chromium's DevTools protocol over a WebSocket on a plain socket: just enough to evaluate
 /// JavaScript in the page and take a screenshot (the browser test's driver).
 final class DevToolsClient {
-    private let fd: Int32
+    private let client: LoopbackClient
+    private var fd: Int32 { client.fd }
     private var nextID = 1
 
     /// Connects to `ws://127.0.0.1:PORT/PATH` (a page target's `webSocketDebuggerUrl`).
     init(url: String) throws {
         guard let parsed = URL(string: url), let port = parsed.port else { throw Failure("not a DevTools URL: \(url)") }
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure("cannot connect to \(url)") }  // deinit closes fd
-        try sendAll(Array(("GET \(parsed.path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
-        var response: [UInt8] = []
-        while !response.suffix(4).elementsEqual([13, 10, 13, 10]) { response += try readExactly(1) }
-        guard String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw Failure("DevTools refused the upgrade") }
+        guard let client = LoopbackClient(port: port, receiveTimeoutSeconds: 30) else { throw Failure("cannot connect to \(url)") }
+        self.client = client
+        guard client.upgradeToWebSocket(path: parsed.path, port: port) else { throw Failure("DevTools refused the upgrade") }
     }
-
-    deinit { close(fd) }
 
     /// Sends a DevTools command and returns its `result` (events before it are skipped).
     func call(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {

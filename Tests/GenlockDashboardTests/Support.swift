@@ -1,4 +1,5 @@
 import Foundation
+import GenlockTesting
 import GenlockControl
 import GenlockCore
 @testable import GenlockDashboard
@@ -102,33 +103,14 @@ final class CurlRun: @unchecked Sendable {
 
 /// A WebSocket client on a plain blocking socket: upgrades, then reads only when told to.
 final class RawWebSocket: @unchecked Sendable {
-    let fd: Int32
+    private let client: LoopbackClient
+    var fd: Int32 { client.fd }
 
     /// Connects and upgrades `/ws`; `receiveBuffer` shrinks the socket's receive buffer so a
     /// client that stops reading backs the server up quickly. Nil when the upgrade is refused.
     init?(port: Int, receiveBuffer: Int32? = nil, query: String = "") {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }  // deinit closes fd
-        let request = "GET /ws\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var response: [UInt8] = []
-        var byte: UInt8 = 0
-        while !response.suffix(4).elementsEqual([13, 10, 13, 10]) {
-            guard recv(fd, &byte, 1, 0) == 1 else { return nil }
-            response.append(byte)
-        }
-        guard String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { return nil }
+        guard let client = LoopbackClient(port: port, receiveBuffer: receiveBuffer), client.upgradeToWebSocket(path: "/ws" + query, port: port) else { return nil }
+        self.client = client
     }
 
     /// Reads what has arrived (up to `limit` bytes); 0 when the server closed the connection, -1 on timeout.
@@ -136,40 +118,5 @@ final class RawWebSocket: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: limit)
         return recv(fd, &buffer, limit, 0)
     }
-
-    deinit { close(fd) }
 }
 
-/// A plain TCP client on loopback: sends what it is told, and sees whether the server closed.
-final class PlainSocket: @unchecked Sendable {
-    let fd: Int32
-
-    init?(port: Int) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }  // deinit closes fd
-    }
-
-    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), 0) } }
-
-    /// Whether the server closed the connection within `seconds` (what it sent first is read and dropped).
-    func closedByPeer(within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 50) > 0 else { continue }
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
-        }
-        return false
-    }
-
-    deinit { close(fd) }
-}

@@ -3,6 +3,7 @@ import GenlockControl
 import GenlockCore
 import GenlockIngest
 import GenlockMedia
+import GenlockTesting
 import Glibc
 import NIOPosix
 import Testing
@@ -11,31 +12,6 @@ import Testing
 /// Unauthenticated connections are few (the oldest is evicted past 64), short-lived (no HELLO
 /// within 5 s ends them) and end at their first bad frame; a real node still streams.
 @Suite(.serialized) struct IngestHostileTests {
-    private func connect(_ port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        try #require(rc == 0, "connect: errno \(errno)")
-        return fd
-    }
-
-    /// Whether the ingest closed `fd` (its CHALLENGE read and dropped) within `seconds`.
-    private func closedByPeer(_ fd: Int32, within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 50) > 0 else { continue }
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
-        }
-        return false
-    }
-
     @Test func unauthenticatedSocketsAreBoundedAndARealNodeStillStreams() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-hostile-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -46,17 +22,15 @@ import Testing
 
         // A header declaring 64 KiB with a forged MAC, repeated: the ingest used to check a MAC
         // for every 28 bytes. Now the first bad frame ends the connection.
-        let forged = try connect(port)
+        let forged = try #require(LoopbackClient(port: port))
         var header: [UInt8] = Array("GLST".utf8) + [2, 2, 0, 0] + [0, 0, 0xFD, 0xE8] + [UInt8](repeating: 0, count: 15) + [1]
         header = Array((0..<64).flatMap { _ in header })
-        #expect(send(forged, header, header.count, 0) == header.count)
-        #expect(closedByPeer(forged, within: 10), "a connection sending forged frames stayed open")
-        close(forged)
+        #expect(forged.send(header) == header.count)
+        #expect(forged.closedByPeer(within: 10), "a connection sending forged frames stayed open")
 
         // 70 silent sockets: the 6 oldest are evicted at once to keep 64 waiting.
-        let silent = try (0..<70).map { _ in try connect(port) }
-        defer { silent.forEach { close($0) } }
-        #expect(silent.prefix(6).allSatisfy { closedByPeer($0, within: 10) }, "the oldest unauthenticated connections were not evicted")
+        let silent = try (0..<70).map { _ in try #require(LoopbackClient(port: port)) }
+        #expect(silent.prefix(6).allSatisfy { $0.closedByPeer(within: 10) }, "the oldest unauthenticated connections were not evicted")
 
         // A real node streams meanwhile.
         let node = try SyntheticStreamingNode(camera: "camA", root: root, session: "hostile", port: port, epoch: RealtimeInstant(nanosecondsSinceEpoch: 1_795_000_000_000_000_000))
@@ -64,7 +38,7 @@ import Testing
         #expect(eventually { server.rowsWritten["camA"] == 10 })
 
         // No HELLO within 5 s: every silent socket is closed.
-        #expect(silent.suffix(64).allSatisfy { closedByPeer($0, within: 15) }, "silent connections outlived the handshake timeout")
+        #expect(silent.suffix(64).allSatisfy { $0.closedByPeer(within: 15) }, "silent connections outlived the handshake timeout")
         #expect(try node.finish(stop: 10))
         #expect(server.rowsWritten["camA"] == 10)
         // Said, but not once per socket: the rate-limited log sums the rest up.
