@@ -113,12 +113,18 @@ public final class IngestServer: @unchecked Sendable {
         finishedPromise = loop.makePromise()
     }
 
-    /// A server that never finished (its bind failed: no sessions folder, the port taken) fails
-    /// its promise rather than leak it (NIO traps on a leaked promise in debug builds).
-    deinit { finishedPromise.fail(ChannelError.ioOnClosedChannel) }
-
     /// Binds the listening socket; returns the bound port (useful with port 0).
     public func bind(host: String, port: Int) throws -> Int {
+        do {
+            return try listen(host: host, port: port)
+        } catch {
+            // Never to finish: its promise fails now (NIO traps on a leaked promise in debug builds).
+            finishedPromise.fail(error)
+            throw error
+        }
+    }
+
+    private func listen(host: String, port: Int) throws -> Int {
         // Sessions are made here when the first node says HELLO: a folder that cannot be made
         // is said now, not by refusing every node, forever, once they stream.
         try FileSystem.makeDirectories(configuration.outputRoot)
@@ -230,7 +236,11 @@ public final class IngestServer: @unchecked Sendable {
     /// Finishes the session once; its failure is kept, and every later call throws it again.
     private func finishSession() throws -> [CameraSummary] {
         if let failure = finishFailure.withLock({ $0 }) { throw failure }
-        guard let session, !session.finished else { return summaries }
+        guard let session, !session.finished else {
+            // No node ever said HELLO: nothing was ingested (and the promise is kept, not leaked).
+            if session == nil { finishedPromise.succeed(summaries) }
+            return summaries
+        }
         do {
             summaries = try session.finish()
         } catch {
@@ -257,20 +267,21 @@ public final class IngestServer: @unchecked Sendable {
 
     private func received(_ channel: Channel, _ bytes: [UInt8]) {
         let id = ObjectIdentifier(channel)
-        guard let connection = connections[id] else { return }
+        guard connections[id] != nil else { return }
         let at = now()
         session?.now = at
         let inbound = connections[id]!.stream.receive(bytes)
-        // Before HELLO a bad frame ends the connection: resynchronising (which keeps an
-        // authenticated stream's video flowing) would let anyone make the ingest check a MAC over
-        // up to 64 KiB for every 28 bytes sent.
-        if connection.camera == nil, let bad = inbound.first(where: { if case .rejected = $0 { true } else { false } }),
-           case .rejected(let error) = bad {
-            rejected += 1
-            dropUnauthenticated(id, reason: "\(error.code)", "closed an unauthenticated connection: \(error)", at: at)
-            return
+        for item in inbound {
+            // Before HELLO a bad frame ends the connection: resynchronising (which keeps an
+            // authenticated stream's video flowing) would let anyone make the ingest check a MAC
+            // over up to 64 KiB for every 28 bytes sent. In order: a HELLO before it counts.
+            if case .rejected(let error) = item, connections[id]?.camera == nil {
+                rejected += 1
+                dropUnauthenticated(id, reason: "\(error.code)", "closed an unauthenticated connection: \(error)", at: at)
+                return
+            }
+            handle(item, on: id)
         }
-        for item in inbound { handle(item, on: id) }
     }
 
     /// Closes unauthenticated connections that sent no HELLO within `limit`, and says what the

@@ -92,18 +92,22 @@ public enum FileIO {
     }
 
     /// The whole file at `path`, or its last `maxBytes` when given; at most `limit` bytes (more
-    /// fails with EFBIG). Only a regular file is read: a FIFO would block the reader forever and
-    /// `/dev/zero` never ends, so both fail at once, naming what the path is.
-    public static func readFile(_ path: String, lastBytes maxBytes: Int? = nil, limit: Int? = nil) throws(Failure) -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below); a
-        // regular file ignores the flag.
+    /// fails with EFBIG). Only a regular file is read, and a pipe when `allowingPipes` (a log or
+    /// a key handed over as `<(command)`): a FIFO nobody writes to blocked the reader forever
+    /// and `/dev/zero` never ends, so the others fail at once, naming what the path is.
+    public static func readFile(_ path: String, lastBytes maxBytes: Int? = nil, limit: Int? = nil, allowingPipes: Bool = false) throws(Failure) -> [UInt8] {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores the flag.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw Failure("cannot open", path, Errno(rawValue: Glibc.errno)) }
         defer { Glibc.close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw Failure("cannot read", path, Errno(rawValue: Glibc.errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw Failure("cannot read", path, info.st_mode & S_IFMT == S_IFDIR ? .isDirectory : .invalidArgument,
+        let kind = info.st_mode & S_IFMT
+        if allowingPipes && kind == S_IFIFO {
+            // Reads block again (a pipe without a writer reads as empty at once).
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        } else if kind != S_IFREG {
+            throw Failure("cannot read", path, kind == S_IFDIR ? .isDirectory : .invalidArgument,
                           detail: "not a regular file (\(fileKind(info.st_mode)))")
         }
         if let maxBytes {
@@ -176,13 +180,25 @@ public enum FileIO {
     /// rename, then fsyncs the directory: a reader (or a crash) sees the old file or the new one,
     /// never a torn one. `mode` is the new file's permission bits.
     ///
-    /// Only a regular file is replaced: a rename over a device node, a FIFO or a symlink would
-    /// swap the thing itself for a plain file (`--json /dev/full` did), so those are refused.
+    /// Only a regular file is replaced: a rename over a device node or a FIFO would swap the
+    /// thing itself for a plain file (`--json /dev/full` did), so those are refused. A symbolic
+    /// link to a regular file has its target replaced (the link stays, as a shell's `>` leaves
+    /// it); one to anything else, or to nothing, is refused.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(Failure) {
+        var path = path
         var info = stat()
-        if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            let kind = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : fileKind(info.st_mode)
-            throw Failure("refusing to replace", path, .fileExists, detail: "it is \(kind), not a regular file")
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            var target = stat()
+            guard let real = realpath(path, nil) else {
+                throw Failure("refusing to replace", path, .fileExists, detail: "it is a symbolic link to nothing")
+            }
+            defer { free(real) }
+            guard stat(real, &target) == 0, target.st_mode & S_IFMT == S_IFREG else {
+                throw Failure("refusing to replace", path, .fileExists, detail: "it is a symbolic link to \(fileKind(target.st_mode)), not to a regular file")
+            }
+            path = String(cString: real)
+        } else if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw Failure("refusing to replace", path, .fileExists, detail: "it is \(fileKind(info.st_mode)), not a regular file")
         }
         let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         guard rename(temporary, path) == 0 else {

@@ -21,7 +21,7 @@ public enum Files {
     public static func readTail(_ path: String, maxBytes: Int = 1 << 20) throws(Failure) -> String {
         var data: [UInt8]
         // One byte more than asked says whether the file is longer (then the first line is cut).
-        do throws(FileIO.Failure) { data = try FileIO.readFile(path, lastBytes: maxBytes + 1) } catch { throw Failure(description: error.description) }
+        do throws(FileIO.Failure) { data = try FileIO.readFile(path, lastBytes: maxBytes + 1, allowingPipes: true) } catch { throw Failure(description: error.description) }
         if data.count > maxBytes {
             data.removeFirst()
             if let newline = data.firstIndex(of: UInt8(ascii: "\n")) { data.removeSubrange(...newline) }

@@ -22,9 +22,9 @@ public final class LoopbackClient: @unchecked Sendable {
         guard connected == 0 else { return nil }  // deinit closes fd
     }
 
-    /// Sends all of `bytes` (a short test payload: one call); returns the count sent.
+    /// Sends `bytes` in one call; returns the count sent (-1 when the server closed: no SIGPIPE).
     @discardableResult
-    public func send(_ bytes: [UInt8]) -> Int { Glibc.send(fd, bytes, bytes.count, 0) }
+    public func send(_ bytes: [UInt8]) -> Int { Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) }
 
     /// Sends `text`'s UTF-8.
     @discardableResult

@@ -31,7 +31,8 @@ struct HostileInputCLITests {
         try (String(repeating: "０", count: 64) + "\n").write(toFile: fullWidth, atomically: true, encoding: .utf8)
         let huge = dir.appendingPathComponent("huge.key").path
         try Data(repeating: 0x61, count: 8 << 20).write(to: URL(fileURLWithPath: huge))
-        for (key, says) in [("/dev/zero", "not a regular file (a character device)"), (fifo, "not a regular file (a FIFO)"),
+        // A pipe is read (a key handed over as <(command)); this one has no writer: empty, no key.
+        for (key, says) in [("/dev/zero", "not a regular file (a character device)"), (fifo, "not a rig key"),
                             (dir.path, "not a regular file (a directory)"), (huge, "not a rig key"), (fullWidth, "not a rig key")] {
             for command in [["coordinator", "--http", "off"], ["ingest", "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))"]] {
                 let r = try GenlockBinary.run(command + ["--config", try rig(dir, key: key)], timeoutSeconds: 20)
@@ -54,8 +55,9 @@ struct HostileInputCLITests {
         }
     }
 
-    /// An atomic replacement renames a new file over the path: over a FIFO, a device or a symlink
-    /// it would swap the thing itself for a plain file (`--json /dev/full` did).
+    /// An atomic replacement renames a new file over the path: over a FIFO or a device it would
+    /// swap the thing itself for a plain file (`--json /dev/full` did). Through a symlink it
+    /// replaces the link's target.
     @Test func aReportIsNeverRenamedOverSomethingThatIsNotAPlainFile() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -65,7 +67,9 @@ struct HostileInputCLITests {
         try "kept\n".write(toFile: target, atomically: true, encoding: .utf8)
         let link = dir.appendingPathComponent("link.json").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        for (path, kind) in [(fifo, "a FIFO"), (link, "a symbolic link")] {
+        let dangling = dir.appendingPathComponent("dangling.json").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: dir.appendingPathComponent("none").path)
+        for (path, kind) in [(fifo, "a FIFO"), (dangling, "a symbolic link to nothing")] {
             let r = try GenlockBinary.run(["sim", SimCLITests.path("ideal"), "--duration", "1s", "--json", path], timeoutSeconds: 60)
             #expect(r.status != 0, "\(path): status \(r.status)")
             #expect(r.stderr.contains("refusing to replace") && r.stderr.contains(kind), "\(r.stderr)")
@@ -73,7 +77,11 @@ struct HostileInputCLITests {
             #expect(lstat(path, &info) == 0)
             #expect(info.st_mode & S_IFMT == (path == fifo ? S_IFIFO : S_IFLNK))
         }
-        #expect(try String(contentsOfFile: target, encoding: .utf8) == "kept\n")
+        // A link to a regular file: the target is replaced, the link stays a link.
+        let linked = try GenlockBinary.run(["sim", SimCLITests.path("ideal"), "--duration", "1s", "--json", link], timeoutSeconds: 60)
+        #expect(linked.status == 0, "\(linked.stderr)")
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("{"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
         // A plain file is still replaced, as before.
         let plain = dir.appendingPathComponent("plain.json").path
         try "old\n".write(toFile: plain, atomically: true, encoding: .utf8)

@@ -24,13 +24,16 @@ import Testing
         // for every 28 bytes. Now the first bad frame ends the connection.
         let forged = try #require(LoopbackClient(port: port))
         var header: [UInt8] = Array("GLST".utf8) + [2, 2, 0, 0] + [0, 0, 0xFD, 0xE8] + [UInt8](repeating: 0, count: 15) + [1]
-        header = Array((0..<64).flatMap { _ in header })
-        #expect(forged.send(header) == header.count)
-        #expect(forged.closedByPeer(within: 10), "a connection sending forged frames stayed open")
+        // Enough of them to complete the first declared frame (28 + 65,000 + 32 bytes).
+        header = Array((0..<2_500).flatMap { _ in header })
+        // The ingest may close before the last of them: what was sent does not matter.
+        forged.send(header)
+        // Well within the 5 s handshake timeout: the bad frame itself ended it.
+        #expect(forged.closedByPeer(within: 2), "a connection sending forged frames stayed open")
 
         // 70 silent sockets: the 6 oldest are evicted at once to keep 64 waiting.
         let silent = try (0..<70).map { _ in try #require(LoopbackClient(port: port)) }
-        #expect(silent.prefix(6).allSatisfy { $0.closedByPeer(within: 10) }, "the oldest unauthenticated connections were not evicted")
+        #expect(silent.prefix(6).allSatisfy { $0.closedByPeer(within: 2) }, "the oldest unauthenticated connections were not evicted at once")
 
         // A real node streams meanwhile.
         let node = try SyntheticStreamingNode(camera: "camA", root: root, session: "hostile", port: port, epoch: RealtimeInstant(nanosecondsSinceEpoch: 1_795_000_000_000_000_000))

@@ -10,8 +10,9 @@ import Testing
     @Test(arguments: [
         ("0,100,,,,,,\n0,200,,,,,,\n", "sidecar:3: index 0 follows index 0: indices must strictly increase"),
         ("1,100,,,,,,\n0,200,,,,,,\n", "sidecar:3: index 0 follows index 1: indices must strictly increase"),
-        ("-1,100,,,,,,\n", "sidecar:2: index -1 and Tn 100 ns must not be negative"),
-        ("0,-5,,,,,,\n", "sidecar:2: index 0 and Tn -5 ns must not be negative"),
+        ("-1,100,,,,,,\n", "sidecar:2: index -1 is negative: indices start at 0"),
+        ("0,-5,,,,,,\n", "sidecar:2: Tn -5 ns is not after the epoch"),
+        ("0,0,,,,,,\n", "sidecar:2: Tn 0 ns is not after the epoch"),
         ("0,200,,,,,,\n1,200,,,,,,\n", "sidecar:3: Tn 200 ns of index 1 is not after the previous row's 200 ns"),
     ])
     func sidecarRowsOutOfOrderAreRefusedWithTheirLine(rows: String, message: String) throws {

@@ -5,8 +5,8 @@ import Logging
 import NIOCore
 
 /// First on every dashboard connection, before HTTP is decoded: a request's head must arrive
-/// within `headTimeout` of connecting, and a connection that sends nothing for `idleTimeout` is
-/// closed.
+/// within `headTimeout` of connecting, and a connection on which nothing moves (nothing read,
+/// nothing written: a slow download keeps it open) for `idleTimeout` is closed.
 ///
 /// Why: Hummingbird arms its idle timeout only once the first request head has been parsed
 /// (the WebSocket upgrade negotiation comes first), so a socket that sent nothing, half a header
@@ -23,7 +23,7 @@ final class ConnectionDeadline: ChannelDuplexHandler, RemovableChannelHandler, @
     private let idleTimeout: TimeAmount
     // Confined to the channel's event loop.
     private var connectedAt = NIODeadline.now()
-    private var lastReadAt = NIODeadline.now()
+    private var lastActivityAt = NIODeadline.now()
     private var headSeen = false
     /// The last bytes read, so a head's blank line split across reads is still found.
     private var tail: [UInt8] = []
@@ -36,12 +36,12 @@ final class ConnectionDeadline: ChannelDuplexHandler, RemovableChannelHandler, @
 
     func handlerAdded(context: ChannelHandlerContext) {
         connectedAt = .now()
-        lastReadAt = connectedAt
+        lastActivityAt = connectedAt
         let period = TimeAmount.nanoseconds(max(min(headTimeout, idleTimeout).nanoseconds / 4, 10_000_000))
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         check = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [self] task in
             let now = NIODeadline.now()
-            if (!headSeen && now - connectedAt >= headTimeout) || now - lastReadAt >= idleTimeout {
+            if (!headSeen && now - connectedAt >= headTimeout) || now - lastActivityAt >= idleTimeout {
                 task.cancel()
                 loopBound.value.close(promise: nil)
             }
@@ -59,8 +59,16 @@ final class ConnectionDeadline: ChannelDuplexHandler, RemovableChannelHandler, @
         context.fireChannelInactive()
     }
 
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        lastActivityAt = .now()
+        // Its completion counts too: a large body drains slowly to a slow client.
+        let written = promise ?? context.eventLoop.makePromise()
+        written.futureResult.whenSuccess { [self] in lastActivityAt = .now() }
+        context.write(data, promise: written)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastReadAt = .now()
+        lastActivityAt = .now()
         if !headSeen {
             let buffer = unwrapInboundIn(data)
             tail += buffer.readableBytesView

@@ -50,7 +50,7 @@ public enum SessionVerifier {
                                     text: "no sidecar \(orphan.camera)\(CameraFiles.sidecarSuffix): camera \(orphan.camera)'s frames cannot be placed on indices, and every reader of the session leaves it out"))
         }
         let table = allRows.count == names.count ? FramesetExport.table(cameras: names, rows: allRows) : nil
-        problems += checkExports(directory, summaries: summaries, framesets: table)
+        problems += checkExports(directory, cameras: names, summaries: summaries, framesets: table)
         if allRows.count == names.count { problems += checkTimestamps(directory, cameras: names, rows: allRows) }
         return Report(cameras: summaries, framesets: table, problems: problems)
     }
@@ -121,7 +121,7 @@ public enum SessionVerifier {
     }
 
     /// `summary.csv` and `framesets.csv`, when present, against the sidecars.
-    static func checkExports(_ directory: String, summaries: [CameraSummary], framesets: FramesetExport.Table?) -> [Problem] {
+    static func checkExports(_ directory: String, cameras: [String], summaries: [CameraSummary], framesets: FramesetExport.Table?) -> [Problem] {
         var problems: [Problem] = []
         let summaryPath = directory + "/summary.csv"
         if let text = try? FileSystem.read(summaryPath) {
@@ -138,7 +138,8 @@ public enum SessionVerifier {
                         text: "\(summary.camera): says recorded \(row[2]), dropped \(row[3]), skipped \(row[4]); the sidecar says \(summary.recorded), \(summary.dropped), \(summary.skipped)"))
                 }
             }
-            let known = Set(summaries.map(\.camera))
+            // Every camera with a sidecar, readable or not (a malformed one is its own problem).
+            let known = Set(cameras)
             for row in rows where row.count >= 1 && !known.contains(String(row[0])) {
                 problems.append(Problem(file: summaryPath, text: "a row for \(row[0]), which has no sidecar"))
             }

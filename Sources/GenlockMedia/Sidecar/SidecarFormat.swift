@@ -72,8 +72,11 @@ public enum SidecarFormat {
             }
             // Every reader joins rows by index and `Tn`: a duplicated, reordered or negative one
             // made framesets count a frame twice or call a recorded one absent, without a word.
-            guard index >= 0, scheduled > 0 else {
-                throw MediaError.malformedSidecar(path: path, line: number, reason: "index \(index) and Tn \(scheduled) ns must not be negative")
+            guard index >= 0 else {
+                throw MediaError.malformedSidecar(path: path, line: number, reason: "index \(index) is negative: indices start at 0")
+            }
+            guard scheduled > 0 else {
+                throw MediaError.malformedSidecar(path: path, line: number, reason: "Tn \(scheduled) ns is not after the epoch")
             }
             if let previous = records.last {
                 guard index > previous.index else {

@@ -11,8 +11,9 @@ enum RigKeyFile {
         let notAKey = ValidationError("\(option): \(path) is not a rig key (expected 64 hex digits, as written by genlock keygen)")
         let bytes: [UInt8]
         do throws(FileIO.Failure) {
-            // A key file is 65 bytes; reading stops well before a huge file (or /dev/zero) costs memory.
-            bytes = try FileIO.readFile(path, limit: 256)
+            // A key file is 65 bytes; reading stops well before a huge file costs memory. A pipe
+            // (`<(pass rig-key)`) is read too; a device such as /dev/zero is refused.
+            bytes = try FileIO.readFile(path, limit: 256, allowingPipes: true)
         } catch {
             if error.errno == .fileTooLarge { throw notAKey }
             throw ValidationError("\(option): cannot read rig key \(path): \(error.reason)")
