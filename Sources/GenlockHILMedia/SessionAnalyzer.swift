@@ -123,6 +123,10 @@ public struct SessionAnalyzer: Sendable {
         do {
             let videos = try files.videos()
             records = try SidecarFormat.parse(try read(files.sidecar), path: files.sidecar)
+            let recorded = records.count(where: \.isRecorded)
+            if videos.isEmpty, recorded > 0 {
+                throw HILError("\(files.video(segment: nil)): missing, while \(files.sidecar) lists \(recorded) recorded frames")
+            }
             for video in videos {
                 let reader = try RecordingReader(path: video, records: records, decoderThreads: decoderThreads)
                 guard reader.epoch != nil else {

@@ -122,6 +122,11 @@ struct HILCLITests {
         #expect(both.status == 2 && both.stderr.contains("name the same file"))
         #expect(!FileManager.default.fileExists(atPath: same))
         #expect(try Data(contentsOf: URL(fileURLWithPath: video)) == recorded)
+        // A video that is gone is bad input (exit 2), not a camera that showed no LED.
+        try FileManager.default.moveItem(atPath: video, toPath: dir.appendingPathComponent("moved.mkv").path)
+        let gone = try GenlockBinary.run(["hil", "analyze", session])
+        #expect(gone.status == 2 && gone.stderr.contains("cam1.mkv: missing, while"), "\(gone.stderr)")
+        try FileManager.default.moveItem(atPath: dir.appendingPathComponent("moved.mkv").path, toPath: video)
 
         try "flash_index,on\n".write(toFile: session + "/flashes.csv", atomically: true, encoding: .utf8)
         let badFlashes = try GenlockBinary.run(["hil", "analyze", session, "--json", dir.appendingPathComponent("x.json").path])
