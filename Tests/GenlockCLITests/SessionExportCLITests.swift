@@ -88,4 +88,26 @@ import Testing
             }
         }
     }
+
+    /// A failed export leaves nothing behind: its half-made folder was refused as "not empty"
+    /// when the export was tried again.
+    @Test func aFailedExportLeavesNothingBehind() throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let session = try Self.record(root)
+        // No frame of the session decodes: anipose cannot size its black frames.
+        for name in try FileManager.default.contentsOfDirectory(atPath: session) where name.hasSuffix(".mkv") {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: session + "/" + name))
+            try handle.truncate(atOffset: 100)
+            try handle.close()
+        }
+        let out = root + "/export"
+        let failed = try GenlockBinary.run(["session", "export", session, "--to", "anipose", "--out", out])
+        #expect(failed.status != 0, "\(failed.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: out), "the failed export left \(out)")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let intoEmpty = try GenlockBinary.run(["session", "export", session, "--to", "anipose", "--out", out])
+        #expect(intoEmpty.status != 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty, "an empty folder given is kept, and left empty")
+    }
 }

@@ -60,7 +60,23 @@ public enum SessionExporter {
         if calibration, tool != .anipose {
             throw MediaError.export("--calibration applies to anipose only (\(tool) takes calibration recordings as ordinary recordings)")
         }
+        let existed = FileSystem.exists(output)
         try claim(output, session: sessionDirectory)
+        do {
+            return try exportClaimed(sessionDirectory: sessionDirectory, session: session, cameras: cameras, tool: tool,
+                                     output: output, calibration: calibration)
+        } catch {
+            // The folder was new or empty when claimed, so all in it is this export's: a failed
+            // export leaves nothing behind (a retry into it was refused as "not empty").
+            discard(output, keepingFolder: existed)
+            throw error
+        }
+    }
+
+    /// The export proper, into `output` once claimed.
+    static func exportClaimed(
+        sessionDirectory: String, session: String, cameras: [String], tool: ExportTool, output: String, calibration: Bool
+    ) throws(MediaError) -> Report {
         let table = try FramesetExport.table(sessionDirectory: sessionDirectory)
         guard let first = table.framesets.first?.index, let last = table.framesets.last?.index else {
             throw MediaError.export("\(sessionDirectory): the session has no frames to export")
@@ -191,6 +207,27 @@ public enum SessionExporter {
     static func sessionName(_ directory: String) -> String {
         let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         return String(trimmed.split(separator: "/").last ?? Substring(trimmed))
+    }
+
+    /// Removes what a failed export wrote into `output` (and `output` itself unless it existed).
+    static func discard(_ output: String, keepingFolder: Bool) {
+        if keepingFolder {
+            for name in (try? FileSystem.list(output)) ?? [] { removeTree(output + "/" + name) }
+        } else {
+            removeTree(output)
+        }
+    }
+
+    /// Removes `path` and, for a folder, all under it (symlinks themselves, never their targets).
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            unlink(path)
+            return
+        }
+        for name in (try? FileSystem.list(path)) ?? [] { removeTree(path + "/" + name) }
+        rmdir(path)
     }
 
     /// Refuses an output folder that holds anything, or that is the session or inside it.
