@@ -8,6 +8,10 @@ import Testing
         #expect(HostPort(parsing: "coordinator.local:7400")?.port == 7400)
         #expect(HostPort(parsing: "127.0.0.1:0", allowingPortZero: true)?.port == 0)
         #expect(HostPort(parsing: "127.0.0.1:7400")?.description == "127.0.0.1:7400")
+        // IPv6, bare or in brackets (the brackets were taken for part of the host name).
+        #expect(HostPort(parsing: "::1:7400") == HostPort(host: "::1", port: 7400))
+        #expect(HostPort(parsing: "[::1]:7400") == HostPort(host: "::1", port: 7400))
+        #expect(HostPort(parsing: "[fe80::1]:7401")?.host == "fe80::1")
     }
 
     @Test func aListenerOnEveryAddressIsDialledWhereThePeerReachedIt() {

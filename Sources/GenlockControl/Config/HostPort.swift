@@ -1,5 +1,6 @@
 /// `HOST:PORT`, as rig files, node files and the command line write a coordinator's address.
-/// The last colon separates the two, so a host may be a name or an IPv4 address.
+/// The last colon separates the two, so a host may be a name, an IPv4 address or an IPv6 one
+/// (bare, `::1:7400`, or in brackets, `[::1]:7400`).
 public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -10,7 +11,10 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]),
             ((allowingPortZero ? 0 : 1)...65535).contains(port)
         else { return nil }
-        self.host = String(text[..<colon])
+        var host = text[..<colon]
+        // `[::1]:7400`, as URLs write an IPv6 address: the brackets are not part of the host.
+        if host.hasPrefix("["), host.hasSuffix("]"), host.count > 2 { host = host.dropFirst().dropLast() }
+        self.host = String(host)
         self.port = port
     }
 
