@@ -136,7 +136,8 @@ struct HostileInputCLITests {
         // Values no run can use are refused before anything starts.
         for (command, says) in [(["coordinator", "--config", rigFile, "--http", "off", "--duration", "0s"], "--duration must be positive"),
                                 (["ingest", "--config", rigFile, "--listen", "127.0.0.1:0", "--wait=-1s"], "--wait must be positive"),
-                                (["ptp", "wait", "--domain", "200", "--timeout", "1s"], "--domain must be 0-127")] {
+                                (["ptp", "wait", "--domain", "200", "--timeout", "1s"], "--domain must be 0-127"),
+                                (["ptp", "wait", "--iface", "eth0;reboot", "--timeout", "1s"], "is not a Linux interface name")] {
             let r = try GenlockBinary.run(command, timeoutSeconds: 20)
             #expect(r.status == 64 && r.stderr.contains(says), "\(command): \(r.status) \(r.stderr)")
         }

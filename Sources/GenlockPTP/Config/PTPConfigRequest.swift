@@ -62,11 +62,14 @@ public struct PTPConfigRequest: Hashable, Sendable {
         self.servoTuning = servoTuning
     }
 
+    /// Whether `name` can be a Linux network interface's name (1-15 of a-z, 0-9, '.', '_', '-').
+    public static func isInterfaceName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 15 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
     /// Rejects values that would produce a broken configuration, naming the value.
     public func validate() throws(PTPConfigError) {
-        if interface.isEmpty || interface.count > 15
-            || !interface.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
-        {
+        if !Self.isInterfaceName(interface) {
             throw PTPConfigError("interface '\(interface)' is not a Linux interface name (1-15 of a-z, 0-9, '.', '_', '-')")
         }
         guard (0...127).contains(domain) else {

@@ -44,6 +44,9 @@ struct PTPSourceOptions: ParsableArguments {
     func validate() throws {
         // ptp4l's domainNumber is 0-127 (128-255 are reserved), as `ptp config` writes it.
         guard (0...127).contains(domain) else { throw ValidationError("--domain must be 0-127, got \(domain)") }
+        if let interface, !PTPConfigRequest.isInterfaceName(interface) {
+            throw ValidationError("--iface '\(interface)' is not a Linux interface name (1-15 of a-z, 0-9, '.', '_', '-')")
+        }
         guard maxOffset.nanoseconds > 0 else { throw ValidationError("--max-offset must be positive") }
         if let maxSystemOffset, maxSystemOffset.nanoseconds <= 0 { throw ValidationError("--max-system-offset must be positive") }
         guard queryTimeout.nanoseconds > 0 else { throw ValidationError("--query-timeout must be positive") }
