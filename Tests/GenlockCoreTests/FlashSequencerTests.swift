@@ -126,5 +126,10 @@ import Testing
         #expect(error?.description == "line 4: actual_on_ns 'x' is not a whole number of nanoseconds")
         #expect(throws: FlashLogError.self) { try FlashLogFormat.parse(FlashLogFormat.header + "\n0,10,10,5\n") }  // ends before it starts
         #expect(throws: FlashLogError.self) { try FlashLogFormat.parse("frame,t\n") }
+        // A last line cut mid-number says the file was cut short, not that the flash ends early.
+        let cut = #expect(throws: FlashLogError.self) { try FlashLogFormat.parse(text + "3,3000,3000,30") }
+        #expect(cut?.description == "line 4: the flash ends (30) before it starts (3000): the last line has no newline, so the file was cut short (truncated, or read while being written)")
+        // A whole last line without its newline (a hand-edited file) is read.
+        #expect(try FlashLogFormat.parse(String(text.dropLast())) == records)
     }
 }

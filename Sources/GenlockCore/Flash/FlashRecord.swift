@@ -59,29 +59,42 @@ public enum FlashLogFormat {
             throw FlashLogError("line 1: expected the header '\(header)'")
         }
         var records: [FlashRecord] = []
+        let cutShort = !text.hasSuffix("\n")
         for (offset, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let number = offset + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 4 else {
-                throw FlashLogError("line \(number): expected 4 fields, got \(fields.count)")
+            do throws(FlashLogError) {
+                records.append(try record(line, number: number))
+            } catch {
+                // A last line without its newline that does not parse was cut while being
+                // written (or the file truncated), not mistyped: say so.
+                guard cutShort, offset == lines.count - 1 else { throw error }
+                throw FlashLogError("\(error.description): the last line has no newline, so the file was cut short (truncated, or read while being written)")
             }
-            guard let k = Int(fields[0]), k >= 0 else {
-                throw FlashLogError("line \(number): flash_index '\(fields[0])' is not a whole number")
-            }
-            func instant(_ i: Int, _ name: String) throws(FlashLogError) -> RealtimeInstant? {
-                if fields[i].isEmpty { return nil }
-                guard let ns = Int64(fields[i]) else { throw FlashLogError("line \(number): \(name) '\(fields[i])' is not a whole number of nanoseconds") }
-                return RealtimeInstant(nanosecondsSinceEpoch: ns)
-            }
-            guard let planned = try instant(1, "planned_on_ns") else { throw FlashLogError("line \(number): planned_on_ns is required") }
-            let on = try instant(2, "actual_on_ns") ?? planned
-            guard let off = try instant(3, "actual_off_ns") else { throw FlashLogError("line \(number): actual_off_ns is required") }
-            guard off > on else {
-                throw FlashLogError("line \(number): the flash ends (\(off.nanosecondsSinceEpoch)) before it starts (\(on.nanosecondsSinceEpoch))")
-            }
-            records.append(FlashRecord(index: k, plannedOn: planned, on: on, off: off))
         }
         return records
+    }
+
+    /// One row of the file (line `number`).
+    static func record(_ line: Substring, number: Int) throws(FlashLogError) -> FlashRecord {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 4 else {
+            throw FlashLogError("line \(number): expected 4 fields, got \(fields.count)")
+        }
+        guard let k = Int(fields[0]), k >= 0 else {
+            throw FlashLogError("line \(number): flash_index '\(fields[0])' is not a whole number")
+        }
+        func instant(_ i: Int, _ name: String) throws(FlashLogError) -> RealtimeInstant? {
+            if fields[i].isEmpty { return nil }
+            guard let ns = Int64(fields[i]) else { throw FlashLogError("line \(number): \(name) '\(fields[i])' is not a whole number of nanoseconds") }
+            return RealtimeInstant(nanosecondsSinceEpoch: ns)
+        }
+        guard let planned = try instant(1, "planned_on_ns") else { throw FlashLogError("line \(number): planned_on_ns is required") }
+        let on = try instant(2, "actual_on_ns") ?? planned
+        guard let off = try instant(3, "actual_off_ns") else { throw FlashLogError("line \(number): actual_off_ns is required") }
+        guard off > on else {
+            throw FlashLogError("line \(number): the flash ends (\(off.nanosecondsSinceEpoch)) before it starts (\(on.nanosecondsSinceEpoch))")
+        }
+        return FlashRecord(index: k, plannedOn: planned, on: on, off: off)
     }
 }
 

@@ -106,7 +106,9 @@ struct CoordinatorRun: ParsableCommand {
             throw ValidationError("cannot listen on \(host):\(port): \(error)")
         }
         let pidPath = pidFile ?? (URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.pid").path)
-        try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+        do { try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8) } catch {
+            log.warning("cannot write the pid file \(pidPath) (\(error.localizedDescription)): `genlock coordinator stop` will not find this coordinator; stop it with Ctrl-C or SIGTERM")
+        }
         defer { try? FileManager.default.removeItem(atPath: pidPath) }
         log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
         let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, dashboard: web)
