@@ -27,22 +27,25 @@ public final class IngestServer: @unchecked Sendable {
         public var firstIndex: Int64?
         /// How long a frameset waits for a silent camera before it goes out partial.
         public var wait: TimeSpan
-        public init(outputRoot: String, cameras: [String], firstIndex: Int64? = nil, wait: TimeSpan = .milliseconds(500)) {
+        /// How long a connection may take to send its authenticated HELLO.
+        public var handshakeTimeout: TimeSpan
+        public init(outputRoot: String, cameras: [String], firstIndex: Int64? = nil, wait: TimeSpan = .milliseconds(500),
+                    handshakeTimeout: TimeSpan = .seconds(5)) {
             self.outputRoot = outputRoot
             self.cameras = cameras
             self.firstIndex = firstIndex
             self.wait = wait
+            self.handshakeTimeout = handshakeTimeout
         }
     }
 
     public typealias Log = @Sendable (String) -> Void
 
     /// Connections that have not yet sent an authenticated HELLO: anyone who can reach the port
-    /// can open them, so they are few and short-lived (the control port's limits). An ingest
-    /// without them let unauthenticated sockets take every file descriptor, and the process
-    /// died when libdispatch could open none.
+    /// can open them, so they are few (and short-lived: ``Configuration/handshakeTimeout``), the
+    /// control port's limits. An ingest without them let unauthenticated sockets take every file
+    /// descriptor, and the process died when libdispatch could open none.
     public static let maximumUnauthenticated = 64
-    public static let handshakeTimeout = TimeSpan.seconds(5)
 
     public let configuration: Configuration
     private let key: RigKey
@@ -148,7 +151,7 @@ public final class IngestServer: @unchecked Sendable {
         server = channel
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in
             let at = now()
-            closeUnauthenticated(olderThan: Self.handshakeTimeout, at: at)
+            closeUnauthenticated(olderThan: configuration.handshakeTimeout, at: at)
             guard let session else { return }
             session.tick(at)
             remindIfStalled(session, at)

@@ -133,11 +133,14 @@ struct HostileInputCLITests {
         try "x".write(toFile: file, atomically: true, encoding: .utf8)
         let sessions = try GenlockBinary.run(["ingest", "--config", rigFile, "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))", "--sessions", file + "/sub"], timeoutSeconds: 20)
         #expect(sessions.status != 0 && sessions.stderr.contains("afile"), "\(sessions.stderr)")
-        // A pid file it cannot write is said (`coordinator stop` will not find it), not ignored.
-        // The coordinator waits for its camera; SIGTERM after 3 s ends it.
-        let pid = try GenlockBinary.run(["coordinator", "--config", rigFile, "--http", "off", "--pid-file", dir.path + "/nope/pid",
-                                         "--listen", "127.0.0.1:0"], timeoutSeconds: 3)
-        #expect((pid.stdout + pid.stderr).contains("cannot write the pid file \(dir.path)/nope/pid"), "\(pid.stdout) \(pid.stderr)")
+        // A pid file it cannot write is said (`coordinator stop` will not find it), not ignored:
+        // the coordinator then waits for its camera until it is stopped.
+        let coordinator = try CoordinatorProcessTests.Child(
+            ["coordinator", "--config", rigFile, "--http", "off", "--pid-file", dir.path + "/nope/pid", "--listen", "127.0.0.1:0"],
+            log: dir.appendingPathComponent("coordinator.log"))
+        #expect(CoordinatorProcessTests().waitFor("cannot write the pid file \(dir.path)/nope/pid", in: coordinator, seconds: 30), "\(coordinator.log)")
+        kill(coordinator.process.processIdentifier, SIGTERM)
+        _ = coordinator.wait(10)
         // Values no run can use are refused before anything starts.
         for (command, says) in [(["coordinator", "--config", rigFile, "--http", "off", "--duration", "0s"], "--duration must be positive"),
                                 (["ingest", "--config", rigFile, "--listen", "127.0.0.1:0", "--wait=-1s"], "--wait must be positive"),

@@ -12,13 +12,19 @@ import Testing
 /// Unauthenticated connections are few (the oldest is evicted past 64), short-lived (no HELLO
 /// within 5 s ends them) and end at their first bad frame; a real node still streams.
 @Suite(.serialized) struct IngestHostileTests {
-    @Test func unauthenticatedSocketsAreBoundedAndARealNodeStillStreams() throws {
+    private func server(_ root: String, handshakeTimeout: TimeSpan, log: @escaping IngestServer.Log) throws -> (IngestServer, Int) {
+        let server = IngestServer(configuration: .init(outputRoot: "\(root)/ingest", cameras: ["camA"], wait: .seconds(600), handshakeTimeout: handshakeTimeout),
+                                  key: ingestKey, now: monotonicNow, log: log)
+        return (server, try server.bind(host: "127.0.0.1", port: 0))
+    }
+
+    /// With a handshake timeout longer than the test, only the first bad frame and the
+    /// eviction can close these connections.
+    @Test func badFramesAndTheOldestBeyond64AreClosedAndARealNodeStillStreams() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-hostile-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let lines = LogLines()
-        let server = IngestServer(configuration: .init(outputRoot: "\(root)/ingest", cameras: ["camA"], wait: .seconds(600)),
-                                  key: ingestKey, now: monotonicNow, log: lines.log)
-        let port = try server.bind(host: "127.0.0.1", port: 0)
+        let (server, port) = try server(root, handshakeTimeout: .seconds(3_600), log: lines.log)
 
         // A header declaring 64 KiB with a forged MAC, repeated: the ingest used to check a MAC
         // for every 28 bytes. Now the first bad frame ends the connection.
@@ -28,25 +34,29 @@ import Testing
         header = Array((0..<2_500).flatMap { _ in header })
         // The ingest may close before the last of them: what was sent does not matter.
         forged.send(header)
-        // Well within the 5 s handshake timeout: the bad frame itself ended it.
-        #expect(forged.closedByPeer(within: 2), "a connection sending forged frames stayed open")
+        #expect(forged.closedByPeer(within: 30), "a connection sending forged frames stayed open")
 
-        // 70 silent sockets: the 6 oldest are evicted at once to keep 64 waiting.
+        // 70 silent sockets: the 6 oldest are evicted to keep 64 waiting; the others stay.
         let silent = try (0..<70).map { _ in try #require(LoopbackClient(port: port)) }
-        #expect(silent.prefix(6).allSatisfy { $0.closedByPeer(within: 2) }, "the oldest unauthenticated connections were not evicted at once")
+        #expect(silent.prefix(6).allSatisfy { $0.closedByPeer(within: 30) }, "the oldest unauthenticated connections were not evicted")
+        #expect(!silent[69].closedByPeer(within: 0.5), "a connection within the limit was closed")
 
-        // A real node streams meanwhile.
+        // A real node streams meanwhile, though 64 wait.
         let node = try SyntheticStreamingNode(camera: "camA", root: root, session: "hostile", port: port, epoch: RealtimeInstant(nanosecondsSinceEpoch: 1_795_000_000_000_000_000))
         for i in Int64(0)..<10 { try node.frame(i) }
-        #expect(eventually { server.rowsWritten["camA"] == 10 })
-
-        // No HELLO within 5 s: every silent socket is closed.
-        #expect(silent.suffix(64).allSatisfy { $0.closedByPeer(within: 15) }, "silent connections outlived the handshake timeout")
+        #expect(eventually(30) { server.rowsWritten["camA"] == 10 })
         #expect(try node.finish(stop: 10))
-        #expect(server.rowsWritten["camA"] == 10)
         // Said, but not once per socket: the rate-limited log sums the rest up.
         let said = lines.all.filter { $0.contains("unauthenticated connection") }
-        #expect(!said.isEmpty && said.count < 10, "\(said)")
+        #expect(!said.isEmpty && said.count < 7, "\(said)")
+    }
+
+    @Test func aConnectionWithoutHelloIsClosedAfterTheHandshakeTimeout() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-hostile-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (_, port) = try server(root, handshakeTimeout: .milliseconds(200), log: { _ in })
+        let silent = try #require(LoopbackClient(port: port))
+        #expect(silent.closedByPeer(within: 30), "a silent connection outlived the handshake timeout")
     }
 
     /// A node whose recorder is refused at START (another recorder of the camera in that folder)
