@@ -138,7 +138,7 @@ public enum SessionExporter {
                     continue
                 }
                 report.videos.append(.init(camera: camera, path: path, method: "remuxed", frames: written.count, filled: 0))
-                timestampRows += written.map { ($0.index, ids[camera]!, frameTime($0)) }
+                timestampRows += written.map { ($0.index, ids[camera]!, $0.frameTime.nanosecondsSinceEpoch) }
                 exported[camera] = Set(written.map(\.index))
                 continue
             }
@@ -146,7 +146,7 @@ public enum SessionExporter {
                 inputs, records: records, frameRate: rate, fill: tool.needsEqualFrameCounts ? first...last : nil,
                 scheduled: scheduled.instant, origin: origin, to: path)
             report.videos.append(.init(camera: camera, path: path, method: "re-encoded", frames: out.frames.count, filled: out.filled))
-            timestampRows += out.frames.compactMap { frame in frame.record.map { ($0.index, ids[camera]!, frameTime($0)) } }
+            timestampRows += out.frames.compactMap { frame in frame.record.map { ($0.index, ids[camera]!, $0.frameTime.nanosecondsSinceEpoch) } }
             exported[camera] = Set(out.frames.compactMap { $0.record?.index })
         }
         // Caliscope takes a recording only when it holds a `cam_<id>.mp4` for every camera of the
@@ -191,10 +191,6 @@ public enum SessionExporter {
         return report
     }
 
-    /// `frame_time`: the sensor instant when known, else `Tn` (as the session's `timestamps.csv`).
-    static func frameTime(_ record: FrameRecord) -> Int64 {
-        (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch
-    }
 
     /// Places `text` at `path` in one step that never replaces a file already there (the videos
     /// are claimed with O_EXCL by ``VideoFileWriter`` for the same reason).

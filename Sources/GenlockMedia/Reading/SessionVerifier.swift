@@ -156,15 +156,7 @@ public enum SessionVerifier {
     /// `timestamps.csv`, when present (Caliscope pairs frames by it), against the sidecars.
     static func checkTimestamps(_ directory: String, cameras: [String], rows: [[FrameRecord]]) -> [Problem] {
         let path = directory + "/timestamps.csv"
-        guard let text = try? FileSystem.read(path) else { return [] }
-        let ids = SessionExport.cameraIDs(cameras)
-        var expected: [(index: Int64, id: Int, time: Int64)] = []
-        for (name, records) in zip(cameras, rows) {
-            for record in records where record.isInSession {
-                expected.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
-            }
-        }
-        guard text != ExportFiles.caliscopeTimestamps(expected) else { return [] }
+        guard let text = try? FileSystem.read(path), text != SessionExport.timestamps(cameras: cameras, records: rows) else { return [] }
         return [Problem(file: path, text: "does not match the sidecars (sync_index, cam_id and frame_time of every frame)")]
     }
 

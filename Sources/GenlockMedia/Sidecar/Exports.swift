@@ -116,23 +116,33 @@ public enum SessionExport {
         let names = try cameras(in: sessionDirectory)
         let ids = cameraIDs(names)
         var summaries: [CameraSummary] = []
-        var rows: [(index: Int64, id: Int, time: Int64)] = []
+        var allRecords: [[FrameRecord]] = []
         var summaryText = "camera,cam_id,frames_recorded,frames_dropped,frames_skipped,first_index,last_index,frames_after_stop\n"
         for name in names {
             let path = CameraFiles(directory: sessionDirectory, camera: name).sidecar
             let records = try SidecarFormat.parse(try FileSystem.read(path), path: path)
             let summary = CameraSummary(camera: name, records: records)
             summaries.append(summary)
+            allRecords.append(records)
             let first = summary.recordedIndices.map { String($0.lowerBound) } ?? ""
             let last = summary.recordedIndices.map { String($0.upperBound) } ?? ""
             summaryText += "\(name),\(ids[name]!),\(summary.recorded),\(summary.dropped),\(summary.skipped),\(first),\(last),\(summary.afterStop)\n"
-            for record in records where record.isInSession {
-                rows.append((record.index, ids[name]!, (record.sensorRealtime ?? record.scheduled).nanosecondsSinceEpoch))
-            }
         }
         try FileSystem.writeAtomically(summaryText, to: sessionDirectory + "/summary.csv")
-        try FileSystem.writeAtomically(ExportFiles.caliscopeTimestamps(rows), to: sessionDirectory + "/timestamps.csv")
+        try FileSystem.writeAtomically(timestamps(cameras: names, records: allRecords), to: sessionDirectory + "/timestamps.csv")
         return summaries
+    }
+
+    /// The session's `timestamps.csv` text from its cameras' sidecar rows (in the cameras' order):
+    /// every frame in the session, with the camera's Caliscope id and its instant. What
+    /// ``write(sessionDirectory:)`` writes and `session verify` checks.
+    public static func timestamps(cameras: [String], records: [[FrameRecord]]) -> String {
+        let ids = cameraIDs(cameras)
+        var rows: [(index: Int64, id: Int, time: Int64)] = []
+        for (name, camera) in zip(cameras, records) {
+            for record in camera where record.isInSession { rows.append((record.index, ids[name]!, record.frameTime.nanosecondsSinceEpoch)) }
+        }
+        return ExportFiles.caliscopeTimestamps(rows)
     }
 }
 

@@ -88,4 +88,8 @@ public struct FrameRecord: Hashable, Sendable {
 
     /// Whether the frame is a recorded frame of the session: in the video and before the stop index.
     public var isInSession: Bool { isRecorded && !flags.contains(.afterStop) }
+
+    /// The frame's instant on the shared timeline, as `timestamps.csv` and the exports give it:
+    /// the sensor's when known, else `Tn`.
+    public var frameTime: RealtimeInstant { sensorRealtime ?? scheduled }
 }
