@@ -107,7 +107,8 @@ extension CoordinatorProcessTests {
 /// machine runs the tick that writes the line; spinning on the level-triggered listening socket
 /// (what NIO's own back-off handler did when the first accept of a wake-up failed) counts hundreds
 /// of failures per pause. After the flood drains, real nodes connect, start, record and stop on
-/// one index.
+/// one index. The dashboard is on (port 0): its event loop and socket exist before the control port
+/// opens, since a loop made during the flood (the dashboard's once was, lazily) traps the process.
 extension CoordinatorProcessTests {
 
     @Test func outOfDescriptorsTheCoordinatorBacksOffAndServesNodesAfterTheFlood() throws {
@@ -115,13 +116,18 @@ extension CoordinatorProcessTests {
         let dir = try makeRig(port: port, cameras: ["cam1", "cam2"])
         defer { try? FileManager.default.removeItem(at: dir) }
         let rig = dir.appendingPathComponent("rig.yaml").path
-        let coord = try Child(["-c", "ulimit -n 32; exec \"$0\" coordinator --config \"$1\" --no-ptp-gate --duration 2s", GenlockBinary.url.path, rig],
+        let coord = try Child(["-c", "ulimit -n 32; exec \"$0\" coordinator --config \"$1\" --no-ptp-gate --duration 2s --http 127.0.0.1:0 --http-linger 0s",
+                               GenlockBinary.url.path, rig],
                               log: dir.appendingPathComponent("coordinator.log"), executable: URL(fileURLWithPath: "/bin/sh"))
         defer {
             kill(coord.process.processIdentifier, SIGKILL)
             _ = coord.wait(5)
         }
-        #expect(waitFor("listening on", in: coord, seconds: 20), "\(coord.log)")
+        #expect(waitFor("] listening on", in: coord, seconds: 20), "\(coord.log)")
+        let opening = coord.log
+        let dashboardAt = try #require(opening.range(of: "dashboard: http://127.0.0.1:"), "the dashboard is up before the control port: \(opening)")
+        let controlAt = try #require(opening.range(of: "] listening on"))
+        #expect(dashboardAt.lowerBound < controlAt.lowerBound, "\(opening)")
 
         // More connections than the coordinator has descriptors: the rest wait in the backlog.
         var idle: [Int32] = []

@@ -26,6 +26,12 @@ struct CoordinatorIngestTests {
         #expect(!cameras[0].log.contains("START names the ingest"), "its own --ingest wins: \(cameras[0].log)")
 
         #expect(coord.log.contains("session folder (ingest): ") && coord.log.contains("/server/s"), "\(coord.log)")
+        // The ingest (its loop and socket) is up before the control port opens: nothing the
+        // coordinator needs is made while a flood of that port may hold every descriptor.
+        let lines = coord.log.split(separator: "\n")
+        let ingestLine = try #require(lines.firstIndex { $0.contains("ingest listening on") }, "\(coord.log)")
+        let controlLine = try #require(lines.firstIndex { $0.contains("] listening on") }, "\(coord.log)")
+        #expect(ingestLine < controlLine, "\(coord.log)")
         try rig.expectIngestEqualsNodes(server: rig.path("server/s"), local: local + "/s")
     }
 }

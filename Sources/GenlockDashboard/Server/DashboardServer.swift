@@ -5,12 +5,14 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The coordinator's HTTP server: the dashboard page and its script (package resources), its
 /// WebSocket feed, START/STOP, the previews, the session's HIL report and `/metrics`. It runs on
-/// its own tasks and event loops; the coordinator never waits for it, and when it fails (the
-/// port taken, say) the coordinator goes on without it.
+/// its own tasks and on an event loop of its own, made when the server is (never lazily: an event
+/// loop made while a flood holds every descriptor traps the process); the coordinator waits for it
+/// only briefly at launch, and when it fails (the port taken, say) the coordinator goes on without it.
 public final class DashboardServer: Sendable {
     public struct Options: Sendable {
         public var host: String
@@ -50,6 +52,7 @@ public final class DashboardServer: Sendable {
     private let monotonicNs: @Sendable () -> Int64
     private let task = Mutex<Task<Void, any Error>?>(nil)
     private let log: @Sendable (String) -> Void
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// `monotonicNs`: the monotonic clock (the rate limit's time); `log`: the host's log lines.
     public init(options: Options, hub: DashboardHub, metrics: RigMetrics = RigMetrics(),
@@ -93,6 +96,7 @@ public final class DashboardServer: Sendable {
                 bound.continuation.yield(channel.localAddress?.port ?? 0)
                 bound.continuation.finish()
             },
+            eventLoopGroupProvider: .shared(group),
             logger: logger)
         let interval = options.publishInterval
         let hub = self.hub, metrics = self.metrics
@@ -127,6 +131,8 @@ public final class DashboardServer: Sendable {
     public func stop() {
         task.withLock { $0?.cancel() }
     }
+
+    deinit { group.shutdownGracefully { _ in } }
 
     /// Takes one request's worth of the rate limit (an action's from the actions' own bucket).
     func admit(action: Bool = false) -> Bool {

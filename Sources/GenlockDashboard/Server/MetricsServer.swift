@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A node's `/metrics` alone (`genlock camera --metrics ADDR`): read-only, rate-limited, no page
@@ -11,6 +12,8 @@ public final class MetricsServer: Sendable {
     private let bucket = Mutex(TokenBucket(ratePerSecond: 20, burst: 40))
     private let text: @Sendable () -> String
     private let monotonicNs: @Sendable () -> Int64
+    /// Made with the server, never lazily (see ``DashboardServer``).
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// `text`: the exposition to serve (``NodeMetrics/text()``).
     public init(text: @escaping @Sendable () -> String, monotonicNs: @escaping @Sendable () -> Int64) {
@@ -40,6 +43,7 @@ public final class MetricsServer: Sendable {
                 bound.continuation.yield(channel.localAddress?.port ?? 0)
                 bound.continuation.finish()
             },
+            eventLoopGroupProvider: .shared(group),
             logger: logger)
         let running = Task(executorPreference: DashboardExecutor(label: "genlock.metrics")) {
             defer { bound.continuation.finish() }
@@ -52,4 +56,6 @@ public final class MetricsServer: Sendable {
     }
 
     public func stop() { task.withLock { $0?.cancel() } }
+
+    deinit { group.shutdownGracefully { _ in } }
 }

@@ -101,18 +101,10 @@ struct CoordinatorRun: ParsableCommand {
         if let running {
             log.info("session \(String(running.sessionID, radix: 16)) on record (\(statePath)) did not finish: adopting it from the nodes that report it")
         }
-        let bound: Int
-        do { bound = try server.bind(host: host, port: port) } catch {
-            throw ValidationError("cannot listen on \(host):\(port): \(error)")
-        }
-        let pidPath = pidFile ?? (URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.pid").path)
-        do { try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8) } catch {
-            log.warning("cannot write the pid file \(pidPath) (\(error.localizedDescription)): `genlock coordinator stop` will not find this coordinator; stop it with Ctrl-C or SIGTERM")
-        }
-        defer { try? FileManager.default.removeItem(atPath: pidPath) }
-        log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
+        // Everything that needs descriptors of its own (the ingest's and the dashboard's event
+        // loops and sockets, libdispatch's signal sources) exists before the control port opens:
+        // a flood of it can then only be refused, never trap a loop made afterwards for want of one.
         let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, dashboard: web)
-
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         var sources: [DispatchSourceSignal] = []
@@ -125,6 +117,16 @@ struct CoordinatorRun: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        let bound: Int
+        do { bound = try server.bind(host: host, port: port) } catch {
+            throw ValidationError("cannot listen on \(host):\(port): \(error)")
+        }
+        let pidPath = pidFile ?? (URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("coordinator.pid").path)
+        do { try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8) } catch {
+            log.warning("cannot write the pid file \(pidPath) (\(error.localizedDescription)): `genlock coordinator stop` will not find this coordinator; stop it with Ctrl-C or SIGTERM")
+        }
+        defer { try? FileManager.default.removeItem(atPath: pidPath) }
+        log.info("listening on \(host):\(bound) for \(rig.cameras.joined(separator: ", "))\(noPTPGate ? " (PTP gate off)" : "")")
         if let duration {
             // Poll for START, then stop at T0 + duration.
             DispatchQueue.global().async {

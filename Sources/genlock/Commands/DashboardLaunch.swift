@@ -54,7 +54,9 @@ final class DashboardLaunch: Sendable {
             monotonicNs: { clock.monotonicNow().nanoseconds }, log: log)
         self.server = server
         let http = arguments.http
+        let started = DispatchSemaphore(value: 0)
         Task.detached {
+            defer { started.signal() }
             do {
                 let port = try await server.start()
                 let shown = address.host.contains(":") ? "[\(address.host)]" : address.host
@@ -62,6 +64,12 @@ final class DashboardLaunch: Sendable {
             } catch {
                 log("dashboard not started on \(http): \(error); the coordinator runs without it")
             }
+        }
+        // Listening (or refused) before the coordinator's own port opens, so the page's socket is
+        // not left to take its chance in a flood of the control port; bounded, so a slow start
+        // never holds the rig.
+        if started.wait(timeout: .now() + 5) == .timedOut {
+            log("dashboard: not listening after 5 s; the coordinator starts without waiting for it")
         }
     }
 

@@ -96,12 +96,13 @@ struct RigCommand: ParsableCommand {
                                  startOnRequest: dashboard.waitForStart),
             key: try RigKey(bytes: keyBytes), sessionID: UInt64.random(in: 1...UInt64.max), now: { clock.sample() }, log: log)
         let web = DashboardLaunch(dashboard, coordinator: server, clock: clock, log: log)
-        let port = try server.bind(host: "127.0.0.1", port: 0)
+        // The ingest's loop exists before the control port opens (as in `genlock coordinator`).
         let ingest = IngestServer(
             configuration: .init(outputRoot: out, cameras: names), key: try RigKey(bytes: keyBytes),
             now: { clock.sample().monotonic }, log: { text in if !text.hasPrefix("ingest: cam") { Console.out("[ingest] \(text)") } })
         let ingestPort = try ingest.bind(host: "127.0.0.1", port: 0)
         IngestPreviews.follow(ingest, hub: web.hub, metrics: web.metrics, clock: clock, log: log)
+        let port = try server.bind(host: "127.0.0.1", port: 0)
         let nodesOut = sessionDir.appendingPathComponent("nodes").path
         log("rig of \(cameras) synthetic cameras on 127.0.0.1:\(port), \(fps) fps for \(duration), recording \(codec) \(size) to \(sessionDir.path)")
 
