@@ -30,7 +30,7 @@ public final class IngestServer: @unchecked Sendable {
         /// How long a connection may take to send its authenticated HELLO.
         public var handshakeTimeout: TimeSpan
         public init(outputRoot: String, cameras: [String], firstIndex: Int64? = nil, wait: TimeSpan = .milliseconds(500),
-                    handshakeTimeout: TimeSpan = .seconds(5)) {
+                    handshakeTimeout: TimeSpan = CoordinatorEndpoint.Limits().handshakeTimeout) {
             self.outputRoot = outputRoot
             self.cameras = cameras
             self.firstIndex = firstIndex
@@ -45,7 +45,7 @@ public final class IngestServer: @unchecked Sendable {
     /// can open them, so they are few (and short-lived: ``Configuration/handshakeTimeout``), the
     /// control port's limits. An ingest without them let unauthenticated sockets take every file
     /// descriptor, and the process died when libdispatch could open none.
-    public static let maximumUnauthenticated = 64
+    public static let maximumUnauthenticated = CoordinatorEndpoint.Limits().maximumUnauthenticated
 
     public let configuration: Configuration
     private let key: RigKey
@@ -63,6 +63,8 @@ public final class IngestServer: @unchecked Sendable {
     private var rejected = 0
     /// Lines about unauthenticated connections refused, rate-limited (a flood is not a flood of log).
     private var rejections = RejectionLog()
+    /// Connections that have not yet sent an authenticated HELLO (the control port's rule).
+    private var waiting: PendingHandshakes<ObjectIdentifier>
     private var acceptFailures = 0
     /// The cameras' accounts, once the session is finished.
     private var summaries: [CameraSummary] = []
@@ -93,7 +95,6 @@ public final class IngestServer: @unchecked Sendable {
         var channel: Channel
         var stream: StreamConnection
         var camera: String?
-        var acceptedAt: MonotonicInstant
     }
 
     /// Each frameset, in index order, as soon as it is settled.
@@ -114,6 +115,7 @@ public final class IngestServer: @unchecked Sendable {
         (framesets, framesetSink) = AsyncStream.makeStream(of: IngestFrameset.self, bufferingPolicy: .bufferingOldest(1 << 16))
         (packets, packetSink) = AsyncStream.makeStream(of: IngestPacket.self, bufferingPolicy: .bufferingNewest(max(4, 4 * configuration.cameras.count)))
         finishedPromise = loop.makePromise()
+        waiting = PendingHandshakes(capacity: Self.maximumUnauthenticated, timeout: configuration.handshakeTimeout)
     }
 
     /// Binds the listening socket; returns the bound port (useful with port 0).
@@ -151,7 +153,7 @@ public final class IngestServer: @unchecked Sendable {
         server = channel
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in
             let at = now()
-            closeUnauthenticated(olderThan: configuration.handshakeTimeout, at: at)
+            closeUnauthenticated(at: at)
             guard let session else { return }
             session.tick(at)
             remindIfStalled(session, at)
@@ -258,13 +260,12 @@ public final class IngestServer: @unchecked Sendable {
     private func accepted(_ channel: Channel) {
         let at = now()
         // Full: the oldest connection still unauthenticated makes room (a real node retries).
-        let waiting = connections.filter { $0.value.camera == nil }
-        if waiting.count >= Self.maximumUnauthenticated, let oldest = waiting.min(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
-            dropUnauthenticated(oldest.key, reason: "evicted", "closed an unauthenticated connection: \(Self.maximumUnauthenticated) were waiting for HELLO", at: at)
+        for oldest in waiting.admit(ObjectIdentifier(channel), at: at) {
+            dropUnauthenticated(oldest, reason: "evicted", "closed an unauthenticated connection: \(waiting.capacity) were waiting for HELLO", at: at)
         }
         var stream = StreamConnection(role: .ingest, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
         let challenge = stream.encode(.challenge(nonce: stream.localNonce))
-        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil, acceptedAt: at)
+        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil)
         channel.send(challenge).whenFailure { _ in }
     }
 
@@ -287,11 +288,11 @@ public final class IngestServer: @unchecked Sendable {
         }
     }
 
-    /// Closes unauthenticated connections that sent no HELLO within `limit`, and says what the
-    /// rate-limited log held back.
-    private func closeUnauthenticated(olderThan limit: TimeSpan, at: MonotonicInstant) {
-        for (id, c) in connections where c.camera == nil && at - c.acceptedAt >= limit {
-            dropUnauthenticated(id, reason: "handshake timeout", "closed an unauthenticated connection: no HELLO within \(limit)", at: at)
+    /// Closes unauthenticated connections that sent no HELLO within the handshake timeout, and
+    /// says what the rate-limited log held back.
+    private func closeUnauthenticated(at: MonotonicInstant) {
+        for id in waiting.expired(at: at) {
+            dropUnauthenticated(id, reason: "handshake timeout", "closed an unauthenticated connection: no HELLO within \(waiting.timeout)", at: at)
         }
         for line in rejections.flush(at: at) { log("ingest: \(line)") }
         if acceptFailures > 0 {
@@ -301,6 +302,7 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     private func dropUnauthenticated(_ id: ObjectIdentifier, reason: String, _ line: String, at: MonotonicInstant) {
+        waiting.remove(id)
         guard let connection = connections.removeValue(forKey: id) else { return }
         connection.channel.close(promise: nil)
         for text in rejections.note(reason: reason, line: line, at: at) { log("ingest: \(text)") }
@@ -308,6 +310,7 @@ public final class IngestServer: @unchecked Sendable {
 
     private func closed(_ channel: Channel) {
         let id = ObjectIdentifier(channel)
+        waiting.remove(id)
         guard var connection = connections.removeValue(forKey: id) else { return }
         for item in connection.stream.finish() { if case .rejected(let error) = item { reject(connection.camera, error) } }
         if let camera = connection.camera, current[camera] == id { current[camera] = nil }
@@ -342,6 +345,7 @@ public final class IngestServer: @unchecked Sendable {
                 throw MediaError.invalidFrame("session '\(hello.session)' is not the session being ingested (\(session?.recorder.session ?? "none"))")
             }
             connections[id]?.camera = hello.camera
+            waiting.remove(id)
             current[hello.camera] = id
             log("ingest: \(hello.camera) connected")
             perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest, since: hello.since), camera: hello.camera)

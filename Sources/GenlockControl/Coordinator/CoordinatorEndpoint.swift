@@ -59,7 +59,6 @@ public struct CoordinatorEndpoint: Sendable {
         var address: String
         /// The camera name its authenticated HELLO gave.
         var name: String?
-        var acceptedAt: MonotonicInstant
         var lastFrameAt: MonotonicInstant
         /// How the log names the peer.
         var label: String { name.map { "\($0) (\(address))" } ?? address }
@@ -73,8 +72,8 @@ public struct CoordinatorEndpoint: Sendable {
     public let limits: Limits
     private let key: RigKey
     private var peers: [ConnectionID: Peer] = [:]
-    /// Unauthenticated connections, oldest first.
-    private var waiting: [ConnectionID] = []
+    /// Unauthenticated connections, oldest first (the limits on them shared with the ingest).
+    private var waiting: PendingHandshakes<ConnectionID>
     private var rejections = RejectionLog()
     private var startAcks = StartAcknowledgements()
     /// True while the tick that may decide START runs: the STARTs it frames are timed.
@@ -91,6 +90,7 @@ public struct CoordinatorEndpoint: Sendable {
         self.key = key
         self.finishTimeout = finishTimeout
         self.limits = limits
+        self.waiting = PendingHandshakes(capacity: limits.maximumUnauthenticated, timeout: limits.handshakeTimeout)
     }
 
     /// Connections accepted and not yet authenticated.
@@ -101,13 +101,12 @@ public struct CoordinatorEndpoint: Sendable {
     public mutating func accepted(_ id: ConnectionID, nonce: UInt64, peer: String, at now: MonotonicInstant) -> [Output] {
         latest = now
         var outputs: [Output] = []
-        while waiting.count >= max(limits.maximumUnauthenticated, 1), let oldest = waiting.first {
-            outputs += reject(oldest, reason: "evicted", "closed \(peers[oldest]?.address ?? "?"): \(waiting.count) connections waiting to authenticate, the oldest makes room", at: now)
+        for oldest in waiting.admit(id, at: now) {
+            outputs += reject(oldest, reason: "evicted", "closed \(peers[oldest]?.address ?? "?"): \(waiting.capacity) connections waiting to authenticate, the oldest makes room", at: now)
         }
         var connection = ControlConnection(role: .coordinator, key: key, localNonce: nonce)
         let challenge = connection.encode(.challenge(nonce: nonce), sessionID: core.sessionID).bytes
-        peers[id] = Peer(connection: connection, address: peer, acceptedAt: now, lastFrameAt: now)
-        waiting.append(id)
+        peers[id] = Peer(connection: connection, address: peer, lastFrameAt: now)
         return outputs + [.write(id, challenge)]
     }
 
@@ -145,7 +144,7 @@ public struct CoordinatorEndpoint: Sendable {
         if let start = core.start, now.realtime.nanosecondsSinceEpoch >= start.t0Ns, let line = startAcks.t0Reached() {
             outputs.append(.log(line))
         }
-        for id in waiting where peers[id].map({ mono - $0.acceptedAt >= limits.handshakeTimeout }) == true {
+        for id in waiting.expired(at: mono) {
             outputs += reject(id, reason: "handshake timeout", "closed \(peers[id]?.address ?? "?"): no authenticated HELLO within \(limits.handshakeTimeout)", at: mono)
         }
         // Ten ticks a second: sort only the (rare) idle connections, not every peer.
@@ -192,7 +191,7 @@ public struct CoordinatorEndpoint: Sendable {
             // The connection accepts HELLO only as its first frame, authenticated over this
             // connection's CHALLENGE: the node is fresh.
             peers[id]?.name = hello.nodeName
-            waiting.removeAll { $0 == id }
+            waiting.remove(id)
             return perform(core.handle(.hello(id, hello, sessionID: sessionID)))
         case .status(let status):
             return perform(core.handle(.status(id, status)))
@@ -232,7 +231,7 @@ public struct CoordinatorEndpoint: Sendable {
 
     /// Drops the connection's state and tells the core the node is gone.
     private mutating func forget(_ id: ConnectionID) -> [Output] {
-        waiting.removeAll { $0 == id }
+        waiting.remove(id)
         guard peers.removeValue(forKey: id) != nil else { return [] }
         return perform(core.handle(.disconnected(id)))
     }
