@@ -175,7 +175,8 @@ struct CoordinatorProcessTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         for (yaml, field) in [("cameras: [a]\nfps: 0\nkey: k", "fps"), ("cameras: []\nfps: 30\nkey: k", "cameras"),
                               ("cameras: [a]\nfps: 30\nkey: k\nlead: soon", "lead"), ("cameras: [a]\nfps: 30", "key"),
-                              ("cameras: [a]\nfps: 30\nkey: k\nfpz: 3", "fpz"), ("cameras: [a, a]\nfps: 30\nkey: k", "cameras[1]")] {
+                              ("cameras: [a]\nfps: 30\nkey: k\nfpz: 3", "fpz"), ("cameras: [a, a]\nfps: 30\nkey: k", "cameras[1]"),
+                              ("cameras: [a]\nfps: 30\nfps: 60\nkey: k", "(file) (line 2): not valid YAML: 'fps' set more than once")] {
             let path = dir.appendingPathComponent("rig.yaml").path
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)
             let r = try GenlockBinary.run(["coordinator", "--config", path])
@@ -191,7 +192,8 @@ struct CoordinatorProcessTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         for (yaml, field) in [("name: cam 1", "name (line 1)"), ("name: a\ncoordinator: nohost", "coordinator (line 2)"),
                               ("codec: h265", "codec"), ("size: 10x10", "size (line 1)"), ("joinMargin: -5ms", "joinMargin"),
-                              ("coordinatorTimeout: 0s", "coordinatorTimeout"), ("nmae: a", "nmae"), ("[1, 2]", "(file)")] {
+                              ("coordinatorTimeout: 0s", "coordinatorTimeout"), ("nmae: a", "nmae"), ("[1, 2]", "(file)"),
+                              ("name: a\nname: b", "(file) (line 1): not valid YAML: 'name' set more than once")] {
             let path = dir.appendingPathComponent("node.yaml").path
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)
             let r = try GenlockBinary.run(["camera", "--synthetic", "--config", path])

@@ -76,6 +76,13 @@ struct ScenarioReaderTests {
         #expect(e.description.contains("not valid YAML"))
     }
 
+    @Test("a setting written twice names the key and the line of its first")
+    func duplicateKey() throws {
+        let e = try #require(error("name: x\nnodes: 2\nseed: 3\nnodes: 4\n"))
+        #expect(e.line == 2)
+        #expect(e.description.contains("'nodes' set more than once"), "\(e)")
+    }
+
     @Test("a fault must say exactly one thing, on an existing node", arguments: [
         ("faults:\n  - at: 1s\n    step: 1ms\n    crash: 1s\n", "faults[0]"),
         ("faults:\n  - at: 1s\n", "faults[0]"),

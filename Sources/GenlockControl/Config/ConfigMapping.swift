@@ -27,7 +27,8 @@ struct ConfigMapping {
         } catch let error as ConfigurationError {
             throw error
         } catch let error as YamlError {
-            throw ConfigurationError(field: "(file)", line: nil, reason: "not valid YAML: \(error)")
+            let (line, text) = YAMLDiagnosis.describe(error)
+            throw ConfigurationError(field: "(file)", line: line, reason: "not valid YAML: \(text)")
         } catch {
             throw ConfigurationError(field: "(file)", line: nil, reason: "\(error)")
         }

@@ -1,3 +1,4 @@
+import GenlockControl
 import GenlockCore
 import GenlockPTP
 import Yams
@@ -15,7 +16,8 @@ extension Scenario {
         } catch let error as ScenarioError {
             throw error
         } catch let error as YamlError {
-            throw ScenarioError(field: "", line: Self.line(of: error), reason: "not valid YAML: \(Self.firstLine(error))")
+            let (line, text) = YAMLDiagnosis.describe(error)
+            throw ScenarioError(field: "", line: line, reason: "not valid YAML: \(text)")
         } catch {
             throw ScenarioError(field: "", line: nil, reason: "not valid YAML: \(error)")
         }
@@ -331,19 +333,6 @@ extension Scenario {
                 reason: "needs exactly one of step, slew-ppm, grandmaster-failover, message-loss-ppm, crash, timer-overrun, coordinator-hang, silent-camera")
         }
         return Fault(atNs: at, nodes: targets, kind: kinds[0], line: line)
-    }
-
-    static func line(of error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return nil
-        }
-    }
-
-    static func firstLine(_ error: YamlError) -> String {
-        String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
     }
 }
 
