@@ -107,9 +107,9 @@ public struct SessionAnalyzer: Sendable {
         }
     }
 
-    /// A text file, with Windows line ends read as Unix ones (every input file alike).
+    /// A text file (its parser reads LF and CR LF line ends alike: `TextLines`).
     private func read(_ path: String) throws(HILError) -> String {
-        do { return try FileSystem.read(path).replacingCRLF } catch { throw HILError("\(error)") }
+        do { return try FileSystem.read(path) } catch { throw HILError("\(error)") }
     }
 
     /// Decodes every video file of `camera` and reduces its frames to the candidate regions' row profiles.
@@ -192,14 +192,6 @@ public struct SessionAnalyzer: Sendable {
                                 frames: meta, candidates: candidates, decodedFrames: decoded,
                                 clipLuma: fullRange && decoded > 0 ? LitBands.fullRangeTop : LitBands.limitedRangeTop)
         return CameraReading(input: input, decoded: decoded, unjoined: unjoined)
-    }
-}
-
-extension String {
-    /// CRLF line ends as LF.
-    fileprivate var replacingCRLF: String {
-        guard contains("\r\n") else { return self }
-        return replacing("\r\n", with: "\n")
     }
 }
 

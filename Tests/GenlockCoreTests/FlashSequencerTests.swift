@@ -131,5 +131,19 @@ import Testing
         #expect(cut?.description == "line 4: the flash ends (30) before it starts (3000): the last line has no newline, so the file was cut short (truncated, or read while being written)")
         // A whole last line without its newline (a hand-edited file) is read.
         #expect(try FlashLogFormat.parse(String(text.dropLast())) == records)
+        // CR LF line ends (edited on Windows) read the same, cut short or not.
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try FlashLogFormat.parse(crlf) == records)
+        let cutCRLF = #expect(throws: FlashLogError.self) { try FlashLogFormat.parse(crlf + "3,3000,3000,30") }
+        #expect(cutCRLF?.description == cut?.description)
+    }
+
+    /// Swift reads CR LF as one character: splitting on "\n" alone left a Windows file one line.
+    @Test func textLinesSplitOnLFAndCRLFAlike() {
+        #expect(TextLines.split("a\nb\n") == ["a", "b", ""])
+        #expect(TextLines.split("a\r\nb\r\n") == ["a", "b", ""])
+        #expect(TextLines.split("a\r\nb\nc") == ["a", "b", "c"])
+        #expect(TextLines.split("a\n\nb\n", omittingEmpty: true) == ["a", "b"])
+        #expect(TextLines.endsInLineEnd("a\r\n") && TextLines.endsInLineEnd("a\n") && !TextLines.endsInLineEnd("a\r"))
     }
 }

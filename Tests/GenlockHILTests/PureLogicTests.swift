@@ -47,6 +47,8 @@ struct PureLogicTests {
         let list = SensorList(["cam1": .init(shutter: .rolling, lineTimePs: 18_245_000), "cam2": .init(shutter: .global, lineTimePs: nil)])
         #expect(try SensorList(csv: list.csv, path: "sensors.csv") == list)
         #expect(throws: HILError.self) { try SensorList(csv: SensorList.header + "\ncam1,sideways,1\n", path: "sensors.csv") }
+        // CR LF line ends (edited on Windows) read the same.
+        #expect(try SensorList(csv: list.csv.replacingOccurrences(of: "\n", with: "\r\n"), path: "sensors.csv") == list)
     }
 
     @Test func rowsIntegrateTheirOverlapWithTheFlash() {

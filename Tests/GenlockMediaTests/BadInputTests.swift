@@ -21,6 +21,16 @@ import Testing
         #expect(try SidecarFormat.parse(SidecarFormat.header + "\n0,100,,,,,,\n3,200,,,,,,\n", path: "sidecar").map(\.index) == [0, 3])
     }
 
+    /// A sidecar copied through a tool that converts line ends reads as the same rows; a torn last
+    /// line is still torn.
+    @Test func aSidecarWithCRLFLineEndsReadsTheSameRows() throws {
+        let text = SidecarFormat.header + "\n0,100,5,100,20,1,2,\n3,200,,,,,,\n"
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try SidecarFormat.parse(crlf, path: "sidecar") == SidecarFormat.parse(text, path: "sidecar"))
+        #expect(try SidecarFormat.parse(crlf, path: "sidecar").map(\.index) == [0, 3])
+        #expect(throws: MediaError.self) { try SidecarFormat.parse(String(crlf.dropLast()), path: "sidecar") }
+    }
+
     @Test func oddSizesAreRejectedForSubsampledLayoutsOnly() throws {
         #expect(throws: MediaError.self) {
             try RecordingConfiguration(width: 641, height: 480, layout: .yuv420p, epoch: Support.epoch).validate()

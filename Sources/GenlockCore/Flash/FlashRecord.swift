@@ -54,12 +54,12 @@ public enum FlashLogFormat {
     /// Reads a whole file's text; an error names the line number and what is wrong with it.
     /// Blank lines are ignored; a flash must end after it starts.
     public static func parse(_ text: String) throws(FlashLogError) -> [FlashRecord] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        let lines = TextLines.split(text)
         guard let first = lines.first, first == header else {
             throw FlashLogError("line 1: expected the header '\(header)'")
         }
         var records: [FlashRecord] = []
-        let cutShort = !text.hasSuffix("\n")
+        let cutShort = !TextLines.endsInLineEnd(text)
         for (offset, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let number = offset + 1
             do throws(FlashLogError) {

@@ -1,3 +1,5 @@
+import GenlockCore
+
 /// What the analyzer needs to know of each camera's sensor that the sidecar does not say:
 /// `sensors.csv` in the session folder, columns `camera,shutter,line_time_ps`.
 ///
@@ -34,7 +36,7 @@ public struct SensorList: Hashable, Sendable {
 
     /// Parses `sensors.csv`; `path` names the file in errors.
     public init(csv text: String, path: String) throws(HILError) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let lines = TextLines.split(text, omittingEmpty: true)
         guard lines.first == Substring(Self.header) else { throw HILError("\(path):1: expected the header '\(Self.header)'") }
         var entries: [String: Entry] = [:]
         for (offset, line) in lines.enumerated().dropFirst() {

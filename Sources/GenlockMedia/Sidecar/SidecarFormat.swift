@@ -39,9 +39,10 @@ public enum SidecarFormat {
     }
 
     /// Parses a sidecar's text; `path` names it in errors. A last line without its newline is
-    /// rejected: rows are written whole, so that would mean the file was damaged.
+    /// rejected: rows are written whole, so that would mean the file was damaged. Lines ending in
+    /// CR LF (a copy through a tool that converts line endings) read as the same rows.
     public static func parse(_ text: String, path: String) throws(MediaError) -> [FrameRecord] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = TextLines.split(text)
         let first = lines.first.map(String.init)
         guard first == header || first == headerWithoutLateness else {
             throw MediaError.malformedSidecar(path: path, line: 1, reason: "expected the header '\(header)'")

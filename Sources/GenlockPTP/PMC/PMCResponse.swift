@@ -1,3 +1,5 @@
+import GenlockCore
+
 /// One management response as `pmc` prints it: a header line naming the sender, the action and the
 /// management id, then one indented `key value` line per field.
 public struct PMCResponse: Hashable, Sendable {
@@ -40,9 +42,8 @@ public enum PMCOutputParser {
     public static func parse(_ output: String) throws(PMCParseError) -> [PMCResponse] {
         var responses: [PMCResponse] = []
         var lineNumber = 0
-        for rawLine in output.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.split(output) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.hasPrefix("\t\t") {
                 let body = line.drop(while: { $0 == "\t" })
                 guard !responses.isEmpty else {
