@@ -27,7 +27,14 @@ public struct CameraAnalysis: Sendable {
 /// (`led-not-found`). Global shutter: the strongest region, read as a sweep (``SweepPoint``),
 /// the flash nearest the sensor's own timestamp (or `Tn`) chosen for each frame.
 public enum CameraAnalyzer {
+    /// The camera's estimates, unless their flashes could be their neighbours (``FlashAttribution``).
     public static func analyze(_ input: CameraInput, flashes: FlashList) -> CameraAnalysis {
+        var analysis = estimate(input, flashes: flashes)
+        FlashAttribution.check(&analysis, input: input, flashes: flashes)
+        return analysis
+    }
+
+    static func estimate(_ input: CameraInput, flashes: FlashList) -> CameraAnalysis {
         var empty = CameraAnalysis(name: input.name, shutter: input.shutter, lineTimeNs: input.lineTimePs.map { Double($0) / 1000 },
                                    lineTimeSigmaNs: nil, lineTimeEstimated: false, region: nil, litFrames: 0, estimates: [], diagnostics: [])
         var log = DiagnosticLog()

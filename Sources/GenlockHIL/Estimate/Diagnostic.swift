@@ -21,6 +21,7 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         case lumaUnchecked = "luma-unchecked"
         case shutterMismatch = "shutter-mismatch"
         case unjoinedFrames = "unjoined-frames"
+        case ambiguousFlash = "ambiguous-flash"
     }
 
     public var kind: Kind
