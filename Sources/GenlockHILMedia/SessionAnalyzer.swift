@@ -83,7 +83,15 @@ public struct SessionAnalyzer: Sendable {
                 kind: .unjoinedFrames, camera: reading.input.name, indices: [], count: 0,
                 message: "\(reading.unjoined) of the video's frames match no row of the sidecar by timestamp: left out (a sidecar cut short, or not this video's)"))
         }
-        return Result(analysis: SessionAnalysis(analyzed: analyzed), readings: done.map(\.0))
+        var analysis = SessionAnalysis(analyzed: analyzed)
+        // A camera sensors.csv names but the session holds nothing of (its files lost, or moved
+        // out): the rig is not wholly measured, whatever its other pairs say.
+        for name in sensors.entries.keys.sorted() where !cameras.contains(name) {
+            analysis.diagnostics.append(Diagnostic(
+                kind: .missingCamera, camera: name, indices: [], count: 0,
+                message: "\(SensorList.fileName) names this camera, but the session holds no sidecar or video of it: not in the analysis, which is not complete"))
+        }
+        return Result(analysis: analysis, readings: done.map(\.0))
     }
 
     /// Frame `n` is the same instant `Tn` on every camera of a session, so every sidecar row of

@@ -150,6 +150,23 @@ struct RigConditionTests {
         #expect(!result.analysis.complete)
     }
 
+    /// All of cam3's files gone (sensors.csv still names it): cam1–cam2 is measured, but the
+    /// session is not called complete, and cam3 is named.
+    @Test func aCameraWhoseFilesAreAllGoneIsNamedAndTheAnalysisIsIncomplete() throws {
+        var rig = SyntheticRig()
+        rig.offsets = Self.offsets + [{ _ in 0 }]
+        let dir = try rig.write()
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasPrefix("cam3.") {
+            try FileManager.default.removeItem(atPath: dir + "/" + file)
+        }
+        let result = try SessionAnalyzer(directory: dir).run()
+        #expect(result.analysis.cameras.map(\.name) == ["cam1", "cam2"])
+        #expect(result.analysis.pairs.first?.statistics != nil)
+        #expect(result.analysis.diagnostics.contains { $0.kind == .missingCamera && $0.camera == "cam3" }, "\(result.analysis.diagnostics)")
+        #expect(!result.analysis.complete)
+    }
+
     @Test func aCRLFSidecarReadsLikeAnLFOne() throws {
         var rig = SyntheticRig()
         rig.offsets = Self.offsets

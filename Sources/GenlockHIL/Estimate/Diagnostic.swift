@@ -22,6 +22,7 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         case shutterMismatch = "shutter-mismatch"
         case unjoinedFrames = "unjoined-frames"
         case ambiguousFlash = "ambiguous-flash"
+        case missingCamera = "missing-camera"
     }
 
     public var kind: Kind

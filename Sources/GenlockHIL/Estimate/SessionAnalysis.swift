@@ -36,6 +36,8 @@ public struct SessionAnalysis: Sendable {
         self.diagnostics = diagnostics
     }
 
-    /// Whether every pair has at least one skew sample.
-    public var complete: Bool { !pairs.isEmpty && pairs.allSatisfy { $0.statistics != nil } }
+    /// Whether every pair has at least one skew sample, and no camera of the rig is missing.
+    public var complete: Bool {
+        !pairs.isEmpty && pairs.allSatisfy { $0.statistics != nil } && !diagnostics.contains { $0.kind == .missingCamera }
+    }
 }
