@@ -77,3 +77,36 @@ struct FlashAttributionTests {
         #expect(result.analysis.pairs.allSatisfy { ($0.statistics?.count ?? 0) >= 6 }, "\(result.analysis.pairs.map(\.samples.count))")
     }
 }
+
+/// A flash logged late (the flash runner pre-empted between switching the LED and reading the
+/// clock) by less than the outlier cut: the frames it lit are off by that much, and their stated
+/// uncertainty must cover it.
+@Suite("HIL analyzer: a flash logged late")
+struct LateFlashLogTests {
+    @Test func anEstimateFromALateLoggedFlashStatesAnUncertaintyThatCoversIt() throws {
+        var rig = SyntheticRig()
+        rig.offsets = [{ _ in 0 }, { _ in 41_000 }]
+        let dir = try rig.write()
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        let path = dir + "/" + FlashList.fileName
+        let list = try FlashList(csv: try String(contentsOfFile: path, encoding: .utf8), path: path)
+        let result0 = try SessionAnalyzer(directory: dir).run()
+        // The flash that lit cam1's tenth estimate is logged 35 µs late (1.75 rows of 20 µs).
+        let cam1 = try #require(result0.analysis.cameras.first)
+        let late = try #require(cam1.estimates.dropFirst(9).first?.flash)
+        let shifted = FlashList(list.flashes.map { f in
+            f.index == late ? FlashRecord(index: f.index, plannedOn: f.plannedOn, on: f.on + .microseconds(35), off: f.off + .microseconds(35)) : f
+        })
+        try shifted.csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try SessionAnalyzer(directory: dir).run()
+        var checked = 0
+        for (c, camera) in result.analysis.cameras.enumerated() {
+            for e in camera.estimates {
+                let error = e.offsetNs - Double(rig.offsets[c](e.index))
+                #expect(abs(error) <= max(3 * e.sigmaNs, 1_000), "\(camera.name) index \(e.index) flash \(e.flash): off \(error) ns, stated ± \(e.sigmaNs)")
+                if e.flash == late { checked += 1 }
+            }
+        }
+        #expect(checked >= 1, "the late-logged flash lit an estimated frame")
+    }
+}

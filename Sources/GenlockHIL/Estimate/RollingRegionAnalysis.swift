@@ -260,8 +260,13 @@ struct RollingRegionAnalysis {
             let middle = Double((p.flash.on - p.frame.scheduled).nanoseconds) + Double(p.flash.width.nanoseconds) / 2
             let offset = middle - Double(p.frame.exposure!.nanoseconds) / 2 - p.centre * lineTime
             let edge = p.sigmaRows * lineTime, slope = p.centre * lineSigma
-            out.estimates.append(FrameEstimate(index: p.frame.index, offsetNs: offset, sigmaNs: (edge * edge + slope * slope + excess).squareRoot(),
-                                               edges: 2, flash: p.flash.index))
+            var sigma = (edge * edge + slope * slope + excess).squareRoot()
+            // A band further from the fit than three of its own σ, yet inside the outlier cut (a
+            // flash logged 35 µs late, say: under two rows): its estimate carries that error, and
+            // is not stated more precisely than its disagreement with the other bands.
+            let residual = abs(model.residualsNs[i])
+            if residual > 3 * sigma { sigma = residual }
+            out.estimates.append(FrameEstimate(index: p.frame.index, offsetNs: offset, sigmaNs: sigma, edges: 2, flash: p.flash.index))
         }
         out.diagnostics = log.entries
         return .led(out)
