@@ -116,7 +116,7 @@ public enum CameraAnalyzer {
             guard frame.recorded else {
                 if !candidates.isEmpty {
                     log.add(.droppedNearFlash, camera: name, index: frame.index,
-                            "frame not in the video (dropped or skipped) although a flash fell in its exposure: no estimate")
+                            droppedNearFlashText)
                 }
                 continue
             }
@@ -180,6 +180,9 @@ public enum CameraAnalyzer {
             return []
         }
     }
+
+    /// Why a frame the sidecar says was not recorded, though a flash fell in it, has no estimate.
+    static let droppedNearFlashText = "the sidecar marks the frame dropped or skipped although a flash fell in its exposure: no estimate"
 
     /// The median spacing of consecutive frames' `Tn` (the frame period), ns.
     static func medianPeriodNs(_ frames: [FrameMeta]) -> Int64 {

@@ -234,7 +234,7 @@ struct RollingRegionAnalysis {
         // The region is the LED. Check the line time against the sensor table.
         for index in dropped {
             log.add(.droppedNearFlash, camera: name, index: index,
-                    "frame not in the video (dropped or skipped) although a flash fell in its exposure: no estimate")
+                    CameraAnalyzer.droppedNearFlashText)
         }
         var lineTime = lineTimeNs, lineSigma = freeValid ? model.lineTimeSigmaNs : 0
         if freeValid, let given {
