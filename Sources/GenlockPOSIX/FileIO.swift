@@ -224,6 +224,16 @@ public enum FileIO {
         syncDirectory(of: path)
     }
 
+    /// Gives the file or folder `from` the name `to` only if `to` is free (one atomic step:
+    /// nothing created at `to` meanwhile is ever replaced), then syncs `to`'s directory. A taken
+    /// name throws a failure whose ``Failure/alreadyExists`` is true.
+    public static func moveNew(_ from: String, to: String) throws(Failure) {
+        do throws(Errno) { try Syscalls.renameNoReplace(from, to) } catch {
+            throw Failure("cannot move \(from) to", to, error)
+        }
+        syncDirectory(of: to)
+    }
+
     /// Makes a rename or creation in `path`'s directory durable.
     private static func syncDirectory(of path: String) {
         let slash = path.lastIndex(of: "/")

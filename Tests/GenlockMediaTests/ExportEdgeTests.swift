@@ -82,6 +82,27 @@ import Testing
         return units
     }
 
+    /// The export is moved into `--out` whole at the end, never over a name something else took
+    /// there meanwhile; then nothing of it is kept, and the other file is untouched.
+    @Test func anExportMovedIntoPlaceNeverReplacesANameTakenMeanwhile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-publish-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let stage = root + "/out/.stage", output = root + "/out"
+        try FileManager.default.createDirectory(atPath: stage + "/s/videos-raw", withIntermediateDirectories: true)
+        try "export\n".write(toFile: stage + "/s/videos-raw/s-cam1.mp4", atomically: true, encoding: .utf8)
+        try "export\n".write(toFile: stage + "/config.toml", atomically: true, encoding: .utf8)
+        try "someone else's\n".write(toFile: output + "/config.toml", atomically: true, encoding: .utf8)
+        #expect(throws: MediaError.self) { try SessionExporter.publish(stage, into: output) }
+        #expect(try String(contentsOfFile: output + "/config.toml", encoding: .utf8) == "someone else's\n")
+        #expect(!FileManager.default.fileExists(atPath: output + "/s"), "what was moved went back")
+        #expect(FileManager.default.fileExists(atPath: stage + "/s/videos-raw/s-cam1.mp4"))
+        // With the name free, all of it moves and the stage is gone.
+        try FileManager.default.removeItem(atPath: output + "/config.toml")
+        try SessionExporter.publish(stage, into: output)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted() == ["config.toml", "s"])
+        #expect(try String(contentsOfFile: output + "/s/videos-raw/s-cam1.mp4", encoding: .utf8) == "export\n")
+    }
+
     @Test func packetReaderTakesCodecSizeAndHeaderFromMatroskaAlone() throws {
         let root = Support.scratch("export-reader")
         defer { Support.remove(root) }

@@ -1,4 +1,5 @@
 import GenlockCore
+import GenlockPOSIX
 import Glibc
 
 /// `genlock session export`: writes a session folder out in the layout a downstream tool reads
@@ -62,15 +63,42 @@ public enum SessionExporter {
         }
         let existed = FileSystem.exists(output)
         try claim(output, session: sessionDirectory)
+        // The export is written into a folder of its own inside `output` and moved into place
+        // whole at the end, never over a name taken meanwhile. A failed export removes that
+        // folder alone: what anything else put in `output` while it ran is never touched.
+        let stage = output + "/.genlock-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
-            return try exportClaimed(sessionDirectory: sessionDirectory, session: session, cameras: cameras, tool: tool,
-                                     output: output, calibration: calibration)
+            try FileSystem.makeDirectories(stage)
+            var report = try exportClaimed(sessionDirectory: sessionDirectory, session: session, cameras: cameras, tool: tool,
+                                           output: stage, calibration: calibration)
+            try publish(stage, into: output)
+            report.root = output
+            report.videos = report.videos.map { var v = $0; v.path = output + v.path.dropFirst(stage.count); return v }
+            report.files = report.files.map { output + $0.dropFirst(stage.count) }
+            return report
         } catch {
-            // The folder was new or empty when claimed, so all in it is this export's: a failed
-            // export leaves nothing behind (a retry into it was refused as "not empty").
-            discard(output, keepingFolder: existed)
+            removeTree(stage)
+            // A folder the export made is removed when nothing else is in it (rmdir refuses otherwise).
+            if !existed { rmdir(output) }
             throw error
         }
+    }
+
+    /// Moves every entry of `stage` into `output` under its own name, never over a name taken
+    /// meanwhile; on a taken name, what was moved goes back into `stage` (and the caller removes it).
+    static func publish(_ stage: String, into output: String) throws(MediaError) {
+        let names = ((try? FileSystem.list(stage)) ?? []).sorted()
+        var moved: [String] = []
+        for name in names {
+            do throws(FileIO.Failure) {
+                try FileIO.moveNew(stage + "/" + name, to: output + "/" + name)
+                moved.append(name)
+            } catch {
+                for done in moved { try? FileIO.moveNew(output + "/" + done, to: stage + "/" + done) }
+                throw MediaError.export("\(output)/\(name) appeared while the export ran: refusing to overwrite it (\(error.reason)); nothing of the export is kept")
+            }
+        }
+        if rmdir(stage) != 0 { removeTree(stage) }
     }
 
     /// The export proper, into `output` once claimed.
@@ -203,15 +231,6 @@ public enum SessionExporter {
     static func sessionName(_ directory: String) -> String {
         let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         return String(trimmed.split(separator: "/").last ?? Substring(trimmed))
-    }
-
-    /// Removes what a failed export wrote into `output` (and `output` itself unless it existed).
-    static func discard(_ output: String, keepingFolder: Bool) {
-        if keepingFolder {
-            for name in (try? FileSystem.list(output)) ?? [] { removeTree(output + "/" + name) }
-        } else {
-            removeTree(output)
-        }
     }
 
     /// Removes `path` and, for a folder, all under it (symlinks themselves, never their targets).
