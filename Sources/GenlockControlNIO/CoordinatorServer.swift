@@ -4,6 +4,7 @@ import GenlockCore
 import Glibc
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The coordinator over TCP: listens, moves bytes between each node's socket and
 /// ``CoordinatorEndpoint`` (which owns the protocol and its limits), and ticks it ten times a
@@ -82,8 +83,18 @@ public final class CoordinatorServer: @unchecked Sendable {
         let summary = try finished.wait()
         persistQueue.sync {}  // the last record (finished) is on disk before the caller exits
         try? server?.close().wait()
+        shutDown.withLock { $0 = true }
         try? group.syncShutdownGracefully()
         return summary
+    }
+
+    /// Set once the loop is being shut down: a late START or STOP (a signal, a watcher) is then
+    /// dropped instead of handed to a loop that no longer runs.
+    private let shutDown = Mutex(false)
+
+    /// Runs `body` on the loop unless it is shut down.
+    private func onLoop(_ body: @escaping @Sendable () -> Void) {
+        shutDown.withLock { down in if !down { loop.execute(body) } }
     }
 
     /// T0 once START has been sent (readable from any thread).
@@ -108,12 +119,12 @@ public final class CoordinatorServer: @unchecked Sendable {
 
     /// An operator's START (the dashboard): sent when nothing holds it (see `startOnRequest`).
     public func requestStart() {
-        loop.execute { [self] in perform(endpoint.startRequested(now: now()), observing: true) }
+        onLoop { [self] in perform(endpoint.startRequested(now: now()), observing: true) }
     }
 
     /// Ctrl-C or `genlock coordinator stop`: pick the common stop index and send STOP.
     public func requestStop() {
-        loop.execute { [self] in perform(endpoint.stopRequested(now: now()), observing: true) }
+        onLoop { [self] in perform(endpoint.stopRequested(now: now()), observing: true) }
     }
 
     /// The session's summary, once it has finished.

@@ -55,6 +55,21 @@ struct HostileInputCLITests {
         }
     }
 
+    /// `record` keeps the camera and session names to the node's rule: `--name x,y` wrote a
+    /// summary.csv row of too many cells, which verify then misread.
+    @Test func recordRefusesNamesOutsideTheNodesRule() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-recname-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (flag, value) in [("--name", "x,y"), ("--name", "q\"uote"), ("--session", "with space"), ("--session", "a\nb")] {
+            let r = try GenlockBinary.run(["record", "--synthetic", "--fps", "30", "--start-in", "1s", "--frames", "3", "--out", root, flag, value],
+                                          timeoutSeconds: 20)
+            #expect(r.status == 64, "\(flag) \(value): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("\(flag) \(value.debugDescription): ") && r.stderr.contains("name is 1-64 letters"), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: root), "nothing was written")
+    }
+
     /// An atomic replacement renames a new file over the path: over a FIFO or a device it would
     /// swap the thing itself for a plain file (`--json /dev/full` did). Through a symlink it
     /// replaces the link's target.

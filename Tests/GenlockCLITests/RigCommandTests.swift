@@ -60,4 +60,72 @@ struct RigCommandTests {
         let timestamps = try String(contentsOf: session.appendingPathComponent("timestamps.csv"), encoding: .utf8)
         #expect(timestamps.hasPrefix("sync_index,cam_id,frame_time"))
     }
+
+    /// A session name outside the node's rule is refused before anything is written: `..` wrote
+    /// the run's logs outside `--out`, over a file there, and its nodes then refused it while the
+    /// rig waited for them for good.
+    @Test(arguments: ["..", "../escape", "with space", String(repeating: "s", count: 70)])
+    func aSessionNameOutsideTheRuleIsRefusedBeforeAnythingIsWritten(session: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigname-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let r = try GenlockBinary.run(["rig", "--cameras", "1", "--duration", "1s", "--out", out.path, "--session", session, "--http", "off"], timeoutSeconds: 30)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("a session name is"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
+    /// A session folder already there is an earlier run's: refused, its logs untouched (a second
+    /// run's nodes refused the new schedule, the rig exited 0 and the logs were overwritten).
+    @Test func anExistingSessionIsRefusedAndKeptAsItWas() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigagain-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let logs = dir.appendingPathComponent("s/logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try "the first run\n".write(to: logs.appendingPathComponent("cam1.log"), atomically: true, encoding: .utf8)
+        let r = try GenlockBinary.run(["rig", "--cameras", "1", "--duration", "1s", "--out", dir.path, "--session", "s", "--http", "off"], timeoutSeconds: 30)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("already holds a session"), "\(r.stderr)")
+        #expect(try String(contentsOf: logs.appendingPathComponent("cam1.log"), encoding: .utf8) == "the first run\n")
+    }
+
+    /// SIGTERM (systemctl stop, timeout, docker stop) stops the rig as Ctrl-C does: a common stop
+    /// index, every node's files finished, exit 0 (it exited 143 with the nodes left recording).
+    @Test func sigtermStopsTheRigOnACommonIndexWithTheSessionWhole() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigterm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let rig = try CoordinatorProcessTests.Child(["rig", "--cameras", "2", "--duration", "60s", "--out", dir.path, "--session", "s",
+                                                     "--size", "160x120", "--http", "off"], log: dir.appendingPathComponent("rig.log"))
+        let deadline = Date().addingTimeInterval(60)
+        while !rig.log.contains("recording: frame 30,"), rig.process.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(rig.log.contains("recording: frame 30,"), "\(rig.log)")
+        kill(rig.process.processIdentifier, SIGTERM)
+        #expect(rig.wait(60) == 0, "\(rig.log)")
+        #expect(rig.log.contains("STOP: stop index") && !rig.log.contains("cam1: no recording"), "\(rig.log)")
+        let verify = try GenlockBinary.run(["session", "verify", dir.appendingPathComponent("s").path])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)\n\(rig.log)")
+    }
+
+    /// A node lost mid-run: the others record on, and the rig's exit status says the session is
+    /// not whole (it exited 0).
+    @Test func aNodeLostMidRunMakesTheRigExitOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-riglost-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let rig = try CoordinatorProcessTests.Child(["rig", "--cameras", "2", "--duration", "3s", "--out", dir.path, "--session", "s",
+                                                     "--size", "160x120", "--http", "off"], log: dir.appendingPathComponent("rig.log"))
+        let deadline = Date().addingTimeInterval(60)
+        while !rig.log.contains("recording: frame 30,"), rig.process.isRunning, Date() < deadline { usleep(50_000) }
+        let killer = Process()
+        killer.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        killer.arguments = ["-KILL", "-f", "name cam2 .*\(dir.lastPathComponent)"]
+        try killer.run()
+        killer.waitUntilExit()
+        #expect(killer.terminationStatus == 0, "cam2's node was found and killed")
+        #expect(rig.wait(90) == 1, "\(rig.log)")
+        #expect(rig.log.contains("camera node cam2 exited with status 9"), "\(rig.log)")
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GenlockControl
 import GenlockCore
 import GenlockPOSIX
 
@@ -13,6 +14,14 @@ enum Parse {
     static func path(_ text: String) throws -> String {
         guard !text.isEmpty else { throw Invalid("an empty path (use . for the current folder)") }
         return text
+    }
+    /// A camera or session name given as `option` follows the node and rig files' rule: it
+    /// becomes a file or folder name and a CSV cell (`--name ..` wrote `...mkv`, `--session ..`
+    /// wrote outside `--out`, `--name x,y` broke summary.csv).
+    static func checkName(_ name: String?, option: String, what: String) throws {
+        guard let name, !NodeConfiguration.isValidName(name) else { return }
+        // Quoted with escapes: a name holding a line break stays one line.
+        throw ValidationError("\(option) \(name.debugDescription): a \(what) name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
     }
     static func nanoseconds(_ text: String) throws -> Int64 {
         guard let value = Int64(text) else { throw Invalid("'\(text)' is not a whole number of nanoseconds") }

@@ -210,12 +210,8 @@ extension CameraCommand {
         let fileSize = file?.width.flatMap { w in file?.height.map { FrameSize(width: w, height: $0) } }
         let fileCoordinator = file?.coordinatorHost.flatMap { h in file?.coordinatorPort.map { "\(h):\($0)" } }
         // The flags obey the files' rule: a name becomes a file name (`--name ..` wrote `...mkv`).
-        if let name, !NodeConfiguration.isValidName(name) {
-            throw ValidationError("--name '\(name)': a camera name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
-        }
-        if let session, !NodeConfiguration.isValidName(session) {
-            throw ValidationError("--session '\(session)': a session name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
-        }
+        try Parse.checkName(name, option: "--name", what: "camera")
+        try Parse.checkName(session, option: "--session", what: "session")
         return Settings(
             name: name ?? file?.name ?? "cam1",
             coordinator: coordinator ?? fileCoordinator,

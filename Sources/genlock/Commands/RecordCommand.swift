@@ -110,6 +110,8 @@ struct RecordCommand: ParsableCommand {
         if let segment, segment <= .zero { throw ValidationError("--segment must be positive") }
         if flushInterval <= .zero { throw ValidationError("--flush-interval must be positive") }
         if lateTolerance < .zero { throw ValidationError("--late-tolerance must not be negative, got \(lateTolerance)") }
+        try Parse.checkName(name, option: "--name", what: "camera")
+        try Parse.checkName(session, option: "--session", what: "session")
     }
 
     /// A standalone synthetic node recording its session: `genlock camera --synthetic --out`, with

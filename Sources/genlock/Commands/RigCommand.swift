@@ -63,6 +63,7 @@ struct RigCommand: ParsableCommand {
         do { try PixelLayout.yuv420p.validate(width: size.width, height: size.height) } catch { throw ValidationError("--size: \(error)") }
         guard sideBySide >= 0 else { throw ValidationError("--side-by-side must not be negative") }
         if dashboard.waitForStart, dashboard.http == "off" { throw ValidationError("--wait-for-start needs the dashboard (--http)") }
+        try Parse.checkName(session, option: "--session", what: "session")
     }
 
     func run() throws {
@@ -70,6 +71,11 @@ struct RigCommand: ParsableCommand {
         let sessionName = session ?? SessionRecorder.defaultName(epoch: clock.sample().realtime)
         let sessionDir = URL(fileURLWithPath: out).appendingPathComponent(sessionName)
         let logDir = sessionDir.appendingPathComponent("logs")
+        // A session folder already there holds an earlier run: its nodes would refuse the new
+        // schedule, and its logs would be overwritten.
+        if FileManager.default.fileExists(atPath: sessionDir.path) {
+            throw CommandFailure("\(sessionDir.path) already holds a session: choose another --session (or --out)")
+        }
         do {
             try FileIO.makeDirectories(logDir.path)
         } catch {
@@ -122,23 +128,40 @@ struct RigCommand: ParsableCommand {
             do { try p.run() } catch { throw CommandFailure("cannot start camera node \(name): \(error)") }
             children.append(p)
         }
-        // Ctrl-C stops the rig like the coordinator does: a common stop index.
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler {
-            server.requestStop()
-            web.wake()
+        // Ctrl-C and SIGTERM (systemctl stop, timeout, docker stop) stop the rig like the
+        // coordinator does: a common stop index, every node finishing its files.
+        var interrupts: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                server.requestStop()
+                web.wake()
+            }
+            source.resume()
+            interrupts.append(source)
         }
-        interrupt.resume()
+        // A node that exits before START (it refused its settings, or died) leaves the rig
+        // waiting for it for good, and so do nodes all gone: stop then. One node lost while the
+        // others record does not stop them (as on a rig); the exit status says it.
+        let watched = children
+        Thread.detachNewThread {
+            while watched.contains(where: \.isRunning), server.startedAt != nil || watched.allSatisfy(\.isRunning) { usleep(200_000) }
+            server.requestStop()
+        }
         StopTimer.stop(server, after: duration, stopMargin: stopMargin, clock: clock, progress: { index, stop in
             Console.progress("recording: frame \(index)\(stop.map { ", stopping at about frame \($0)" } ?? "")")
         })
         let summary = try server.waitUntilFinished()
-        interrupt.cancel()
+        for source in interrupts { source.cancel() }
         Console.progress(nil)
-        for p in children {
+        var failed = false
+        for (name, p) in zip(names, children) {
             p.waitUntilExit()
-            if p.terminationStatus != 0 { log("camera node exited with status \(p.terminationStatus); see \(logDir.path)") }
+            if p.terminationStatus != 0 {
+                log("camera node \(name) exited with status \(p.terminationStatus); see \(logDir.path)/\(name).log")
+                failed = true
+            }
         }
         // Every node waited (bounded) for the ingest to confirm its stream complete before exiting.
         let lacking = ingest.lacking.filter { !$0.value.isEmpty }
@@ -147,9 +170,15 @@ struct RigCommand: ParsableCommand {
             // An incomplete session (a camera's files could not be written) is said, not swallowed.
             log("ingest: \(error)")
             exports = []
+            failed = true
         }
         for (camera, ranges) in lacking.sorted(by: { $0.key < $1.key }) {
             log("ingest still lacks \(camera) \(IndexRanges.text(ranges)) (in \(nodesOut))")
+            failed = true
+        }
+        if summary.stopIndex == nil || (!exports.isEmpty && exports.allSatisfy { $0.recorded == 0 }) {
+            log("nothing was recorded (stopped before the first frame)")
+            failed = true
         }
         let report = try RigReport(sessionDirectory: sessionDir.path, cameras: names, logDirectory: logDir.path)
         report.printSideBySide(frames: sideBySide)
@@ -160,6 +189,11 @@ struct RigCommand: ParsableCommand {
             sync += "\n" + lines.joined(separator: "\n")
         }
         web.finished(report: sync, folder: sessionDir.path, linger: dashboard.linger)
+        // A script running the rig can tell a failed session from a good one.
+        if failed {
+            log("the session is not whole (see above): exit 1")
+            throw ExitCode(1)
+        }
     }
 }
 
