@@ -49,6 +49,9 @@ public enum SessionVerifier {
             problems.append(Problem(file: "\(directory)/\(orphan.file)",
                                     text: "no sidecar \(orphan.camera)\(CameraFiles.sidecarSuffix): camera \(orphan.camera)'s frames cannot be placed on indices, and every reader of the session leaves it out"))
         }
+        if allRows.count == names.count, let conflict = SessionSchedule.conflict(cameras: names, rows: allRows) {
+            problems.append(Problem(file: directory, text: "not one session: \(conflict)"))
+        }
         let table = allRows.count == names.count ? FramesetExport.table(cameras: names, rows: allRows) : nil
         problems += checkExports(directory, cameras: names, summaries: summaries, framesets: table)
         if allRows.count == names.count { problems += checkTimestamps(directory, cameras: names, rows: allRows) }

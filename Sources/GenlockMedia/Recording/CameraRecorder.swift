@@ -70,6 +70,7 @@ public final class CameraRecorder: Sendable {
         self.configuration = configuration
         files = CameraFiles(directory: directory, camera: camera)
         let prior = try PriorRecording(files: files, configuration: configuration)
+        try PriorRecording.checkSession(directory: directory, camera: camera, configuration: configuration)
         let sidecar = try LineFile(appendingTo: files.sidecar, header: SidecarFormat.header)
         // A second recorder of this camera in this folder (an ingest whose sessions folder is a
         // node's --out, a node started twice) is refused here, before it writes a row.

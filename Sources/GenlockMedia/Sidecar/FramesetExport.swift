@@ -56,6 +56,9 @@ public enum FramesetExport {
             let path = CameraFiles(directory: sessionDirectory, camera: name).sidecar
             rows.append(try SidecarFormat.parse(try FileSystem.read(path), path: path))
         }
+        if let conflict = SessionSchedule.conflict(cameras: names, rows: rows) {
+            throw MediaError.notASession("\(sessionDirectory): \(conflict) (move one camera's files to a session folder of its own)")
+        }
         return table(cameras: names, rows: rows)
     }
 
