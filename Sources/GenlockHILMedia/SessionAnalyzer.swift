@@ -97,21 +97,12 @@ public struct SessionAnalyzer: Sendable {
     /// Frame `n` is the same instant `Tn` on every camera of a session, so every sidecar row of
     /// index `n` must say the same `Tn`. A sidecar whose `Tn` was shifted (by hand, or from
     /// another session) would pair exposures measured against different instants: a skew off by
-    /// the shift, stated with a sub-µs uncertainty. Refused instead, naming both rows.
+    /// the shift, stated with a sub-µs uncertainty. Refused instead, naming both rows: the rule
+    /// every reader of a session keeps (``SessionSchedule``).
     static func checkSchedules(_ inputs: [CameraInput], directory: String) throws(HILError) {
-        var first: [Int64: (camera: String, scheduled: RealtimeInstant)] = [:]
-        for input in inputs {
-            for frame in input.frames {
-                guard let seen = first[frame.index] else {
-                    first[frame.index] = (input.name, frame.scheduled)
-                    continue
-                }
-                guard seen.scheduled == frame.scheduled else {
-                    throw HILError("\(directory)/\(input.name).frames.csv: index \(frame.index) has Tn \(frame.scheduled.nanosecondsSinceEpoch) ns, "
-                        + "but \(seen.camera).frames.csv has \(seen.scheduled.nanosecondsSinceEpoch) ns: frame n is one instant on every camera, "
-                        + "so these sidecars are not one session's (edited, or mixed from two sessions)")
-                }
-            }
+        let rows = inputs.map { $0.frames.map { FrameRecord(index: $0.index, scheduled: $0.scheduled) } }
+        if let conflict = SessionSchedule.conflict(cameras: inputs.map(\.name), rows: rows) {
+            throw HILError("\(directory): \(conflict) (sidecars edited, or mixed from two sessions)")
         }
     }
 

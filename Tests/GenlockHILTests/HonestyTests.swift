@@ -62,7 +62,7 @@ struct HonestyTests {
         #expect {
             try SessionAnalyzer.checkSchedules([input("cam1", shiftNs: 0), input("cam2", shiftNs: 300_000)], directory: "s")
         } throws: { error in
-            "\(error)".contains("s/cam2.frames.csv: index 2 has Tn 1800000000066966666 ns, but cam1.frames.csv has 1800000000066666666 ns")
+            "\(error)".contains("s: cam2 says index 2 is at 1800000000066966666 ns and cam1 at 1800000000066666666 ns")
         }
     }
 }
