@@ -94,14 +94,8 @@ struct RigCommandTests {
     /// SIGTERM (systemctl stop, timeout, docker stop) stops the rig as Ctrl-C does: a common stop
     /// index, every node's files finished, exit 0 (it exited 143 with the nodes left recording).
     @Test func sigtermStopsTheRigOnACommonIndexWithTheSessionWhole() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-rigterm-\(UUID().uuidString)")
+        let (dir, rig) = try recordingRig("rigterm", duration: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let rig = try CoordinatorProcessTests.Child(["rig", "--cameras", "2", "--duration", "60s", "--out", dir.path, "--session", "s",
-                                                     "--size", "160x120", "--http", "off"], log: dir.appendingPathComponent("rig.log"))
-        let deadline = Date().addingTimeInterval(60)
-        while !rig.log.contains("recording: frame 30,"), rig.process.isRunning, Date() < deadline { usleep(50_000) }
-        #expect(rig.log.contains("recording: frame 30,"), "\(rig.log)")
         kill(rig.process.processIdentifier, SIGTERM)
         #expect(rig.wait(60) == 0, "\(rig.log)")
         #expect(rig.log.contains("STOP: stop index") && !rig.log.contains("cam1: no recording"), "\(rig.log)")
@@ -112,13 +106,8 @@ struct RigCommandTests {
     /// A node lost mid-run: the others record on, and the rig's exit status says the session is
     /// not whole (it exited 0).
     @Test func aNodeLostMidRunMakesTheRigExitOne() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-riglost-\(UUID().uuidString)")
+        let (dir, rig) = try recordingRig("riglost", duration: "6s")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let rig = try CoordinatorProcessTests.Child(["rig", "--cameras", "2", "--duration", "3s", "--out", dir.path, "--session", "s",
-                                                     "--size", "160x120", "--http", "off"], log: dir.appendingPathComponent("rig.log"))
-        let deadline = Date().addingTimeInterval(60)
-        while !rig.log.contains("recording: frame 30,"), rig.process.isRunning, Date() < deadline { usleep(50_000) }
         let killer = Process()
         killer.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
         killer.arguments = ["-KILL", "-f", "name cam2 .*\(dir.lastPathComponent)"]
@@ -127,5 +116,18 @@ struct RigCommandTests {
         #expect(killer.terminationStatus == 0, "cam2's node was found and killed")
         #expect(rig.wait(90) == 1, "\(rig.log)")
         #expect(rig.log.contains("camera node cam2 exited with status 9"), "\(rig.log)")
+    }
+
+    /// A rig of two cameras recording into a new folder (`genlock-<tag>-…`, session `s`), once it
+    /// has recorded its first 30 frames.
+    private func recordingRig(_ tag: String, duration: String) throws -> (URL, CoordinatorProcessTests.Child) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genlock-\(tag)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let rig = try CoordinatorProcessTests.Child(["rig", "--cameras", "2", "--duration", duration, "--out", dir.path, "--session", "s",
+                                                     "--size", "160x120", "--http", "off"], log: dir.appendingPathComponent("rig.log"))
+        let deadline = Date().addingTimeInterval(60)
+        while !rig.log.contains("recording: frame 30,"), rig.process.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(rig.log.contains("recording: frame 30,"), "\(rig.log)")
+        return (dir, rig)
     }
 }
