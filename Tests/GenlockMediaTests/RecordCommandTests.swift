@@ -157,7 +157,7 @@ import Testing
         let rows = try SidecarFormat.parse(Support.read(point + "/s/cam1.frames.csv"), path: "sidecar")
         let recorded = rows.filter(\.isRecorded).count
         #expect(recorded >= 3)
-        #expect(result.stderr.contains("kept \(recorded) frames"))
+        #expect(result.stderr.contains("lists \(recorded) frames recorded"), "\(result.stderr)")
         #expect(try Support.probeFrameCount(point + "/s/cam1.mkv") == recorded)
         // Session files are whole or absent: no half-written summary left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: point + "/s")

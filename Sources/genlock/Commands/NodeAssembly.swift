@@ -291,7 +291,10 @@ enum NodeLaunch {
            let summary = captures.summary, let directory = captures.session?.directory {
             Console.out("summary [\(s.name)]: \(summary), files in \(directory)")
             if node.status != 0 {
-                throw CommandFailure("\(node.reason ?? "the node failed"); kept \(summary.recorded) frames in \(directory)")
+                // The sidecar's count, not the video's: frames written after the last flush can
+                // be lost with the error (a full disk), and verify names exactly which.
+                throw CommandFailure("\(node.reason ?? "the node failed"); the sidecar in \(directory) lists \(summary.recorded) frames recorded "
+                    + "(the last ones may not have reached the video: genlock session verify \(directory) names any that did not)")
             }
         }
         if node.status != 0 { throw CommandFailure(node.reason ?? "the node failed") }
