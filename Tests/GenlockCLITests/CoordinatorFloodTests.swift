@@ -54,7 +54,7 @@ extension CoordinatorProcessTests {
             kill(coord.process.processIdentifier, SIGKILL)
             _ = coord.wait(5)
         }
-        #expect(waitFor("listening on", in: coord, seconds: 20), "\(coord.log)")
+        #expect(coord.waitFor("listening on", seconds: 20), "\(coord.log)")
 
         // 1,100 idle connections, then 40 slowloris ones that trickle a frame header.
         var idle: [Int32] = []
@@ -123,7 +123,7 @@ extension CoordinatorProcessTests {
             kill(coord.process.processIdentifier, SIGKILL)
             _ = coord.wait(5)
         }
-        #expect(waitFor("] listening on", in: coord, seconds: 20), "\(coord.log)")
+        #expect(coord.waitFor("] listening on", seconds: 20), "\(coord.log)")
         let opening = coord.log
         let dashboardAt = try #require(opening.range(of: "dashboard: http://127.0.0.1:"), "the dashboard is up before the control port: \(opening)")
         let controlAt = try #require(opening.range(of: "] listening on"))
@@ -133,7 +133,7 @@ extension CoordinatorProcessTests {
         var idle: [Int32] = []
         for _ in 0..<60 { if let fd = Flood.connect(port: port) { idle.append(fd) } }
         #expect(idle.count == 60)
-        #expect(waitFor("EMFILE", in: coord, seconds: 10), "accept never failed: \(coord.log)")
+        #expect(coord.waitFor("EMFILE", seconds: 10), "accept never failed: \(coord.log)")
         // Let it meet EMFILE for a while (at least eight ticks' lines, bounded at 10 s).
         let deadline = Date().addingTimeInterval(10)
         while failureCounts(coord.log).count < 8, Date() < deadline { usleep(50_000) }

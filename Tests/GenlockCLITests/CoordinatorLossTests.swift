@@ -71,16 +71,6 @@ extension CoordinatorProcessTests {
                   log: dir.appendingPathComponent("\(name).log"))
     }
 
-    /// Waits (at most `seconds`) until `child`'s log contains `text`.
-    func waitFor(_ text: String, in child: Child, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if child.log.contains(text) { return true }
-            usleep(50_000)
-        }
-        return false
-    }
-
     /// The index a node's log says it stopped at after losing the coordinator.
     private func lossStop(_ child: Child) -> Int? {
         guard let line = child.log.split(separator: "\n").first(where: { $0.contains("no authenticated frame from the coordinator") }),
@@ -95,9 +85,9 @@ extension CoordinatorProcessTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let coord = try Child(["coordinator", "--config", dir.appendingPathComponent("rig.yaml").path, "--no-ptp-gate"],
                               log: dir.appendingPathComponent("coordinator.log"))
-        #expect(waitFor("listening on", in: coord, seconds: 20), "\(coord.log)")
+        #expect(coord.waitFor("listening on", seconds: 20), "\(coord.log)")
         let cam = try node("cam1", dir: dir, port: port)
-        #expect(waitFor("] frame 3 ", in: cam, seconds: 10), "\(cam.log)")
+        #expect(cam.waitFor("] frame 3 ", seconds: 10), "\(cam.log)")
         kill(coord.process.processIdentifier, SIGKILL)
         _ = coord.wait(5)
         let impostor = try ImpostorServer(port: port, manner)
@@ -121,9 +111,9 @@ extension CoordinatorProcessTests {
             kill(coord.process.processIdentifier, SIGKILL)
             _ = coord.wait(5)
         }
-        #expect(waitFor("listening on", in: coord, seconds: 20), "\(coord.log)")
+        #expect(coord.waitFor("listening on", seconds: 20), "\(coord.log)")
         let cams = try ["cam1", "cam2"].map { try node($0, dir: dir, port: port) }
-        for cam in cams { #expect(waitFor("] frame 3 ", in: cam, seconds: 10), "\(cam.log)") }
+        for cam in cams { #expect(cam.waitFor("] frame 3 ", seconds: 10), "\(cam.log)") }
         // Hung: its sockets stay open (the kernel still acknowledges), it sends nothing.
         kill(coord.process.processIdentifier, SIGSTOP)
         for cam in cams { #expect(cam.wait(15) == 0, "camera: \(cam.log)") }
@@ -143,13 +133,13 @@ extension CoordinatorProcessTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rig = dir.appendingPathComponent("rig.yaml").path
         let first = try Child(["coordinator", "--config", rig, "--no-ptp-gate"], log: dir.appendingPathComponent("coordinator.log"))
-        #expect(waitFor("listening on", in: first, seconds: 20), "\(first.log)")
+        #expect(first.waitFor("listening on", seconds: 20), "\(first.log)")
         let cams = try ["cam1", "cam2"].map { name in
             try Child(["camera", "--synthetic", "--name", name, "--coordinator", "127.0.0.1:\(port)", "--key", dir.appendingPathComponent("rig.key").path,
                        "--ptp-uds", dir.appendingPathComponent("no-ptp4l").path, "--coordinator-timeout", "20s"],
                       log: dir.appendingPathComponent("\(name).log"))
         }
-        for cam in cams { #expect(waitFor("] frame 3 ", in: cam, seconds: 10), "\(cam.log)") }
+        for cam in cams { #expect(cam.waitFor("] frame 3 ", seconds: 10), "\(cam.log)") }
         kill(first.process.processIdentifier, SIGKILL)
         _ = first.wait(5)
         let record = try String(contentsOf: dir.appendingPathComponent("coordinator.session"), encoding: .utf8)

@@ -26,6 +26,15 @@ struct CoordinatorProcessTests {
             return process.terminationStatus
         }
         var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+        /// Waits (at most `seconds`) until the log contains `text`.
+        func waitFor(_ text: String, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if log.contains(text) { return true }
+                usleep(50_000)
+            }
+            return false
+        }
         /// Frame indices logged as captured.
         var frames: [Int] {
             log.split(separator: "\n").compactMap { line in

@@ -153,7 +153,7 @@ struct HostileInputCLITests {
         let coordinator = try CoordinatorProcessTests.Child(
             ["coordinator", "--config", rigFile, "--http", "off", "--pid-file", dir.path + "/nope/pid", "--listen", "127.0.0.1:0"],
             log: dir.appendingPathComponent("coordinator.log"))
-        #expect(CoordinatorProcessTests().waitFor("cannot write the pid file \(dir.path)/nope/pid", in: coordinator, seconds: 30), "\(coordinator.log)")
+        #expect(coordinator.waitFor("cannot write the pid file \(dir.path)/nope/pid", seconds: 30), "\(coordinator.log)")
         kill(coordinator.process.processIdentifier, SIGTERM)
         _ = coordinator.wait(10)
         // Values no run can use are refused before anything starts.
