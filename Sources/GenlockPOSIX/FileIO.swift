@@ -229,7 +229,15 @@ public enum FileIO {
     /// name throws a failure whose ``Failure/alreadyExists`` is true.
     public static func moveNew(_ from: String, to: String) throws(Failure) {
         do throws(Errno) { try Syscalls.renameNoReplace(from, to) } catch {
-            throw Failure("cannot move \(from) to", to, error)
+            // A file system without RENAME_NOREPLACE (some network ones) cannot link a folder
+            // either: a folder is then moved when the name is free, by a plain rename (which
+            // still fails over a folder that is not empty).
+            var info = stat()
+            guard error == .notPermitted || error == .invalidArgument, lstat(from, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw Failure("cannot move \(from) to", to, error)
+            }
+            guard lstat(to, &info) != 0 else { throw Failure("cannot move \(from) to", to, .fileExists) }
+            guard rename(from, to) == 0 else { throw Failure("cannot move \(from) to", to, Errno(rawValue: Glibc.errno)) }
         }
         syncDirectory(of: to)
     }
