@@ -58,3 +58,28 @@ import Testing
         #expect(try FramesetExport.table(sessionDirectory: session.directory).complete == 10)
     }
 }
+
+/// A camera's video of another recording beside this one's (its sidecar lost, the new run
+/// continued in the next segment): the export placed every frame through the first video's T0, so
+/// the new frames landed nowhere. It now refuses, naming both files.
+@Suite struct ForeignSegmentTests {
+    @Test func anExportRefusesACameraWhoseVideosHaveDifferentT0() throws {
+        let root = Support.scratch("foreign-segment")
+        defer { Support.remove(root) }
+        let earlier = try SessionRecorder(outputRoot: root, session: "earlier")
+        let old = try earlier.camera("cam1", configuration: RestartTests.configuration(epoch: Support.epoch - .seconds(600)))
+        try Support.record(old, first: 0, count: 5, rate: RestartTests.rate)
+        _ = try old.finish()
+        let session = try SessionRecorder(outputRoot: root, session: "s")
+        try FileManager.default.copyItem(atPath: earlier.directory + "/cam1.mkv", toPath: session.directory + "/cam1.mkv")
+        let recorder = try session.camera("cam1", configuration: RestartTests.configuration())
+        try Support.record(recorder, first: 0, count: 5, rate: RestartTests.rate)
+        _ = try recorder.finish()
+        #expect(try recorder.files.videos().map(RestartTests.name) == ["cam1.mkv", "cam1-001.mkv"])
+        let error = #expect(throws: MediaError.self) {
+            _ = try SessionExporter.export(sessionDirectory: session.directory, tool: .caliscope, to: root + "/export")
+        }
+        #expect(error.map { "\($0)" }?.contains("cam1's videos were recorded with different T0 (cam1.mkv: ") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: root + "/export"))
+    }
+}

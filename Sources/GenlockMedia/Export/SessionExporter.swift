@@ -150,6 +150,17 @@ public enum SessionExporter {
             }
             let tags = try RecordingReader(path: inputs[0], records: []).tags
             let epoch = tags[RecordingTags.epoch].flatMap(Int64.init).map { RealtimeInstant(nanosecondsSinceEpoch: $0) }
+            // Every segment's frames are placed through one T0: a video of another recording (its
+            // sidecar lost, a new run continued beside it) would put its frames on this one's
+            // indices, and this one's nowhere.
+            for input in inputs.dropFirst() {
+                let other = try RecordingReader(path: input, records: []).tags[RecordingTags.epoch]
+                if other != tags[RecordingTags.epoch] {
+                    throw MediaError.export("\(sessionDirectory): \(camera)'s videos were recorded with different T0 (\(Self.fileName(inputs[0])): "
+                        + "\(tags[RecordingTags.epoch] ?? "none"), \(Self.fileName(input)): \(other ?? "none")): one is not this session's "
+                        + "(genlock session verify names the frames that match no row); move it out of the session")
+                }
+            }
             let rate = tags[RecordingTags.frameRate].flatMap { try? FrameRate(parsing: $0) }
             if reference == nil {
                 let header = try PacketReader(path: inputs[0])
@@ -226,6 +237,9 @@ public enum SessionExporter {
         try FileSystem.writeNew(text, to: path)
         report.files.append(path)
     }
+
+    /// A path's last component.
+    static func fileName(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     /// The session folder's own name (`<out>/<session>` → `<session>`).
     static func sessionName(_ directory: String) -> String {
