@@ -48,30 +48,30 @@ public final class IngestServer: @unchecked Sendable {
     public static let maximumUnauthenticated = CoordinatorEndpoint.Limits().maximumUnauthenticated
 
     public let configuration: Configuration
-    private let key: RigKey
+    let key: RigKey
     private let group: any EventLoopGroup
     private let loop: any EventLoop
-    private let now: @Sendable () -> MonotonicInstant
-    private let log: Log
+    let now: @Sendable () -> MonotonicInstant
+    let log: Log
     private var server: Channel?
     // Confined to `loop`.
-    private var session: IngestSession?
-    private var connections: [ObjectIdentifier: Connection] = [:]
+    var session: IngestSession?
+    var connections: [ObjectIdentifier: Connection] = [:]
     /// The newest connection per camera: WANTs go there.
-    private var current: [String: ObjectIdentifier] = [:]
-    private var latest: [String: IngestPacket] = [:]
-    private var rejected = 0
+    var current: [String: ObjectIdentifier] = [:]
+    var latest: [String: IngestPacket] = [:]
+    var rejected = 0
     /// Lines about unauthenticated connections refused, rate-limited (a flood is not a flood of log).
-    private var rejections = RejectionLog()
+    var rejections = RejectionLog()
     /// Connections that have not yet sent an authenticated HELLO (the control port's rule).
-    private var waiting: PendingHandshakes<ObjectIdentifier>
-    private var acceptFailures = 0
+    var waiting: PendingHandshakes<ObjectIdentifier>
+    var acceptFailures = 0
     /// The cameras' accounts, once the session is finished.
-    private var summaries: [CameraSummary] = []
+    var summaries: [CameraSummary] = []
     /// Why the session could not be finished whole, once it was tried (read by ``finish()`` from any thread).
     private let finishFailure = Mutex<MediaError?>(nil)
     /// Per camera: rows written when last looked, and when (for WANT reminders).
-    private var progress: [String: (rows: Int, at: MonotonicInstant)] = [:]
+    var progress: [String: (rows: Int, at: MonotonicInstant)] = [:]
     private let finishedPromise: EventLoopPromise<[CameraSummary]>
     /// Set once the event loop is shut down: the accessors then answer from here instead of
     /// submitting to a loop that would never run them.
@@ -91,7 +91,7 @@ public final class IngestServer: @unchecked Sendable {
         return (try? loop.submit(body).wait()) ?? after(final.withLock { $0 } ?? Final(lacking: [:], rowsWritten: [:], rejected: 0))
     }
 
-    private struct Connection {
+    struct Connection {
         var channel: Channel
         var stream: StreamConnection
         var camera: String?
@@ -99,10 +99,10 @@ public final class IngestServer: @unchecked Sendable {
 
     /// Each frameset, in index order, as soon as it is settled.
     public let framesets: AsyncStream<IngestFrameset>
-    private let framesetSink: AsyncStream<IngestFrameset>.Continuation
+    let framesetSink: AsyncStream<IngestFrameset>.Continuation
     /// Every packet written, newest kept when the consumer is slow (at most 4 per camera buffered).
     public let packets: AsyncStream<IngestPacket>
-    private let packetSink: AsyncStream<IngestPacket>.Continuation
+    let packetSink: AsyncStream<IngestPacket>.Continuation
 
     /// `now` reads the monotonic clock (the frameset wait).
     public init(configuration: Configuration, key: RigKey, now: @escaping @Sendable () -> MonotonicInstant, log: @escaping Log) {
@@ -239,7 +239,7 @@ public final class IngestServer: @unchecked Sendable {
     }
 
     /// Finishes the session once; its failure is kept, and every later call throws it again.
-    private func finishSession() throws -> [CameraSummary] {
+    func finishSession() throws -> [CameraSummary] {
         if let failure = finishFailure.withLock({ $0 }) { throw failure }
         guard let session, !session.finished else {
             // No node ever said HELLO: nothing was ingested (and the promise is kept, not leaked).
@@ -255,151 +255,5 @@ public final class IngestServer: @unchecked Sendable {
         }
         finishedPromise.succeed(summaries)
         return summaries
-    }
-
-    private func accepted(_ channel: Channel) {
-        let at = now()
-        // Full: the oldest connection still unauthenticated makes room (a real node retries).
-        for oldest in waiting.admit(ObjectIdentifier(channel), at: at) {
-            dropUnauthenticated(oldest, reason: "evicted", "closed an unauthenticated connection: \(waiting.capacity) were waiting for HELLO", at: at)
-        }
-        var stream = StreamConnection(role: .ingest, key: key, localNonce: UInt64.random(in: 1...UInt64.max))
-        let challenge = stream.encode(.challenge(nonce: stream.localNonce))
-        connections[ObjectIdentifier(channel)] = Connection(channel: channel, stream: stream, camera: nil)
-        channel.send(challenge).whenFailure { _ in }
-    }
-
-    private func received(_ channel: Channel, _ bytes: [UInt8]) {
-        let id = ObjectIdentifier(channel)
-        guard connections[id] != nil else { return }
-        let at = now()
-        session?.now = at
-        let inbound = connections[id]!.stream.receive(bytes)
-        for item in inbound {
-            // Before HELLO a bad frame ends the connection: resynchronising (which keeps an
-            // authenticated stream's video flowing) would let anyone make the ingest check a MAC
-            // over up to 64 KiB for every 28 bytes sent. In order: a HELLO before it counts.
-            if case .rejected(let error) = item, connections[id]?.camera == nil {
-                rejected += 1
-                dropUnauthenticated(id, reason: "\(error.code)", "closed an unauthenticated connection: \(error)", at: at)
-                return
-            }
-            handle(item, on: id)
-        }
-    }
-
-    /// Closes unauthenticated connections that sent no HELLO within the handshake timeout, and
-    /// says what the rate-limited log held back.
-    private func closeUnauthenticated(at: MonotonicInstant) {
-        for id in waiting.expired(at: at) {
-            dropUnauthenticated(id, reason: "handshake timeout", "closed an unauthenticated connection: no HELLO within \(waiting.timeout)", at: at)
-        }
-        for line in rejections.flush(at: at) { log("ingest: \(line)") }
-        if acceptFailures > 0 {
-            log("ingest: accept failed (out of file descriptors?); paused accepting \(acceptFailures)× for 100 ms")
-            acceptFailures = 0
-        }
-    }
-
-    private func dropUnauthenticated(_ id: ObjectIdentifier, reason: String, _ line: String, at: MonotonicInstant) {
-        waiting.remove(id)
-        guard let connection = connections.removeValue(forKey: id) else { return }
-        connection.channel.close(promise: nil)
-        for text in rejections.note(reason: reason, line: line, at: at) { log("ingest: \(text)") }
-    }
-
-    private func closed(_ channel: Channel) {
-        let id = ObjectIdentifier(channel)
-        waiting.remove(id)
-        guard var connection = connections.removeValue(forKey: id) else { return }
-        for item in connection.stream.finish() { if case .rejected(let error) = item { reject(connection.camera, error) } }
-        if let camera = connection.camera, current[camera] == id { current[camera] = nil }
-    }
-
-    private func handle(_ item: StreamConnection.Inbound, on id: ObjectIdentifier) {
-        guard let connection = connections[id] else { return }
-        switch item {
-        case .rejected(let error): reject(connection.camera, error)
-        case .message(.hello(let hello), _): greeted(hello, on: id)
-        case .message(.packet(let row), _):
-            guard let camera = connection.camera, let session else { return }
-            perform(session.received(camera: camera, row), camera: camera)
-        case .message(.end(let last, let stop), _):
-            guard let camera = connection.camera, let session else { return }
-            perform(session.ended(camera: camera, lastIndex: last, stopIndex: stop), camera: camera)
-        case .message(.challenge, _), .message(.want, _): break
-        }
-    }
-
-    private func greeted(_ hello: StreamHello, on id: ObjectIdentifier) {
-        do {
-            if session == nil {
-                session = try IngestSession(
-                    outputRoot: configuration.outputRoot, session: hello.session, cameras: configuration.cameras,
-                    firstIndex: configuration.firstIndex, wait: configuration.wait, now: now(),
-                    deliver: { [self] in deliver($0) }, preview: { [self] in latest[$0.camera] = $0; packetSink.yield($0) },
-                    log: log)
-                log("ingest: session \(hello.session) in \(session!.recorder.directory)")
-            }
-            guard let session, session.recorder.session == hello.session, !session.finished else {
-                throw MediaError.invalidFrame("session '\(hello.session)' is not the session being ingested (\(session?.recorder.session ?? "none"))")
-            }
-            connections[id]?.camera = hello.camera
-            waiting.remove(id)
-            current[hello.camera] = id
-            log("ingest: \(hello.camera) connected")
-            perform(try session.connected(camera: hello.camera, codec: hello.codec, newest: hello.newest, since: hello.since), camera: hello.camera)
-        } catch {
-            log("ingest: refusing \(hello.camera): \(error)")
-            connections[id]?.channel.close(promise: nil)
-        }
-    }
-
-    private func perform(_ actions: [IngestLedger.Action], camera: String) {
-        for action in actions {
-            switch action {
-            case .want(let ranges):
-                guard let id = current[camera], connections[id] != nil else { continue }
-                let bytes = connections[id]!.stream.encode(.want(Array(ranges.prefix(StreamWire.maximumWantRanges))))
-                connections[id]!.channel.send(bytes).whenFailure { _ in }
-            case .ignored(let index, let reason):
-                if !reason.hasPrefix("row \(index) is already") { log("ingest: \(camera): \(reason)") }
-            case .complete:
-                log("ingest: \(camera) complete")
-                // An empty WANT after END: the node may stop streaming.
-                if let id = current[camera], connections[id] != nil {
-                    connections[id]!.channel.send(connections[id]!.stream.encode(.want([]))).whenFailure { _ in }
-                }
-            case .write: break
-            }
-        }
-        if let session, session.allComplete, !session.finished {
-            do { _ = try finishSession() } catch { log("ingest: cannot finish the session: \(error)") }
-        }
-    }
-
-    /// Asks again for rows still lacking when a camera has written nothing for a second.
-    private func remindIfStalled(_ session: IngestSession, _ at: MonotonicInstant) {
-        for camera in session.cameras where current[camera] != nil {
-            let written = session.rowsWritten[camera, default: 0]
-            if let last = progress[camera], last.rows == written {
-                guard at - last.at >= .seconds(1) else { continue }
-                progress[camera] = (written, at)
-                perform(session.remind(camera: camera), camera: camera)
-            } else {
-                progress[camera] = (written, at)
-            }
-        }
-    }
-
-    private func reject(_ camera: String?, _ error: ControlError) {
-        rejected += 1
-        log("ingest: \(camera ?? "unidentified connection"): rejected \(error)")
-    }
-
-    private func deliver(_ frameset: IngestFrameset) {
-        var frameset = frameset
-        frameset.deliveredAt = now()
-        framesetSink.yield(frameset)
     }
 }

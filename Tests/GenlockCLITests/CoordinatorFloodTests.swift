@@ -1,4 +1,5 @@
 import Foundation
+import GenlockTesting
 import Glibc
 import Synchronization
 import Testing
@@ -12,14 +13,7 @@ enum Flood {
         guard fd >= 0 else { return nil }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard r == 0 else {
+        guard LoopbackClient.withAddress(port: port, { Glibc.connect(fd, $0, $1) }) == 0 else {
             close(fd)
             return nil
         }

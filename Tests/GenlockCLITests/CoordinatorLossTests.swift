@@ -1,4 +1,5 @@
 import Foundation
+import GenlockTesting
 import Glibc
 import Synchronization
 import Testing
@@ -18,13 +19,7 @@ final class ImpostorServer: Sendable {
         guard fd >= 0 else { throw POSIXError(.EBADF) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let bound = LoopbackClient.withAddress(port: port) { [fd] in bind(fd, $0, $1) }
         guard bound == 0, listen(fd, 64) == 0 else {
             close(fd)
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EADDRINUSE)
