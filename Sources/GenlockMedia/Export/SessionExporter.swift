@@ -230,7 +230,6 @@ public enum SessionExporter {
         return report
     }
 
-
     /// Places `text` at `path` in one step that never replaces a file already there (the videos
     /// are claimed with O_EXCL by ``VideoFileWriter`` for the same reason).
     static func write(_ text: String, _ path: String, _ report: inout Report) throws(MediaError) {

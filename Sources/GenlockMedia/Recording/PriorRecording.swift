@@ -33,28 +33,21 @@ struct PriorRecording {
         try Self.checkSchedule(records, configuration: configuration, path: files.sidecar)
     }
 
-    /// The other cameras already in the session folder must be on this recording's schedule too:
-    /// frame n is one instant on every camera, so a camera recorded into a finished session under
-    /// the same name (minutes later) would be paired with it index by index. A sidecar that does
-    /// not parse is the verifier's to report, not a reason to refuse.
-    /// Other writers' `Tn` are compared within a thousandth of a period (at least 1 µs), as
-    /// ``SessionSchedule`` does: far under another session's offset, and blind to how a writer
-    /// rounded its instants.
+    /// The other cameras already in the session folder must be on this recording's schedule too
+    /// (``SessionSchedule``): frame n is one instant on every camera, so a camera recorded into a
+    /// finished session under the same name (minutes later) would be paired with it index by
+    /// index. A sidecar that does not parse is the verifier's to report, not a reason to refuse.
     static func checkSession(directory: String, camera: String, configuration: RecordingConfiguration) throws(MediaError) {
         guard let rate = configuration.frameRate else { return }
         let schedule = FrameSchedule(start: configuration.epoch, rate: rate)
-        let toleranceNs = max(1_000, rate.nominalPeriod.nanoseconds / 1000)
         for other in try SessionExport.cameras(in: directory) where other != camera {
             let path = CameraFiles(directory: directory, camera: other).sidecar
-            guard let text = try? FileSystem.read(path), let records = try? SidecarFormat.parse(text, path: path) else { continue }
-            for record in [records.first, records.last].compactMap({ $0 }) {
-                guard let expected = try? schedule.deadline(of: record.index), abs((expected - record.scheduled).nanoseconds) <= toleranceNs else {
-                    throw MediaError.refusingToOverwrite(
-                        path: path,
-                        reason: "holds \(other)'s recording of another schedule (row \(record.index) is at \(record.scheduled.nanosecondsSinceEpoch) ns, "
-                            + "not at T0 \(configuration.epoch.nanosecondsSinceEpoch) ns + \(record.index)·P at \(rate) fps): frame n is one instant on every camera of a session")
-                }
-            }
+            guard let text = try? FileSystem.read(path), let records = try? SidecarFormat.parse(text, path: path),
+                  let record = SessionSchedule.offSchedule(records, schedule: schedule) else { continue }
+            throw MediaError.refusingToOverwrite(
+                path: path,
+                reason: "holds \(other)'s recording of another schedule (row \(record.index) is at \(record.scheduled.nanosecondsSinceEpoch) ns, "
+                    + "not at T0 \(configuration.epoch.nanosecondsSinceEpoch) ns + \(record.index)·P at \(rate) fps): frame n is one instant on every camera of a session")
         }
     }
 

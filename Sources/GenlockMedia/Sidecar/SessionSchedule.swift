@@ -39,10 +39,8 @@ public enum SessionSchedule {
             let frames = Double(first.index - reference.first.index)
             let predicted = Double(reference.first.scheduled.nanosecondsSinceEpoch) + frames * periodNs
             // Tn is truncated to whole ns, so the period read off the rows is within 2 ns over
-            // its span, and the prediction within that times the frames it is carried over; a
-            // thousandth of a period (at least 1 µs) on top, far under any other session's
-            // offset (uniform over a period).
-            let toleranceNs = max(1_000, periodNs / 1000) + 2 * abs(frames) / spanFrames
+            // its span, and the prediction within that times the frames it is carried over.
+            let toleranceNs = Self.toleranceNs(periodNs: periodNs) + 2 * abs(frames) / spanFrames
             if abs(Double(first.scheduled.nanosecondsSinceEpoch) - predicted) > toleranceNs {
                 return "\(camera)'s index \(first.index) is at \(first.scheduled.nanosecondsSinceEpoch) ns, not on \(reference.camera)'s schedule "
                     + "(\(Int64(predicted.rounded())) ns): frame n is one instant on every camera, so these are two sessions' recordings in one folder"
@@ -50,4 +48,19 @@ public enum SessionSchedule {
         }
         return nil
     }
+
+    /// The first of `records`' first and last rows that is not on `schedule` (a recording about
+    /// to join the session checks the cameras already there), or nil.
+    public static func offSchedule(_ records: [FrameRecord], schedule: FrameSchedule) -> FrameRecord? {
+        let toleranceNs = Self.toleranceNs(periodNs: Double(schedule.rate.nominalPeriod.nanoseconds))
+        return [records.first, records.last].compactMap { $0 }.first { record in
+            guard let expected = try? schedule.deadline(of: record.index) else { return true }
+            return Double(abs((expected - record.scheduled).nanoseconds)) > toleranceNs
+        }
+    }
+
+    /// How far two writers' `Tn` may differ and still be one schedule: a thousandth of a period, at
+    /// least 1 µs. Far under another session's offset (anywhere in a period), and blind to how a
+    /// writer rounded its instants.
+    static func toleranceNs(periodNs: Double) -> Double { max(1_000, periodNs / 1000) }
 }
