@@ -97,14 +97,19 @@ public final class CoordinatorServer: @unchecked Sendable {
         shutDown.withLock { down in if !down { loop.execute(body) } }
     }
 
+    /// `body`'s answer from the loop, or nil once it is shut down (waited for outside the lock).
+    private func submitted<T: Sendable>(_ body: @escaping @Sendable () -> T) -> EventLoopFuture<T>? {
+        shutDown.withLock { down in down ? nil : loop.submit(body) }
+    }
+
     /// T0 once START has been sent (readable from any thread).
     public var startedAt: RealtimeInstant? {
-        try? loop.submit { [self] in endpoint.core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }.wait()
+        (try? submitted { [self] in endpoint.core.start.map { RealtimeInstant(nanosecondsSinceEpoch: $0.t0Ns) } }?.wait()) ?? nil
     }
 
     /// Connections accepted and not yet authenticated (readable from any thread).
     public var unauthenticatedConnections: Int {
-        (try? loop.submit { [self] in endpoint.unauthenticatedCount }.wait()) ?? 0
+        (try? submitted { [self] in endpoint.unauthenticatedCount }?.wait()) ?? 0
     }
 
     /// The configured frame rate.

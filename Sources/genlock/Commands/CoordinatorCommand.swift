@@ -105,17 +105,9 @@ struct CoordinatorRun: ParsableCommand {
         // loops and sockets, libdispatch's signal sources) exists before the control port opens:
         // a flood of it can then only be refused, never trap a loop made afterwards for want of one.
         let ingest = try HostedIngest(rig: rig, key: key, clock: clock, log: { log.info("\($0)") }, dashboard: web)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                server.requestStop()
-                web.wake()
-            }
-            source.resume()
-            sources.append(source)
+        let sources = StopSignals.handle {
+            server.requestStop()
+            web.wake()
         }
         let bound: Int
         do { bound = try server.bind(host: host, port: port) } catch {

@@ -66,16 +66,8 @@ struct IngestCommand: ParsableCommand {
         } else {
             consumed.signal()
         }
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         let interrupted = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { interrupted.signal() }
-            source.resume()
-            sources.append(source)
-        }
+        let sources = StopSignals.handle { interrupted.signal() }
         DispatchQueue.global().async {
             _ = try? server.waitUntilComplete()
             interrupted.signal()

@@ -130,16 +130,9 @@ struct RigCommand: ParsableCommand {
         }
         // Ctrl-C and SIGTERM (systemctl stop, timeout, docker stop) stop the rig like the
         // coordinator does: a common stop index, every node finishing its files.
-        var interrupts: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                server.requestStop()
-                web.wake()
-            }
-            source.resume()
-            interrupts.append(source)
+        let interrupts = StopSignals.handle {
+            server.requestStop()
+            web.wake()
         }
         // A node that exits before START (it refused its settings, or died) leaves the rig
         // waiting for it for good, and so do nodes all gone: stop then. One node lost while the

@@ -150,13 +150,7 @@ struct HILFlash: ParsableCommand {
             + (sweepSteps > 1 ? ", sweep \(sweepSteps) × \(sweepStep)" : "")
             + ", first at realtime \(firstFlash.nanosecondsSinceEpoch) ns; log \(out)")
         // Ctrl-C or SIGTERM: turn the LED off and end, keeping the log of what was fired.
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { runner.stop() }
-            source.resume()
-            return source
-        }
+        let signals = StopSignals.handle { runner.stop() }
         runner.start()
         done.wait()
         signals.forEach { $0.cancel() }
